@@ -1,0 +1,28 @@
+"""Command line of the ML package: `python -m ml <command> ...`.
+
+Each command lives in its own module, which exposes `register(subparsers)`; the module is
+imported only when the CLI starts, so `import ml` stays cheap.
+"""
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES = [
+]
+
+
+class CommandError(Exception):
+    """A user-facing error: printed as one line, exit status 2, no traceback."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
