@@ -1,0 +1,10 @@
+"""The Celery application. Workers: `celery -A config worker -Q gpu,default --pool solo`."""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("genius_loci")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

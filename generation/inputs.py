@@ -1,0 +1,121 @@
+"""Validation of what a job asks for, one input serializer per generator kind.
+
+Numbers are strict: a string, a boolean, NaN or Infinity is refused with the field's name,
+never coerced. Unknown fields are refused too, so a typo does not pass unnoticed.
+"""
+import math
+
+from rest_framework import serializers
+
+from generation import errors
+
+SEED_MAX = 2**63 - 1
+
+
+class StrictFloatField(serializers.Field):
+    def __init__(self, *, min_value: float, max_value: float, range_message: str, **kwargs):
+        super().__init__(**kwargs)
+        self.min_value, self.max_value, self.range_message = min_value, max_value, range_message
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            raise serializers.ValidationError(errors.NUMBER_REQUIRED.format(type=_json_type(data)))
+        if not math.isfinite(data):
+            raise serializers.ValidationError(errors.NUMBER_NOT_FINITE)
+        if not self.min_value <= data <= self.max_value:
+            raise serializers.ValidationError(self.range_message.format(value=data))
+        return float(data)
+
+    def to_representation(self, value):
+        return value
+
+
+class StrictIntegerField(serializers.Field):
+    def __init__(self, *, min_value: int, max_value: int, range_message: str, **kwargs):
+        super().__init__(**kwargs)
+        self.min_value, self.max_value, self.range_message = min_value, max_value, range_message
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise serializers.ValidationError(errors.INTEGER_REQUIRED.format(type=_json_type(data)))
+        if not self.min_value <= data <= self.max_value:
+            raise serializers.ValidationError(self.range_message.format(value=data))
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, float):
+        return "a fraction" if math.isfinite(value) else "NaN or Infinity"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not declare."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: [errors.FIELD_UNKNOWN] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class PlaceInputsSerializer(StrictSerializer):
+    lat = StrictFloatField(min_value=-90.0, max_value=90.0, range_message=errors.LAT_RANGE, required=False)
+    lon = StrictFloatField(min_value=-180.0, max_value=180.0, range_message=errors.LON_RANGE, required=False)
+    city = StrictIntegerField(min_value=1, max_value=SEED_MAX, range_message=errors.CITY_UNKNOWN, required=False)
+
+    def validate_city(self, value: int) -> int:
+        from gallery.models import City
+
+        if not City.objects.filter(pk=value).exists():
+            raise serializers.ValidationError(errors.CITY_UNKNOWN.format(value=value))
+        return value
+
+    def validate(self, attrs):
+        has_point = "lat" in attrs or "lon" in attrs
+        if "city" in attrs and has_point:
+            raise serializers.ValidationError({"city": [errors.PLACE_CITY_OR_POINT]})
+        if "city" not in attrs:
+            missing = [name for name in ("lat", "lon") if name not in attrs]
+            if missing:
+                raise serializers.ValidationError({name: [errors.PLACE_NEEDS_LOCATION] for name in missing})
+        return attrs
+
+
+INPUT_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
+    "place": PlaceInputsSerializer,
+}
+
+
+class JobCreateSerializer(StrictSerializer):
+    kind = serializers.CharField()
+    inputs = serializers.DictField()
+    seed = StrictIntegerField(
+        min_value=0, max_value=SEED_MAX, range_message=errors.SEED_RANGE.format(max=SEED_MAX), required=False
+    )
+
+    def validate_kind(self, value: str) -> str:
+        if value not in INPUT_SERIALIZERS:
+            raise serializers.ValidationError(errors.KIND_UNKNOWN.format(kind=value, kinds=", ".join(INPUT_SERIALIZERS)))
+        return value
+
+    def validate(self, attrs):
+        inputs = INPUT_SERIALIZERS[attrs["kind"]](data=attrs["inputs"])
+        if not inputs.is_valid():
+            raise serializers.ValidationError({"inputs": inputs.errors})
+        attrs["inputs"] = inputs.validated_data
+        return attrs
