@@ -117,6 +117,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# S3-compatible media (pip install ".[s3]"; credentials come from the usual AWS_* variables).
+if AWS_STORAGE_BUCKET_NAME := env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+    AWS_QUERYSTRING_AUTH = False
+
 # Security: strict by default outside DEBUG; TLS settings follow DJANGO_SECURE_SSL.
 SECURE_SSL = env.bool("DJANGO_SECURE_SSL", default=False)
 SECURE_SSL_REDIRECT = SECURE_SSL

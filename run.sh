@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Genius Loci's two entry points, each installing what it needs first:
+#   ./run.sh demo   install, then run the site and one worker on this machine (embedded defaults)
+#   ./run.sh test   install, then run the whole test suite
+# and the pieces: ./run.sh install | web | worker
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3.11}
+VENV=.venv
+
+apt_install() {
+  # Installs the Debian packages given that are missing (as root, or through sudo).
+  local missing=() pkg
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "Installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+install_python() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV" 2>/dev/null || { apt_install python3.11-venv; rm -rf "$VENV"; "$PYTHON" -m venv "$VENV"; }
+  fi
+  local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    echo "Installing Python packages (the first time takes a few minutes)..."
+    "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[test]"
+    touch "$stamp"
+  fi
+}
+
+install_static() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+install() {
+  install_python
+  install_static
+  export HF_HUB_OFFLINE=1
+  "$VENV/bin/python" manage.py migrate --no-input -v0
+  "$VENV/bin/python" manage.py collectstatic --no-input -v0
+}
+
+load_demo_data() {
+  "$VENV/bin/python" manage.py load_cities
+  local folder
+  for folder in models/*/; do
+    [ -f "$folder/config.json" ] && "$VENV/bin/python" manage.py register_model "$folder" --activate
+  done
+  return 0
+}
+
+worker() {
+  exec "$VENV/bin/celery" -A config worker -Q gpu,default --pool solo --concurrency 1 -l "${CELERY_LOG_LEVEL:-warning}"
+}
+
+serve() {
+  local address=${GENIUS_LOCI_ADDRESS:-127.0.0.1:8000}
+  echo
+  echo "Genius Loci is at http://$address/  (Ctrl-C stops it)"
+  echo
+  "$VENV/bin/python" manage.py runserver "$address" --noreload
+}
+
+demo() {
+  install
+  load_demo_data
+  "$VENV/bin/celery" -A config worker -Q gpu,default --pool solo --concurrency 1 -l warning &
+  local worker_pid=$!
+  trap 'kill $worker_pid 2>/dev/null; wait $worker_pid 2>/dev/null' EXIT INT TERM
+  serve
+}
+
+test() {
+  apt_install redis-server chromium
+  install_python
+  install_static
+  export HF_HUB_OFFLINE=1 GENIUS_LOCI_VAR_DIR="$PWD/var/test"
+  rm -rf var/test
+  "$VENV/bin/python" -m pytest "$@"
+}
+
+case "${1:-}" in
+  demo) demo ;;
+  test) shift; test "$@" ;;
+  install) install ;;
+  web) install; serve ;;
+  worker) worker ;;
+  *) echo "usage: ./run.sh demo | test [pytest args] | install | web | worker" >&2; exit 2 ;;
+esac

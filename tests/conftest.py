@@ -1,0 +1,220 @@
+"""Fixtures shared by the whole suite: storage, a file database a worker can share, a tiny
+real `place` model, a few real cities, and real redis-server / celery worker processes."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+# A few real GeoNames cities, chosen to cover the awkward corners of the map.
+CITIES = [
+    dict(id=2640729, name="Oxford", ascii_name="Oxford", country_code="GB", lat=51.75222, lon=-1.25596, population=162100, timezone="Europe/London"),
+    dict(id=3133880, name="Tromsø", ascii_name="Tromso", country_code="NO", lat=69.6489, lon=18.95508, population=64448, timezone="Europe/Oslo"),
+    dict(id=2542997, name="Marrakesh", ascii_name="Marrakesh", country_code="MA", lat=31.63416, lon=-7.99994, population=839296, timezone="Africa/Casablanca"),
+    dict(id=2193733, name="Auckland", ascii_name="Auckland", country_code="NZ", lat=-36.84853, lon=174.76349, population=1547200, timezone="Pacific/Auckland"),
+    dict(id=2198148, name="Suva", ascii_name="Suva", country_code="FJ", lat=-18.14161, lon=178.44149, population=77366, timezone="Pacific/Fiji"),
+    dict(id=4035413, name="Apia", ascii_name="Apia", country_code="WS", lat=-13.83333, lon=-171.76666, population=40407, timezone="Pacific/Apia"),
+    dict(id=2657896, name="Zürich", ascii_name="Zurich", country_code="CH", lat=47.36667, lon=8.55, population=415367, timezone="Europe/Zurich"),
+    dict(id=2643743, name="London", ascii_name="London", country_code="GB", lat=51.50853, lon=-0.12574, population=8961989, timezone="Europe/London"),
+]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A file database, so a worker process sees what the tests write."""
+    from django.conf import settings
+
+    var = Path(settings.VAR_DIR)
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(var / "test-db.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files(tmp_path_factory):
+    """Collect static files once, as the deployed site does (manifest storage needs them)."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def cities(db):
+    from gallery.models import City
+    from gallery.text import fold
+
+    return {row["name"]: City.objects.create(search_name=fold(row["name"]), **row) for row in CITIES}
+
+
+def write_tiny_place_model(folder: Path, *, seed: int = 0) -> Path:
+    """A randomly initialised `place` model small enough to load and run in milliseconds."""
+    import torch
+
+    from ml.modelfolder import write_model_folder
+    from ml.models.place import PlaceConfig, PlaceGenerator
+
+    torch.manual_seed(seed)
+    config = PlaceConfig(resolution=16, latent_dim=16, fmap_base=128, fmap_max=32, fmap_min=8, context_embed_dim=8)
+    generator = PlaceGenerator(config)
+    write_model_folder(folder, kind="place", architecture=config.to_dict(), state_dict=generator.state_dict())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_place_model(tmp_path_factory) -> Path:
+    return write_tiny_place_model(tmp_path_factory.mktemp("models") / "tiny-place")
+
+
+@pytest.fixture
+def place_model(db, tiny_place_model):
+    from generation import pipeline_cache
+    from generation.services import model_version_register
+
+    pipeline_cache._pipelines.clear()  # each test loads from disk, as a fresh worker would
+
+    return model_version_register(folder=tiny_place_model, name="tiny-place", activate=True)
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    """Job ids handed to Celery, recorded instead of sent (the integration tests send them)."""
+    from generation import tasks
+
+    ids = []
+    monkeypatch.setattr(tasks.run_job, "delay", ids.append)
+    return ids
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(predicate, timeout: float, what: str, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    detail = f"\n--- {log} ---\n{log.read_text()[-3000:]}" if log and log.exists() else ""
+    raise TimeoutError(f"{what} did not become ready in {timeout:.0f} s{detail}")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real redis-server on loopback, started for this test session."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is not installed; ./run.sh test installs it")
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+
+    def answers() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    _wait_for(answers, 10, "redis-server")
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+class WorkerProcess:
+    """A real `celery worker` subprocess on the gpu and default queues."""
+
+    def __init__(self, *, broker_url: str, database: str, media_root: Path, log: Path):
+        self.env = {
+            **os.environ,
+            "CELERY_BROKER_URL": broker_url,
+            "DATABASE_URL": f"sqlite:///{database}",
+            "DJANGO_MEDIA_ROOT": str(media_root),
+            "HF_HUB_OFFLINE": "1",
+        }
+        self.log = log
+        self.process = None
+
+    def start(self):
+        self.log.write_text("")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "gpu,default", "--pool", "solo",
+             "--concurrency", "1", "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=REPO, env=self.env, stdout=self.log.open("a"), stderr=subprocess.STDOUT,
+        )
+        _wait_for(lambda: "ready." in self.log.read_text() or self.process.poll() is not None, 60, "celery worker", self.log)
+        if self.process.poll() is not None:
+            raise RuntimeError(f"celery worker exited:\n{self.log.read_text()[-3000:]}")
+        return self
+
+    def kill(self):
+        """SIGKILL, as when a machine dies: no chance to hand anything back."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@pytest.fixture
+def celery_broker(redis_url):
+    """Point this process's Celery app at the test Redis (enqueueing happens here)."""
+    import redis
+
+    from config.celery import app
+
+    redis.Redis.from_url(redis_url).flushdb()  # no messages left over from another test
+    previous = app.conf.broker_url, app.conf.broker_transport_options
+    app.conf.broker_url = redis_url
+    app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    app.pool.force_close_all()
+    yield redis_url
+    app.conf.broker_url, app.conf.broker_transport_options = previous
+    app.pool.force_close_all()
+
+
+@pytest.fixture
+def worker_factory(celery_broker, transactional_db, settings, tmp_path):
+    """Starts real worker processes sharing this test's database, broker and media folder."""
+    from django.db import connection
+
+    workers = []
+
+    def start() -> WorkerProcess:
+        worker = WorkerProcess(
+            broker_url=celery_broker,
+            database=connection.settings_dict["NAME"],
+            media_root=Path(settings.MEDIA_ROOT),
+            log=tmp_path / f"worker-{len(workers)}.log",
+        )
+        workers.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in workers:
+        worker.stop()

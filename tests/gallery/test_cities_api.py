@@ -1,0 +1,57 @@
+import pytest
+
+from gallery import apis
+
+
+def names(response):
+    return [city["name"] for city in response.json()]
+
+
+def test_search_is_a_prefix_match_ignoring_accents_and_case(client, cities):
+    assert names(client.get("/api/cities/", {"q": "oxf"})) == ["Oxford"]
+    assert names(client.get("/api/cities/", {"q": "ZUR"})) == ["Zürich"]
+    assert names(client.get("/api/cities/", {"q": "Zür"})) == ["Zürich"]
+    assert names(client.get("/api/cities/", {"q": "tromso"})) == ["Tromsø"]
+    assert names(client.get("/api/cities/", {"q": "xford"})) == []
+
+
+def test_search_lists_the_most_populous_first_with_the_contract_fields(client, cities):
+    response = client.get("/api/cities", {"q": "o"})
+    assert response.status_code == 200
+    assert names(response) == ["Oxford"]
+    body = client.get("/api/cities/", {"q": "l"}).json()
+    assert body[0] == {
+        "id": 2643743, "name": "London", "country": "GB", "lat": 51.50853, "lon": -0.12574,
+        "population": 8961989, "timezone": "Europe/London",
+    }
+
+
+def test_bbox_gives_the_most_populous_cities_inside(client, cities):
+    response = client.get("/api/cities/", {"bbox": "-10,40,20,72", "limit": 3})
+    assert names(response) == ["London", "Zürich", "Oxford"]
+
+
+def test_bbox_crossing_the_antimeridian(client, cities):
+    response = client.get("/api/cities/", {"bbox": "170,-40,-170,-10"})
+    assert names(response) == ["Auckland", "Suva", "Apia"]
+
+
+@pytest.mark.parametrize(
+    "params, field, message",
+    [
+        ({"bbox": "0,50,10,40"}, "bbox", apis.BBOX_SOUTH_NORTH),
+        ({"bbox": "0,-91,10,40"}, "bbox", apis.BBOX_RANGE),
+        ({"bbox": "-190,0,10,40"}, "bbox", apis.BBOX_RANGE),
+        ({"bbox": "0,0,10"}, "bbox", apis.BBOX_FORMAT),
+        ({"bbox": "a,b,c,d"}, "bbox", apis.BBOX_FORMAT),
+        ({"bbox": "nan,0,10,10"}, "bbox", apis.BBOX_FORMAT),
+        ({"bbox": "0,0,10,10", "limit": "0"}, "limit", apis.LIMIT_RANGE.format(max=apis.LIMIT_MAX)),
+        ({"bbox": "0,0,10,10", "limit": "many"}, "limit", apis.LIMIT_RANGE.format(max=apis.LIMIT_MAX)),
+        ({}, "q", apis.QUERY_MISSING),
+        ({"q": "x" * 101}, "q", apis.QUERY_TOO_LONG),
+    ],
+)
+def test_bad_city_queries_are_refused_naming_the_parameter(client, cities, params, field, message):
+    response = client.get("/api/cities/", params)
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}

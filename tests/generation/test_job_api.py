@@ -1,0 +1,116 @@
+import json
+
+import pytest
+
+from config import api as api_errors
+from generation import errors
+from generation.inputs import SEED_MAX
+from generation.models import Job
+
+
+def post(client, body, **extra):
+    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return client.post("/api/jobs/", data=data, content_type="application/json", **extra)
+
+
+def test_a_point_request_is_written_then_queued_on_commit(client, place_model, enqueued, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = post(client, {"kind": "place", "inputs": {"lat": 51.752, "lon": -1.258}, "seed": 7})
+        assert enqueued == []  # nothing reaches a worker before the row is committed
+    assert response.status_code == 202
+    body = response.json()
+    job = Job.objects.get()
+    assert response["Location"] == body["url"] == f"http://testserver/api/jobs/{job.pk}/"
+    assert (body["id"], body["status"], body["progress"], body["artwork"]) == (job.pk, "queued", 0, None)
+    assert (job.kind, job.inputs, job.seed, job.model_version) == ("place", {"lat": 51.752, "lon": -1.258}, 7, place_model)
+    for callback in callbacks:
+        callback()
+    assert enqueued == [job.pk]
+
+
+def test_a_city_request_stores_the_city_and_its_coordinates(client, place_model, cities, enqueued):
+    response = post(client, {"kind": "place", "inputs": {"city": 2640729}})
+    assert response.status_code == 202
+    job = Job.objects.get()
+    assert job.inputs == {"city": 2640729, "lat": 51.75222, "lon": -1.25596}
+    assert 0 <= job.seed <= SEED_MAX  # drawn when not given, and stored
+
+
+def test_an_identical_request_gets_the_same_job(client, place_model, enqueued):
+    body = {"kind": "place", "inputs": {"lat": 10, "lon": 20}, "seed": 3}
+    first, second = post(client, body).json(), post(client, body).json()
+    assert first["id"] == second["id"]
+    assert Job.objects.count() == 1
+    assert post(client, {**body, "seed": 4}).json()["id"] != first["id"]
+
+
+def test_job_detail_and_unknown_job(client, place_model, enqueued):
+    job_id = post(client, {"kind": "place", "inputs": {"lat": 0, "lon": 0}}).json()["id"]
+    body = client.get(f"/api/jobs/{job_id}/").json()
+    assert {"id", "kind", "status", "progress", "error", "artwork"} <= set(body)
+    assert body["model"]["sha256"] == place_model.sha256
+    assert client.get("/api/jobs/999999/").status_code == 404
+
+
+def test_without_an_active_model_nothing_is_written(client, db):
+    response = post(client, {"kind": "place", "inputs": {"lat": 0, "lon": 0}})
+    assert response.status_code == 503
+    assert response.json()["kind"] == [errors.NO_ACTIVE_MODEL.format(kind="place")]
+    assert Job.objects.count() == 0
+
+
+def _inputs(**values):
+    return {"kind": "place", "inputs": values}
+
+
+BIG = json.dumps({"kind": "place", "inputs": {"lat": 0, "lon": 0}, "padding": "x" * 70_000})
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (_inputs(lat=90.5, lon=0), {"inputs": {"lat": [errors.LAT_RANGE]}}),
+        (_inputs(lat=-91, lon=0), {"inputs": {"lat": [errors.LAT_RANGE]}}),
+        (_inputs(lat=0, lon=180.01), {"inputs": {"lon": [errors.LON_RANGE]}}),
+        (_inputs(lat=0, lon=-181), {"inputs": {"lon": [errors.LON_RANGE]}}),
+        ('{"kind": "place", "inputs": {"lat": NaN, "lon": 0}}', {"inputs": {"lat": [errors.NUMBER_NOT_FINITE]}}),
+        ('{"kind": "place", "inputs": {"lat": 0, "lon": Infinity}}', {"inputs": {"lon": [errors.NUMBER_NOT_FINITE]}}),
+        ('{"kind": "place", "inputs": {"lat": -Infinity, "lon": 0}}', {"inputs": {"lat": [errors.NUMBER_NOT_FINITE]}}),
+        (_inputs(lat="51.7", lon=0), {"inputs": {"lat": [errors.NUMBER_REQUIRED.format(type="a string")]}}),
+        (_inputs(lat=True, lon=0), {"inputs": {"lat": [errors.NUMBER_REQUIRED.format(type="a boolean")]}}),
+        (_inputs(lat=None, lon=0), {"inputs": {"lat": ["This field may not be null."]}}),
+        (_inputs(lat=1), {"inputs": {"lon": [errors.PLACE_NEEDS_LOCATION]}}),
+        (_inputs(), {"inputs": {"lat": [errors.PLACE_NEEDS_LOCATION], "lon": [errors.PLACE_NEEDS_LOCATION]}}),
+        (_inputs(city=999999999), {"inputs": {"city": [errors.CITY_UNKNOWN.format(value=999999999)]}}),
+        (_inputs(city="2640729"), {"inputs": {"city": [errors.INTEGER_REQUIRED.format(type="a string")]}}),
+        (_inputs(city=2640729, lat=1, lon=1), {"inputs": {"city": [errors.PLACE_CITY_OR_POINT]}}),
+        (_inputs(lat=0, lon=0, altitude=3), {"inputs": {"altitude": [errors.FIELD_UNKNOWN]}}),
+        ({"kind": "teleport", "inputs": {}}, {"kind": [errors.KIND_UNKNOWN.format(kind="teleport", kinds="place")]}),
+        ({"inputs": {"lat": 0, "lon": 0}}, {"kind": ["This field is required."]}),
+        ({"kind": "place", "inputs": [1, 2]}, {"inputs": ['Expected a dictionary of items but got type "list".']}),
+        ({**_inputs(lat=0, lon=0), "seed": -1}, {"seed": [errors.SEED_RANGE.format(max=SEED_MAX)]}),
+        ({**_inputs(lat=0, lon=0), "seed": 2**63}, {"seed": [errors.SEED_RANGE.format(max=SEED_MAX)]}),
+        ({**_inputs(lat=0, lon=0), "seed": 2**64 + 5}, {"seed": [errors.SEED_RANGE.format(max=SEED_MAX)]}),
+        ({**_inputs(lat=0, lon=0), "seed": 1.5}, {"seed": [errors.INTEGER_REQUIRED.format(type="a fraction")]}),
+        ({**_inputs(lat=0, lon=0), "seed": "7"}, {"seed": [errors.INTEGER_REQUIRED.format(type="a string")]}),
+        ({**_inputs(lat=0, lon=0), "priority": 1}, {"priority": [errors.FIELD_UNKNOWN]}),
+        ("", {"body": [api_errors.BODY_MISSING]}),
+        ("{not json", {"body": [api_errors.BODY_NOT_JSON]}),
+        (b"\xff\xfe{}", {"body": [api_errors.BODY_NOT_JSON]}),
+        ("[1, 2]", {"body": [api_errors.BODY_NOT_OBJECT]}),
+        (BIG, {"body": [api_errors.BODY_TOO_LARGE.format(limit=64 * 1024)]}),
+    ],
+)
+def test_bad_requests_are_refused_naming_the_field_and_write_nothing(client, place_model, cities, enqueued, body, expected):
+    response = post(client, body)
+    assert response.status_code == 400, response.content
+    assert response.json() == expected
+    assert Job.objects.count() == 0
+    assert enqueued == []
+
+
+def test_a_body_that_is_not_json_by_content_type_is_refused(client, place_model):
+    response = client.post("/api/jobs/", data="kind=place", content_type="text/plain")
+    assert response.status_code == 400
+    assert "body" in response.json()
+    assert Job.objects.count() == 0

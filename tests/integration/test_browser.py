@@ -1,0 +1,86 @@
+"""The map in a real browser (Debian's Chromium driven by Playwright)."""
+import os
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures make
+# here are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    page.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def open_map(page, live_server):
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("#atlas[data-land-ready=true]")
+    page.wait_for_selector("#atlas[data-cities]")
+
+
+def test_search_a_city_click_it_and_see_its_picture(page, live_server, cities, place_model, worker_factory):
+    worker_factory()
+    open_map(page, live_server)
+    page.fill("#city-search", "oxf")
+    page.wait_for_selector("#search-suggestions li")
+    assert page.inner_text("#search-suggestions li").startswith("Oxford, GB")
+    page.keyboard.press("Enter")
+
+    page.wait_for_selector("#job-progress", state="visible")
+    page.wait_for_selector("#job-result:not([hidden])", timeout=60_000)
+    image = page.locator("#job-image")
+    assert page.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 16
+    assert "Oxford" in page.inner_text("#job-caption")
+
+    permalink = page.get_attribute("#job-permalink", "href")
+    page.goto(permalink)
+    assert page.inner_text("h1") == "Oxford, GB"
+    assert place_model.sha256 in page.inner_text(".provenance")
+
+
+def test_a_city_marker_click_asks_for_that_city(page, live_server, cities, place_model, enqueued):
+    open_map(page, live_server)
+    page.locator("path.city-marker").first.click()
+    page.wait_for_selector("#job:not([hidden])")
+    page.wait_for_function("document.querySelector('#job-status').textContent.length > 0")
+    from generation.models import Job
+
+    assert Job.objects.get().inputs["city"] == 2643743  # London, the most populous city shown
+
+
+def test_without_a_model_the_page_says_so_plainly(page, live_server, cities):
+    open_map(page, live_server)
+    assert "No trained place model is active yet" in page.inner_text("#no-model")
+    page.locator("path.city-marker").first.click()
+    page.wait_for_selector("#job-error:not([hidden])")
+    assert "No trained place model is active yet" in page.inner_text("#job-error")
+
+
+def test_clicking_the_sea_explains_itself(page, live_server, cities, place_model):
+    open_map(page, live_server)
+    page.mouse.click(300, 650)  # the South Atlantic at the opening view
+    page.wait_for_selector("#job-error:not([hidden])")
+    assert "open water" in page.inner_text("#job-error")
