@@ -5,6 +5,8 @@ never coerced. Unknown fields are refused too, so a typo does not pass unnoticed
 """
 import math
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from generation import errors
@@ -12,6 +14,7 @@ from generation import errors
 SEED_MAX = 2**63 - 1
 
 
+@extend_schema_field(OpenApiTypes.DOUBLE)
 class StrictFloatField(serializers.Field):
     def __init__(self, *, min_value: float, max_value: float, range_message: str, **kwargs):
         super().__init__(**kwargs)
@@ -30,6 +33,7 @@ class StrictFloatField(serializers.Field):
         return value
 
 
+@extend_schema_field(OpenApiTypes.INT64)
 class StrictIntegerField(serializers.Field):
     def __init__(self, *, min_value: int, max_value: int, range_message: str, **kwargs):
         super().__init__(**kwargs)
