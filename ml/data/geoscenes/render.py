@@ -1,0 +1,105 @@
+"""One GeoScenes sample: photo, attributes, layers, caption and overhead tile of one spot.
+
+`render_sample(place, seed, index, size)` is a pure function of its arguments: its random
+generator is seeded by (seed, geonameid, index) and consumed in a fixed order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ml.data.geoscenes import captions, effects
+from ml.data.geoscenes.canvas import finish_layers
+from ml.data.geoscenes.outliers import render_outlier
+from ml.data.geoscenes.overhead import render_overhead
+from ml.data.geoscenes.places import DENSITIES, LANDMARK_KINDS, STYLES, Place
+from ml.data.geoscenes.sampling import (FILTERS, OCCLUDERS, OUTLIER_KINDS, TIMES_OF_DAY, WEATHERS,
+                                        PhotoSpec, photo_rng, sample_photo)
+from ml.data.geoscenes.scene import draw_scene
+from ml.data.geoscenes.world import BIOMES
+
+MIN_SIZE, MAX_SIZE = 16, 1024
+# Class lists of the categorical attributes, as written to dataset.json.
+ATTRIBUTE_CLASSES = {
+    "biome": list(BIOMES),
+    "density": list(DENSITIES),
+    "style": list(STYLES),
+    "time_of_day": list(TIMES_OF_DAY),
+    "weather": list(WEATHERS),
+    "filter": list(FILTERS),
+    "occluder": list(OCCLUDERS),
+    "water": [False, True],
+    "landmark": [False, True],
+    "landmark_kind": ["none", *LANDMARK_KINDS],
+    "outlier": [False, True],
+    "outlier_kind": list(OUTLIER_KINDS),
+}
+
+
+@dataclass
+class Sample:
+    image: np.ndarray  # uint8 HxWx3
+    overhead: np.ndarray  # uint8 HxWx3
+    attributes: dict
+    layers: list[dict]
+    caption: str
+    spec: PhotoSpec
+
+
+def supersample_for(size: int) -> int:
+    """Working resolution factor: 2x anti-aliasing where it is cheap, none at 256 and above."""
+    return 2 if size <= 128 else 1
+
+
+def attributes_of(place: Place, spec: PhotoSpec) -> dict:
+    landmark = spec.landmark_visible and place.landmark is not None and spec.outlier == "none"
+    return {
+        "biome": place.biome,
+        "density": place.density,
+        "style": place.style,
+        "time_of_day": spec.time_of_day,
+        "weather": spec.weather,
+        "filter": spec.filter,
+        "occluder": spec.occluder if spec.outlier == "none" else "none",
+        "water": place.climate.water,
+        "landmark": landmark,
+        "landmark_id": place.landmark.id if landmark else 0,
+        "landmark_kind": place.landmark.kind if landmark else "none",
+        "outlier": spec.outlier != "none",
+        "outlier_kind": spec.outlier,
+        "horizon": round(spec.horizon, 4),
+        "zoom": round(spec.zoom, 4),
+        "temperature_c": place.climate.temperature_c,
+        "humidity": place.climate.humidity,
+        "elevation_km": place.climate.elevation_km,
+        "continent": place.city.continent,
+        "population": place.city.population,
+        "lat": spec.lat,
+        "lon": spec.lon,
+        "city": place.city.geonameid,
+    }
+
+
+def render_sample(place: Place, seed: int, index: int, size: int = 64) -> Sample:
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise ValueError(f"size must be within [{MIN_SIZE}, {MAX_SIZE}], got {size}")
+    rng = photo_rng(seed, place.city.geonameid, index)
+    spec = sample_photo(place, rng)
+    supersample = supersample_for(size)
+    if spec.outlier != "none":
+        image, canvas = render_outlier(spec.outlier, rng, size, supersample)
+    else:
+        scene = draw_scene(place, spec, rng, size, supersample)
+        canvas = scene.canvas
+        image = effects.develop(scene, place, spec, rng)
+    image = effects.to_uint8(effects.apply_filter(image, spec.filter))
+    layers = finish_layers(canvas.layers, np.asarray(canvas.labels), supersample)
+    return Sample(
+        image=image,
+        overhead=render_overhead(place, spec, rng, size),
+        attributes=attributes_of(place, spec),
+        layers=layers,
+        caption=captions.caption(place, spec, rng),
+        spec=spec,
+    )
