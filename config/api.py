@@ -50,3 +50,8 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return Response({"body": [f"{exc.detail} Send application/json."]}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def schema_canonical_paths(endpoints):
+    """drf-spectacular hook: document each API path once, in its canonical slash-ended form."""
+    return [endpoint for endpoint in endpoints if endpoint[0].endswith("/")]

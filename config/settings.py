@@ -146,6 +146,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Genius Loci API",
     "DESCRIPTION": "Cities, generation jobs and artworks of the generative atlas.",
     "VERSION": "1",
+    "PREPROCESSING_HOOKS": ["config.api.schema_canonical_paths"],
 }
 API_MAX_BODY_BYTES = 64 * 1024
 
@@ -177,8 +178,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.2,  # click-to-picture latency
     }
 else:
-    # Above the longest job, so Redis does not hand a running job to a second worker.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 3600}
+    # Above the longest job, so Redis does not hand a running job to a second worker; a job
+    # whose worker died is handed out again once it has passed.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=12 * 3600)}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -16,13 +16,18 @@ gallery_patterns = (
     "gallery",
 )
 
-# Each API path answers with or without its trailing slash (a POST cannot follow a redirect).
+
+def _with_and_without_slash(route: str, view, name: str) -> list:
+    """The canonical path ends in a slash; the other answers too, since a POST cannot follow a redirect."""
+    return [path(route, view, name=name), path(route.rstrip("/"), view)]
+
+
 api_patterns = (
     [
-        re_path(r"^cities/?$", gallery_apis.CityListApi.as_view(), name="city-list"),
-        re_path(r"^artworks/(?P<artwork_id>[0-9]+)/?$", gallery_apis.ArtworkDetailApi.as_view(), name="artwork-detail"),
-        re_path(r"^jobs/?$", generation_apis.JobCreateApi.as_view(), name="job-create"),
-        re_path(r"^jobs/(?P<job_id>[0-9]+)/?$", generation_apis.JobDetailApi.as_view(), name="job-detail"),
+        *_with_and_without_slash("cities/", gallery_apis.CityListApi.as_view(), "city-list"),
+        *_with_and_without_slash("artworks/<int:artwork_id>/", gallery_apis.ArtworkDetailApi.as_view(), "artwork-detail"),
+        *_with_and_without_slash("jobs/", generation_apis.JobCreateApi.as_view(), "job-create"),
+        *_with_and_without_slash("jobs/<int:job_id>/", generation_apis.JobDetailApi.as_view(), "job-detail"),
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
         path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
     ],

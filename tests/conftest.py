@@ -59,15 +59,18 @@ def cities(db):
     return {row["name"]: City.objects.create(search_name=fold(row["name"]), **row) for row in CITIES}
 
 
+TINY_PLACE = dict(resolution=16, latent_dim=16, fmap_base=128, fmap_max=32, fmap_min=8, context_embed_dim=8)
+
+
 def write_tiny_place_model(folder: Path, *, seed: int = 0) -> Path:
-    """A randomly initialised `place` model small enough to load and run in milliseconds."""
+    """A randomly initialised `place` model small enough to run in milliseconds."""
     import torch
 
     from ml.modelfolder import write_model_folder
     from ml.models.place import PlaceConfig, PlaceGenerator
 
     torch.manual_seed(seed)
-    config = PlaceConfig(resolution=16, latent_dim=16, fmap_base=128, fmap_max=32, fmap_min=8, context_embed_dim=8)
+    config = PlaceConfig(**TINY_PLACE)
     generator = PlaceGenerator(config)
     write_model_folder(folder, kind="place", architecture=config.to_dict(), state_dict=generator.state_dict())
     return folder
@@ -144,9 +147,10 @@ def redis_url(tmp_path_factory):
 class WorkerProcess:
     """A real `celery worker` subprocess on the gpu and default queues."""
 
-    def __init__(self, *, broker_url: str, database: str, media_root: Path, log: Path):
+    def __init__(self, *, broker_url: str, database: str, media_root: Path, log: Path, env: dict):
         self.env = {
             **os.environ,
+            **env,
             "CELERY_BROKER_URL": broker_url,
             "DATABASE_URL": f"sqlite:///{database}",
             "DJANGO_MEDIA_ROOT": str(media_root),
@@ -205,12 +209,13 @@ def worker_factory(celery_broker, transactional_db, settings, tmp_path):
 
     workers = []
 
-    def start() -> WorkerProcess:
+    def start(**env) -> WorkerProcess:
         worker = WorkerProcess(
             broker_url=celery_broker,
             database=connection.settings_dict["NAME"],
             media_root=Path(settings.MEDIA_ROOT),
             log=tmp_path / f"worker-{len(workers)}.log",
+            env=env,
         )
         workers.append(worker)
         return worker.start()

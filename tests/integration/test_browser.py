@@ -1,13 +1,7 @@
 """The map in a real browser (Debian's Chromium driven by Playwright)."""
-import os
-
 import pytest
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures make
-# here are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -23,6 +17,13 @@ def browser():
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def sync_orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls that the tests
+    # make here are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture

@@ -55,3 +55,31 @@ def test_a_place_job_posted_over_http_is_painted_by_a_worker(live_server, place_
 
     artwork = Artwork.objects.get()
     assert artwork.image.storage.exists(artwork.image.name)
+
+
+def test_a_job_whose_worker_dies_mid_job_is_finished_by_another(live_server, place_model, worker_factory):
+    from gallery.models import Artwork
+    from generation.models import Job
+
+    redeliver_after = "3"  # seconds; production waits 12 hours
+    # A fresh worker spends its first job's first seconds loading PyTorch and the model: the
+    # kill below lands there, after the job was marked running and before any picture exists.
+    first = worker_factory(CELERY_VISIBILITY_TIMEOUT=redeliver_after)
+
+    _, _, body = http_json(f"{live_server.url}/api/jobs/", {"kind": "place", "inputs": {"lat": -33.9, "lon": 18.4}})
+    job = Job.objects.get(pk=body["id"])
+    deadline = time.monotonic() + 60
+    while job.status != "running" and time.monotonic() < deadline:
+        time.sleep(0.02)
+        job.refresh_from_db()
+    assert job.status == "running"
+    first.kill()
+    job.refresh_from_db()
+    assert job.status == "running" and job.artwork is None  # it really died mid-job
+
+    worker_factory(CELERY_VISIBILITY_TIMEOUT=redeliver_after)
+    finished = wait_until_finished(body["url"], timeout=90)
+    assert finished["status"] == "done", finished["error"]
+    job.refresh_from_db()
+    assert job.attempts == 2
+    assert Artwork.objects.count() == 1

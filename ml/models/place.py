@@ -1,0 +1,345 @@
+"""Networks of the `place` generator: a location-conditional progressive GAN.
+
+Follows Karras, Aila, Laine and Lehtinen, "Progressive Growing of GANs for Improved Quality,
+Stability, and Variation" (ICLR 2018): the networks grow from 4x4 to the target resolution
+with a smooth fade-in, every layer uses an equalised learning rate, the generator normalises
+each pixel's feature vector, and the discriminator appends the minibatch standard deviation
+before its last block. The discriminator ends in a plain score (no sigmoid), as the
+Wasserstein loss with gradient penalty needs (Gulrajani et al., 2017).
+
+Conditioning is on a normalised, smooth *location context* computed from (lat, lon): the
+point on the unit sphere plus Fourier features of it (Tancik et al., 2020), so places that are
+near on Earth, including across the antimeridian, get near contexts. Gaussian noise is added to
+that context only (never to images), in training. The generator concatenates the mapped context
+with the latent; the discriminator scores it by projection (Miyato and Koyama, "cGANs with
+Projection Discriminator", ICLR 2018). A learned city embedding can be switched on.
+
+Widths shrink as the resolution grows, as in ProGAN, and each upsampling (or downsampling)
+3x3 convolution runs fused as one strided 4x4 convolution, which computes exactly the same
+function as nearest-neighbour resampling followed by the 3x3 convolution, with 2.25x fewer
+multiply-adds.
+"""
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+LEAKY_SLOPE = 0.2
+RELU_GAIN = math.sqrt(2.0)
+
+
+@dataclass
+class PlaceConfig:
+    resolution: int = 64  # output side in pixels; a power of two from 4 to 1024
+    latent_dim: int = 128  # size of the Gaussian latent z
+    fmap_base: int = 2048  # a stage's width is fmap_base // its resolution, clamped below
+    fmap_max: int = 256  # widest stage (the coarse ones)
+    fmap_min: int = 16  # narrowest stage (the fine ones, at 256x256 and up)
+    context_frequencies: int = 6  # Fourier octaves of the sphere point in the location context
+    context_embed_dim: int = 64  # the context is mapped to this many features in G and D
+    context_noise_std: float = 0.05  # Gaussian noise on the context in training (0 = none)
+    num_cities: int = 0  # >0 adds a learned city embedding; index 0 means "no city"
+    city_embed_dim: int = 16  # size of that embedding
+    mbstd_group_size: int = 4  # minibatch-stddev group (shrinks to divide the batch)
+    mbstd_channels: int = 1  # feature maps the minibatch stddev appends
+
+    def __post_init__(self) -> None:
+        res = self.resolution
+        if not isinstance(res, int) or res < 4 or res > 1024 or res & (res - 1):
+            raise ValueError(f"PlaceConfig.resolution must be a power of two from 4 to 1024, not {res!r}")
+        for name in ("latent_dim", "fmap_base", "fmap_max", "fmap_min", "context_embed_dim",
+                     "city_embed_dim", "mbstd_group_size", "mbstd_channels"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"PlaceConfig.{name} must be a positive integer, not {value!r}")
+        for name in ("context_frequencies", "num_cities"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"PlaceConfig.{name} must be a non-negative integer, not {value!r}")
+        if self.fmap_min > self.fmap_max:
+            raise ValueError(f"PlaceConfig.fmap_min ({self.fmap_min}) exceeds fmap_max ({self.fmap_max})")
+        if not isinstance(self.context_noise_std, (int, float)) or self.context_noise_std < 0:
+            raise ValueError(f"PlaceConfig.context_noise_std must be >= 0, not {self.context_noise_std!r}")
+        if self.stage_widths()[0] % self.mbstd_channels:
+            raise ValueError(f"PlaceConfig.mbstd_channels ({self.mbstd_channels}) must divide "
+                             f"the 4x4 width ({self.stage_widths()[0]})")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "PlaceConfig":
+        known = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown PlaceConfig field(s): {', '.join(unknown)}")
+        return cls(**values)
+
+    @property
+    def num_stages(self) -> int:
+        """Stage 0 renders 4x4; the last stage renders `resolution`."""
+        return int(math.log2(self.resolution)) - 1
+
+    @property
+    def context_dim(self) -> int:
+        return 3 + 6 * self.context_frequencies
+
+    def stage_resolution(self, stage: int) -> int:
+        return 4 * 2 ** stage
+
+    def stage_widths(self) -> list[int]:
+        """Feature maps per stage, shrinking with resolution (ProGAN's fmap schedule)."""
+        return [min(max(self.fmap_base // self.stage_resolution(s), self.fmap_min), self.fmap_max)
+                for s in range(self.num_stages)]
+
+
+def location_context(lat, lon, num_frequencies: int = PlaceConfig.context_frequencies) -> torch.Tensor:
+    """The conditioning vector of a place: shape (..., 3 + 6 * num_frequencies), float32.
+
+    The unit-sphere point (x, y, z) of (lat, lon) in degrees, then sin and cos of pi * 2**k
+    times each coordinate for k < num_frequencies. Every feature lies in [-1, 1] and is a smooth
+    function of the point on the sphere, so it has no seam at the antimeridian or the poles.
+    """
+    # float64 inside: the high octaves would amplify float32 rounding of the sphere point.
+    lat = torch.deg2rad(torch.as_tensor(lat, dtype=torch.float64))
+    lon = torch.deg2rad(torch.as_tensor(lon, dtype=torch.float64))
+    point = torch.stack([torch.cos(lat) * torch.cos(lon), torch.cos(lat) * torch.sin(lon), torch.sin(lat)], dim=-1)
+    frequencies = math.pi * 2.0 ** torch.arange(num_frequencies, dtype=torch.float64, device=point.device)
+    angles = (point.unsqueeze(-1) * frequencies).flatten(-2)
+    return torch.cat([point, torch.sin(angles), torch.cos(angles)], dim=-1).float()
+
+
+# ---------------------------------------------------------------------------------------------
+# Layers with an equalised learning rate: weights are stored N(0, 1) and scaled at run time by
+# He's constant, so that Adam's per-parameter step sizes are the same for every layer.
+
+
+class EqualizedLinear(nn.Module):
+    def __init__(self, in_features: int, out_features: int, gain: float = RELU_GAIN):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(out_features, in_features))
+        self.bias = nn.Parameter(torch.zeros(out_features))
+        self.scale = gain / math.sqrt(in_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight * self.scale, self.bias)
+
+
+class EqualizedConv2d(nn.Module):
+    """A k x k convolution; `resample` "up" or "down" fuses a 2x nearest upsample before it or
+    a 2x2 average pool after it into one strided 4x4 convolution (only for k = 3)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
+                 gain: float = RELU_GAIN, resample: str | None = None):
+        super().__init__()
+        if resample not in (None, "up", "down") or (resample and kernel_size != 3):
+            raise ValueError(f"unsupported resample {resample!r} for a {kernel_size}x{kernel_size} kernel")
+        self.weight = nn.Parameter(torch.randn(out_channels, in_channels, kernel_size, kernel_size))
+        self.bias = nn.Parameter(torch.zeros(out_channels))
+        self.scale = gain / math.sqrt(in_channels * kernel_size * kernel_size)
+        self.resample = resample
+        self._inference_cache: tuple | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if torch.is_grad_enabled():
+            weight = self._resampling_weight()
+        else:
+            weight = self._cached_resampling_weight()
+        if self.resample == "up":
+            return F.conv_transpose2d(x, weight, self.bias, stride=2, padding=1)
+        if self.resample == "down":
+            return F.conv2d(x, weight, self.bias, stride=2, padding=1)
+        return F.conv2d(x, weight, self.bias, padding=weight.shape[-1] // 2)
+
+    def _resampling_weight(self) -> torch.Tensor:
+        weight = self.weight * self.scale
+        if self.resample == "up":
+            # conv3x3(upsample(x)) == conv_transpose4x4/2(x) with the 3x3 taps summed per phase.
+            return _summed_4x4(weight).flip(2, 3).transpose(0, 1)
+        if self.resample == "down":
+            # avg_pool2x2(conv3x3(x)) == conv4x4/2(x) with the summed taps averaged.
+            return _summed_4x4(weight) * 0.25
+        return weight
+
+    def _cached_resampling_weight(self) -> torch.Tensor:
+        """Without autograd the derived kernel is kept until the weight changes: at batch 1
+        rebuilding it costs more than the convolution itself."""
+        key = (self.weight.data_ptr(), self.weight._version, self.weight.device, self.weight.dtype)
+        if self._inference_cache is None or self._inference_cache[0] != key:
+            self._inference_cache = (key, self._resampling_weight().contiguous())
+        return self._inference_cache[1]
+
+
+def _summed_4x4(weight: torch.Tensor) -> torch.Tensor:
+    """[w0, w1, w2] -> [w0, w0 + w1, w1 + w2, w2] along both spatial axes."""
+    weight = F.pad(weight, (1, 1, 1, 1))
+    return weight[..., 1:, 1:] + weight[..., :-1, 1:] + weight[..., 1:, :-1] + weight[..., :-1, :-1]
+
+
+def pixel_norm(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Scale each pixel's feature vector to unit root mean square (ProGAN section 4.2)."""
+    return x * torch.rsqrt(x.square().mean(dim=1, keepdim=True) + eps)
+
+
+def _leaky_pixel_norm(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """pixel_norm(leaky_relu(x)); without autograd it works in place on x, because at 64x64
+    allocating fresh activation tensors costs more time than the arithmetic."""
+    if torch.is_grad_enabled():
+        return pixel_norm(_leaky(x), eps)
+    x = F.leaky_relu_(x, LEAKY_SLOPE)
+    mean_square = torch.linalg.vector_norm(x, dim=1, keepdim=True).square_().div_(x.shape[1])
+    return x.mul_(mean_square.add_(eps).rsqrt_())
+
+
+def minibatch_stddev(x: torch.Tensor, group_size: int, num_channels: int = 1) -> torch.Tensor:
+    """Append the feature stddev over groups of samples, so D can see a collapsed batch."""
+    n, c, h, w = x.shape
+    group = min(group_size, n)
+    while n % group:
+        group -= 1
+    y = x.reshape(group, -1, num_channels, c // num_channels, h, w)
+    y = (y.var(dim=0, unbiased=False) + 1e-8).sqrt()
+    y = y.mean(dim=(2, 3, 4)).reshape(-1, num_channels, 1, 1).repeat(group, 1, h, w)
+    return torch.cat([x, y], dim=1)
+
+
+def _leaky(x: torch.Tensor) -> torch.Tensor:
+    return F.leaky_relu(x, LEAKY_SLOPE)
+
+
+class ConditionEncoder(nn.Module):
+    """Location context (+ optional city) -> conditioning features; noise on the context only."""
+
+    def __init__(self, config: PlaceConfig):
+        super().__init__()
+        self.noise_std = config.context_noise_std
+        self.context_mapping = EqualizedLinear(config.context_dim, config.context_embed_dim)
+        self.city_embedding = (nn.Embedding(config.num_cities + 1, config.city_embed_dim)
+                               if config.num_cities else None)
+        self.out_features = config.context_embed_dim + (config.city_embed_dim if config.num_cities else 0)
+
+    def forward(self, context: torch.Tensor, city: torch.Tensor | None, context_noise: bool) -> torch.Tensor:
+        if context_noise and self.noise_std > 0:
+            context = context + torch.randn_like(context) * self.noise_std
+        features = pixel_norm(_leaky(self.context_mapping(context)))
+        if self.city_embedding is None:
+            return features
+        if city is None:
+            city = torch.zeros(context.shape[0], dtype=torch.long, device=context.device)
+        return torch.cat([features, pixel_norm(self.city_embedding(city))], dim=1)
+
+
+def _check_stage(config: PlaceConfig, stage: int | None, alpha: float) -> int:
+    stage = config.num_stages - 1 if stage is None else stage
+    if not 0 <= stage < config.num_stages:
+        raise ValueError(f"stage must be in [0, {config.num_stages - 1}], not {stage}")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], not {alpha}")
+    return stage
+
+
+class GeneratorBlock(nn.Module):
+    """Doubles the resolution: fused upsample + conv3x3, conv3x3, each with pixel norm."""
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.conv_up = EqualizedConv2d(in_channels, out_channels, 3, resample="up")
+        self.conv = EqualizedConv2d(out_channels, out_channels, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = _leaky_pixel_norm(self.conv_up(x))
+        return _leaky_pixel_norm(self.conv(x))
+
+
+class PlaceGenerator(nn.Module):
+    """(z, location context[, city]) -> RGB image in about [-1, 1], at a progressive stage."""
+
+    def __init__(self, config: PlaceConfig):
+        super().__init__()
+        self.config = config
+        widths = config.stage_widths()
+        self.condition = ConditionEncoder(config)
+        # ProGAN's 4x4 dense layer uses gain sqrt(2)/4: one output per pixel of the 4x4 map.
+        self.input_dense = EqualizedLinear(config.latent_dim + self.condition.out_features,
+                                           widths[0] * 16, gain=RELU_GAIN / 4)
+        self.input_conv = EqualizedConv2d(widths[0], widths[0], 3)
+        self.blocks = nn.ModuleList(GeneratorBlock(widths[s - 1], widths[s]) for s in range(1, len(widths)))
+        self.to_rgb = nn.ModuleList(EqualizedConv2d(width, 3, 1, gain=1.0) for width in widths)
+
+    def forward(self, z: torch.Tensor, context: torch.Tensor, city: torch.Tensor | None = None, *,
+                stage: int | None = None, alpha: float = 1.0,
+                context_noise: bool | None = None) -> torch.Tensor:
+        """Render at `stage` (default: full resolution). With alpha < 1 the newest stage fades in
+        over the upsampled output of the one before. Context noise defaults to training mode."""
+        stage = _check_stage(self.config, stage, alpha)
+        noise = self.training if context_noise is None else context_noise
+        condition = self.condition(context, city, noise)
+        x = self.input_dense(torch.cat([pixel_norm(z), condition], dim=1))
+        x = x.reshape(z.shape[0], -1, 4, 4).contiguous(memory_format=torch.channels_last)
+        x = _leaky_pixel_norm(x)
+        x = _leaky_pixel_norm(self.input_conv(x))
+        if stage == 0:
+            return self.to_rgb[0](x)
+        for block in self.blocks[:stage - 1]:
+            x = block(x)
+        image = self.to_rgb[stage](self.blocks[stage - 1](x))
+        if alpha >= 1.0:
+            return image
+        previous = F.interpolate(self.to_rgb[stage - 1](x), scale_factor=2.0, mode="nearest")
+        return torch.lerp(previous, image, alpha)
+
+
+class DiscriminatorBlock(nn.Module):
+    """Halves the resolution: conv3x3, then conv3x3 fused with a 2x2 average pool."""
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.conv = EqualizedConv2d(in_channels, in_channels, 3)
+        self.conv_down = EqualizedConv2d(in_channels, out_channels, 3, resample="down")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _leaky(self.conv_down(_leaky(self.conv(x))))
+
+
+class PlaceDiscriminator(nn.Module):
+    """(image, location context[, city]) -> one unbounded score per image (a WGAN critic).
+
+    The score is a linear read-out of the image features plus their inner product with the
+    projected condition (projection discriminator)."""
+
+    def __init__(self, config: PlaceConfig):
+        super().__init__()
+        self.config = config
+        widths = config.stage_widths()
+        self.from_rgb = nn.ModuleList(EqualizedConv2d(3, width, 1) for width in widths)
+        self.blocks = nn.ModuleList(DiscriminatorBlock(widths[s], widths[s - 1]) for s in range(1, len(widths)))
+        self.final_conv = EqualizedConv2d(widths[0] + config.mbstd_channels, widths[0], 3)
+        self.final_dense = EqualizedLinear(widths[0] * 16, widths[0])
+        self.output = EqualizedLinear(widths[0], 1, gain=1.0)
+        self.condition = ConditionEncoder(config)
+        self.projection = EqualizedLinear(self.condition.out_features, widths[0], gain=1.0)
+
+    def forward(self, images: torch.Tensor, context: torch.Tensor, city: torch.Tensor | None = None, *,
+                stage: int | None = None, alpha: float = 1.0,
+                context_noise: bool | None = None) -> torch.Tensor:
+        stage = _check_stage(self.config, stage, alpha)
+        expected = self.config.stage_resolution(stage)
+        if images.shape[-2:] != (expected, expected):
+            raise ValueError(f"stage {stage} takes {expected}x{expected} images, not {tuple(images.shape[-2:])}")
+        noise = self.training if context_noise is None else context_noise
+        x = _leaky(self.from_rgb[stage](images))
+        if stage > 0:
+            x = self.blocks[stage - 1](x)
+            if alpha < 1.0:
+                skip = _leaky(self.from_rgb[stage - 1](F.avg_pool2d(images, 2)))
+                x = torch.lerp(skip, x, alpha)
+        for block in reversed(self.blocks[:max(stage - 1, 0)]):
+            x = block(x)
+        x = minibatch_stddev(x, self.config.mbstd_group_size, self.config.mbstd_channels)
+        x = _leaky(self.final_conv(x))
+        features = _leaky(self.final_dense(x.flatten(1)))
+        projected = self.projection(self.condition(context, city, noise))
+        return self.output(features).squeeze(1) + (features * projected).sum(dim=1)

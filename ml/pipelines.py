@@ -1,0 +1,167 @@
+"""The one inference interface the workers call: `load(folder)` -> a pipeline that generates.
+
+A pipeline is rebuilt from a model folder (see `ml.modelfolder`): the network from the
+architecture in config.json by the code in this repository, its tensors from
+weights.safetensors. Nothing is ever unpickled. Each kind of generator registers its pipeline
+class in `PIPELINES`.
+
+Every picture depends only on (weights, inputs, seed): each image draws its noise from its own
+seeded generator, and the batch runs padded to a multiple of `BATCH_MULTIPLE`, so that what
+else is in the batch changes neither the noise nor the kernels that compute the image.
+"""
+import os
+from collections.abc import Callable
+from typing import Protocol
+
+import torch
+from PIL import Image
+from torch import nn
+
+from ml.modelfolder import ModelFolderError, read_config, read_weights
+from ml.models.place import PlaceConfig, PlaceGenerator, location_context
+
+MAX_SEED = 2**63 - 1
+# CPU BLAS and oneDNN kernels choose their reduction order by batch size (batch 1 and batches
+# that are not a multiple of 4 take other code paths), which moves results in the last bits and
+# can flip a rounded pixel. Padding every batch to a multiple of 4 keeps each image's bits
+# independent of its neighbours.
+BATCH_MULTIPLE = 4
+_MISMATCHES_SHOWN = 3
+
+Progress = Callable[[float], None]
+
+
+class Pipeline(Protocol):
+    kind: str
+    sha256: str
+    config: dict
+    resolution: int
+
+    def generate(self, inputs: list[dict], seeds: list[int],
+                 progress: Progress | None = None) -> list[Image.Image]: ...
+
+
+class PlacePipeline:
+    """A location + seed -> an impression of that place, from the (EMA) place generator."""
+
+    kind = "place"
+
+    def __init__(self, generator: PlaceGenerator, *, config: dict, sha256: str):
+        self.generator = generator.eval().requires_grad_(False)
+        self.config = config
+        self.sha256 = sha256
+        self.resolution = generator.config.resolution
+        self.device = next(generator.parameters()).device
+
+    @staticmethod
+    def build_network(architecture: dict) -> PlaceGenerator:
+        return PlaceGenerator(PlaceConfig.from_dict(architecture))
+
+    def generate(self, inputs: list[dict], seeds: list[int],
+                 progress: Progress | None = None) -> list[Image.Image]:
+        """One image per (inputs[i], seeds[i]); inputs[i] is {"lat": ..., "lon": ...} and may
+        carry other keys ("city", ...), which are ignored; "city_id" selects the learned city
+        embedding of a model trained with one."""
+        if len(inputs) != len(seeds):
+            raise ValueError(f"got {len(inputs)} inputs but {len(seeds)} seeds")
+        if not inputs:
+            return []
+        config = self.generator.config
+        latitudes, longitudes = zip(*(_coordinates(index, item) for index, item in enumerate(inputs)))
+        latents = torch.stack([_latent(index, seed, config.latent_dim) for index, seed in enumerate(seeds)])
+        context = location_context(torch.tensor(latitudes), torch.tensor(longitudes), config.context_frequencies)
+        city = (torch.tensor([_city_id(index, item, config.num_cities) for index, item in enumerate(inputs)])
+                if config.num_cities else None)
+        _report(progress, 0.1)
+        count = len(inputs)
+        padding = -count % BATCH_MULTIPLE
+        with torch.inference_mode():
+            images = self.generator(_pad(latents, padding).to(self.device), _pad(context, padding).to(self.device),
+                                    None if city is None else _pad(city, padding).to(self.device),
+                                    context_noise=False)[:count]
+            _report(progress, 0.9)
+            pixels = (images * 127.5 + 127.5).round().clamp(0, 255).to(torch.uint8)
+            arrays = pixels.permute(0, 2, 3, 1).cpu().numpy()
+        pictures = [Image.fromarray(array.copy()) for array in arrays]
+        _report(progress, 1.0)
+        return pictures
+
+
+PIPELINES: dict[str, type] = {
+    "place": PlacePipeline,
+}
+
+
+def load(folder: str | os.PathLike, device: str | torch.device = "cpu") -> Pipeline:
+    """Rebuild the pipeline of a model folder on `device`; ModelFolderError if it is unusable."""
+    config = read_config(folder, verify_weights=False)
+    kind = config["kind"]
+    if kind not in PIPELINES:
+        raise ModelFolderError(f"there is no pipeline for kind {kind!r} yet; pipelines exist for: "
+                               f"{', '.join(sorted(PIPELINES))}")
+    pipeline_class = PIPELINES[kind]
+    try:
+        network = pipeline_class.build_network(config["architecture"])
+    except (TypeError, ValueError) as error:
+        raise ModelFolderError(f"config.json architecture is invalid: {error}") from None
+    data, sha256 = read_weights(folder, config)
+    _load_tensors(network, data)
+    return pipeline_class(network.to(device), config=config, sha256=sha256)
+
+
+def _load_tensors(network: nn.Module, data: bytes) -> None:
+    """Copy the tensors of a safetensors file into `network`, which must match them exactly."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load as load_safetensors
+
+    try:
+        tensors = load_safetensors(data)
+    except SafetensorError as error:
+        raise ModelFolderError(f"weights.safetensors cannot be read: {error}") from None
+    expected = network.state_dict()
+    problems = []
+    missing = [name for name in expected if name not in tensors]
+    unexpected = [name for name in tensors if name not in expected]
+    wrong_shape = [f"{name} {tuple(tensors[name].shape)} (config needs {tuple(expected[name].shape)})"
+                   for name in expected if name in tensors and tensors[name].shape != expected[name].shape]
+    for label, names in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong_shape)):
+        if names:
+            more = f" and {len(names) - _MISMATCHES_SHOWN} more" if len(names) > _MISMATCHES_SHOWN else ""
+            problems.append(f"{label}: {', '.join(names[:_MISMATCHES_SHOWN])}{more}")
+    if problems:
+        raise ModelFolderError(f"weights.safetensors does not match config.json ({'; '.join(problems)})")
+    network.load_state_dict(tensors)
+
+
+def _coordinates(index: int, item: dict) -> tuple[float, float]:
+    try:
+        lat, lon = float(item["lat"]), float(item["lon"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"inputs[{index}] needs numeric \"lat\" and \"lon\", got {item!r}") from None
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        raise ValueError(f"inputs[{index}] is off the globe: lat {lat}, lon {lon}")
+    return lat, lon
+
+
+def _latent(index: int, seed: int, latent_dim: int) -> torch.Tensor:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seeds[{index}] must be an integer in [0, 2**63 - 1], not {seed!r}")
+    return torch.randn(latent_dim, generator=torch.Generator().manual_seed(seed))
+
+
+def _city_id(index: int, item: dict, num_cities: int) -> int:
+    city_id = item.get("city_id", 0)
+    if isinstance(city_id, bool) or not isinstance(city_id, int) or not 0 <= city_id <= num_cities:
+        raise ValueError(f"inputs[{index}] city_id must be an integer in [0, {num_cities}], not {city_id!r}")
+    return city_id
+
+
+def _pad(batch: torch.Tensor, count: int) -> torch.Tensor:
+    if not count:
+        return batch
+    return torch.cat([batch, batch.new_zeros((count, *batch.shape[1:]))])
+
+
+def _report(progress: Progress | None, fraction: float) -> None:
+    if progress is not None:
+        progress(fraction)

@@ -1,0 +1,184 @@
+import dataclasses
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from ml.models.place import (EqualizedConv2d, PlaceConfig, PlaceDiscriminator, PlaceGenerator,
+                             location_context)
+
+
+def _batch(config: PlaceConfig, size: int = 4, seed: int = 0):
+    generator = torch.Generator().manual_seed(seed)
+    z = torch.randn(size, config.latent_dim, generator=generator)
+    lat = torch.rand(size, generator=generator) * 180 - 90
+    lon = torch.rand(size, generator=generator) * 360 - 180
+    real = torch.rand(size, 3, config.resolution, config.resolution, generator=generator) * 2 - 1
+    return z, location_context(lat, lon, config.context_frequencies), real
+
+
+def _critic_loss(G, D, z, context, real):
+    """The Wasserstein critic loss: what D minimises."""
+    fake = G(z, context, context_noise=False)
+    return D(fake, context, context_noise=False).mean() - D(real, context, context_noise=False).mean()
+
+
+def test_forward_and_backward_are_finite(tiny_config):
+    torch.manual_seed(0)
+    G, D = PlaceGenerator(tiny_config), PlaceDiscriminator(tiny_config)
+    z, context, real = _batch(tiny_config)
+
+    fake = G(z, context, alpha=0.5)  # halfway through the last fade-in: two RGB layers in use
+    scores = D(fake, context, alpha=0.5)
+    assert fake.shape == (4, 3, 16, 16)
+    assert scores.shape == (4,)
+    assert torch.isfinite(fake).all() and torch.isfinite(scores).all()
+
+    (scores.mean() - D(real, context, alpha=0.5).mean()).backward()
+    for name, parameter in [*G.named_parameters(), *D.named_parameters()]:
+        if name.startswith(("to_rgb.0.", "from_rgb.0.")):  # the 4x4 stage's, unused at 16x16
+            continue
+        assert parameter.grad is not None, name
+        assert torch.isfinite(parameter.grad).all(), name
+
+
+def test_one_optimiser_step_changes_the_loss(tiny_config):
+    torch.manual_seed(0)
+    G, D = PlaceGenerator(tiny_config), PlaceDiscriminator(tiny_config)
+    z, context, real = _batch(tiny_config)
+    optimiser = torch.optim.Adam(D.parameters(), lr=1e-3, betas=(0.0, 0.99))
+
+    before = _critic_loss(G, D, z, context, real)
+    optimiser.zero_grad()
+    before.backward()
+    optimiser.step()
+    after = _critic_loss(G, D, z, context, real)
+
+    assert after.item() < before.item()
+
+
+def test_inference_sees_updated_weights(tiny_config):
+    """Without autograd the resampling kernels are cached; a weight update must refresh them."""
+    torch.manual_seed(0)
+    G = PlaceGenerator(tiny_config).eval()
+    z, context, _ = _batch(tiny_config)
+    with torch.no_grad():
+        first = G(z, context)
+        for parameter in G.parameters():
+            parameter.add_(0.1)
+        cached = G(z, context)
+    assert not torch.equal(first, cached)
+    assert torch.allclose(cached, G(z, context), atol=1e-5)
+
+
+@pytest.mark.parametrize("stage", [0, 1, 2])
+@pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0])
+def test_progressive_stages_render_and_score_their_resolution(tiny_config, stage, alpha):
+    torch.manual_seed(0)
+    G, D = PlaceGenerator(tiny_config), PlaceDiscriminator(tiny_config)
+    z, context, _ = _batch(tiny_config)
+    side = 4 * 2**stage
+
+    images = G(z, context, stage=stage, alpha=alpha)
+
+    assert images.shape == (4, 3, side, side)
+    assert D(images, context, stage=stage, alpha=alpha).shape == (4,)
+
+
+def test_a_stage_fades_in_over_the_previous_one(tiny_config):
+    torch.manual_seed(0)
+    G = PlaceGenerator(tiny_config).eval()
+    z, context, _ = _batch(tiny_config)
+    previous = F.interpolate(G(z, context, stage=1), scale_factor=2.0, mode="nearest")
+    assert torch.allclose(G(z, context, stage=2, alpha=0.0), previous, atol=1e-5)
+    assert torch.allclose(G(z, context, stage=2, alpha=1.0), G(z, context), atol=1e-6)
+
+
+def test_wrong_stage_or_image_size_is_refused(tiny_config):
+    G, D = PlaceGenerator(tiny_config), PlaceDiscriminator(tiny_config)
+    z, context, real = _batch(tiny_config)
+    with pytest.raises(ValueError, match="stage"):
+        G(z, context, stage=3)
+    with pytest.raises(ValueError, match="8x8"):
+        D(real, context, stage=1)
+
+
+@pytest.mark.parametrize("resample", ["up", "down"])
+def test_fused_resampling_equals_resample_then_convolve(resample):
+    torch.manual_seed(0)
+    conv = EqualizedConv2d(5, 7, 3, resample=resample)
+    torch.nn.init.normal_(conv.bias)
+    x = torch.randn(2, 5, 8, 8)
+    weight = conv.weight * conv.scale
+    if resample == "up":
+        expected = F.conv2d(F.interpolate(x, scale_factor=2.0, mode="nearest"), weight, conv.bias, padding=1)
+    else:
+        expected = F.avg_pool2d(F.conv2d(x, weight, conv.bias, padding=1), 2)
+    assert torch.allclose(conv(x), expected, atol=1e-5)
+
+
+def test_context_noise_is_added_in_training_only(tiny_config):
+    torch.manual_seed(0)
+    G = PlaceGenerator(tiny_config)
+    z, context, _ = _batch(tiny_config)
+    assert not torch.equal(G(z, context), G(z, context))
+    assert torch.equal(G(z, context, context_noise=False), G(z, context, context_noise=False))
+    G.eval()
+    assert torch.equal(G(z, context), G(z, context))
+
+
+def test_city_embedding_is_optional(tiny_config):
+    config = dataclasses.replace(tiny_config, num_cities=3)
+    G, D = PlaceGenerator(config), PlaceDiscriminator(config)
+    z, context, _ = _batch(config)
+    city = torch.tensor([0, 1, 2, 3])
+    assert D(G(z, context, city), context, city).shape == (4,)
+    assert "condition.city_embedding.weight" in G.state_dict()
+    assert not any("city" in name for name in PlaceGenerator(tiny_config).state_dict())
+
+
+def test_location_context_is_normalised_and_distinguishes_places():
+    paris, tokyo = location_context(48.86, 2.35), location_context(35.68, 139.69)
+    assert paris.shape == (3 + 6 * 6,)
+    assert paris.abs().max() <= 1.0
+    assert torch.linalg.vector_norm(paris[:3]).item() == pytest.approx(1.0)
+    assert (paris - tokyo).abs().max() > 0.5
+
+
+def test_location_context_is_continuous_across_the_antimeridian_and_the_poles():
+    seam = location_context(-17.0, 179.99) - location_context(-17.0, -179.99)
+    meridian = location_context(-17.0, 0.01) - location_context(-17.0, -0.01)
+    assert seam.abs().max() == pytest.approx(meridian.abs().max().item(), abs=1e-4)
+    assert seam.abs().max() < 0.05
+    assert (location_context(0.0, 180.0) - location_context(0.0, -180.0)).abs().max() < 1e-5
+    assert (location_context(90.0, 0.0) - location_context(90.0, 123.0)).abs().max() < 1e-5
+
+
+def test_location_context_changes_smoothly():
+    """Lipschitz: a step of d radians moves no feature by more than pi * 2**(F - 1) * d."""
+    lon = torch.linspace(-180.0, 180.0, 36001)  # 0.01 degree steps, about 1 km
+    context = location_context(torch.full_like(lon, 30.0), lon)
+    bound = math.pi * 2**5 * math.radians(0.01)
+    assert (context[1:] - context[:-1]).abs().max() <= bound
+
+
+def test_config_round_trips_and_rejects_unknown_keys():
+    config = PlaceConfig(resolution=128, latent_dim=64)
+    assert PlaceConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(ValueError, match="unknown PlaceConfig field.*colour"):
+        PlaceConfig.from_dict({**config.to_dict(), "colour": "blue"})
+
+
+@pytest.mark.parametrize("resolution", [48, 2, 2048, "64"])
+def test_config_rejects_a_resolution_that_is_not_a_power_of_two(resolution):
+    with pytest.raises(ValueError, match="resolution must be a power of two"):
+        PlaceConfig.from_dict({"resolution": resolution})
+
+
+def test_default_widths_shrink_with_resolution_and_weights_stay_small():
+    config = PlaceConfig()
+    assert config.stage_widths() == [256, 256, 128, 64, 32]
+    assert PlaceConfig(resolution=256).stage_widths() == [256, 256, 128, 64, 32, 16, 16]
+    weight_bytes = sum(tensor.numel() * 4 for tensor in PlaceGenerator(config).state_dict().values())
+    assert weight_bytes <= 15 * 2**20
