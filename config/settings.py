@@ -180,7 +180,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Above the longest job, so Redis does not hand a running job to a second worker; a job
     # whose worker died is handed out again once it has passed.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=12 * 3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 12 * 3600,
+        **env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={}),
+    }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

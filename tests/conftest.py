@@ -41,14 +41,12 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def static_files(tmp_path_factory):
-    """Collect static files once, as the deployed site does (manifest storage needs them)."""
+def static_files():
+    """Static files straight from their folders (the test server serves them by finder)."""
     from django.conf import settings
-    from django.core.management import call_command
 
-    settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
-    call_command("collectstatic", interactive=False, verbosity=0)
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise looks there too
 
 
 @pytest.fixture
@@ -194,12 +192,15 @@ def celery_broker(redis_url):
 
     redis.Redis.from_url(redis_url).flushdb()  # no messages left over from another test
     previous = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url = redis_url
-    app.conf.broker_transport_options = {"visibility_timeout": 3600}
-    app.pool.force_close_all()
+
+    def connect(url, options):
+        app.conf.broker_url, app.conf.broker_transport_options = url, options
+        app._pool = None  # the connection and producer pools are built again for this broker
+        app.amqp._producer_pool = None
+
+    connect(redis_url, {"visibility_timeout": 3600})
     yield redis_url
-    app.conf.broker_url, app.conf.broker_transport_options = previous
-    app.pool.force_close_all()
+    connect(*previous)
 
 
 @pytest.fixture

@@ -148,7 +148,8 @@
       } catch (e) { return; }
       if (mine !== request) return;
       layer.clearLayers();
-      for (const city of cities) {
+      // Least populous first, so that a large city's marker is drawn over its suburbs'.
+      for (const city of cities.slice().reverse()) {
         const marker = L.circleMarker([city.lat, city.lon], {
           radius: radiusFor(city.population), className: "city-marker",
           color: "#7a2e1d", weight: 1, fillColor: "#d9653b", fillOpacity: 0.85,

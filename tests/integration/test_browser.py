@@ -13,17 +13,14 @@ CHROMIUM_ARGS = [
 def browser():
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(autouse=True)
-def sync_orm_beside_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls that the tests
-    # make here are still plain synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API runs an event loop in this thread while the browser is open;
+        # the ORM calls that tests and fixtures make here are still plain synchronous calls.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
 
 
 @pytest.fixture
@@ -64,7 +61,7 @@ def test_search_a_city_click_it_and_see_its_picture(page, live_server, cities, p
 
 def test_a_city_marker_click_asks_for_that_city(page, live_server, cities, place_model, enqueued):
     open_map(page, live_server)
-    page.locator("path.city-marker").first.click()
+    page.locator("path.city-marker").last.click()  # drawn last: the most populous, on top
     page.wait_for_selector("#job:not([hidden])")
     page.wait_for_function("document.querySelector('#job-status').textContent.length > 0")
     from generation.models import Job
@@ -75,7 +72,7 @@ def test_a_city_marker_click_asks_for_that_city(page, live_server, cities, place
 def test_without_a_model_the_page_says_so_plainly(page, live_server, cities):
     open_map(page, live_server)
     assert "No trained place model is active yet" in page.inner_text("#no-model")
-    page.locator("path.city-marker").first.click()
+    page.locator("path.city-marker").last.click()
     page.wait_for_selector("#job-error:not([hidden])")
     assert "No trained place model is active yet" in page.inner_text("#job-error")
 
