@@ -34,8 +34,9 @@ def city_in_bbox(*, bbox: BBox, limit: int) -> QuerySet[City]:
     return City.objects.filter(in_lon, lat__gte=bbox.south, lat__lte=bbox.north).order_by("-population", "id")[:limit]
 
 
-def city_nearest(*, lat: float, lon: float, within_km: float = 50.0) -> City | None:
-    """The nearest city to a point, if one lies within `within_km`."""
+def city_nearest(*, lat: float, lon: float, within_km: float = 50.0, city_radius_km: float = 15.0) -> City | None:
+    """The city a point belongs to: the most populous within `city_radius_km` (so a click in
+    central Tokyo is Tokyo, not one of its districts), else the nearest within `within_km`."""
     dlat = within_km / 111.0
     dlon = min(180.0, dlat / max(math.cos(math.radians(lat)), 0.01))
     west, east = lon - dlon, lon + dlon
@@ -45,10 +46,13 @@ def city_nearest(*, lat: float, lon: float, within_km: float = 50.0) -> City | N
     if east > 180:
         in_lon |= Q(lon__lte=east - 360)
     candidates = City.objects.filter(in_lon, lat__gte=lat - dlat, lat__lte=lat + dlat)
-    best = min(candidates, key=lambda c: _haversine_km(lat, lon, c.lat, c.lon), default=None)
-    if best is None or _haversine_km(lat, lon, best.lat, best.lon) > within_km:
-        return None
-    return best
+    by_distance = sorted((_haversine_km(lat, lon, c.lat, c.lon), c) for c in candidates)
+    close = [city for distance, city in by_distance if distance <= city_radius_km]
+    if close:
+        return max(close, key=lambda city: city.population)
+    if by_distance and by_distance[0][0] <= within_km:
+        return by_distance[0][1]
+    return None
 
 
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -55,3 +55,15 @@ def test_bad_city_queries_are_refused_naming_the_parameter(client, cities, param
     response = client.get("/api/cities/", params)
     assert response.status_code == 400
     assert response.json() == {field: [message]}
+
+
+def test_a_point_belongs_to_the_largest_city_close_by(cities):
+    from gallery.models import City
+    from gallery.selectors import city_nearest
+
+    City.objects.create(id=1, name="Westminster", ascii_name="Westminster", search_name="westminster",
+                        country_code="GB", lat=51.4975, lon=-0.1357, population=20000)
+    assert city_nearest(lat=51.497, lon=-0.135).name == "London"  # not the district under the click
+    assert city_nearest(lat=51.85, lon=-1.25).name == "Oxford"  # 11 km out: still the nearest
+    assert city_nearest(lat=-13.9, lon=-171.6).name == "Apia"
+    assert city_nearest(lat=0.0, lon=-30.0) is None  # mid-Atlantic
