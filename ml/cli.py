@@ -8,6 +8,7 @@ import importlib
 import sys
 
 COMMAND_MODULES = [
+    "ml.data.geoscenes.cli",
 ]
 
 
