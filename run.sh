@@ -66,15 +66,15 @@ serve() {
   echo
   echo "Genius Loci is at http://$address/  (Ctrl-C stops it)"
   echo
-  "$VENV/bin/python" manage.py runserver "$address" --noreload
+  "$VENV/bin/gunicorn" config.wsgi --bind "$address" --workers 2 --threads 4 --access-logfile - --log-level warning
 }
 
 demo() {
   install
   load_demo_data
-  "$VENV/bin/celery" -A config worker -Q gpu,default --pool solo --concurrency 1 -l warning &
-  local worker_pid=$!
-  trap 'kill $worker_pid 2>/dev/null; wait $worker_pid 2>/dev/null' EXIT INT TERM
+  "$VENV/bin/celery" --quiet -A config worker -Q gpu,default --pool solo --concurrency 1 -l warning &
+  WORKER_PID=$!
+  trap 'kill "$WORKER_PID" 2>/dev/null; wait "$WORKER_PID" 2>/dev/null' EXIT INT TERM
   serve
 }
 
