@@ -9,6 +9,7 @@ import sys
 
 COMMAND_MODULES = [
     "ml.data.geoscenes.cli",
+    "ml.train.cli",
 ]
 
 

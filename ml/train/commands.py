@@ -1,0 +1,331 @@
+"""What `python -m ml train place` and `python -m ml export` do (their options: `ml.train.cli`).
+
+Every option is checked here, once, before anything is written: a bad one is a `CommandError`,
+which the command line prints as one line (exit status 2).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shlex
+from pathlib import Path
+
+import torch
+
+from ml.cli import CommandError
+from ml.models.place import PlaceConfig
+from ml.train import run_dir
+from ml.train.cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS, flag
+from ml.train.place import KIND, PlaceTrainConfig, PlaceTrainer
+
+ERROR_RESOLUTION = "--{} must be a power of two from 4 to 1024, got {}"
+ERROR_START_RESOLUTION = "--start-resolution {} is above --resolution {}"
+ERROR_POSITIVE = "--{} must be positive, got {}"
+ERROR_NON_NEGATIVE = "--{} must be >= 0, got {}"
+ERROR_CITIES = "--cities must be a positive integer or 'all', got {!r}"
+ERROR_ARCHITECTURE = "invalid architecture: {}"
+ERROR_DATA = "--data: {}"
+ERROR_NO_DATA_FOLDER = "--data {} is not a folder"
+ERROR_FEWER_CITIES = "--cities {} asks for more cities than the dataset's {} training cities"
+ERROR_BATCH_RANKS = "--batch-size {} is not divisible by the {} processes torchrun started"
+ERROR_RESUME_MISSING = "--resume {}: no checkpoint there (a checkpoint-*/ folder or a run folder holding one)"
+ERROR_RESUME_KIND = "--resume {}: a checkpoint of kind {!r}, not {!r}"
+ERROR_RESUME_ARCHITECTURE = "--resume {}: it was trained with {}, but this run asks for {}"
+ERROR_RESUME_DONE = "--resume {}: it is already at kimg {:g}; raise --max-kimg above that"
+ERROR_RUN_MISSING = "{} is not a run folder (it has no {})"
+ERROR_RUN_KIND = "{} is a run of kind {!r}; only {!r} runs can be exported"
+ERROR_NO_CHECKPOINTS = "{} has no checkpoint yet"
+ERROR_UNKNOWN_CHECKPOINT = "--checkpoint {}: no such checkpoint in {}; it has {}"
+ERROR_NONE_FULL = "no checkpoint of {} has reached full resolution; pass --checkpoint NAME to export one anyway"
+ERROR_OUT_NOT_EMPTY = "--out {} exists and is not empty; choose a new folder"
+
+# ---------------------------------------------------------------------------------------------
+# train place
+
+
+def run_train_place(args: argparse.Namespace) -> int:
+    resume = find_resume_checkpoint(args.resume) if args.resume else None
+    resume_state = run_dir.read_checkpoint_state(resume) if resume else None
+    config = build_train_config(args, resume_state)
+    dist = run_dir.setup_distributed()
+    try:
+        return _train(config, dist, resume, resume_state)
+    finally:
+        run_dir.teardown_distributed(dist)
+
+
+def _train(config: PlaceTrainConfig, dist: run_dir.Distributed, resume, resume_state) -> int:
+    if config.batch_size % dist.world_size:
+        raise CommandError(ERROR_BATCH_RANKS.format(config.batch_size, dist.world_size))
+    if resume_state is not None and resume_state["nimg"] >= config.total_nimg():
+        raise CommandError(ERROR_RESUME_DONE.format(resume, resume_state["kimg"]))
+    data = load_training_data(config, progress=dist.is_main)
+    options = {"kind": KIND, "command": command_line(config), "train": config.to_dict(),
+               "dataset": data.summary, "cities": data.cities, "world_size": dist.world_size,
+               "resumed_from": None if resume is None else {"checkpoint": str(resume.resolve()),
+                                                            "kimg": resume_state["kimg"]}}
+    if config.dry_run:
+        print(json.dumps(options, indent=2))
+        print(plan(config))
+        return 0
+    run_dir.seed_everything(config.seed, dist.rank)
+    run_dir.configure_backends(dist)
+    folder = run_dir.next_run_dir(config.out, run_description(config, data.summary["name"]))
+    run = run_dir.RunDir(folder, enabled=dist.is_main)
+    if dist.is_main:
+        print(f"run folder: {folder}")
+    PlaceTrainer(config, data, dist, run, options=options, resume_from=resume).train()
+    return 0
+
+
+def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> PlaceTrainConfig:
+    """The options of the command line as one checked PlaceTrainConfig (CommandError if not)."""
+    model = build_architecture(args, resume_state)
+    resumed = resume_state.get("train", {}) if resume_state else {}
+    values = {}
+    for name in TRAIN_OPTIONS:
+        given = getattr(args, name)
+        values[name] = given if given is not None else resumed.get(name, TRAIN_DEFAULTS[name])
+    if args.ema_rampup == 0:
+        values["ema_rampup"] = None
+    cities = parse_cities(args.cities) if args.cities is not None else resumed.get("cities")
+    for name in ("batch_size", "n_critic"):
+        if values[name] < 1:
+            raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
+    for name in ("lr", "tick_kimg", "sample_kimg", "snapshot_kimg"):
+        if not values[name] > 0:
+            raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
+    for name in ("gp_weight", "drift_weight", "fade_kimg", "stable_kimg", "ema_kimg", "ema_rampup", "seed"):
+        if values[name] is not None and values[name] < 0:
+            raise CommandError(ERROR_NON_NEGATIVE.format(flag(name)[2:], values[name]))
+    if values["max_kimg"] is not None and not values["max_kimg"] > 0:
+        raise CommandError(ERROR_POSITIVE.format("max-kimg", values["max_kimg"]))
+    if not (0 <= values["beta1"] < 1 and 0 <= values["beta2"] < 1):
+        raise CommandError(f"--beta1 and --beta2 must be in [0, 1), got {values['beta1']} and {values['beta2']}")
+    if not _power_of_two(values["start_resolution"]):
+        raise CommandError(ERROR_RESOLUTION.format("start-resolution", values["start_resolution"]))
+    if values["start_resolution"] > model.resolution:
+        raise CommandError(ERROR_START_RESOLUTION.format(values["start_resolution"], model.resolution))
+    if not args.data.is_dir():
+        raise CommandError(ERROR_NO_DATA_FOLDER.format(args.data))
+    return PlaceTrainConfig(data=str(args.data.resolve()), out=str(args.out), cities=cities, model=model,
+                            resume=str(args.resume) if args.resume else None, dry_run=args.dry_run, **values)
+
+
+def build_architecture(args: argparse.Namespace, resume_state: dict | None) -> PlaceConfig:
+    """PlaceConfig from the architecture options; unset ones come from the resumed checkpoint
+    (or PlaceConfig's defaults), and a set one that differs from the checkpoint is refused."""
+    asked = {name: getattr(args, name) for name in ARCHITECTURE_OPTIONS if getattr(args, name) is not None}
+    if "resolution" in asked and not _power_of_two(asked["resolution"]):
+        raise CommandError(ERROR_RESOLUTION.format("resolution", asked["resolution"]))
+    base = resume_state["architecture"] if resume_state else PlaceConfig().to_dict()
+    if resume_state:
+        differing = sorted(name for name, value in asked.items() if base.get(name) != value)
+        if differing:
+            was = ", ".join(f"{name}={base.get(name)}" for name in differing)
+            now = ", ".join(f"{name}={asked[name]}" for name in differing)
+            raise CommandError(ERROR_RESUME_ARCHITECTURE.format(args.resume, was, now))
+    try:
+        return PlaceConfig.from_dict({**base, **asked})
+    except (TypeError, ValueError) as error:
+        raise CommandError(ERROR_ARCHITECTURE.format(error)) from None
+
+
+def find_resume_checkpoint(path: Path) -> Path:
+    """The checkpoint folder `path`, or the latest checkpoint of the run folder `path`."""
+    if (path / run_dir.STATE_FILE).is_file():
+        checkpoint = path
+    else:
+        checkpoints = run_dir.list_checkpoints(path) if path.is_dir() else []
+        if not checkpoints:
+            raise CommandError(ERROR_RESUME_MISSING.format(path))
+        checkpoint = checkpoints[-1]
+    try:
+        state = run_dir.read_checkpoint_state(checkpoint)
+    except (OSError, ValueError):
+        raise CommandError(ERROR_RESUME_MISSING.format(path)) from None
+    if state.get("kind") != KIND:
+        raise CommandError(ERROR_RESUME_KIND.format(path, state.get("kind"), KIND))
+    if not isinstance(state.get("architecture"), dict) or "nimg" not in state:
+        raise CommandError(ERROR_RESUME_MISSING.format(path))
+    return checkpoint
+
+
+def load_training_data(config: PlaceTrainConfig, progress: bool):
+    from ml.train.image_cache import FewerCitiesError, load_image_cache
+
+    try:
+        data = load_image_cache(config.data, resolution=config.model.resolution, split="train",
+                                cities=config.cities, drop_outliers=config.drop_outliers, progress=progress)
+    except FewerCitiesError as error:
+        raise CommandError(ERROR_FEWER_CITIES.format(error.asked, error.available)) from None
+    except ValueError as error:
+        raise CommandError(ERROR_DATA.format(_one_line(error))) from None
+    return data
+
+
+def parse_cities(text: str) -> int | None:
+    if str(text).strip().lower() == "all":
+        return None
+    try:
+        count = int(text)
+    except ValueError:
+        raise CommandError(ERROR_CITIES.format(text)) from None
+    if count < 1:
+        raise CommandError(ERROR_CITIES.format(text))
+    return count
+
+
+def run_description(config: PlaceTrainConfig, data_name: str) -> str:
+    cities = "allcities" if config.cities is None else f"{config.cities}{'city' if config.cities == 1 else 'cities'}"
+    return f"{KIND}-{data_name}-{cities}"
+
+
+def command_line(config: PlaceTrainConfig) -> str:
+    """The command that reproduces this run's options (every option spelled out)."""
+    parts = ["python", "-m", "ml", "train", KIND, "--data", config.data, "--out", config.out,
+             "--cities", "all" if config.cities is None else str(config.cities)]
+    values = {**config.to_dict(), **config.model.to_dict()}
+    for name in [f.name for f in dataclasses.fields(PlaceTrainConfig)] + ARCHITECTURE_OPTIONS:
+        value = values.get(name)
+        if name == "ema_rampup" and value is None:
+            value = 0  # how the command line says "off"
+        if name in ("data", "out", "cities", "model", "dry_run") or value is None:
+            continue
+        if isinstance(value, bool):
+            parts.append(flag(name) if value else "--no-" + flag(name)[2:])
+        else:
+            parts += [flag(name), str(value)]
+    return shlex.join(parts)
+
+
+def plan(config: PlaceTrainConfig) -> str:
+    """The phases of the run, for --dry-run."""
+    model, first = config.model, config.start_stage
+    segments = [(f"stable-{model.stage_resolution(first)}", config.stable_kimg)]
+    for stage in range(first + 1, model.num_stages):
+        resolution = model.stage_resolution(stage)
+        segments += [(f"fade-{resolution}", config.fade_kimg), (f"stable-{resolution}", config.stable_kimg)]
+    lines, start, total = ["phases:"], 0.0, config.total_nimg() / 1000
+    for index, (name, length) in enumerate(segments):
+        end = total if index == len(segments) - 1 else min(start + length, total)
+        if end > start:
+            lines.append(f"  {name:<12} kimg {start:g} - {end:g}")
+        start = end
+    return "\n".join(lines)
+
+
+def _power_of_two(value: int) -> bool:
+    return 4 <= value <= 1024 and value & (value - 1) == 0
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
+
+
+# ---------------------------------------------------------------------------------------------
+# export
+
+
+def run_export(args: argparse.Namespace) -> int:
+    options = read_run_options(args.run)
+    for name in ("gap_steps", "gap_batch", "gap_images"):
+        if getattr(args, name) < 1:
+            raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], getattr(args, name)))
+    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
+        raise CommandError(ERROR_OUT_NOT_EMPTY.format(args.out))
+    checkpoints = run_dir.list_checkpoints(args.run)
+    if not checkpoints:
+        raise CommandError(ERROR_NO_CHECKPOINTS.format(args.run))
+    states = {checkpoint.name: run_dir.read_checkpoint_state(checkpoint) for checkpoint in checkpoints}
+    candidates = export_candidates(args.checkpoint, args.run, checkpoints, states)
+    gaps = measure_gaps(candidates, states, options, args)
+    picked = min(candidates, key=lambda checkpoint: gaps[checkpoint.name].gap)
+    print(f"picked {picked.name} (gap {gaps[picked.name].gap:.5f})")
+    sha256 = write_export(args.out, picked, states[picked.name], options, gaps[picked.name], run=args.run)
+    print(f"wrote {args.out} (weights sha256 {sha256})")
+    return 0
+
+
+def export_candidates(which: str, run: Path, checkpoints: list[Path], states: dict) -> list[Path]:
+    """best: every full-resolution checkpoint; latest: the last one; else the one named."""
+    if which == "best":
+        candidates = [c for c in checkpoints if states[c.name].get("full_resolution")]
+        if not candidates:
+            raise CommandError(ERROR_NONE_FULL.format(run))
+        return candidates
+    if which == "latest":
+        return [checkpoints[-1]]
+    candidates = [c for c in checkpoints if c.name in (which, run_dir.CHECKPOINT_PREFIX + which)]
+    if not candidates:
+        names = ", ".join(c.name for c in checkpoints)
+        raise CommandError(ERROR_UNKNOWN_CHECKPOINT.format(which, run, names))
+    return candidates
+
+
+def measure_gaps(candidates: list[Path], states: dict, options: dict, args: argparse.Namespace) -> dict:
+    """The duality gap of each candidate's (G, D), on the same held-out data, latents and seeds."""
+    from ml.models.place import PlaceDiscriminator, PlaceGenerator, location_context
+    from ml.train.selection import GapConfig, HeldOutGame, duality_gap
+
+    architecture = PlaceConfig.from_dict(states[candidates[0].name]["architecture"])
+    heldout, split = _gap_data(args.data or options["dataset"]["path"], architecture.resolution, args.gap_images)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    gap_config = GapConfig(steps=args.gap_steps, batch_size=args.gap_batch, seed=options["train"]["seed"],
+                           gp_weight=options["train"]["gp_weight"])
+    contexts = location_context(heldout.lat, heldout.lon, architecture.context_frequencies)
+    game = HeldOutGame(heldout, contexts, architecture.latent_dim, gap_config, device)
+    print(f"duality gap (smaller is nearer an equilibrium) on {len(heldout)} {split} images, "
+          f"{gap_config.steps} steps per player:")
+    gaps = {}
+    for checkpoint in candidates:
+        state = states[checkpoint.name]
+        config = PlaceConfig.from_dict(state["architecture"])
+        G = run_dir.load_network(checkpoint, "G", PlaceGenerator(config)).to(device)
+        D = run_dir.load_network(checkpoint, "D", PlaceDiscriminator(config)).to(device)
+        gaps[checkpoint.name] = duality_gap(G, D, game)
+        gaps[checkpoint.name].split, gaps[checkpoint.name].images = split, len(heldout)
+        print(f"  {checkpoint.name}  kimg {state['kimg']:>10g}  gap {gaps[checkpoint.name].gap:.5f}")
+    return gaps
+
+
+def write_export(out: Path, checkpoint: Path, state: dict, options: dict, gap, *, run: Path) -> str:
+    """The model folder of the checkpoint's G_ema at full resolution; returns its sha256."""
+    from ml.modelfolder import write_model_folder
+    from ml.models.place import PlaceGenerator
+
+    config = PlaceConfig.from_dict(state["architecture"])
+    G_ema = run_dir.load_network(checkpoint, "G_ema", PlaceGenerator(config))
+    train = options["train"]
+    training = {"dataset": state.get("dataset", options.get("dataset")), "kimg": state["kimg"],
+                "cities": len(state.get("cities", [])), "curriculum": train.get("cities") or "all",
+                "seed": train["seed"], "command": options.get("command"), "run": Path(run).resolve().name,
+                "checkpoint": checkpoint.name}
+    metrics = {"duality_gap": gap.gap, "duality_gap_detail": {**gap.to_dict(), "split": gap.split,
+                                                              "images": gap.images, "steps": gap.steps}}
+    return write_model_folder(out, kind=KIND, architecture=config.to_dict(), state_dict=G_ema.state_dict(),
+                              training=training, metrics=metrics)
+
+
+def read_run_options(run: Path) -> dict:
+    path = Path(run) / run_dir.OPTIONS_FILE
+    if not path.is_file():
+        raise CommandError(ERROR_RUN_MISSING.format(run, run_dir.OPTIONS_FILE))
+    options = json.loads(path.read_text(encoding="utf-8"))
+    if options.get("kind") != KIND:
+        raise CommandError(ERROR_RUN_KIND.format(run, options.get("kind"), KIND))
+    return options
+
+
+def _gap_data(path, resolution: int, max_images: int):
+    """Held-out cities' images; a dataset without any falls back to its training images."""
+    from ml.train.image_cache import load_image_cache
+
+    for split in ("heldout", "train"):
+        try:
+            return load_image_cache(path, resolution=resolution, split=split, max_images=max_images,
+                                    progress=False), split
+        except ValueError as error:
+            last = error
+    raise CommandError(ERROR_DATA.format(_one_line(last)))

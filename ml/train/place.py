@@ -1,0 +1,287 @@
+"""Training of the `place` generator: a progressive, location-conditional WGAN-GP.
+
+The recipe is ProGAN's (Karras et al., ICLR 2018) with the Wasserstein loss and gradient
+penalty of Gulrajani et al. (2017): both networks start at `start_resolution` and grow by
+doubling, each new resolution first fading in (its layers blended over the upsampled output of
+the previous one, alpha going 0 -> 1) and then training stable. Reals are shown at the current
+resolution, blended the same way while fading, so the critic never sees a sharper real than
+fake. The generator is followed by an exponential moving average of its weights (G_ema), which
+is what the samples, the export and the gallery use.
+
+Every step is `fetch_batch` -> `step_discriminator` (n_critic times) -> `step_generator` ->
+`update_ema`; the run writes its files through `ml.train.run_dir`.
+"""
+from __future__ import annotations
+
+import copy
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DistributedSampler
+from tqdm import tqdm
+
+from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, location_context
+from ml.train import run_dir
+from ml.train.image_cache import ImageCache
+from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
+from ml.train.place_config import KIND, Phase, PlaceTrainConfig, phase_at
+
+__all__ = ["KIND", "Phase", "PlaceTrainConfig", "PlaceTrainer", "phase_at"]
+
+# The sample grids: one row per contrasting place, one column per seed (the same seeds the
+# pipeline uses, so a grid cell is what the gallery would paint for that place and seed).
+SAMPLE_PLACES = [
+    ("Tromsø", 69.6489, 18.9551),  # polar: snow, low sun
+    ("Riyadh", 24.6877, 46.7219),  # desert
+    ("Manaus", -3.1019, -60.0250),  # tropical rainforest
+    ("Tokyo", 35.6895, 139.6917),  # megacity
+    ("Hallstatt", 47.5622, 13.6493),  # alpine village
+]
+SAMPLE_SEEDS = [0, 1, 2, 3]
+
+
+def sample_inputs(config: PlaceConfig, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Latents and contexts of the sample grid, row-major (place, seed)."""
+    latents = torch.stack([torch.randn(config.latent_dim, generator=torch.Generator().manual_seed(seed))
+                           for _ in SAMPLE_PLACES for seed in SAMPLE_SEEDS])
+    lat = torch.tensor([lat for _, lat, _ in SAMPLE_PLACES for _ in SAMPLE_SEEDS])
+    lon = torch.tensor([lon for _, _, lon in SAMPLE_PLACES for _ in SAMPLE_SEEDS])
+    return latents.to(device), location_context(lat, lon, config.context_frequencies).to(device)
+
+
+class PlaceTrainer:
+    """Owns the networks, optimisers and data of one run; `train()` runs it to the end."""
+
+    def __init__(self, config: PlaceTrainConfig, data: ImageCache, dist: run_dir.Distributed,
+                 run: run_dir.RunDir, *, options: dict, resume_from=None):
+        self.config, self.data, self.dist, self.run, self.options = config, data, dist, run, options
+        self.device = dist.device
+        self.batch_per_rank = config.batch_size // dist.world_size
+        fmt = run_dir.memory_format(dist)
+        self.G = PlaceGenerator(config.model).to(self.device, memory_format=fmt).train()
+        self.D = PlaceDiscriminator(config.model).to(self.device, memory_format=fmt).train()
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        betas = (config.beta1, config.beta2)
+        self.G_opt = torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=betas)
+        self.D_opt = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas)
+        self.critic_loss, self.generator_loss = CriticLoss(), GeneratorLoss()
+        self.gradient_penalty = GradientPenalty(config.gp_weight)
+        self.drift_penalty = DriftPenalty(config.drift_weight)
+        # Contexts are a pure function of (lat, lon): computed once for the whole dataset.
+        self.contexts = location_context(data.lat, data.lon, config.model.context_frequencies)
+        self.sampler = DistributedSampler(range(len(data)), num_replicas=dist.world_size, rank=dist.rank,
+                                          shuffle=True, seed=config.seed, drop_last=False)
+        self.nimg, self.epoch = 0, 0
+        if resume_from is not None:
+            self.load_checkpoint(resume_from)
+        for network in (self.G, self.D, self.G_ema):
+            run_dir.broadcast_parameters(network, dist)
+        self.sampler.set_epoch(self.epoch)
+        self.order = iter(self.sampler)
+        self.stage = phase_at(self.nimg, config).stage
+        self.tick_stats: dict[str, list[float]] = {}
+
+    # -----------------------------------------------------------------------------------------
+    # The loop
+
+    def train(self) -> None:
+        config, total = self.config, self.config.total_nimg()
+        self.run.write_options(self.options)
+        self.log(f"training {KIND} on {self.data.summary['images']} images of {len(self.data.cities)} cities "
+                 f"from kimg {self.nimg / 1000:g} to {total / 1000:g}; phase {phase_at(self.nimg, config).name}")
+        self.save_reals()
+        self.save_samples(phase_at(self.nimg, config))
+        bar = tqdm(total=total, initial=self.nimg, unit="img", unit_scale=True, disable=not self.dist.is_main,
+                   dynamic_ncols=True)
+        tick_start, tick_nimg, shown = time.perf_counter(), self.nimg, 0.0
+        while self.nimg < total:
+            phase = phase_at(self.nimg, config)
+            if phase.stage != self.stage:
+                self.grow(phase)
+            for _ in range(config.n_critic):
+                reals, contexts = self.fetch_batch(phase)
+                self.step_discriminator(phase, reals, contexts)
+            # The generator is asked for the places the critic just saw: it learns p(image | place)
+            # weighted by how often the data shows each place.
+            self.step_generator(phase, contexts)
+            self.update_ema()
+            before, self.nimg = self.nimg, self.nimg + config.n_critic * config.batch_size
+            bar.update(self.nimg - before)
+            if time.perf_counter() - shown > 1.0:  # reading the losses syncs with the GPU
+                bar.set_postfix_str(self.progress_text(phase), refresh=False)
+                shown = time.perf_counter()
+            done, next_phase = self.nimg >= total, phase_at(self.nimg, config)
+            if done or self.crossed(before, config.tick_kimg):
+                self.write_tick(phase, (self.nimg - tick_nimg) / (time.perf_counter() - tick_start))
+                tick_start, tick_nimg = time.perf_counter(), self.nimg
+            if done or self.crossed(before, config.sample_kimg) or next_phase.name != phase.name:
+                self.save_samples(next_phase)
+            if done or self.crossed(before, config.snapshot_kimg):
+                self.save_snapshot()
+        bar.close()
+        self.log(f"done at kimg {self.nimg / 1000:g}")
+
+    def fetch_batch(self, phase: Phase) -> tuple[torch.Tensor, torch.Tensor]:
+        """This rank's share of the next batch: reals at the phase's resolution, and contexts."""
+        indices = torch.tensor([self.next_index() for _ in range(self.batch_per_rank)])
+        reals = ImageCache.to_float(self.data.images[indices]).to(self.device, non_blocking=True)
+        contexts = self.contexts[indices].to(self.device, non_blocking=True)
+        if self.config.mirror:
+            flip = torch.rand(len(indices), device=self.device) < 0.5
+            reals = torch.where(flip[:, None, None, None], reals.flip(3), reals)
+        factor = self.config.model.resolution // phase.resolution
+        if factor > 1:  # area downsampling, as the dataset itself shrinks pictures
+            reals = F.avg_pool2d(reals, factor)
+        if phase.fading:
+            # Blend the reals like the networks blend their outputs, so the new detail appears
+            # in the reals no faster than the generator can produce it.
+            coarse = F.interpolate(F.avg_pool2d(reals, 2), scale_factor=2.0, mode="nearest")
+            reals = torch.lerp(coarse, reals, phase.alpha)
+        return reals.contiguous(memory_format=run_dir.memory_format(self.dist)), contexts
+
+    def step_discriminator(self, phase: Phase, reals: torch.Tensor, contexts: torch.Tensor) -> None:
+        stage = dict(stage=phase.stage, alpha=phase.alpha)
+        latents = torch.randn(reals.shape[0], self.config.model.latent_dim, device=self.device)
+        with torch.no_grad(), run_dir.autocast(self.dist):
+            fakes = self.G(latents, contexts, **stage)
+        with run_dir.autocast(self.dist):
+            # Two forwards, not one on the concatenation: the minibatch-stddev layer groups
+            # samples, and a group mixing reals with fakes would give the fakes away.
+            real_scores = self.D(reals, contexts, **stage)
+            fake_scores = self.D(fakes, contexts, **stage)
+        critic = self.critic_loss(real_scores, fake_scores)
+        drift = self.drift_penalty(real_scores)
+        # The penalty differentiates D twice; run it in fp32, where bf16 would round away the
+        # small gradient-norm differences it is made of.
+        penalty = self.gradient_penalty(lambda images: self.D(images, contexts, **stage),
+                                        reals.float(), fakes.float())
+        self.D_opt.zero_grad(set_to_none=True)
+        (critic + drift + penalty).backward()
+        run_dir.average_gradients(self.D, self.dist)
+        self.D_opt.step()
+        self.record(loss_d=critic + drift + penalty, wasserstein=-critic, gradient_penalty=penalty, drift=drift)
+
+    def step_generator(self, phase: Phase, contexts: torch.Tensor) -> None:
+        stage = dict(stage=phase.stage, alpha=phase.alpha)
+        latents = torch.randn(contexts.shape[0], self.config.model.latent_dim, device=self.device)
+        self.D.requires_grad_(False)  # D only passes gradients through; no need for its own
+        with run_dir.autocast(self.dist):
+            loss = self.generator_loss(self.D(self.G(latents, contexts, **stage), contexts, **stage))
+        self.G_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.D.requires_grad_(True)
+        run_dir.average_gradients(self.G, self.dist)
+        self.G_opt.step()
+        self.record(loss_g=loss)
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        """G_ema <- beta G_ema + (1 - beta) G, with beta set by a half-life in images; the
+        ramp-up shortens it early on, when the first weights are not worth remembering."""
+        half_life = self.config.ema_kimg * 1000
+        if self.config.ema_rampup is not None:
+            half_life = min(half_life, max(self.nimg, 1) * self.config.ema_rampup)
+        beta = 0.5 ** (self.config.batch_size / max(half_life, 1e-8))
+        for ema, live in zip(self.G_ema.parameters(), self.G.parameters()):
+            ema.lerp_(live.detach(), 1.0 - beta)
+        for ema, live in zip(self.G_ema.buffers(), self.G.buffers()):
+            ema.copy_(live)
+
+    def grow(self, phase: Phase) -> None:
+        """A new resolution starts fading in."""
+        if self.config.reset_optimizers_on_grow:
+            # The moments of the old layers describe the loss at the old resolution.
+            for optimizer in (self.G_opt, self.D_opt):
+                optimizer.state.clear()
+        self.stage = phase.stage
+        self.log(f"kimg {self.nimg / 1000:g}: growing to {phase.resolution}x{phase.resolution}")
+
+    # -----------------------------------------------------------------------------------------
+    # Snapshots, samples and stats
+
+    def save_snapshot(self) -> None:
+        phase = phase_at(self.nimg, self.config)
+        name = run_dir.CHECKPOINT_PREFIX + run_dir.kimg_label(self.nimg)
+        state = {
+            "kind": KIND,
+            "nimg": self.nimg,
+            "kimg": self.nimg / 1000,
+            "stage": phase.stage,
+            "alpha": phase.alpha,
+            "phase": phase.name,
+            "full_resolution": phase.stage == self.config.model.num_stages - 1 and phase.alpha == 1.0,
+            "epoch": self.epoch,
+            "architecture": self.config.model.to_dict(),
+            "train": self.options["train"],
+            "dataset": self.data.summary,
+            "cities": self.data.cities,
+        }
+        networks = {"G": self.G, "D": self.D, "G_ema": self.G_ema}
+        optimizers = {"G": self.G_opt, "D": self.D_opt}
+        if self.run.save_checkpoint(name, networks=networks, optimizers=optimizers, state=state):
+            self.log(f"kimg {self.nimg / 1000:g}: wrote {name}")
+
+    def load_checkpoint(self, folder) -> None:
+        state = run_dir.read_checkpoint_state(folder)
+        for name, network in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
+            run_dir.load_network(folder, name, network)
+        run_dir.load_optimizers(folder, {"G": self.G_opt, "D": self.D_opt}, state)
+        self.nimg, self.epoch = int(state["nimg"]), int(state.get("epoch", 0))
+        # Fresh noise after a resume instead of replaying the first run's draws.
+        run_dir.seed_everything(self.config.seed + self.nimg, self.dist.rank)
+
+    def save_reals(self) -> None:
+        count = len(SAMPLE_PLACES) * len(SAMPLE_SEEDS)
+        picks = torch.linspace(0, len(self.data) - 1, count).round().long()
+        self.run.save_image_grid(ImageCache.to_float(self.data.images[picks]), "reals.png", len(SAMPLE_SEEDS))
+
+    @torch.no_grad()
+    def save_samples(self, phase: Phase) -> None:
+        """G_ema's pictures of the fixed places and seeds, at the phase's resolution shown at
+        full size, so grids of different phases line up."""
+        if not self.dist.is_main:
+            return
+        latents, contexts = sample_inputs(self.config.model, self.device)
+        images = self.G_ema(latents, contexts, stage=phase.stage, alpha=phase.alpha, context_noise=False)
+        factor = self.config.model.resolution // phase.resolution
+        if factor > 1:
+            images = F.interpolate(images.float(), scale_factor=float(factor), mode="nearest")
+        self.run.save_image_grid(images, f"samples-{run_dir.kimg_label(self.nimg)}.png", len(SAMPLE_SEEDS))
+
+    def record(self, **values: torch.Tensor) -> None:
+        """Keep the losses as tensors: reading them (`.item()`) every step would make the CPU
+        wait for the GPU; they are averaged once per tick."""
+        for key, value in values.items():
+            self.tick_stats.setdefault(key, []).append(value.detach().float())
+
+    def write_tick(self, phase: Phase, images_per_second: float) -> None:
+        means = {key: torch.stack(values).mean().item() for key, values in self.tick_stats.items()}
+        self.tick_stats = {}
+        self.run.append_stats({"kimg": self.nimg / 1000, "phase": phase.name, "stage": phase.stage,
+                               "alpha": round(phase.alpha, 6), **{k: round(v, 6) for k, v in means.items()},
+                               "images_per_second": round(images_per_second, 2),
+                               "time": round(time.time(), 3)})
+
+    def progress_text(self, phase: Phase) -> str:
+        last = {key: values[-1].item() for key, values in self.tick_stats.items()}
+        return (f"kimg {self.nimg / 1000:.3f} {phase.name} a={phase.alpha:.2f} "
+                f"D {last.get('loss_d', float('nan')):+.3f} G {last.get('loss_g', float('nan')):+.3f}")
+
+    def crossed(self, before: int, interval_kimg: float) -> bool:
+        interval = max(round(interval_kimg * 1000), 1)
+        return before // interval != self.nimg // interval
+
+    def next_index(self) -> int:
+        try:
+            return next(self.order)
+        except StopIteration:
+            self.epoch += 1
+            self.sampler.set_epoch(self.epoch)
+            self.order = iter(self.sampler)
+            return next(self.order)
+
+    def log(self, message: str) -> None:
+        if self.dist.is_main:
+            tqdm.write(message)
+        self.run.log(message)

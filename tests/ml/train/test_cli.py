@@ -1,0 +1,34 @@
+"""Options are checked once, at the command line: a bad one is one line on stderr, exit 2."""
+import pytest
+
+from ml.cli import main
+
+from .conftest import train
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--resolution", "48"], "error: --resolution must be a power of two from 4 to 1024, got 48"),
+    (["--start-resolution", "16"], "error: --start-resolution 16 is above --resolution 8"),
+    (["--batch-size", "0"], "error: --batch-size must be positive, got 0"),
+    (["--cities", "many"], "error: --cities must be a positive integer or 'all', got 'many'"),
+    (["--cities", "5"], "error: --cities 5 asks for more cities than the dataset's 2 training cities"),
+])
+def test_bad_training_options_are_one_line_errors(tiny_dataset, tmp_path, capsys, extra, message):
+    assert train(tiny_dataset, tmp_path, *extra) == 2
+    assert capsys.readouterr().err == message + "\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_dataset_folder_without_images_is_refused(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "manifest.jsonl").write_text("")
+    assert train(empty, tmp_path / "runs") == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: --data: ") and "no readable images" in error and error.count("\n") == 1
+    assert not (tmp_path / "runs").exists()
+
+
+def test_export_of_a_folder_that_is_not_a_run_is_refused(tmp_path, capsys):
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "model")]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path} is not a run folder (it has no options.json)\n"

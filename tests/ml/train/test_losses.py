@@ -1,0 +1,43 @@
+"""The WGAN-GP loss terms against values known in closed form."""
+import math
+
+import pytest
+import torch
+
+from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
+
+
+def test_critic_loss_is_negative_when_the_critic_separates_reals_from_fakes():
+    real, fake = torch.tensor([2.0, 3.0]), torch.tensor([-1.0, 0.0])
+    assert CriticLoss()(real, fake).item() == pytest.approx(-3.0)  # E[D(fake)] - E[D(real)]
+    assert CriticLoss()(fake, real).item() == pytest.approx(3.0)
+
+
+def test_generator_loss_falls_as_the_critic_scores_fakes_higher():
+    assert GeneratorLoss()(torch.tensor([1.0, 3.0])).item() == pytest.approx(-2.0)
+
+
+def test_drift_penalty_is_weighted_mean_square_of_real_scores():
+    assert DriftPenalty(1e-3)(torch.tensor([3.0, -1.0])).item() == pytest.approx(1e-3 * 5.0)
+
+
+@pytest.mark.parametrize("scale", [0.5, 1.0, 3.0])
+def test_gradient_penalty_of_a_linear_critic_is_known_analytically(scale):
+    # D(x) = <w, x> has gradient w everywhere, so the penalty is weight * (|w| - 1)^2 whatever
+    # the interpolation points.
+    torch.manual_seed(0)
+    direction = torch.randn(3, 4, 4)
+    w = scale * direction / direction.norm()
+    critic = lambda x: (x * w).flatten(1).sum(dim=1)  # noqa: E731
+    real, fake = torch.randn(5, 3, 4, 4), torch.randn(5, 3, 4, 4)
+    penalty = GradientPenalty(weight=10.0)(critic, real, fake)
+    assert penalty.item() == pytest.approx(10.0 * (scale - 1.0) ** 2, abs=1e-5)
+
+
+def test_gradient_penalty_is_differentiable_with_respect_to_the_critic():
+    w = torch.full((2,), 2.0, requires_grad=True)
+    penalty = GradientPenalty(weight=1.0)(lambda x: x @ w, torch.randn(4, 2), torch.randn(4, 2))
+    penalty.backward()
+    # d/dw (|w| - 1)^2 = 2 (|w| - 1) w / |w|
+    norm = math.sqrt(8.0)
+    assert torch.allclose(w.grad, torch.full((2,), 2 * (norm - 1) * 2.0 / norm), atol=1e-5)

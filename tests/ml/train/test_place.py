@@ -1,0 +1,81 @@
+"""The place training loop: a 3-step run, its files, the phase schedule and resuming."""
+import json
+
+import pytest
+
+from ml.models.place import PlaceConfig
+from ml.train.place_config import PlaceTrainConfig, phase_at
+
+from .conftest import train
+
+
+def test_phases_grow_from_the_start_resolution_with_fade_ins():
+    config = PlaceTrainConfig(data="", model=PlaceConfig(resolution=16), fade_kimg=1, stable_kimg=2)
+    names = [(phase_at(nimg, config).name, phase_at(nimg, config).alpha) for nimg in (0, 1999, 2000, 2500, 3000,
+                                                                                      5000, 5500, 8000, 99000)]
+    assert names == [("stable-4", 1.0), ("stable-4", 1.0), ("fade-8", 0.0), ("fade-8", 0.5), ("stable-8", 1.0),
+                     ("fade-16", 0.0), ("fade-16", 0.5), ("stable-16", 1.0), ("stable-16", 1.0)]
+    assert config.schedule_kimg() == 8
+    started_late = PlaceTrainConfig(data="", model=PlaceConfig(resolution=16), start_resolution=8,
+                                    fade_kimg=1, stable_kimg=2)
+    assert phase_at(0, started_late).name == "stable-8" and phase_at(2000, started_late).name == "fade-16"
+
+
+def test_a_three_step_run_writes_its_folder(trained_run, tiny_dataset):
+    assert trained_run.name == "00000-place-tiny-allcities"
+    names = {path.name for path in trained_run.iterdir()}
+    assert {"options.json", "log.txt", "stats.jsonl", "reals.png", "samples-000000.000.png",
+            "samples-000000.012.png", "checkpoint-000000.004", "checkpoint-000000.008",
+            "checkpoint-000000.012"} <= names
+    options = json.loads((trained_run / "options.json").read_text())
+    assert options["kind"] == "place" and options["train"]["model"]["resolution"] == 8
+    assert options["dataset"]["images"] == 16 and options["dataset"]["outliers_dropped"] == 1
+    assert options["command"].startswith("python -m ml train place --data ")
+    stats = [json.loads(line) for line in (trained_run / "stats.jsonl").read_text().splitlines()]
+    assert [row["phase"] for row in stats] == ["stable-4", "fade-8", "stable-8"]
+    assert all(row["loss_d"] == row["loss_d"] and "loss_g" in row for row in stats)  # finite, present
+    state = json.loads((trained_run / "checkpoint-000000.012" / "state.json").read_text())
+    assert state["kind"] == "place" and state["nimg"] == 12 and state["full_resolution"]
+    assert sorted(p.name for p in (trained_run / "checkpoint-000000.012").iterdir()) == [
+        "D.safetensors", "G.safetensors", "G_ema.safetensors", "optimizers.safetensors", "state.json"]
+    assert "growing to 8x8" in (trained_run / "log.txt").read_text()
+
+
+def test_resume_continues_from_the_checkpoint_kimg(trained_run, tiny_dataset, tmp_path):
+    assert train(tiny_dataset, tmp_path, "--resume", str(trained_run), "--max-kimg", "0.016") == 0
+    (run,) = tmp_path.iterdir()
+    options = json.loads((run / "options.json").read_text())
+    assert options["resumed_from"]["kimg"] == 0.012
+    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert [row["kimg"] for row in stats] == [0.016]
+    assert [p.name for p in run.glob("checkpoint-*")] == ["checkpoint-000000.016"]
+
+
+def test_resume_with_another_architecture_is_refused_and_writes_nothing(trained_run, tiny_dataset, tmp_path,
+                                                                         capsys):
+    before = sorted(p.relative_to(trained_run) for p in trained_run.rglob("*"))
+    code = train(tiny_dataset, tmp_path, "--resume", str(trained_run), "--max-kimg", "0.02", "--fmap-max", "32")
+    error = capsys.readouterr().err
+    assert code == 2
+    assert error.startswith("error: --resume") and "fmap_max=16" in error and "fmap_max=32" in error
+    assert error.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+    assert sorted(p.relative_to(trained_run) for p in trained_run.rglob("*")) == before
+
+
+def test_resume_of_another_kind_of_checkpoint_is_refused(tiny_dataset, tmp_path, capsys):
+    checkpoint = tmp_path / "checkpoint-000001.000"
+    checkpoint.mkdir()
+    (checkpoint / "state.json").write_text(json.dumps({"kind": "ground", "nimg": 1000, "architecture": {}}))
+    assert train(tiny_dataset, tmp_path / "runs", "--resume", str(checkpoint)) == 2
+    assert "a checkpoint of kind 'ground', not 'place'" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("cities, images", [("1", 8)])
+def test_the_cities_curriculum_keeps_the_first_cities(tiny_dataset, tmp_path, capsys, cities, images):
+    assert train(tiny_dataset, tmp_path, "--cities", cities, "--dry-run") == 0
+    printed = capsys.readouterr().out
+    options = json.loads(printed[:printed.index("\nphases:")])
+    assert options["cities"] == [1000] and options["dataset"]["images"] == images
+    assert list(tmp_path.iterdir()) == []  # a dry run writes nothing
