@@ -5,6 +5,8 @@ the whole dataset writer (photo, overhead tile, layers with masks, caption, two 
 manifest line per sample), the photo alone (`render_sample`), and the baseline: the same scenes
 rendered at 256x256 and box-filtered down to 64x64, as one would without drawing at the target
 size. Prints a table and writes it into docs/BENCHMARKS.md between this benchmark's markers.
+
+    python -m benchmarks.geoscenes_render [--cities 100] [--per-city 4] [--repeats 3] [--no-write]
 """
 import os
 
@@ -13,7 +15,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy loads: one core, n
 import argparse  # noqa: E402
 import platform  # noqa: E402
 import shutil  # noqa: E402
-import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import date  # noqa: E402
@@ -23,16 +24,13 @@ import numpy as np  # noqa: E402
 import PIL  # noqa: E402
 from PIL import Image  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
+from benchmarks.report import write_section  # noqa: E402
 from ml.data.geoscenes.places import place_of, select_cities  # noqa: E402
 from ml.data.geoscenes.render import render_sample  # noqa: E402
 from ml.data.geoscenes.writer import write_dataset  # noqa: E402
 
-REPORT = REPO / "docs" / "BENCHMARKS.md"
-BEGIN, END = "<!-- geoscenes_render -->", "<!-- /geoscenes_render -->"
-COMMAND = "python benchmarks/geoscenes_render.py"
+SECTION = "geoscenes_render"
+COMMAND = "python -m benchmarks.geoscenes_render"
 SIZE = 64
 TARGET = 200  # images per second on one core
 
@@ -129,18 +127,6 @@ def report(result: dict, args, pinned: str, load: float) -> str:
     ])
 
 
-def write_section(text: str) -> None:
-    section = f"{BEGIN}\n{text}\n{END}"
-    current = REPORT.read_text(encoding="utf-8") if REPORT.exists() else "# Benchmarks\n"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        updated = head + section + rest.split(END, 1)[1]
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section + "\n"
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(updated, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cities", type=int, default=100)
@@ -153,7 +139,7 @@ def main() -> None:
     text = report(measure(args.cities, args.per_city, args.repeats), args, pinned, load)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -15,17 +15,15 @@ import statistics
 import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 import torch
 
+from benchmarks.report import REPO, REPORT, write_section
 from ml import pipelines
 from ml.modelfolder import write_model_folder
 from ml.models.place import PlaceConfig, PlaceGenerator, location_context
 
-REPO = Path(__file__).resolve().parent.parent
-REPORT = REPO / "docs" / "BENCHMARKS.md"
-BEGIN, END = "<!-- place_generator -->", "<!-- /place_generator -->"
+SECTION = "place_generator"
 COMMAND = "python -m benchmarks.place_generator"
 THREADS = 2
 THROUGHPUT_BATCH = 64
@@ -109,18 +107,6 @@ def report(place: Measurement, baseline: Measurement, pipeline_ms: float, args, 
     ])
 
 
-def write_section(text: str) -> None:
-    section = f"{BEGIN}\n{text}\n{END}"
-    current = REPORT.read_text(encoding="utf-8") if REPORT.exists() else "# Benchmarks\n"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        updated = head + section + rest.split(END, 1)[1]
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section + "\n"
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(updated, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-runs", type=int, default=50)
@@ -138,7 +124,7 @@ def main() -> None:
     text = report(place, baseline, pipeline_latency_ms(config, args.latency_runs), args, load)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
         print(f"\nwritten to {REPORT.relative_to(REPO)}")
 
 

@@ -17,6 +17,22 @@ class CommandError(Exception):
     """A user-facing error: printed as one line, exit status 2, no traceback."""
 
 
+ERROR_CITIES = "--cities must be a positive integer or 'all', got {!r}"
+
+
+def parse_city_count(text: str) -> int | None:
+    """The value of `--cities N|all`: a positive count, or None for all cities."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        count = int(text)
+    except ValueError:
+        raise CommandError(ERROR_CITIES.format(text)) from None
+    if count < 1:
+        raise CommandError(ERROR_CITIES.format(text))
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", required=True)

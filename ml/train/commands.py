@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from ml.cli import CommandError
+from ml.cli import CommandError, parse_city_count
 from ml.models.place import PlaceConfig
 from ml.train import run_dir
 from ml.train.cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS, flag
@@ -23,7 +23,6 @@ ERROR_RESOLUTION = "--{} must be a power of two from 4 to 1024, got {}"
 ERROR_START_RESOLUTION = "--start-resolution {} is above --resolution {}"
 ERROR_POSITIVE = "--{} must be positive, got {}"
 ERROR_NON_NEGATIVE = "--{} must be >= 0, got {}"
-ERROR_CITIES = "--cities must be a positive integer or 'all', got {!r}"
 ERROR_ARCHITECTURE = "invalid architecture: {}"
 ERROR_DATA = "--data: {}"
 ERROR_NO_DATA_FOLDER = "--data {} is not a folder"
@@ -89,7 +88,7 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> P
         values[name] = given if given is not None else resumed.get(name, TRAIN_DEFAULTS[name])
     if args.ema_rampup == 0:
         values["ema_rampup"] = None
-    cities = parse_cities(args.cities) if args.cities is not None else resumed.get("cities")
+    cities = parse_city_count(args.cities) if args.cities is not None else resumed.get("cities")
     for name in ("batch_size", "n_critic"):
         if values[name] < 1:
             raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
@@ -163,18 +162,6 @@ def load_training_data(config: PlaceTrainConfig, progress: bool):
     except ValueError as error:
         raise CommandError(ERROR_DATA.format(_one_line(error))) from None
     return data
-
-
-def parse_cities(text: str) -> int | None:
-    if str(text).strip().lower() == "all":
-        return None
-    try:
-        count = int(text)
-    except ValueError:
-        raise CommandError(ERROR_CITIES.format(text)) from None
-    if count < 1:
-        raise CommandError(ERROR_CITIES.format(text))
-    return count
 
 
 def run_description(config: PlaceTrainConfig, data_name: str) -> str:

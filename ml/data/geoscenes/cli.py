@@ -4,13 +4,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ml.cli import CommandError
+from ml.cli import ERROR_CITIES, CommandError, parse_city_count  # noqa: F401 (ERROR_CITIES: re-exported)
 from ml.data.cities import world_cities
 from ml.data.geoscenes.places import select_cities
 from ml.data.geoscenes.render import MAX_SIZE, MIN_SIZE
 from ml.data.geoscenes.writer import write_dataset
 
-ERROR_CITIES = "--cities must be a positive integer or 'all', got {!r}"
 ERROR_PER_CITY = "--per-city must be a positive integer, got {}"
 ERROR_SIZE = f"--size must be within [{MIN_SIZE}, {MAX_SIZE}], got {{}}"
 ERROR_SEED = "--seed must be a non-negative integer, got {}"
@@ -35,18 +34,6 @@ def register(subparsers) -> None:
                         help="smallest city population considered (default 15000)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     parser.set_defaults(func=run)
-
-
-def parse_city_count(text: str) -> int | None:
-    if text.strip().lower() == "all":
-        return None
-    try:
-        count = int(text)
-    except ValueError:
-        raise CommandError(ERROR_CITIES.format(text)) from None
-    if count < 1:
-        raise CommandError(ERROR_CITIES.format(text))
-    return count
 
 
 def check_out(out: Path) -> None:
