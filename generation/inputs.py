@@ -11,7 +11,8 @@ from rest_framework import serializers
 
 from generation import errors
 
-SEED_MAX = 2**63 - 1
+INT64_MAX = 2**63 - 1  # the largest integer the database stores
+SEED_MAX = INT64_MAX
 
 
 @extend_schema_field(OpenApiTypes.DOUBLE)
@@ -80,7 +81,7 @@ class StrictSerializer(serializers.Serializer):
 class PlaceInputsSerializer(StrictSerializer):
     lat = StrictFloatField(min_value=-90.0, max_value=90.0, range_message=errors.LAT_RANGE, required=False)
     lon = StrictFloatField(min_value=-180.0, max_value=180.0, range_message=errors.LON_RANGE, required=False)
-    city = StrictIntegerField(min_value=1, max_value=SEED_MAX, range_message=errors.CITY_UNKNOWN, required=False)
+    city = StrictIntegerField(min_value=1, max_value=INT64_MAX, range_message=errors.CITY_UNKNOWN, required=False)
 
     def validate_city(self, value: int) -> int:
         from gallery.models import City

@@ -18,7 +18,9 @@ from generation.selectors import job_find_reusable, model_version_active
 
 logger = logging.getLogger(__name__)
 
-SEED_LIMIT = 2**63
+# Drawn seeds stay below 2**53 so that browsers read them exactly (JSON numbers are doubles in
+# JavaScript); a client may still ask for any seed up to 2**63 - 1.
+DRAWN_SEED_LIMIT = 2**53
 
 
 class NoActiveModelError(Exception):
@@ -62,7 +64,7 @@ def job_create(*, kind: str, inputs: dict, seed: int | None = None) -> JobReques
     if model_version is None:
         raise NoActiveModelError(kind)
     if seed is None:
-        seed = secrets.randbelow(SEED_LIMIT)
+        seed = secrets.randbelow(DRAWN_SEED_LIMIT)
     inputs = CANONICAL_INPUTS[kind](inputs)
     key = request_key(kind=kind, model_sha256=model_version.sha256, inputs=inputs, seed=seed)
     if existing := job_find_reusable(request_key=key):
