@@ -10,6 +10,7 @@ import sys
 COMMAND_MODULES = [
     "ml.data.geoscenes.cli",
     "ml.train.cli",
+    "ml.data.ingest.cli",
 ]
 
 
