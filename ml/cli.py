@@ -11,6 +11,7 @@ COMMAND_MODULES = [
     "ml.data.geoscenes.cli",
     "ml.train.cli",
     "ml.data.ingest.cli",
+    "ml.eval.cli",
 ]
 
 

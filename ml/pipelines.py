@@ -105,11 +105,11 @@ def load(folder: str | os.PathLike, device: str | torch.device = "cpu") -> Pipel
     except (TypeError, ValueError) as error:
         raise ModelFolderError(f"config.json architecture is invalid: {error}") from None
     data, sha256 = read_weights(folder, config)
-    _load_tensors(network, data)
+    load_tensors(network, data)
     return pipeline_class(network.to(device), config=config, sha256=sha256)
 
 
-def _load_tensors(network: nn.Module, data: bytes) -> None:
+def load_tensors(network: nn.Module, data: bytes) -> None:
     """Copy the tensors of a safetensors file into `network`, which must match them exactly."""
     from safetensors import SafetensorError
     from safetensors.torch import load as load_safetensors

@@ -12,7 +12,8 @@ point on the unit sphere plus Fourier features of it (Tancik et al., 2020), so p
 near on Earth, including across the antimeridian, get near contexts. Gaussian noise is added to
 that context only (never to images), in training. The generator concatenates the mapped context
 with the latent; the discriminator scores it by projection (Miyato and Koyama, "cGANs with
-Projection Discriminator", ICLR 2018). A learned city embedding can be switched on.
+Projection Discriminator", ICLR 2018). A learned city embedding can be switched on; with
+`conditional` off every place gets the same (zero) context, the unconditional baseline.
 
 Widths shrink as the resolution grows, as in ProGAN, and each upsampling (or downsampling)
 3x3 convolution runs fused as one strided 4x4 convolution, which computes exactly the same
@@ -41,6 +42,7 @@ class PlaceConfig:
     context_frequencies: int = 6  # Fourier octaves of the sphere point in the location context
     context_embed_dim: int = 64  # the context is mapped to this many features in G and D
     context_noise_std: float = 0.05  # Gaussian noise on the context in training (0 = none)
+    conditional: bool = True  # False: the place is ignored (the unconditional ablation)
     num_cities: int = 0  # >0 adds a learned city embedding; index 0 means "no city"
     city_embed_dim: int = 16  # size of that embedding
     mbstd_group_size: int = 4  # minibatch-stddev group (shrinks to divide the batch)
@@ -61,6 +63,8 @@ class PlaceConfig:
                 raise ValueError(f"PlaceConfig.{name} must be a non-negative integer, not {value!r}")
         if self.fmap_min > self.fmap_max:
             raise ValueError(f"PlaceConfig.fmap_min ({self.fmap_min}) exceeds fmap_max ({self.fmap_max})")
+        if not isinstance(self.conditional, bool):
+            raise ValueError(f"PlaceConfig.conditional must be true or false, not {self.conditional!r}")
         if not isinstance(self.context_noise_std, (int, float)) or self.context_noise_std < 0:
             raise ValueError(f"PlaceConfig.context_noise_std must be >= 0, not {self.context_noise_std!r}")
         if self.stage_widths()[0] % self.mbstd_channels:
@@ -216,12 +220,15 @@ class ConditionEncoder(nn.Module):
     def __init__(self, config: PlaceConfig):
         super().__init__()
         self.noise_std = config.context_noise_std
+        self.conditional = config.conditional
         self.context_mapping = EqualizedLinear(config.context_dim, config.context_embed_dim)
         self.city_embedding = (nn.Embedding(config.num_cities + 1, config.city_embed_dim)
                                if config.num_cities else None)
         self.out_features = config.context_embed_dim + (config.city_embed_dim if config.num_cities else 0)
 
     def forward(self, context: torch.Tensor, city: torch.Tensor | None, context_noise: bool) -> torch.Tensor:
+        if not self.conditional:  # every place gets the same condition: a constant input
+            context, city = torch.zeros_like(context), None
         if context_noise and self.noise_std > 0:
             context = context + torch.randn_like(context) * self.noise_std
         features = pixel_norm(_leaky(self.context_mapping(context)))

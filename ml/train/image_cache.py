@@ -31,6 +31,8 @@ class ImageCache:
     city: torch.Tensor  # (N,) int64 geonameid (0 = none)
     cities: list[int]  # the distinct cities kept, in the order they first appear in the manifest
     summary: dict  # what the run records about its data
+    labels: dict[str, torch.Tensor]  # attribute -> (N,) int64 class index (-1: unknown), see dataset.json
+    classes: dict[str, list]  # attribute -> its class names, from dataset.json
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -93,6 +95,7 @@ def load_image_cache(root: str | Path, *, resolution: int, split: str | None, ci
         "outliers_dropped": outliers,
         "resolution": resolution,
     }
+    row_labels = [dataset.labels_of(row.get("attributes", {})) for row in rows]
     return ImageCache(
         images=images,
         lat=torch.tensor([float(row["lat"]) for row in rows], dtype=torch.float32),
@@ -100,4 +103,7 @@ def load_image_cache(root: str | Path, *, resolution: int, split: str | None, ci
         city=torch.tensor([int(row.get("city") or 0) for row in rows], dtype=torch.int64),
         cities=chosen,
         summary=summary,
+        labels={name: torch.tensor([labels[name] for labels in row_labels], dtype=torch.int64)
+                for name in dataset.classes},
+        classes=dataset.classes,
     )

@@ -182,3 +182,15 @@ def test_default_widths_shrink_with_resolution_and_weights_stay_small():
     assert PlaceConfig(resolution=256).stage_widths() == [256, 256, 128, 64, 32, 16, 16]
     weight_bytes = sum(tensor.numel() * 4 for tensor in PlaceGenerator(config).state_dict().values())
     assert weight_bytes <= 15 * 2**20
+
+
+def test_an_unconditional_generator_ignores_the_place():
+    config = PlaceConfig(resolution=8, fmap_base=64, fmap_max=16, latent_dim=8, context_frequencies=2,
+                         conditional=False)
+    generator = PlaceGenerator(config).eval()
+    z = torch.randn(2, 8, generator=torch.Generator().manual_seed(0))
+    tromso, riyadh = location_context(torch.tensor([69.6, 24.7]), torch.tensor([18.9, 46.7]), 2).split(1)
+    with torch.no_grad():
+        assert torch.equal(generator(z, tromso.expand(2, -1)), generator(z, riyadh.expand(2, -1)))
+    with pytest.raises(ValueError, match="conditional"):
+        PlaceConfig(conditional="no")

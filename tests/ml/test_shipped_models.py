@@ -5,8 +5,11 @@ import pytest
 
 from ml import pipelines
 
-MODELS = sorted(path for path in (Path(__file__).resolve().parents[2] / "models").glob("*") if path.is_dir())
+SHIPPED = Path(__file__).resolve().parents[2] / "models"
+MODELS = sorted(path.parent for path in SHIPPED.glob("*/config.json"))  # generators: the demo registers them
+ORACLES = sorted(path.parent for path in SHIPPED.glob("oracles/*/config.json"))
 WEIGHTS_LIMIT = 15 * 1024 * 1024
+ALL_WEIGHTS_LIMIT = 30 * 1024 * 1024
 
 
 @pytest.mark.parametrize("folder", MODELS, ids=[path.name for path in MODELS])
@@ -17,3 +20,24 @@ def test_a_shipped_model_loads_paints_and_says_how_it_was_made(folder):
     assert pipeline.config["training"], "a shipped model is a trained one"
     (image,) = pipeline.generate([{"lat": 69.65, "lon": 18.96}], [0])
     assert image.size == (pipeline.resolution, pipeline.resolution)
+
+
+@pytest.mark.parametrize("folder", ORACLES, ids=[path.name for path in ORACLES])
+def test_a_shipped_oracle_loads_and_reports_its_heldout_accuracy(folder):
+    import torch
+
+    from ml.eval.oracle import load_oracle
+    from ml.modelfolder import read_config
+
+    assert (folder / "weights.safetensors").stat().st_size <= WEIGHTS_LIMIT
+    assert "python -m ml oracle" in (folder / "README.md").read_text()
+    accuracy = read_config(folder)["metrics"]["heldout_accuracy"]
+    assert min(accuracy["biome"], accuracy["density"]) > 0.5
+    oracle, _ = load_oracle(folder)
+    features, logits = oracle(torch.zeros(2, 3, 64, 64))
+    assert features.shape[0] == 2 and set(logits) == set(accuracy)
+
+
+def test_all_shipped_weights_fit_the_budget():
+    assert ORACLES, "the metrics need the shipped oracle"
+    assert sum(path.stat().st_size for path in SHIPPED.rglob("weights.safetensors")) <= ALL_WEIGHTS_LIMIT

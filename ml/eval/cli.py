@@ -1,0 +1,179 @@
+"""`python -m ml oracle ...` (train the metrics' classifier) and `python -m ml eval ...`.
+
+    python -m ml oracle --data DIR --out FOLDER [--resolution 32] [--epochs 12]
+    python -m ml eval RUN_OR_MODEL --data DIR [--oracle FOLDER] [--checkpoint latest|NAME]
+        [--metrics fid,kid,conditional_accuracy] [--images 2000] [--split heldout]
+    python -m ml report RUN_DIR ... --exported DIR [--out docs/RESULTS.md]
+
+`eval` measures a model folder, or a training run's checkpoint (its G_ema), against the real
+photos of the dataset's held-out cities; it prints the figures and appends them as one JSON
+line to `metrics.jsonl` in the run folder or the model folder.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ml.cli import CommandError
+
+DEFAULT_ORACLE = Path(__file__).resolve().parents[2] / "models" / "oracles" / "geoscenes-32"
+DEFAULT_CACHE = Path(os.environ.get("GENIUS_LOCI_EVAL_CACHE", Path.home() / ".cache" / "genius-loci" / "eval"))
+METRICS_FILE = "metrics.jsonl"
+
+ERROR_NOT_DATASET = "--data {}: no manifest.jsonl; is this a dataset folder?"
+ERROR_OUT_NOT_EMPTY = "--out {} exists and is not empty; choose a new folder"
+ERROR_POSITIVE = "--{} must be a positive integer, got {}"
+ERROR_RESOLUTION = "--resolution must be a power of two from 8 to 256, got {}"
+ERROR_NOT_MODEL = "{} is neither a model folder (config.json) nor a run folder (options.json)"
+ERROR_UNKNOWN_METRIC = "unknown metric {!r}; known: {}"
+ERROR_NO_ORACLE = "no oracle at {}; train one with `python -m ml oracle --data DIR --out {}`"
+ERROR_REPORT_RUN = "{} must be a run folder exported to {} (python -m ml export RUN --out ...)"
+ERROR_NO_CHECKPOINT = "{} has no checkpoint {!r}; it has: {}"
+
+
+def register(subparsers) -> None:
+    oracle = subparsers.add_parser("oracle", help="train the oracle classifier the metrics use",
+                                   description="Train the GeoScenes attribute classifier whose features "
+                                               "FID/KID compare and whose predictions give conditional accuracy.")
+    oracle.add_argument("--data", type=Path, required=True, help="GeoScenes dataset folder")
+    oracle.add_argument("--out", type=Path, required=True, help="new or empty folder for the oracle")
+    oracle.add_argument("--resolution", type=int, default=32, help="image side it sees (default 32)")
+    oracle.add_argument("--width", type=int, default=32, help="channels of its first block (default 32)")
+    oracle.add_argument("--epochs", type=int, default=12, help="passes over the data (default 12)")
+    oracle.add_argument("--batch-size", type=int, default=128)
+    oracle.add_argument("--seed", type=int, default=0)
+    oracle.set_defaults(func=run_oracle)
+
+    evaluate = subparsers.add_parser("eval", help="measure a generator with the oracle metrics",
+                                     description=__doc__.splitlines()[0])
+    evaluate.add_argument("target", type=Path, metavar="RUN_OR_MODEL", help="a model folder or a run folder")
+    evaluate.add_argument("--data", type=Path, required=True, help="dataset with the real photos")
+    evaluate.add_argument("--oracle", type=Path, default=DEFAULT_ORACLE, help="oracle folder (default: shipped)")
+    evaluate.add_argument("--checkpoint", default="latest", help="for a run: latest (default) or a checkpoint name")
+    evaluate.add_argument("--metrics", default="fid,kid,conditional_accuracy", help="comma-separated names")
+    evaluate.add_argument("--images", type=int, default=2000, help="real (and generated) images at most")
+    evaluate.add_argument("--split", choices=("heldout", "train"), default="heldout")
+    evaluate.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where real features are cached")
+    evaluate.set_defaults(func=run_eval)
+
+    report = subparsers.add_parser("report", help="write the measured runs into a results page",
+                                   description="Tables of the oracle metrics and sample grids of training runs "
+                                               "(exported and evaluated first) into a Markdown page.")
+    report.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR")
+    report.add_argument("--exported", type=Path, required=True, help="folder of the runs' exported models")
+    report.add_argument("--out", type=Path, default=Path("docs/RESULTS.md"))
+    report.add_argument("--images", type=Path, default=Path("docs/img/results"))
+    report.set_defaults(func=run_report)
+
+
+def _check_dataset(path: Path) -> None:
+    if not (path / "manifest.jsonl").is_file():
+        raise CommandError(ERROR_NOT_DATASET.format(path))
+
+
+def run_oracle(args) -> int:
+    from ml.eval.train_oracle import OracleTrainConfig, train_oracle
+
+    _check_dataset(args.data)
+    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
+        raise CommandError(ERROR_OUT_NOT_EMPTY.format(args.out))
+    if args.resolution not in (8, 16, 32, 64, 128, 256):
+        raise CommandError(ERROR_RESOLUTION.format(args.resolution))
+    for name in ("width", "epochs", "batch_size"):
+        if getattr(args, name) < 1:
+            raise CommandError(ERROR_POSITIVE.format(name.replace("_", "-"), getattr(args, name)))
+    config = OracleTrainConfig(data=str(args.data), out=str(args.out), resolution=args.resolution,
+                               width=args.width, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed)
+    try:
+        accuracy = train_oracle(config)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    print("held-out accuracy: " + ", ".join(f"{name} {value:.3f}" for name, value in accuracy.items()))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def run_eval(args) -> int:
+    from ml.eval.metrics import METRICS, evaluate
+    from ml.eval.oracle import load_oracle
+    from ml.modelfolder import ModelFolderError
+
+    names = [name.strip() for name in args.metrics.split(",") if name.strip()]
+    for name in names:
+        if name not in METRICS:
+            raise CommandError(ERROR_UNKNOWN_METRIC.format(name, ", ".join(METRICS)))
+    if args.images < 2:
+        raise CommandError(ERROR_POSITIVE.format("images", args.images))
+    _check_dataset(args.data)
+    if not (args.oracle / "config.json").is_file():
+        raise CommandError(ERROR_NO_ORACLE.format(args.oracle, args.oracle))
+    try:
+        oracle, oracle_sha256 = load_oracle(args.oracle)
+        pipeline, label, log_folder = load_target(args.target, args.checkpoint)
+        results = evaluate(pipeline, oracle, oracle_sha256, args.data, names=names, split=args.split,
+                           max_images=args.images, cache=args.cache)
+    except (ModelFolderError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    record = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "target": label, **results}
+    print(format_results(record))
+    with open(log_folder / METRICS_FILE, "a", encoding="utf-8") as log:
+        log.write(json.dumps(record) + "\n")
+    print(f"appended to {log_folder / METRICS_FILE}")
+    return 0
+
+
+def run_report(args) -> int:
+    from ml.eval.report import write_results
+
+    for run in args.runs:
+        if not (run / "options.json").is_file() or not (args.exported / run.name / "config.json").is_file():
+            raise CommandError(ERROR_REPORT_RUN.format(run, args.exported / run.name))
+    try:
+        write_results(args.runs, args.exported, args.out, args.images)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    print(f"wrote {args.out} and {len(args.runs)} grids into {args.images}")
+    return 0
+
+
+def load_target(path: Path, checkpoint: str):
+    """(pipeline, label, folder for metrics.jsonl) of a model folder or a run's checkpoint."""
+    from ml import pipelines
+    from ml.train import run_dir
+
+    if (path / "config.json").is_file():
+        pipeline = pipelines.load(path)
+        return pipeline, f"{path.name} ({pipeline.sha256[:12]})", path
+    if not (path / run_dir.OPTIONS_FILE).is_file():
+        raise CommandError(ERROR_NOT_MODEL.format(path))
+    from ml.models.place import PlaceConfig, PlaceGenerator
+
+    checkpoints = run_dir.list_checkpoints(path)
+    if checkpoint == "latest" and checkpoints:
+        chosen = checkpoints[-1]
+    else:
+        found = [c for c in checkpoints if c.name in (checkpoint, run_dir.CHECKPOINT_PREFIX + checkpoint)]
+        if not found:
+            raise CommandError(ERROR_NO_CHECKPOINT.format(path, checkpoint, ", ".join(c.name for c in checkpoints)
+                                                          or "none"))
+        chosen = found[0]
+    state = run_dir.read_checkpoint_state(chosen)
+    generator = run_dir.load_network(chosen, "G_ema", PlaceGenerator(PlaceConfig.from_dict(state["architecture"])))
+    pipeline = pipelines.PlacePipeline(generator, config={"kind": "place", "architecture": state["architecture"]},
+                                       sha256=f"{path.name}/{chosen.name}")
+    return pipeline, f"{path.name}/{chosen.name}", path
+
+
+def format_results(record: dict) -> str:
+    lines = [f"{record['target']}: {record['images']} {record['split']} images of {record['data']}"]
+    if "fid" in record:
+        lines.append(f"  FID (oracle features)  {record['fid']:.3f}")
+    if "kid" in record:
+        lines.append(f"  KID (oracle features)  {record['kid']:.5f} ± {record['kid_std']:.5f}")
+    for name, figures in record.get("conditional_accuracy", {}).items():
+        ratio = "n/a" if figures["ratio"] is None else f"{figures['ratio']:.2f}"
+        lines.append(f"  conditional accuracy, {name:<8} generated {figures['generated']:.3f}  "
+                     f"real {figures['real']:.3f}  ratio {ratio}")
+    return "\n".join(lines)

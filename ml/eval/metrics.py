@@ -1,0 +1,186 @@
+"""Quality of a generator, measured with the oracle against real held-out photos.
+
+- `fid`: Fréchet distance between Gaussians fitted to oracle features of real and generated
+  pictures (Heusel et al. 2017), in the oracle's feature space instead of Inception's.
+- `kid`: unbiased squared MMD with the cubic polynomial kernel, averaged over random subsets
+  (Binkowski et al. 2018); reported with its standard deviation over the subsets.
+- `conditional_accuracy`: for each place attribute (biome, density), how often the oracle
+  finds in a picture generated for a real photo's place the class of that place, beside the
+  same figure on the real photos themselves. The ratio generated / real is the target (>= 0.9).
+
+Every generated picture is made for the place (lat, lon) of one real photo, with seed = its
+index, so real and generated sets cover the same places. Real features are cached by the
+dataset's hash and the oracle's sha256 (`real_features`). Each metric is registered by name in
+`METRICS` and returns a dict.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm import tqdm
+
+from ml.eval.oracle import Oracle
+from ml.train.image_cache import ImageCache, load_image_cache
+
+PLACE_ATTRIBUTES = ("biome", "density")  # what a picture of a place must show of it
+KID_SUBSETS = 50
+KID_SUBSET_SIZE = 1000
+BATCH = 64
+
+
+@dataclass
+class FeatureSet:
+    features: np.ndarray  # (N, feature_dim) float64
+    predictions: dict[str, np.ndarray]  # attribute -> (N,) predicted class index
+
+
+@dataclass
+class RealSet:
+    data: ImageCache
+    oracle: FeatureSet
+
+
+def dataset_hash(root: str | Path) -> str:
+    """sha256 of the dataset's manifest and description: a new dataset gets new statistics."""
+    digest = hashlib.sha256()
+    for name in ("dataset.json", "manifest.jsonl"):
+        path = Path(root) / name
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@torch.no_grad()
+def oracle_features(oracle: Oracle, images: torch.Tensor, progress: bool = False) -> FeatureSet:
+    """Features and predictions of uint8 (N, 3, H, W) images."""
+    features, predictions = [], {name: [] for name in oracle.heads}
+    for start in tqdm(range(0, len(images), BATCH), desc="oracle", unit="batch", disable=not progress, leave=False):
+        batch_features, logits = oracle(ImageCache.to_float(images[start:start + BATCH]))
+        features.append(batch_features.double())
+        for name in predictions:
+            predictions[name].append(logits[name].argmax(1))
+    return FeatureSet(torch.cat(features).numpy(),
+                      {name: torch.cat(parts).numpy() for name, parts in predictions.items()})
+
+
+def real_features(oracle: Oracle, oracle_sha256: str, data: str | Path, *, split: str, max_images: int,
+                  cache: Path | None, progress: bool = True) -> RealSet:
+    """The real photos of `split` (outliers left out) and their oracle features, cached."""
+    images = load_image_cache(data, resolution=oracle.config.resolution, split=split, max_images=max_images,
+                              progress=progress)
+    key = hashlib.sha256(f"{dataset_hash(data)}|{oracle_sha256}|{split}|{max_images}".encode()).hexdigest()[:24]
+    path = None if cache is None else Path(cache) / f"real-{key}.npz"
+    if path is not None and path.is_file():
+        with np.load(path, allow_pickle=False) as stored:
+            features = FeatureSet(stored["features"], {name: stored[f"pred_{name}"] for name in oracle.heads})
+        return RealSet(images, features)
+    features = oracle_features(oracle, images.images, progress)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp.npz")
+        np.savez(temporary, features=features.features,
+                 **{f"pred_{name}": values for name, values in features.predictions.items()})
+        temporary.replace(path)
+    return RealSet(images, features)
+
+
+def generate_for(pipeline, real: ImageCache, progress: bool = True) -> torch.Tensor:
+    """uint8 pictures from `pipeline`, one per real photo's place, seed = the photo's index."""
+    pictures = []
+    for start in tqdm(range(0, len(real), BATCH), desc="generating", unit="batch", disable=not progress,
+                      leave=False):
+        places = [{"lat": float(lat), "lon": float(lon)}
+                  for lat, lon in zip(real.lat[start:start + BATCH], real.lon[start:start + BATCH])]
+        seeds = list(range(start, start + len(places)))
+        pictures += [_to_tensor(picture) for picture in pipeline.generate(places, seeds)]
+    return torch.stack(pictures)
+
+
+def _to_tensor(picture: Image.Image) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(picture.convert("RGB"), dtype=np.uint8).copy()).permute(2, 0, 1)
+
+
+# --- the metrics --------------------------------------------------------------------------
+def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
+    """|mu_r - mu_f|^2 + tr(S_r + S_f - 2 (S_r S_f)^1/2), with the matrix square root taken
+    through symmetric eigendecompositions (exact for covariance matrices)."""
+    mu_r, mu_f = real.mean(0), fake.mean(0)
+    cov_r, cov_f = np.cov(real, rowvar=False), np.cov(fake, rowvar=False)
+    values, vectors = np.linalg.eigh(cov_r)
+    root_r = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    cross = np.linalg.eigvalsh(root_r @ cov_f @ root_r)
+    trace_root = np.sqrt(np.clip(cross, 0, None)).sum()
+    return float(((mu_r - mu_f) ** 2).sum() + np.trace(cov_r) + np.trace(cov_f) - 2 * trace_root)
+
+
+def kernel_inception_distance(real: np.ndarray, fake: np.ndarray, subsets: int = KID_SUBSETS,
+                              subset_size: int = KID_SUBSET_SIZE, seed: int = 0) -> tuple[float, float]:
+    """Mean and standard deviation over subsets of the unbiased MMD^2, kernel (x.y / d + 1)^3."""
+    rng = np.random.default_rng(seed)
+    # Subsets of at most half of each set, so that they differ and their spread means something.
+    m = max(2, min(len(real) // 2, len(fake) // 2, subset_size))
+    dim = real.shape[1]
+    values = []
+    for _ in range(subsets):
+        x = fake[rng.choice(len(fake), m, replace=False)]
+        y = real[rng.choice(len(real), m, replace=False)]
+        a = (x @ x.T / dim + 1) ** 3 + (y @ y.T / dim + 1) ** 3
+        b = (x @ y.T / dim + 1) ** 3
+        values.append((a.sum() - np.diag(a).sum()) / (m - 1) - b.sum() * 2 / m)
+    values = np.array(values) / m
+    return float(values.mean()), float(values.std())
+
+
+@dataclass
+class Evaluation:
+    real: RealSet
+    generated: FeatureSet
+
+
+def fid_metric(evaluation: Evaluation) -> dict:
+    return {"fid": round(frechet_distance(evaluation.real.oracle.features, evaluation.generated.features), 4)}
+
+
+def kid_metric(evaluation: Evaluation) -> dict:
+    mean, std = kernel_inception_distance(evaluation.real.oracle.features, evaluation.generated.features)
+    return {"kid": round(mean, 6), "kid_std": round(std, 6)}
+
+
+def conditional_accuracy_metric(evaluation: Evaluation) -> dict:
+    result = {}
+    for name in PLACE_ATTRIBUTES:
+        labels = evaluation.real.data.labels[name].numpy()
+        known = labels >= 0
+        generated = float((evaluation.generated.predictions[name][known] == labels[known]).mean())
+        real = float((evaluation.real.oracle.predictions[name][known] == labels[known]).mean())
+        result[name] = {"generated": round(generated, 4), "real": round(real, 4),
+                        "ratio": round(generated / real, 4) if real else None}
+    return {"conditional_accuracy": result}
+
+
+METRICS: dict[str, Callable[[Evaluation], dict]] = {
+    "fid": fid_metric,
+    "kid": kid_metric,
+    "conditional_accuracy": conditional_accuracy_metric,
+}
+
+
+def evaluate(pipeline, oracle: Oracle, oracle_sha256: str, data: str | Path, *, names=tuple(METRICS),
+             split: str = "heldout", max_images: int = 2000, cache: Path | None = None,
+             progress: bool = True) -> dict:
+    """Every metric of `names` for `pipeline` against the real photos of `split`."""
+    real = real_features(oracle, oracle_sha256, data, split=split, max_images=max_images, cache=cache,
+                         progress=progress)
+    generated = oracle_features(oracle, generate_for(pipeline, real.data, progress), progress)
+    evaluation = Evaluation(real, generated)
+    results = {"images": len(real.data), "split": split, "data": real.data.summary["name"],
+               "data_sha256": dataset_hash(data), "oracle_sha256": oracle_sha256}
+    for name in names:
+        results.update(METRICS[name](evaluation))
+    return results

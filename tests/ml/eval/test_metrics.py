@@ -1,0 +1,99 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ml.eval.metrics import (conditional_accuracy_metric, evaluate, frechet_distance,
+                             kernel_inception_distance, real_features)
+from ml.eval.oracle import ATTRIBUTES, load_oracle
+from ml.modelfolder import read_config
+from ml.pipelines import load
+
+
+def test_frechet_distance_matches_the_closed_form_of_two_gaussians():
+    rng = np.random.default_rng(0)
+    real = rng.normal(0.0, 1.0, (20000, 4))
+    fake = rng.normal(0.0, 2.0, (20000, 4)) + np.array([3.0, 0.0, 0.0, 0.0])
+    # |mu|^2 + sum(s1^2 + s2^2 - 2 s1 s2) = 9 + 4 * (1 + 4 - 4) = 13
+    assert frechet_distance(real, fake) == pytest.approx(13.0, rel=0.03)
+    assert abs(frechet_distance(real, real)) < 1e-6
+
+
+def test_kid_is_near_zero_for_one_distribution_and_grows_with_the_difference():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(0, 1, (600, 8)), rng.normal(0, 1, (600, 8))
+    same, _ = kernel_inception_distance(a, b, subsets=20, subset_size=300)
+    near, _ = kernel_inception_distance(a, b + 0.5, subsets=20, subset_size=300)
+    far, _ = kernel_inception_distance(a, b + 2.0, subsets=20, subset_size=300)
+    assert abs(same) < 0.01 < near < far
+
+
+def test_the_oracle_folder_holds_its_heads_and_heldout_accuracy(oracle_folder):
+    config = read_config(oracle_folder)
+    assert config["kind"] == "oracle"
+    assert set(config["architecture"]["classes"]) == set(ATTRIBUTES)
+    assert set(config["metrics"]["heldout_accuracy"]) == set(ATTRIBUTES)
+    oracle, sha256 = load_oracle(oracle_folder)
+    features, logits = oracle(torch.zeros(3, 3, 64, 64))  # any size is resized to the oracle's
+    assert features.shape == (3, 256) and logits["biome"].shape == (3, 9) and len(sha256) == 64
+
+
+def test_an_oracle_is_not_a_generator(oracle_folder):
+    from ml.modelfolder import ModelFolderError
+
+    with pytest.raises(ModelFolderError, match="no pipeline for kind 'oracle'"):
+        load(oracle_folder)
+
+
+class PhotoPipeline:
+    """'Generates' the real photo of the same index: what a perfect generator would paint."""
+
+    def __init__(self, photos: torch.Tensor):
+        self.photos = photos
+
+    def generate(self, inputs, seeds):
+        return [Image.fromarray(self.photos[seed].permute(1, 2, 0).numpy()) for seed in seeds]
+
+
+class GreyPipeline:
+    def generate(self, inputs, seeds):
+        return [Image.new("RGB", (16, 16), (128, 128, 128)) for _ in seeds]
+
+
+def test_a_generator_painting_the_real_photos_scores_like_them(scenes, oracle_folder, tmp_path):
+    oracle, sha256 = load_oracle(oracle_folder)
+    real = real_features(oracle, sha256, scenes, split="heldout", max_images=100, cache=None, progress=False)
+    perfect = evaluate(PhotoPipeline(real.data.images), oracle, sha256, scenes, cache=tmp_path, progress=False)
+    grey = evaluate(GreyPipeline(), oracle, sha256, scenes, cache=tmp_path, progress=False)
+    assert perfect["images"] == len(real.data) > 0 and perfect["split"] == "heldout"
+    assert abs(perfect["fid"]) < 1e-6 and grey["fid"] > 0.05
+    for name in ("biome", "density"):
+        figures = perfect["conditional_accuracy"][name]
+        assert figures["generated"] == figures["real"] and figures["ratio"] == 1.0
+    assert grey["kid"] > perfect["kid"]
+
+
+def test_real_features_are_cached_by_dataset_and_oracle(scenes, oracle_folder, tmp_path):
+    oracle, sha256 = load_oracle(oracle_folder)
+    first = real_features(oracle, sha256, scenes, split="heldout", max_images=50, cache=tmp_path, progress=False)
+    cached = list(tmp_path.glob("real-*.npz"))
+    assert len(cached) == 1
+    second = real_features(oracle, sha256, scenes, split="heldout", max_images=50, cache=tmp_path, progress=False)
+    assert np.array_equal(first.oracle.features, second.oracle.features)
+    real_features(oracle, "another-oracle", scenes, split="heldout", max_images=50, cache=tmp_path, progress=False)
+    assert len(list(tmp_path.glob("real-*.npz"))) == 2
+
+
+def test_conditional_accuracy_counts_the_place_attributes_only():
+    from ml.eval.metrics import Evaluation, FeatureSet, RealSet
+
+    class Data:
+        labels = {"biome": torch.tensor([0, 1, 2, -1]), "density": torch.tensor([3, 3, 3, 3])}
+
+    real = RealSet(Data(), FeatureSet(np.zeros((4, 2)), {"biome": np.array([0, 1, 0, 5]),
+                                                          "density": np.array([3, 3, 3, 0])}))
+    generated = FeatureSet(np.zeros((4, 2)), {"biome": np.array([0, 0, 0, 0]), "density": np.array([3, 0, 3, 3])})
+    figures = conditional_accuracy_metric(Evaluation(real, generated))["conditional_accuracy"]
+    assert figures["biome"] == {"generated": pytest.approx(1 / 3, abs=1e-4), "real": pytest.approx(2 / 3, abs=1e-4),
+                                "ratio": 0.5}
+    assert figures["density"] == {"generated": 0.75, "real": 0.75, "ratio": 1.0}

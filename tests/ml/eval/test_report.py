@@ -1,0 +1,28 @@
+from PIL import Image
+
+from ml.cli import main
+
+
+def test_report_writes_tables_and_grids_between_its_markers(scenes, oracle_folder, tiny_run, tmp_path):
+    exported = tmp_path / "exported"
+    assert main(["export", str(tiny_run), "--out", str(exported / tiny_run.name), "--gap-steps", "2",
+                 "--gap-images", "32"]) == 0
+    common = ["--data", str(scenes), "--oracle", str(oracle_folder), "--images", "40", "--cache", str(tmp_path)]
+    assert main(["eval", str(exported / tiny_run.name), *common]) == 0
+    assert main(["eval", str(tiny_run), *common]) == 0
+    page = tmp_path / "docs" / "RESULTS.md"
+    page.parent.mkdir()
+    page.write_text("# Results\n\nWritten by hand.\n\n<!-- runs -->\nold\n<!-- /runs -->\n\nAfter.\n")
+    assert main(["report", str(tiny_run), "--exported", str(exported), "--out", str(page),
+                 "--images", str(tmp_path / "docs" / "img")]) == 0
+    text = page.read_text()
+    assert "Written by hand." in text and "After." in text and "old" not in text
+    assert f"| {tiny_run.name} (all cities)" in text and "picked checkpoint-" in text and "last checkpoint-" in text
+    assert f"![{tiny_run.name}](img/{tiny_run.name}.png)" in text
+    grid = Image.open(tmp_path / "docs" / "img" / f"{tiny_run.name}.png")
+    assert grid.size == (6 * 8 * 2, 5 * 8 * 2)
+
+
+def test_report_refuses_a_run_that_was_not_exported(tiny_run, tmp_path, capsys):
+    assert main(["report", str(tiny_run), "--exported", str(tmp_path)]) == 2
+    assert "must be a run folder exported to" in capsys.readouterr().err
