@@ -29,6 +29,7 @@ ERROR_KEYS = "set FLICKR_API_KEY and FLICKR_API_SECRET to harvest from Flickr"
 ERROR_RADIUS_MODE = "--search radius allows at most 32 km; use --search bbox"
 ERROR_NOT_DATASET = "{}: no manifest.jsonl; is this a dataset folder?"
 ERROR_K = "--k must be positive, got {}"
+ERROR_NO_ORACLE = "no oracle at {}; pass --oracle FOLDER or --features pixels"
 
 
 def register(subparsers) -> None:
@@ -59,7 +60,11 @@ def register(subparsers) -> None:
 
     outliers = subparsers.add_parser("outliers", help="flag photos unlike the rest of their city")
     outliers.add_argument("dir", type=Path)
-    outliers.add_argument("--k", type=float, default=None, help="MADs above the median distance (default 1)")
+    outliers.add_argument("--features", choices=("oracle", "pixels"), default="oracle",
+                          help="the oracle's features (default) or hand-made colour/edge statistics")
+    outliers.add_argument("--oracle", type=Path, default=None, help="oracle folder (default: the shipped one)")
+    outliers.add_argument("--k", type=float, default=None,
+                          help="MADs above the median distance (default 2 with the oracle, 1 with pixels)")
     outliers.add_argument("--write-clean", type=Path, default=None, help="copy the dataset without the flags")
     outliers.set_defaults(func=run_outliers)
 
@@ -182,21 +187,29 @@ def run_outliers(args) -> int:
 
     if not (args.dir / "manifest.jsonl").is_file():
         raise CommandError(ERROR_NOT_DATASET.format(args.dir))
-    k = outliers.DEFAULT_K if args.k is None else args.k
+    k = outliers.DEFAULT_K[args.features] if args.k is None else args.k
     if k <= 0:
         raise CommandError(ERROR_K.format(k))
     if args.write_clean is not None:
         check_empty(args.write_clean)
     rows = outliers.read_manifest(args.dir)
-    features = outliers.dataset_features(args.dir, rows)
+    if args.features == "oracle":
+        from ml.eval.cli import DEFAULT_ORACLE
+
+        oracle = args.oracle or DEFAULT_ORACLE
+        if not (oracle / "config.json").is_file():
+            raise CommandError(ERROR_NO_ORACLE.format(oracle))
+        features = outliers.oracle_dataset_features(args.dir, rows, oracle)
+    else:
+        features = outliers.dataset_features(args.dir, rows)
     flags, _ = outliers.flag_outliers(features, [row.get("city") for row in rows], k=k)
-    print(f"flagged {int(flags.sum())} of {len(rows)} photos as outliers (k={k:g})")
+    print(f"flagged {int(flags.sum())} of {len(rows)} photos as outliers ({args.features} features, k={k:g})")
     truth = outliers.ground_truth(rows)
     if truth is not None:
         scores = outliers.precision_recall(flags, truth)
         print(f"ground truth: {scores['true_outliers']} outliers; precision {scores['precision']:.3f}, "
               f"recall {scores['recall']:.3f}")
     if args.write_clean is not None:
-        kept = outliers.write_clean(args.dir, args.write_clean, rows, np.asarray(flags), k)
+        kept = outliers.write_clean(args.dir, args.write_clean, rows, np.asarray(flags), k, args.features)
         print(f"wrote {kept} photos to {args.write_clean}")
     return 0
