@@ -167,7 +167,8 @@ def load_target(path: Path, checkpoint: str):
 
 
 def format_results(record: dict) -> str:
-    lines = [f"{record['target']}: {record['images']} {record['split']} images of {record['data']}"]
+    side = record["resolution"]
+    lines = [f"{record['target']}: {record['images']} {record['split']} images of {record['data']}, at {side}x{side}"]
     if "fid" in record:
         lines.append(f"  FID (oracle features)  {record['fid']:.3f}")
     if "kid" in record:

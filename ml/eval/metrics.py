@@ -70,11 +70,13 @@ def oracle_features(oracle: Oracle, images: torch.Tensor, progress: bool = False
 
 
 def real_features(oracle: Oracle, oracle_sha256: str, data: str | Path, *, split: str, max_images: int,
-                  cache: Path | None, progress: bool = True) -> RealSet:
-    """The real photos of `split` (outliers left out) and their oracle features, cached."""
-    images = load_image_cache(data, resolution=oracle.config.resolution, split=split, max_images=max_images,
-                              progress=progress)
-    key = hashlib.sha256(f"{dataset_hash(data)}|{oracle_sha256}|{split}|{max_images}".encode()).hexdigest()[:24]
+                  cache: Path | None, resolution: int | None = None, progress: bool = True) -> RealSet:
+    """The real photos of `split` (outliers left out) at `resolution` (default: the oracle's)
+    and their oracle features, cached."""
+    resolution = resolution or oracle.config.resolution
+    images = load_image_cache(data, resolution=resolution, split=split, max_images=max_images, progress=progress)
+    key = f"{dataset_hash(data)}|{oracle_sha256}|{split}|{max_images}|{resolution}"
+    key = hashlib.sha256(key.encode()).hexdigest()[:24]
     path = None if cache is None else Path(cache) / f"real-{key}.npz"
     if path is not None and path.is_file():
         with np.load(path, allow_pickle=False) as stored:
@@ -174,12 +176,17 @@ METRICS: dict[str, Callable[[Evaluation], dict]] = {
 def evaluate(pipeline, oracle: Oracle, oracle_sha256: str, data: str | Path, *, names=tuple(METRICS),
              split: str = "heldout", max_images: int = 2000, cache: Path | None = None,
              progress: bool = True) -> dict:
-    """Every metric of `names` for `pipeline` against the real photos of `split`."""
+    """Every metric of `names` for `pipeline` against the real photos of `split`.
+
+    A generator painting below the oracle's resolution is compared with real photos shrunk to
+    its resolution: both then reach the oracle through the same enlargement, and the metrics
+    judge what was painted, not how many pixels it has."""
+    resolution = min(getattr(pipeline, "resolution", oracle.config.resolution), oracle.config.resolution)
     real = real_features(oracle, oracle_sha256, data, split=split, max_images=max_images, cache=cache,
-                         progress=progress)
+                         resolution=resolution, progress=progress)
     generated = oracle_features(oracle, generate_for(pipeline, real.data, progress), progress)
     evaluation = Evaluation(real, generated)
-    results = {"images": len(real.data), "split": split, "data": real.data.summary["name"],
+    results = {"images": len(real.data), "split": split, "resolution": resolution, "data": real.data.summary["name"],
                "data_sha256": dataset_hash(data), "oracle_sha256": oracle_sha256}
     for name in names:
         results.update(METRICS[name](evaluation))

@@ -118,8 +118,8 @@ def write_results(runs: list[Path], exported: Path, page: Path, images: Path) ->
     any_record = latest_record(read_metrics(exported / runs[0].name), runs[0].name)
     text = "\n".join([
         f"Each row: the checkpoint the duality gap picked, measured on {any_record['images']} photos of held-out "
-        f"cities ({any_record['data']}, dataset sha256 {any_record['data_sha256'][:12]}), oracle "
-        f"{any_record['oracle_sha256'][:12]}.",
+        f"cities ({any_record['data']}, dataset sha256 {any_record['data_sha256'][:12]}) at "
+        f"{any_record['resolution']}x{any_record['resolution']}, oracle {any_record['oracle_sha256'][:12]}.",
         "", HEADER, *selected_rows, "",
         "### The checkpoint selection picked versus the last one", "", HEADER, *selection_rows, "",
         f"### Samples (rows: {places}; columns: seeds {GRID_SEEDS[0]} to {GRID_SEEDS[-1]})", "",

@@ -55,6 +55,17 @@ class PhotoPipeline:
         return [Image.fromarray(self.photos[seed].permute(1, 2, 0).numpy()) for seed in seeds]
 
 
+def test_a_generator_below_the_oracles_resolution_is_compared_with_shrunk_photos(scenes, oracle_folder):
+    oracle, sha256 = load_oracle(oracle_folder)
+    real = real_features(oracle, sha256, scenes, split="heldout", max_images=100, cache=None, resolution=8,
+                         progress=False)
+    assert real.data.images.shape[-1] == 8
+    pipeline = PhotoPipeline(real.data.images)
+    pipeline.resolution = 8
+    result = evaluate(pipeline, oracle, sha256, scenes, names=["fid"], cache=None, progress=False)
+    assert result["resolution"] == 8 and abs(result["fid"]) < 1e-6
+
+
 class GreyPipeline:
     def generate(self, inputs, seeds):
         return [Image.new("RGB", (16, 16), (128, 128, 128)) for _ in seeds]
