@@ -58,6 +58,8 @@ def describe_run(options: dict) -> str:
     parts = [f"{train['cities']} cities" if train.get("cities") else "all cities"]
     if not model.get("conditional", True):
         parts.append("unconditional")
+    if model.get("condition_blocks", False):
+        parts.append("condition at every stage")
     if model.get("context_noise_std", 0) == 0:
         parts.append("no context noise")
     if not train.get("drop_outliers", True):

@@ -43,6 +43,7 @@ class PlaceConfig:
     context_embed_dim: int = 64  # the context is mapped to this many features in G and D
     context_noise_std: float = 0.05  # Gaussian noise on the context in training (0 = none)
     conditional: bool = True  # False: the place is ignored (the unconditional ablation)
+    condition_blocks: bool = False  # the condition also shifts the features of every G stage
     num_cities: int = 0  # >0 adds a learned city embedding; index 0 means "no city"
     city_embed_dim: int = 16  # size of that embedding
     mbstd_group_size: int = 4  # minibatch-stddev group (shrinks to divide the batch)
@@ -63,8 +64,9 @@ class PlaceConfig:
                 raise ValueError(f"PlaceConfig.{name} must be a non-negative integer, not {value!r}")
         if self.fmap_min > self.fmap_max:
             raise ValueError(f"PlaceConfig.fmap_min ({self.fmap_min}) exceeds fmap_max ({self.fmap_max})")
-        if not isinstance(self.conditional, bool):
-            raise ValueError(f"PlaceConfig.conditional must be true or false, not {self.conditional!r}")
+        for name in ("conditional", "condition_blocks"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"PlaceConfig.{name} must be true or false, not {getattr(self, name)!r}")
         if not isinstance(self.context_noise_std, (int, float)) or self.context_noise_std < 0:
             raise ValueError(f"PlaceConfig.context_noise_std must be >= 0, not {self.context_noise_std!r}")
         if self.stage_widths()[0] % self.mbstd_channels:
@@ -275,6 +277,15 @@ class PlaceGenerator(nn.Module):
         self.input_conv = EqualizedConv2d(widths[0], widths[0], 3)
         self.blocks = nn.ModuleList(GeneratorBlock(widths[s - 1], widths[s]) for s in range(1, len(widths)))
         self.to_rgb = nn.ModuleList(EqualizedConv2d(width, 3, 1, gain=1.0) for width in widths)
+        # A per-stage shift of the features by the condition, so the place is heard at every
+        # scale rather than only through the 4x4 input, where the latent can drown it.
+        self.stage_condition = (nn.ModuleList(EqualizedLinear(self.condition.out_features, width, gain=1.0)
+                                              for width in widths) if config.condition_blocks else None)
+
+    def _shift(self, stage: int, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        if self.stage_condition is None:
+            return x
+        return x + self.stage_condition[stage](condition)[:, :, None, None]
 
     def forward(self, z: torch.Tensor, context: torch.Tensor, city: torch.Tensor | None = None, *,
                 stage: int | None = None, alpha: float = 1.0,
@@ -287,12 +298,12 @@ class PlaceGenerator(nn.Module):
         x = self.input_dense(torch.cat([pixel_norm(z), condition], dim=1))
         x = x.reshape(z.shape[0], -1, 4, 4).contiguous(memory_format=torch.channels_last)
         x = _leaky_pixel_norm(x)
-        x = _leaky_pixel_norm(self.input_conv(x))
+        x = self._shift(0, _leaky_pixel_norm(self.input_conv(x)), condition)
         if stage == 0:
             return self.to_rgb[0](x)
-        for block in self.blocks[:stage - 1]:
-            x = block(x)
-        image = self.to_rgb[stage](self.blocks[stage - 1](x))
+        for index, block in enumerate(self.blocks[:stage - 1], start=1):
+            x = self._shift(index, block(x), condition)
+        image = self.to_rgb[stage](self._shift(stage, self.blocks[stage - 1](x), condition))
         if alpha >= 1.0:
             return image
         previous = F.interpolate(self.to_rgb[stage - 1](x), scale_factor=2.0, mode="nearest")

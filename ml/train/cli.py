@@ -19,7 +19,12 @@ from pathlib import Path
 from ml.train.place_config import PlaceTrainConfig
 
 ARCHITECTURE_OPTIONS = ["resolution", "latent_dim", "fmap_base", "fmap_max", "fmap_min",
-                        "context_frequencies", "context_embed_dim", "context_noise_std", "conditional"]
+                        "context_frequencies", "context_embed_dim", "context_noise_std", "conditional",
+                        "condition_blocks"]
+BOOLEAN_ARCHITECTURE_HELP = {
+    "conditional": "condition on the place (default on; off: the unconditional ablation)",
+    "condition_blocks": "the place also shifts every generator stage's features (default off)",
+}
 
 # Training options of the command line: name -> type. Unset ones take the resumed checkpoint's
 # value, else PlaceTrainConfig's default, so a resume continues the same schedule unless told.
@@ -72,9 +77,9 @@ def _register_train_place(kinds) -> None:
     parser.add_argument("--dry-run", action="store_true", help="check everything, print the plan, write nothing")
     group = parser.add_argument_group("architecture (default: PlaceConfig's, or the resumed checkpoint's)")
     for name in ARCHITECTURE_OPTIONS:
-        if name == "conditional":
+        if name in BOOLEAN_ARCHITECTURE_HELP:
             group.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
-                               help="condition on the place (default on; off: the unconditional ablation)")
+                               help=BOOLEAN_ARCHITECTURE_HELP[name])
         else:
             group.add_argument(flag(name), type=float if name == "context_noise_std" else int, default=None)
     parser.set_defaults(func=_train_place)

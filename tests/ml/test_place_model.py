@@ -194,3 +194,17 @@ def test_an_unconditional_generator_ignores_the_place():
         assert torch.equal(generator(z, tromso.expand(2, -1)), generator(z, riyadh.expand(2, -1)))
     with pytest.raises(ValueError, match="conditional"):
         PlaceConfig(conditional="no")
+
+
+def test_the_condition_can_shift_every_generator_stage():
+    config = PlaceConfig(resolution=16, fmap_base=64, fmap_max=16, latent_dim=8, context_frequencies=2,
+                         condition_blocks=True)
+    generator = PlaceGenerator(config)
+    assert len(generator.stage_condition) == config.num_stages
+    z = torch.randn(2, 8, generator=torch.Generator().manual_seed(0))
+    context = location_context(torch.tensor([69.6, 24.7]), torch.tensor([18.9, 46.7]), 2)
+    images = generator(z, context, stage=2, alpha=0.5)
+    images.square().mean().backward()
+    assert images.shape == (2, 3, 16, 16)
+    assert all(layer.weight.grad.abs().sum() > 0 for layer in generator.stage_condition[:3])
+    assert PlaceGenerator(PlaceConfig(resolution=16, fmap_base=64, fmap_max=16)).stage_condition is None
