@@ -12,7 +12,6 @@ It is stored as a model folder of kind "oracle" (`config.json` + `weights.safete
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ml.configs import JSONConfig
 
 from ml.modelfolder import ModelFolderError, read_config, read_weights
 
@@ -31,7 +32,7 @@ ATTRIBUTES = ("biome", "density", "time_of_day", "weather", "water", "landmark")
 
 
 @dataclass
-class OracleConfig:
+class OracleConfig(JSONConfig):
     resolution: int = 32  # images are resized to this side before classification
     width: int = 32  # channels at full resolution; doubled at each halving, up to 4x
     feature_dim: int = 256  # size of the feature vector the metrics use
@@ -46,17 +47,6 @@ class OracleConfig:
                 raise ValueError(f"OracleConfig.{name} must be a positive integer, not {getattr(self, name)!r}")
         if not self.classes or any(len(names) < 2 for names in self.classes.values()):
             raise ValueError("OracleConfig.classes must name at least two classes for each attribute")
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "OracleConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown OracleConfig field(s): {', '.join(unknown)}")
-        return cls(**values)
 
     def widths(self) -> list[int]:
         """Channels of each block, from full resolution down to 8x8 (pooled to 4x4)."""

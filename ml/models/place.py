@@ -20,7 +20,6 @@ Widths shrink as the resolution grows, as in ProGAN, and each upsampling (or dow
 function as nearest-neighbour resampling followed by the 3x3 convolution, with 2.25x fewer
 multiply-adds.
 """
-import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -28,12 +27,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ml.configs import JSONConfig
+
 LEAKY_SLOPE = 0.2
 RELU_GAIN = math.sqrt(2.0)
 
 
 @dataclass
-class PlaceConfig:
+class PlaceConfig(JSONConfig):
     resolution: int = 64  # output side in pixels; a power of two from 4 to 1024
     latent_dim: int = 128  # size of the Gaussian latent z
     fmap_base: int = 2048  # a stage's width is fmap_base // its resolution, clamped below
@@ -72,17 +73,6 @@ class PlaceConfig:
         if self.stage_widths()[0] % self.mbstd_channels:
             raise ValueError(f"PlaceConfig.mbstd_channels ({self.mbstd_channels}) must divide "
                              f"the 4x4 width ({self.stage_widths()[0]})")
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "PlaceConfig":
-        known = {field.name for field in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown PlaceConfig field(s): {', '.join(unknown)}")
-        return cls(**values)
 
     @property
     def num_stages(self) -> int:
