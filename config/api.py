@@ -9,7 +9,6 @@ from django.conf import settings
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 BODY_MISSING = "The request body is missing; send a JSON object."
 BODY_NOT_JSON = "The request body is not valid JSON."
@@ -49,6 +48,9 @@ def exception_handler(exc, context):
     """DRF's handler, with a too-large upload and an unsupported media type named "body"."""
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return Response({"body": [f"{exc.detail} Send application/json."]}, status=status.HTTP_400_BAD_REQUEST)
+    # Imported here: rest_framework.views reads the API settings, which name this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     return drf_exception_handler(exc, context)
 
 

@@ -92,6 +92,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Curators log in to curate; where they land afterwards.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "gallery:curation-dashboard"
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -191,7 +195,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=500)
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"generation.tasks.run_job": {"queue": "gpu"}}
+CELERY_TASK_ROUTES = {
+    "generation.tasks.run_job": {"queue": "gpu"},
+    "generation.tasks.validate_model_version": {"queue": "gpu"},  # loads the model and paints a grid
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -208,3 +215,7 @@ LOGGING = {
 }
 GENERATION_PIPELINE_CACHE_SIZE = env.int("GENIUS_LOCI_PIPELINE_CACHE_SIZE", default=4)
 GENERATION_JOB_SOFT_TIME_LIMIT = env.int("GENIUS_LOCI_JOB_SOFT_TIME_LIMIT", default=300)
+# Model folders uploaded in the admin, one <weights sha256>/ each; workers must see the same path.
+GENERATION_MODELS_DIR = Path(env.str("GENIUS_LOCI_MODELS_DIR", default=str(VAR_DIR / "models")))
+# An upload larger than this is refused from its declared size, before it is read.
+GENERATION_MODEL_UPLOAD_MAX_BYTES = env.int("GENIUS_LOCI_MODEL_UPLOAD_MAX_MB", default=512) * 1024 * 1024

@@ -5,6 +5,8 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from gallery import apis as gallery_apis
+from gallery.curation import apis as curation_apis
+from gallery.curation import views as curation_views
 from gallery import views as gallery_views
 from generation import apis as generation_apis
 
@@ -12,6 +14,15 @@ gallery_patterns = (
     [
         path("", gallery_views.MapView.as_view(), name="map"),
         path("artworks/<int:pk>/", gallery_views.ArtworkDetailView.as_view(), name="artwork-detail"),
+        path("artworks/<int:pk>/download/", gallery_views.ArtworkDownloadView.as_view(), name="artwork-download"),
+        path("gallery/", gallery_views.GalleryView.as_view(), name="artwork-list"),
+        path("gallery/map/", gallery_views.ArtworkMapView.as_view(), name="artwork-map"),
+        path("curate/", curation_views.DashboardView.as_view(), name="curation-dashboard"),
+        path("curate/exhibitions/<slug:slug>/", curation_views.ExhibitionEditView.as_view(), name="exhibition-edit"),
+        path("exhibitions/", curation_views.ExhibitionListView.as_view(), name="exhibition-list"),
+        path("exhibitions/<slug:slug>/", curation_views.ExhibitionDetailView.as_view(), name="exhibition-detail"),
+        path("exhibitions/<slug:slug>/kiosk/", curation_views.ExhibitionKioskView.as_view(), name="exhibition-kiosk"),
+        path("exhibitions/<slug:slug>/catalogue.zip", curation_views.ExhibitionCatalogueView.as_view(), name="exhibition-catalogue"),
     ],
     "gallery",
 )
@@ -25,9 +36,34 @@ def _with_and_without_slash(route: str, view, name: str) -> list:
 api_patterns = (
     [
         *_with_and_without_slash("cities/", gallery_apis.CityListApi.as_view(), "city-list"),
+        *_with_and_without_slash("artworks/", gallery_apis.ArtworkListApi.as_view(), "artwork-list"),
+        *_with_and_without_slash("artworks/map/", gallery_apis.ArtworkMapApi.as_view(), "artwork-map"),
         *_with_and_without_slash("artworks/<int:artwork_id>/", gallery_apis.ArtworkDetailApi.as_view(), "artwork-detail"),
         *_with_and_without_slash("jobs/", generation_apis.JobCreateApi.as_view(), "job-create"),
         *_with_and_without_slash("jobs/<int:job_id>/", generation_apis.JobDetailApi.as_view(), "job-detail"),
+        *_with_and_without_slash("jobs/<int:job_id>/cancel/", generation_apis.JobCancelApi.as_view(), "job-cancel"),
+        *_with_and_without_slash("queue/", generation_apis.QueueApi.as_view(), "queue"),
+        *_with_and_without_slash(
+            "artworks/<int:artwork_id>/variations/", generation_apis.ArtworkVariationsApi.as_view(), "artwork-variations"
+        ),
+        *_with_and_without_slash(
+            "artworks/<int:artwork_id>/regenerate/", generation_apis.ArtworkRegenerateApi.as_view(), "artwork-regenerate"
+        ),
+        *_with_and_without_slash("exhibitions/", curation_apis.ExhibitionListApi.as_view(), "exhibition-list"),
+        *_with_and_without_slash("exhibitions/<slug:slug>/", curation_apis.ExhibitionDetailApi.as_view(), "exhibition-detail"),
+        *_with_and_without_slash("exhibitions/<slug:slug>/items/", curation_apis.ExhibitionItemsApi.as_view(), "exhibition-items"),
+        *_with_and_without_slash(
+            "exhibitions/<slug:slug>/items/<int:item_id>/", curation_apis.ExhibitionItemApi.as_view(), "exhibition-item"
+        ),
+        *_with_and_without_slash("exhibitions/<slug:slug>/order/", curation_apis.ExhibitionOrderApi.as_view(), "exhibition-order"),
+        *_with_and_without_slash(
+            "exhibitions/<slug:slug>/publish/", curation_apis.ExhibitionPublishApi.as_view(publish=True), "exhibition-publish"
+        ),
+        *_with_and_without_slash(
+            "exhibitions/<slug:slug>/unpublish/", curation_apis.ExhibitionPublishApi.as_view(publish=False), "exhibition-unpublish"
+        ),
+        *_with_and_without_slash("artworks/<int:artwork_id>/hide/", curation_apis.ArtworkHideApi.as_view(), "artwork-hide"),
+        *_with_and_without_slash("artworks/<int:artwork_id>/favourite/", curation_apis.ArtworkFavouriteApi.as_view(), "artwork-favourite"),
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
         path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
     ],
@@ -38,6 +74,7 @@ urlpatterns = [
     path("", include(gallery_patterns)),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
 ]
 
 if settings.SERVE_MEDIA:

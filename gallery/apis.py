@@ -1,13 +1,16 @@
-"""The public gallery API: cities (search and in view) and artworks."""
+"""The public gallery API: cities (search and in view) and artworks (list, map, one)."""
 import math
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gallery import selectors
+from gallery.filters import PAGE_SIZE_MAX, ArtworkFilterSerializer, page_of, page_size_parse
 from gallery.selectors import BBox
 
 BBOX_FORMAT = "Give bbox as west,south,east,north in degrees."
@@ -17,6 +20,9 @@ LIMIT_RANGE = "limit must be an integer from 1 to {max}."
 QUERY_MISSING = "Give q (a name prefix) or bbox."
 QUERY_TOO_LONG = "q must be at most 100 characters."
 LIMIT_MAX = 1000
+ZOOM_RANGE = "zoom must be a whole number from 0 to {max}."
+ZOOM_MAX = 20
+MAP_LIMIT = 300
 
 
 class CitySerializer(serializers.Serializer):
@@ -27,6 +33,14 @@ class CitySerializer(serializers.Serializer):
     lon = serializers.FloatField()
     population = serializers.IntegerField()
     timezone = serializers.CharField()
+
+
+class ArtworkModelSerializer(serializers.Serializer):
+    """The model that painted an artwork: its registry id, name and the sha256 of its weights."""
+
+    id = serializers.IntegerField(source="model_version_id")
+    name = serializers.CharField(source="model_version.name")
+    sha256 = serializers.CharField(source="model_sha256")
 
 
 class ArtworkSerializer(serializers.Serializer):
@@ -40,7 +54,11 @@ class ArtworkSerializer(serializers.Serializer):
     lon = serializers.FloatField(allow_null=True)
     inputs = serializers.JSONField()
     seed = serializers.IntegerField()
+    model = ArtworkModelSerializer(source="*")
     model_sha256 = serializers.CharField()
+    parent = serializers.SerializerMethodField()
+    children = serializers.SerializerMethodField()
+    view_count = serializers.IntegerField()
     created = serializers.DateTimeField()
 
     def get_url(self, artwork) -> str:
@@ -48,6 +66,33 @@ class ArtworkSerializer(serializers.Serializer):
 
     def get_image(self, artwork) -> str:
         return self.context["request"].build_absolute_uri(artwork.image.url)
+
+    def get_thumbnail(self, artwork) -> str:
+        return self.context["request"].build_absolute_uri(artwork.thumbnail.url)
+
+    def get_parent(self, artwork) -> int | None:
+        parent = selectors.artwork_parent(artwork=artwork)
+        return parent.pk if parent else None
+
+    def get_children(self, artwork) -> list[int]:
+        return [child.pk for child in selectors.artwork_children(artwork=artwork)]
+
+
+class ArtworkMarkerSerializer(serializers.Serializer):
+    """An artwork on the map of artworks, standing for `cell_count` artworks around it."""
+
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
+    title = serializers.CharField(source="place_label")
+    kind = serializers.CharField()
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    view_count = serializers.IntegerField()
+    cell_count = serializers.IntegerField()
+
+    def get_url(self, artwork) -> str:
+        return self.context["request"].build_absolute_uri(artwork.get_absolute_url())
 
     def get_thumbnail(self, artwork) -> str:
         return self.context["request"].build_absolute_uri(artwork.thumbnail.url)
@@ -98,8 +143,73 @@ class CityListApi(APIView):
         return Response(CitySerializer(cities, many=True).data)
 
 
+def _parse_zoom(raw: str | None) -> int:
+    if raw is None or not raw.isdigit() or int(raw) > ZOOM_MAX:
+        raise serializers.ValidationError({"zoom": [ZOOM_RANGE.format(max=ZOOM_MAX)]})
+    return int(raw)
+
+
+def _parse_filters(request) -> dict:
+    filters = ArtworkFilterSerializer(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    return filters.validated_data
+
+
+class ArtworkPagination(PageNumberPagination):
+    """Page-number pagination whose bad page or page size is a 400 naming the parameter."""
+
+    page_size_query_param = "page_size"
+    max_page_size = PAGE_SIZE_MAX
+
+    def get_page_size(self, request) -> int:
+        return page_size_parse(request.query_params.get(self.page_size_query_param))
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page = page_of(queryset, number=request.query_params.get(self.page_query_param), size=self.get_page_size(request))
+        return list(self.page)
+
+
+class ArtworkListApi(ListAPIView):
+    serializer_class = ArtworkSerializer
+    pagination_class = ArtworkPagination
+
+    @extend_schema(
+        parameters=[ArtworkFilterSerializer],
+        responses={200: ArtworkSerializer(many=True), 400: OpenApiResponse(description="A parameter is invalid: {name: [message]}.")},
+    )
+    def get(self, request, *args, **kwargs):
+        """Public artworks, filtered, newest or most viewed first, a page at a time."""
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.artwork_list(**_parse_filters(self.request))
+
+
+class ArtworkMapApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("bbox", OpenApiTypes.STR, required=True, description="west,south,east,north; west > east crosses the antimeridian."),
+            OpenApiParameter("zoom", OpenApiTypes.INT, required=True, description=f"The map's zoom, 0 to {ZOOM_MAX}: one artwork per cell of a quarter tile."),
+            ArtworkFilterSerializer,
+        ],
+        responses={200: ArtworkMarkerSerializer(many=True), 400: OpenApiResponse(description="A parameter is invalid: {name: [message]}.")},
+    )
+    def get(self, request):
+        """The artworks in view, thinned to one per grid cell (the most viewed), for a map."""
+        bbox = request.query_params.get("bbox")
+        if not bbox:
+            raise serializers.ValidationError({"bbox": [BBOX_FORMAT]})
+        filters = _parse_filters(request)
+        filters.pop("sort")  # a map shows the most viewed of each cell
+        markers = selectors.artwork_map(
+            bbox=_parse_bbox(bbox), zoom=_parse_zoom(request.query_params.get("zoom")), limit=MAP_LIMIT, **filters
+        )
+        return Response(ArtworkMarkerSerializer(markers, many=True, context={"request": request}).data)
+
+
 class ArtworkDetailApi(APIView):
-    @extend_schema(responses={200: ArtworkSerializer})
+    @extend_schema(responses={200: ArtworkSerializer, 404: OpenApiResponse(description="No such artwork.")})
     def get(self, request, artwork_id: int):
         artwork = selectors.artwork_get(artwork_id=artwork_id)
         if artwork is None:

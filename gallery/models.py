@@ -1,4 +1,6 @@
-"""What visitors see: the world's cities and the artworks painted of them."""
+"""What visitors see: the world's cities, the artworks painted of them, and the exhibitions
+curators make of them."""
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -46,13 +48,85 @@ class Artwork(models.Model):
     # often a job runs (delivery is at least once).
     request_key = models.CharField(max_length=64, unique=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
+    view_count = models.PositiveIntegerField(default=0)
+    # Set by curators' moderation: a hidden artwork leaves every public list, map and lineage.
+    hidden = models.BooleanField(default=False, db_index=True)
+    # Who last hid or showed it again, and when: moderation is audited, never a deletion.
+    hidden_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created"]
 
     def __str__(self) -> str:
-        where = self.city.name if self.city else f"{self.lat:.3f}, {self.lon:.3f}"
-        return f"{self.kind} of {where} (seed {self.seed})"
+        return f"{self.kind} of {self.place_label} (seed {self.seed})"
+
+    @property
+    def place_label(self) -> str:
+        """Where the artwork is of: its city, else its coordinates (an edit or a composed scene
+        may have neither)."""
+        if self.city:
+            return f"{self.city.name}, {self.city.country_code}"
+        if self.lat is not None and self.lon is not None:
+            return f"{self.lat:.3f}, {self.lon:.3f}"
+        return "an imagined place"
 
     def get_absolute_url(self) -> str:
         return reverse("gallery:artwork-detail", args=[self.pk])
+
+
+class Exhibition(models.Model):
+    """A curated, ordered selection of artworks with a statement; public once published."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    statement = models.TextField(blank=True)
+    cover = models.ForeignKey(Artwork, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="exhibitions"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-published_at", "-created"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:exhibition-detail", args=[self.slug])
+
+
+class ExhibitionItem(models.Model):
+    """One artwork of an exhibition, at its place in the order, with the text on the wall beside it."""
+
+    exhibition = models.ForeignKey(Exhibition, on_delete=models.CASCADE, related_name="items")
+    artwork = models.ForeignKey(Artwork, on_delete=models.PROTECT, related_name="exhibition_items")
+    position = models.PositiveIntegerField()
+    wall_text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["exhibition", "artwork"], name="one_artwork_once_per_exhibition")]
+
+    def __str__(self) -> str:
+        return f"{self.exhibition}: {self.artwork}"
+
+
+class Favourite(models.Model):
+    """An artwork a curator marked to come back to."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="favourites")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "artwork"], name="one_favourite_per_user_and_artwork")]

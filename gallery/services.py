@@ -1,9 +1,11 @@
-"""Writes of the gallery: loading the world's cities, storing artworks with provenance."""
+"""Writes of the gallery: loading the world's cities, storing artworks with provenance,
+counting their views."""
 import io
 import json
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from PIL import Image, PngImagePlugin
 
 from gallery.models import Artwork, City
@@ -99,3 +101,9 @@ def artwork_create(
         artwork.thumbnail.delete(save=False)
         return Artwork.objects.get(request_key=request_key)
     return artwork
+
+
+def artwork_view(*, artwork: Artwork) -> None:
+    """Count one view of an artwork's page; concurrent views are all counted."""
+    Artwork.objects.filter(pk=artwork.pk).update(view_count=F("view_count") + 1)
+    artwork.refresh_from_db(fields=["view_count"])

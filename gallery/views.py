@@ -1,27 +1,124 @@
-"""Pages: the map, and the permalink page of an artwork."""
-from django.conf import settings
-from django.views.generic import DetailView, TemplateView
+"""Pages: the map, the gallery (a grid and a map of artworks), an artwork's page and its PNG."""
+import json
+from urllib.parse import urlencode
 
-from gallery.models import Artwork
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.utils.text import slugify
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+from rest_framework.exceptions import ValidationError
+
+from gallery import selectors, services
+from gallery.filters import PAGE_SIZE, SORTS, ArtworkFilterSerializer, page_of
 from generation.models import Kind
 from generation.selectors import model_version_active
 
 
-class MapView(TemplateView):
-    template_name = "gallery/map.html"
+class BasemapMixin:
+    """The settings of the map's base layer: online tiles if configured, else land outlines."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["place_model"] = model_version_active(kind=Kind.PLACE)
         context["tile_url"] = settings.MAP_TILE_URL
         context["tile_attribution"] = settings.MAP_TILE_ATTRIBUTION
         return context
 
 
+class MapView(BasemapMixin, TemplateView):
+    template_name = "gallery/map.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["place_model"] = model_version_active(kind=Kind.PLACE)
+        return context
+
+
+class ArtworkFiltersMixin:
+    """Parses the gallery's filters from the query string; bad ones answer 400 with the form
+    showing what is wrong, and no artworks."""
+
+    filter_serializer_class = ArtworkFilterSerializer
+
+    def get(self, request, *args, **kwargs):
+        filters = self.filter_serializer_class(data=request.GET)
+        if not filters.is_valid():
+            return self.render_to_response(self.get_context_data(errors=filters.errors), status=400)
+        try:
+            return self.render_to_response(self.get_context_data(filters=filters.validated_data))
+        except ValidationError as error:  # a page past the last one
+            return self.render_to_response(self.get_context_data(errors=error.detail), status=400)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["facets"] = selectors.artwork_facets()
+        context["kinds"] = Kind.choices
+        context["sorts"] = [(sort, sort.replace("_", " ").capitalize()) for sort in SORTS]
+        context["filter_query"] = urlencode({name: self.request.GET[name] for name in self.filter_serializer_class().fields if self.request.GET.get(name)})
+        return context
+
+
+class GalleryView(ArtworkFiltersMixin, TemplateView):
+    template_name = "gallery/gallery.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "filters" in kwargs:
+            artworks = selectors.artwork_list(**kwargs["filters"])
+            context["page_obj"] = page_of(artworks, number=self.request.GET.get("page"), size=PAGE_SIZE)
+        return context
+
+
+class ArtworkMapView(ArtworkFiltersMixin, BasemapMixin, TemplateView):
+    template_name = "gallery/artwork_map.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "filters" in kwargs:
+            # The map opens on the artworks it shows.
+            context["extent"] = selectors.artwork_extent(**kwargs["filters"])
+        return context
+
+
+def _visible_artwork(request, artwork_id: int):
+    """An artwork for this visitor: a hidden one only for staff, who moderate them."""
+    artwork = selectors.artwork_get(artwork_id=artwork_id, include_hidden=request.user.is_staff)
+    if artwork is None:
+        raise Http404(f"No artwork has the id {artwork_id}.")
+    return artwork
+
+
 class ArtworkDetailView(DetailView):
-    model = Artwork
     template_name = "gallery/artwork_detail.html"
     context_object_name = "artwork"
 
-    def get_queryset(self):
-        return Artwork.objects.select_related("city", "model_version")
+    def get_object(self, queryset=None):
+        return _visible_artwork(self.request, self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        services.artwork_view(artwork=self.object)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        artwork = self.object
+        context["parent"] = selectors.artwork_parent(artwork=artwork)
+        context["children"] = selectors.artwork_children(artwork=artwork)
+        context["inputs_json"] = json.dumps(artwork.inputs, indent=2, sort_keys=True, ensure_ascii=False)
+        context["page_url"] = self.request.build_absolute_uri(artwork.get_absolute_url())
+        context["image_url"] = self.request.build_absolute_uri(artwork.image.url)
+        context["description"] = (
+            f"An impression of {artwork.place_label} painted by the {artwork.kind} model "
+            f"{artwork.model_version.name} from seed {artwork.seed}."
+        )
+        return context
+
+
+class ArtworkDownloadView(View):
+    """The stored PNG as a download; its text chunks carry the provenance."""
+
+    def get(self, request, pk: int):
+        artwork = _visible_artwork(request, pk)
+        name = f"genius-loci-{artwork.pk}-{slugify(artwork.place_label)}-seed-{artwork.seed}.png"
+        return FileResponse(artwork.image.open("rb"), as_attachment=True, filename=name, content_type="image/png")

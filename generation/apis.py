@@ -1,5 +1,6 @@
-"""The jobs API: ask for a picture, follow its progress."""
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+"""The jobs API: ask for a picture, follow its progress, see and cancel one's queue; variations
+and exact regenerations of an artwork."""
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -7,27 +8,35 @@ from rest_framework.views import APIView
 
 from config.api import BODY_MISSING, BodyError
 from gallery.apis import ArtworkSerializer
-from generation import services
-from generation.inputs import JobCreateSerializer
-from generation.selectors import job_get
+from gallery.selectors import artwork_get
+from generation import errors, services
+from generation.inputs import JobCreateSerializer, VariationsSerializer
+from generation.selectors import job_belongs_to, job_get, job_list_for_visitor, job_queue_position
 
 
 class JobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
     kind = serializers.CharField()
+    purpose = serializers.CharField()
     inputs = serializers.JSONField()
     seed = serializers.IntegerField()
     status = serializers.CharField()
+    position = serializers.SerializerMethodField(help_text="Queued jobs of all visitors ahead of this one; null unless queued.")
     progress = serializers.IntegerField()
     error = serializers.CharField()
     model = serializers.SerializerMethodField()
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
     artwork = ArtworkSerializer(allow_null=True)
+    verification = serializers.JSONField(allow_null=True, help_text="A regeneration's {identical, sha256_stored, sha256_new}.")
     created = serializers.DateTimeField()
     finished = serializers.DateTimeField(allow_null=True)
 
     def get_url(self, job) -> str:
         return self.context["request"].build_absolute_uri(job.get_absolute_url())
+
+    def get_position(self, job) -> int | None:
+        return job_queue_position(job=job)
 
     def get_model(self, job) -> dict:
         return {"name": job.model_version.name, "sha256": job.model_version.sha256}
@@ -35,6 +44,31 @@ class JobSerializer(serializers.Serializer):
 
 class JobThrottle(AnonRateThrottle):
     scope = "jobs"
+
+
+def _session_key(request, *, create: bool) -> str:
+    """The visitor's session key; `create` starts a session (and sets its cookie) when there is none."""
+    session = request.session
+    if session.session_key is None and create:
+        session["visitor"] = True  # a session holding data is kept and its cookie sent
+        session.save()
+    return session.session_key or ""
+
+
+def _asker(request) -> dict:
+    user = request.user if request.user.is_authenticated else None
+    return {"session_key": _session_key(request, create=True), "user": user}
+
+
+def _no_active_model(error: services.NoActiveModelError) -> Response:
+    return Response({"kind": [str(error)], "code": "no_active_model"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+def _jobs(jobs, request) -> list:
+    return JobSerializer(jobs, many=True, context={"request": request}).data
+
+
+NOT_FOUND = OpenApiResponse(description="No such job or artwork.")
 
 
 class JobCreateApi(APIView):
@@ -55,9 +89,9 @@ class JobCreateApi(APIView):
         serializer = JobCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            result = services.job_create(**serializer.validated_data)
+            result = services.job_create(**serializer.validated_data, **_asker(request))
         except services.NoActiveModelError as error:
-            return Response({"kind": [str(error)], "code": "no_active_model"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            return _no_active_model(error)
         body = JobSerializer(result.job, context={"request": request}).data
         # A finished picture comes back at once (200); anything still to paint is accepted (202).
         code = status.HTTP_200_OK if result.job.status == result.job.Status.DONE else status.HTTP_202_ACCEPTED
@@ -65,9 +99,97 @@ class JobCreateApi(APIView):
 
 
 class JobDetailApi(APIView):
-    @extend_schema(responses={200: JobSerializer, 404: OpenApiResponse(description="No such job.")})
+    @extend_schema(responses={200: JobSerializer, 404: NOT_FOUND})
     def get(self, request, job_id: int):
         job = job_get(job_id=job_id)
         if job is None:
-            return Response({"detail": f"No job has the id {job_id}."}, status=status.HTTP_404_NOT_FOUND)
+            return Response({"detail": errors.JOB_UNKNOWN.format(job_id=job_id)}, status=status.HTTP_404_NOT_FOUND)
         return Response(JobSerializer(job, context={"request": request}).data)
+
+
+class QueueApi(APIView):
+    @extend_schema(responses={200: inline_serializer("VisitorQueue", {"jobs": JobSerializer(many=True)})})
+    def get(self, request):
+        """This visitor's waiting and running jobs with their place in the queue, and those of the last day.
+
+        It starts the visitor's session when there is none, so that the map page has one before its
+        first request for a picture."""
+        user_id = request.user.pk if request.user.is_authenticated else None
+        jobs = job_list_for_visitor(session_key=_session_key(request, create=True), user_id=user_id)
+        return Response({"jobs": _jobs(jobs, request)})
+
+
+class JobCancelApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: JobSerializer,
+            403: OpenApiResponse(description="Another visitor's job."),
+            404: NOT_FOUND,
+            409: OpenApiResponse(description="The job is no longer queued."),
+        },
+    )
+    def post(self, request, job_id: int):
+        job = job_get(job_id=job_id)
+        if job is None:
+            return Response({"detail": errors.JOB_UNKNOWN.format(job_id=job_id)}, status=status.HTTP_404_NOT_FOUND)
+        user_id = request.user.pk if request.user.is_authenticated else None
+        if not job_belongs_to(job=job, session_key=_session_key(request, create=False), user_id=user_id):
+            return Response({"detail": errors.JOB_NOT_YOURS}, status=status.HTTP_403_FORBIDDEN)
+        try:
+            job = services.job_cancel(job_id=job.pk)
+        except services.JobStateError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(JobSerializer(job, context={"request": request}).data)
+
+
+class ArtworkVariationsApi(APIView):
+    throttle_classes = [JobThrottle]
+
+    @extend_schema(
+        request=VariationsSerializer,
+        responses={
+            202: inline_serializer("VariationJobs", {"jobs": JobSerializer(many=True)}),
+            400: OpenApiResponse(description="count is invalid."),
+            404: NOT_FOUND,
+            503: OpenApiResponse(description="No trained model of that kind is active."),
+        },
+    )
+    def post(self, request, artwork_id: int):
+        """Paint `count` new pictures from the artwork's inputs with new seeds; they become its children."""
+        artwork = artwork_get(artwork_id=artwork_id)
+        if artwork is None:
+            return Response({"detail": errors.ARTWORK_UNKNOWN.format(artwork_id=artwork_id)}, status=status.HTTP_404_NOT_FOUND)
+        serializer = VariationsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            jobs = services.artwork_variations_create(
+                artwork=artwork, count=serializer.validated_data["count"], **_asker(request)
+            )
+        except services.NoActiveModelError as error:
+            return _no_active_model(error)
+        return Response({"jobs": _jobs(jobs, request)}, status=status.HTTP_202_ACCEPTED)
+
+
+class ArtworkRegenerateApi(APIView):
+    throttle_classes = [JobThrottle]
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: inline_serializer("RegenerationJob", {"job": JobSerializer()}),
+            404: NOT_FOUND,
+            409: OpenApiResponse(description="The model version that painted it is no longer on disk."),
+        },
+    )
+    def post(self, request, artwork_id: int):
+        """Paint the artwork again exactly (same model version, inputs, seed); the job's
+        `verification` says whether the same bytes came back."""
+        artwork = artwork_get(artwork_id=artwork_id)
+        if artwork is None:
+            return Response({"detail": errors.ARTWORK_UNKNOWN.format(artwork_id=artwork_id)}, status=status.HTTP_404_NOT_FOUND)
+        try:
+            job = services.artwork_regenerate(artwork=artwork, **_asker(request))
+        except services.ModelFolderGoneError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response({"job": JobSerializer(job, context={"request": request}).data}, status=status.HTTP_202_ACCEPTED)

@@ -124,3 +124,13 @@ class JobCreateSerializer(StrictSerializer):
             raise serializers.ValidationError({"inputs": inputs.errors})
         attrs["inputs"] = inputs.validated_data
         return attrs
+
+
+VARIATIONS_MAX = 8
+
+
+class VariationsSerializer(StrictSerializer):
+    count = StrictIntegerField(
+        min_value=1, max_value=VARIATIONS_MAX, range_message=errors.VARIATIONS_COUNT_RANGE.format(max=VARIATIONS_MAX),
+        required=False, default=4,
+    )

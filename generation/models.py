@@ -1,6 +1,8 @@
-"""Generation jobs and the registry of trained models that serve them."""
+"""Generation jobs, the registry of trained models that serve them, and the workers seen."""
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class Kind(models.TextChoices):
@@ -13,6 +15,12 @@ class Kind(models.TextChoices):
 class ModelVersion(models.Model):
     """A trained model on disk: a folder with weights.safetensors and config.json."""
 
+    class Validation(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        PASSED = "passed"
+        FAILED = "failed"
+
     kind = models.CharField(max_length=16, choices=Kind.choices, db_index=True)
     name = models.CharField(max_length=200)
     folder = models.CharField(max_length=500)
@@ -20,6 +28,14 @@ class ModelVersion(models.Model):
     config = models.JSONField(default=dict)
     is_active = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
+    # When it last became the active version of its kind: a rollback returns to the latest one before.
+    activated_at = models.DateTimeField(null=True, blank=True)
+    # Only a version that loaded and painted its sample grid may be activated.
+    validation_status = models.CharField(max_length=16, choices=Validation.choices, default=Validation.PENDING)
+    validation_error = models.TextField(blank=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    sample_grid = models.ImageField(upload_to="model-grids/", blank=True)
+    metrics = models.JSONField(null=True, blank=True)  # null: the metrics oracle was not available
 
     class Meta:
         ordering = ["kind", "-created"]
@@ -40,17 +56,31 @@ class Job(models.Model):
         FAILED = "failed"
         CANCELLED = "cancelled"
 
+    class Purpose(models.TextChoices):
+        GENERATE = "generate"  # paint a new artwork
+        REGENERATE = "regenerate"  # paint `parent` again and compare the bytes; no new artwork
+
     kind = models.CharField(max_length=16, choices=Kind.choices)
     inputs = models.JSONField()
     seed = models.PositiveBigIntegerField()
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="jobs")
     request_key = models.CharField(max_length=64, db_index=True)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.GENERATE)
+    # The artwork this job starts from: a variation's artwork becomes its child; a regeneration repaints it.
+    parent = models.ForeignKey(
+        "gallery.Artwork", null=True, blank=True, on_delete=models.SET_NULL, related_name="derived_jobs"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     artwork = models.ForeignKey("gallery.Artwork", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    verification = models.JSONField(null=True, blank=True)  # a regeneration's comparison of image bytes
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Who asked: the visitor's session, and the user when logged in.
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     created = models.DateTimeField(auto_now_add=True, db_index=True)
+    queued_at = models.DateTimeField(default=timezone.now, db_index=True)  # moved on a retry: the back of the queue
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
 
@@ -62,3 +92,19 @@ class Job(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("api:job-detail", args=[self.pk])
+
+
+class WorkerSeen(models.Model):
+    """A worker's heartbeat, written when it starts and finishes a task."""
+
+    hostname = models.CharField(max_length=255, unique=True)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+        verbose_name = "worker seen"
+        verbose_name_plural = "workers seen"
+
+    def __str__(self) -> str:
+        return self.hostname

@@ -1,9 +1,48 @@
-"""Reads of the generation app: the active model of a kind, jobs."""
-from generation.models import Job, ModelVersion
+"""Reads of the generation app: the active model of a kind, jobs and the queue, workers seen."""
+from datetime import timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from generation import errors
+from generation.models import Job, ModelVersion, WorkerSeen
+
+PENDING = (Job.Status.QUEUED, Job.Status.RUNNING)
+RECENT = timedelta(days=1)  # finished jobs a visitor still sees in their queue
+VISITOR_JOBS_SHOWN = 50
+WORKER_RECENT = timedelta(minutes=10)
 
 
 def model_version_active(*, kind: str) -> ModelVersion | None:
     return ModelVersion.objects.filter(kind=kind, is_active=True).first()
+
+
+def model_version_list() -> QuerySet[ModelVersion]:
+    """Versions with `artwork_count`, the number of artworks each made."""
+    return ModelVersion.objects.annotate(artwork_count=Count("artworks"))
+
+
+def model_version_deletion_refusal(*, model_version: ModelVersion) -> str | None:
+    """Why the version may not be deleted (it made artworks, serves its kind, or has jobs in
+    flight), or None."""
+    if count := model_version.artworks.count():
+        return errors.DELETE_HAS_ARTWORKS.format(version=model_version, count=count)
+    if model_version.is_active:
+        return errors.DELETE_ACTIVE.format(version=model_version, kind=model_version.kind)
+    if pending := model_version.jobs.filter(status__in=PENDING).count():
+        return errors.DELETE_HAS_PENDING_JOBS.format(version=model_version, count=pending)
+    return None
+
+
+def worker_ping(*, timeout: float) -> list[str] | None:
+    """Host names of the workers that answer a ping now; None when the broker cannot be reached."""
+    from config.celery import app
+
+    try:
+        replies = app.control.ping(timeout=timeout)
+    except Exception:  # noqa: BLE001 - any broker failure means the same to the admin
+        return None
+    return sorted(hostname for reply in replies for hostname in reply)
 
 
 def job_get(*, job_id: int) -> Job | None:
@@ -13,4 +52,48 @@ def job_get(*, job_id: int) -> Job | None:
 def job_find_reusable(*, request_key: str) -> Job | None:
     """A job for the same request that is waiting, running or done: no need to compute again."""
     reusable = [Job.Status.QUEUED, Job.Status.RUNNING, Job.Status.DONE]
-    return Job.objects.filter(request_key=request_key, status__in=reusable).order_by("-created").first()
+    return (
+        Job.objects.filter(request_key=request_key, status__in=reusable, purpose=Job.Purpose.GENERATE)
+        .order_by("-created")
+        .first()
+    )
+
+
+def _visitor_q(*, session_key: str, user_id: int | None) -> Q:
+    """The jobs a visitor asked for: in this session, or as this logged-in user."""
+    mine = Q(session_key=session_key) if session_key else Q(pk__in=[])
+    return (mine | Q(user_id=user_id)) if user_id else mine
+
+
+def job_belongs_to(*, job: Job, session_key: str, user_id: int | None) -> bool:
+    return Job.objects.filter(_visitor_q(session_key=session_key, user_id=user_id), pk=job.pk).exists()
+
+
+def job_list_for_visitor(*, session_key: str, user_id: int | None) -> QuerySet[Job]:
+    """The visitor's waiting and running jobs, and those finished in the last day, newest first."""
+    recent = Q(status__in=PENDING) | Q(created__gte=timezone.now() - RECENT)
+    return (
+        Job.objects.filter(_visitor_q(session_key=session_key, user_id=user_id))
+        .filter(recent)
+        .select_related("artwork", "artwork__city", "model_version")
+        .order_by("-created")[:VISITOR_JOBS_SHOWN]
+    )
+
+
+def job_queue_position(*, job: Job) -> int | None:
+    """How many queued jobs, of any visitor, are ahead of this one; None unless it is queued."""
+    if job.status != Job.Status.QUEUED:
+        return None
+    ahead = Q(queued_at__lt=job.queued_at) | Q(queued_at=job.queued_at, pk__lt=job.pk)
+    return Job.objects.filter(ahead, status=Job.Status.QUEUED).count()
+
+
+def job_status_counts() -> dict[str, int]:
+    counts = dict(Job.objects.values_list("status").annotate(count=Count("pk")).order_by())
+    return {status: counts.get(status, 0) for status in Job.Status.values}
+
+
+def worker_seen_list() -> list[tuple[WorkerSeen, bool]]:
+    """Every worker seen, latest first, each with whether it was seen in the last minutes."""
+    since = timezone.now() - WORKER_RECENT
+    return [(worker, worker.last_seen >= since) for worker in WorkerSeen.objects.all()]

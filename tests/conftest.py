@@ -40,6 +40,15 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: the API's rate limits count requests there, and one
+    test's requests must not spend another's allowance."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def static_files():
     """Static files straight from their folders (the test server serves them by finder)."""

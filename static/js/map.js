@@ -1,6 +1,9 @@
-/* The atlas map: land outlines served by the site, cities by zoom, search, and the job panel. */
+/* The atlas map: the shared base layer, cities by zoom, search, and the job panel. */
 (function () {
   "use strict";
+
+  const api = window.GeniusLoci.api;
+  const basemap = window.GeniusLoci.basemap;
 
   const panel = document.getElementById("panel");
   const urls = {
@@ -10,11 +13,6 @@
   };
   const POLL_MS = 400;
   let currentJob = 0; // a newer request makes older polls stop
-
-  function csrfToken() {
-    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
 
   function el(id) { return document.getElementById(id); }
 
@@ -38,17 +36,6 @@
     el("job-error").hidden = false;
   }
 
-  function messagesOf(body) {
-    // A 400 maps fields to lists of messages, possibly nested ("inputs": {"lat": [...]}).
-    const out = [];
-    (function walk(value, path) {
-      if (Array.isArray(value)) value.forEach((m) => out.push(path ? path + ": " + m : String(m)));
-      else if (value && typeof value === "object") Object.entries(value).forEach(([k, v]) => { if (k !== "code") walk(v, k); });
-      else if (value) out.push(String(value));
-    })(body, "");
-    return out.join(" ");
-  }
-
   const STATUS_WORDS = { queued: "Waiting for a painter…", running: "Painting…", done: "Done.", failed: "Failed.", cancelled: "Cancelled." };
 
   function render(job) {
@@ -69,46 +56,32 @@
   }
 
   async function follow(url, token) {
-    while (token === currentJob) {
-      let response;
-      try {
-        response = await fetch(url, { headers: { Accept: "application/json" } });
-      } catch (e) {
-        showError("The site cannot be reached. Check your connection and try again.");
-        return;
-      }
-      if (!response.ok) { showError("The job could not be read (HTTP " + response.status + ")."); return; }
-      const job = await response.json();
-      if (token !== currentJob) return;
-      render(job);
-      if (["done", "failed", "cancelled"].includes(job.status)) return;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    try {
+      await api.followJob(url, { onUpdate: render, isCurrent: () => token === currentJob, intervalMs: POLL_MS });
+    } catch (error) {
+      if (token === currentJob) showError(error.message);
     }
   }
 
   async function requestPlace(inputs, title) {
     const token = ++currentJob;
     showJob(title);
-    let response;
+    let reply;
     try {
-      response = await fetch(urls.jobs, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
-        body: JSON.stringify({ kind: "place", inputs: inputs }),
-      });
-    } catch (e) {
-      showError("The site cannot be reached. Check your connection and try again.");
+      reply = await api.postJson(urls.jobs, { kind: "place", inputs: inputs });
+    } catch (error) {
+      showError(error.message);
       return;
     }
-    const body = await response.json().catch(() => ({}));
+    const { status, body } = reply;
     if (token !== currentJob) return;
-    if (response.status === 202 || response.status === 200) {
+    if (status === 202 || status === 200) {
       render(body);
-      if (!["done", "failed", "cancelled"].includes(body.status)) follow(body.url, token);
-    } else if (response.status === 429) {
+      if (!api.FINISHED.includes(body.status)) follow(body.url, token);
+    } else if (status === 429) {
       showError("Too many requests at once. Wait a minute, then click again.");
     } else {
-      showError(messagesOf(body) || "The request was refused (HTTP " + response.status + ").");
+      showError(api.messagesOf(body) || "The request was refused (HTTP " + status + ").");
     }
   }
 
@@ -116,16 +89,6 @@
 
   function citiesForZoom(zoom) {
     return Math.min(400, Math.round(25 * Math.pow(1.8, zoom - 2)));
-  }
-
-  function viewBbox(map) {
-    const b = map.getBounds();
-    let west = b.getWest(), east = b.getEast();
-    if (east - west >= 360) { west = -180; east = 180; }
-    const wrap = (lon) => ((((lon + 180) % 360) + 360) % 360) - 180;
-    if (east - west < 360) { west = wrap(west); east = wrap(east); if (east === -180) east = 180; }
-    const clampLat = (lat) => Math.max(-90, Math.min(90, lat));
-    return [west, clampLat(b.getSouth()), east, clampLat(b.getNorth())].map((v) => v.toFixed(4)).join(",");
   }
 
   function cityTitle(city) { return city.name + ", " + city.country; }
@@ -139,7 +102,7 @@
     let request = 0;
     async function refresh() {
       const mine = ++request;
-      const params = new URLSearchParams({ bbox: viewBbox(map), limit: citiesForZoom(map.getZoom()) });
+      const params = new URLSearchParams({ bbox: basemap.viewBbox(map), limit: citiesForZoom(map.getZoom()) });
       let cities;
       try {
         const response = await fetch(urls.cities + "?" + params, { headers: { Accept: "application/json" } });
@@ -168,39 +131,15 @@
     return layer;
   }
 
-  function unwrapRings(geometry) {
-    // Rings that cross the antimeridian jump from +180 to -180; make their longitudes
-    // continuous so no edge is drawn across the whole map.
-    const unwrap = (ring) => {
-      for (let i = 1; i < ring.length; i++) {
-        while (ring[i][0] - ring[i - 1][0] > 180) ring[i][0] -= 360;
-        while (ring[i][0] - ring[i - 1][0] < -180) ring[i][0] += 360;
-      }
-      // Then move the whole ring by a multiple of 360 so most of it lies on the map.
-      const lons = ring.map((point) => point[0]).sort((a, b) => a - b);
-      const shift = -360 * Math.round(lons[Math.floor(lons.length / 2)] / 360);
-      if (shift) ring.forEach((point) => { point[0] += shift; });
-    };
-    const polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
-    polygons.forEach((polygon) => polygon.forEach(unwrap));
-  }
-
-  async function setupLand(map, online) {
-    const response = await fetch(urls.land);
-    const topology = await response.json();
-    const land = topojson.feature(topology, topology.objects.land);
-    land.features.forEach((feature) => unwrapRings(feature.geometry));
-    const style = online
-      ? { stroke: false, fillOpacity: 0 }
-      : { color: "#8c7b62", weight: 0.8, fillColor: "#efe6d2", fillOpacity: 1 };
-    const layer = L.geoJSON(land, { style: style }).addTo(map);
+  async function setupLand(map) {
+    const layer = await basemap.setup(map, {
+      tileUrl: panel.dataset.tileUrl, tileAttribution: panel.dataset.tileAttribution, landUrl: urls.land,
+    });
     layer.on("click", (e) => {
       L.DomEvent.stopPropagation(e);
       const lat = e.latlng.lat, lon = L.Util.wrapNum(e.latlng.lng, [-180, 180], true);
       requestPlace({ lat: Number(lat.toFixed(5)), lon: Number(lon.toFixed(5)) }, lat.toFixed(3) + ", " + lon.toFixed(3));
     });
-    layer.bringToBack();
-    map.getContainer().dataset.landReady = "true";
   }
 
   function setupSearch(map) {
@@ -255,17 +194,11 @@
   }
 
   window.geniusLociMap = function (map) {
-    const tileUrl = panel.dataset.tileUrl;
-    if (tileUrl) {
-      L.tileLayer(tileUrl, { attribution: panel.dataset.tileAttribution, maxZoom: 18 }).addTo(map);
-    } else {
-      map.getContainer().classList.add("offline-basemap");
-    }
     map.on("click", () => {
       showJob("The sea");
       showError("That is open water. Click a city or a point on land.");
     });
-    setupLand(map, Boolean(tileUrl));
+    setupLand(map);
     setupCities(map);
     setupSearch(map);
   };

@@ -1,16 +1,6 @@
-import pytest
-from django.contrib.auth import get_user_model
-
 from generation.models import ModelVersion
 from generation.services import model_version_register
 from tests.conftest import write_tiny_place_model
-
-
-@pytest.fixture
-def admin_client(client, db):
-    user = get_user_model().objects.create_superuser("admin", "admin@example.org", "a-long-pass-phrase")
-    client.force_login(user)
-    return client
 
 
 def test_the_admin_lists_versions_and_activates_one_per_kind(admin_client, tmp_path):

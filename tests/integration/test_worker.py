@@ -12,13 +12,18 @@ from gallery.services import PROVENANCE_KEY
 pytestmark = pytest.mark.integration
 
 
-def http_json(url: str, body: dict | None = None) -> tuple[int, dict, dict]:
+def http_json(url: str, body: dict | None = None, *, opener=None, method: str | None = None) -> tuple[int, dict, dict]:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode() if body is not None else None,
+        url, data=json.dumps(body).encode() if body is not None else None, method=method,
         headers={"Content-Type": "application/json", "Accept": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with (opener or urllib.request.build_opener()).open(request, timeout=10) as response:
         return response.status, dict(response.headers), json.loads(response.read())
+
+
+def visitor():
+    """A client that keeps its session cookie, as a browser does."""
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
 
 
 def wait_until_finished(url: str, timeout: float = 60) -> dict:
@@ -84,3 +89,69 @@ def test_a_job_whose_worker_dies_mid_job_is_finished_by_another(live_server, pla
     job.refresh_from_db()
     assert job.attempts == 2
     assert Artwork.objects.count() == 1
+
+
+def test_a_cancelled_job_is_skipped_while_the_next_one_runs(live_server, place_model, worker_factory):
+    from generation.models import Job
+
+    browser = visitor()
+    ask = {"kind": "place", "inputs": {"lat": 48.85, "lon": 2.35}}
+    _, _, cancelled = http_json(f"{live_server.url}/api/jobs/", {**ask, "seed": 1}, opener=browser)
+    _, _, kept = http_json(f"{live_server.url}/api/jobs/", {**ask, "seed": 2}, opener=browser)
+    status, _, body = http_json(f"{cancelled['url']}cancel/", opener=browser, method="POST")
+    assert status == 200 and body["status"] == "cancelled"
+
+    worker_factory()  # both messages are in the broker; the first is taken first
+    assert wait_until_finished(kept["url"])["status"] == "done"
+    job = Job.objects.get(pk=cancelled["id"])
+    assert (job.status, job.attempts, job.artwork) == ("cancelled", 0, None)
+
+
+def test_variations_become_children_and_a_regeneration_gives_the_same_bytes(live_server, place_model, worker_factory):
+    from gallery.models import Artwork
+
+    worker_factory()
+    browser = visitor()
+    _, _, body = http_json(f"{live_server.url}/api/jobs/", {"kind": "place", "inputs": {"lat": 35.68, "lon": 139.69}}, opener=browser)
+    original = wait_until_finished(body["url"])["artwork"]
+
+    status, _, variations = http_json(f"{live_server.url}/api/artworks/{original['id']}/variations", {"count": 2}, opener=browser)
+    assert status == 202
+    status, _, regeneration = http_json(f"{live_server.url}/api/artworks/{original['id']}/regenerate", opener=browser, method="POST")
+    assert status == 202
+
+    children = [wait_until_finished(job["url"]) for job in variations["jobs"]]
+    assert all(job["status"] == "done" for job in children)
+    assert set(Artwork.objects.filter(parent_id=original["id"]).values_list("pk", flat=True)) == {
+        job["artwork"]["id"] for job in children
+    }
+    repainted = wait_until_finished(regeneration["job"]["url"])
+    assert repainted["status"] == "done", repainted["error"]
+    assert repainted["verification"]["identical"] is True
+    assert repainted["artwork"]["id"] == original["id"]
+    assert Artwork.objects.count() == 3
+
+
+def test_an_uploaded_model_is_validated_by_a_worker(transactional_db, worker_factory, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from generation.models import ModelVersion
+    from generation.services import model_version_upload
+    from tests.conftest import write_tiny_place_model
+
+    settings.GENERATION_MODELS_DIR = tmp_path / "uploaded"
+    folder = write_tiny_place_model(tmp_path / "m", seed=8)
+    worker_factory()
+    version = model_version_upload(
+        config=(folder / "config.json").read_bytes(),
+        weights=SimpleUploadedFile("weights.safetensors", (folder / "weights.safetensors").read_bytes()),
+    )
+    deadline = time.monotonic() + 60
+    while version.validation_status in ("pending", "running") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        version.refresh_from_db()
+    assert version.validation_status == "passed", version.validation_error
+    with version.sample_grid.open("rb") as handle:
+        assert Image.open(handle).size == (86, 69)  # 5 places x 4 seeds of 16 pixels, with 1-pixel gaps
+    assert ModelVersion.objects.get(pk=version.pk).is_active is False

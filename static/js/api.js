@@ -1,0 +1,67 @@
+/* Talking to the site's API from a page: the CSRF token, a refusal's messages in words,
+   asking for JSON, and following a job until it is finished. */
+window.GeniusLoci = window.GeniusLoci || {};
+window.GeniusLoci.api = (function () {
+  "use strict";
+
+  const UNREACHABLE = "The site cannot be reached. Check your connection and try again.";
+  const FINISHED = ["done", "failed", "cancelled"];
+
+  function csrfToken() {
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function messagesOf(body) {
+    // A 400 maps fields to lists of messages, possibly nested ("inputs": {"lat": [...]}).
+    const out = [];
+    (function walk(value, path) {
+      if (Array.isArray(value)) value.forEach((m) => out.push(path ? path + ": " + m : String(m)));
+      else if (value && typeof value === "object") Object.entries(value).forEach(([k, v]) => { if (k !== "code") walk(v, k); });
+      else if (value) out.push(String(value));
+    })(body, "");
+    return out.join(" ");
+  }
+
+  async function sendJson(method, url, payload) {
+    // Resolves to {status, body}; rejects with a sentence to show when the site cannot be reached.
+    let response;
+    try {
+      response = await fetch(url, {
+        method: method,
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+        body: payload === undefined ? undefined : JSON.stringify(payload),
+      });
+    } catch (e) {
+      throw new Error(UNREACHABLE);
+    }
+    return { status: response.status, body: await response.json().catch(() => ({})) };
+  }
+
+  function postJson(url, payload) {
+    return sendJson("POST", url, payload);
+  }
+
+  async function followJob(url, options) {
+    // Polls a job, calling onUpdate with each state, until it is finished (resolves to the
+    // last state) or isCurrent() turns false (resolves to null).
+    const isCurrent = options.isCurrent || (() => true);
+    while (isCurrent()) {
+      let response;
+      try {
+        response = await fetch(url, { headers: { Accept: "application/json" } });
+      } catch (e) {
+        throw new Error(UNREACHABLE);
+      }
+      if (!response.ok) throw new Error("The job could not be read (HTTP " + response.status + ").");
+      const job = await response.json();
+      if (!isCurrent()) return null;
+      options.onUpdate(job);
+      if (FINISHED.includes(job.status)) return job;
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs || 400));
+    }
+    return null;
+  }
+
+  return { UNREACHABLE: UNREACHABLE, FINISHED: FINISHED, csrfToken: csrfToken, messagesOf: messagesOf, sendJson: sendJson, postJson: postJson, followJob: followJob };
+})();

@@ -1,0 +1,144 @@
+/* The artwork page: "More like this" (the same inputs, new seeds) and "Regenerate exactly"
+   (the same seed and model, and a check that the same bytes came back), each followed until
+   the worker has painted it. */
+(function () {
+  "use strict";
+
+  const api = window.GeniusLoci.api;
+  const actions = document.getElementById("actions");
+  const el = (id) => document.getElementById(id);
+  const buttons = [el("more-like-this"), el("regenerate")];
+  const VARIATIONS = 4;
+  const STATUS_WORDS = { queued: "Waiting for a painter…", running: "Painting…", done: "Done.", failed: "Failed.", cancelled: "Cancelled." };
+
+  function start(message) {
+    buttons.forEach((button) => { button.disabled = true; });
+    el("action-job").hidden = false;
+    el("action-status").textContent = message;
+    el("action-progress").value = 0;
+    el("action-progress").hidden = false;
+    el("action-error").hidden = true;
+    el("action-verdict").hidden = true;
+    el("action-results").replaceChildren();
+    el("action-results").hidden = true;
+  }
+
+  function finish(message) {
+    buttons.forEach((button) => { button.disabled = false; });
+    el("action-progress").hidden = true;
+    el("action-status").textContent = message;
+  }
+
+  function fail(message) {
+    finish("");
+    el("action-error").textContent = message;
+    el("action-error").hidden = false;
+  }
+
+  function refusal(reply) {
+    if (reply.status === 429) return "Too many requests at once. Wait a minute, then try again.";
+    return api.messagesOf(reply.body) || "The request was refused (HTTP " + reply.status + ").";
+  }
+
+  function showArtwork(artwork, caption) {
+    const item = document.createElement("li");
+    item.className = "artwork-card";
+    const link = document.createElement("a");
+    link.href = artwork.url;
+    const image = document.createElement("img");
+    image.src = artwork.thumbnail || artwork.image;
+    image.alt = "A new artwork, seed " + artwork.seed;
+    const title = document.createElement("span");
+    title.className = "card-title";
+    title.textContent = caption;
+    link.append(image, title);
+    item.append(link);
+    el("action-results").append(item);
+    el("action-results").hidden = false;
+  }
+
+  async function ask(url, payload) {
+    // The reply's body when the work was accepted; otherwise shows why and resolves to null.
+    try {
+      const reply = await api.postJson(url, payload);
+      if (reply.status === 202 || reply.status === 200) return reply.body;
+      fail(refusal(reply));
+    } catch (error) {
+      fail(error.message);
+    }
+    return null;
+  }
+
+  async function moreLikeThis() {
+    start("Asking for " + VARIATIONS + " variations…");
+    const body = await ask(actions.dataset.variationsUrl, { count: VARIATIONS });
+    if (!body) return;
+    const jobs = body.jobs;
+    const progress = jobs.map(() => 0);
+    const finished = jobs.map(() => false);
+    const update = (i) => (job) => {
+      progress[i] = job.progress;
+      finished[i] = api.FINISHED.includes(job.status);
+      el("action-progress").value = progress.reduce((a, b) => a + b, 0) / jobs.length;
+      el("action-status").textContent = "Painting variations: " + finished.filter(Boolean).length + " of " + jobs.length + " finished.";
+    };
+    let results;
+    try {
+      results = await Promise.all(jobs.map((job, i) => api.followJob(job.url, { onUpdate: update(i) })));
+    } catch (error) {
+      fail(error.message);
+      return;
+    }
+    const painted = results.filter((job) => job.status === "done" && job.artwork);
+    painted.forEach((job) => showArtwork(job.artwork, "Seed " + job.artwork.seed));
+    finish(painted.length + " of " + jobs.length + " variations painted.");
+    const problems = results.filter((job) => job.status !== "done").map((job) => job.error || STATUS_WORDS[job.status]);
+    if (problems.length) {
+      el("action-error").textContent = problems.join(" ");
+      el("action-error").hidden = false;
+    }
+  }
+
+  function showVerdict(verification) {
+    const verdict = el("action-verdict");
+    if (!verification) {
+      verdict.textContent = "It was painted again, but no comparison of the bytes came back.";
+      verdict.className = "notice";
+    } else if (verification.identical) {
+      verdict.textContent = "Identical bytes: the model painted exactly the same picture again (sha256 " + verification.sha256_new + ").";
+      verdict.className = "verdict identical";
+    } else {
+      verdict.textContent = "Differs: the new picture's bytes are not the stored ones (stored sha256 " +
+        verification.sha256_stored + ", new sha256 " + verification.sha256_new + ").";
+      verdict.className = "verdict differs";
+    }
+    verdict.hidden = false;
+  }
+
+  async function regenerate() {
+    start("Asking to paint it again…");
+    const body = await ask(actions.dataset.regenerateUrl, {});
+    if (!body) return;
+    let job;
+    try {
+      job = await api.followJob(body.job.url, {
+        onUpdate: (state) => {
+          el("action-progress").value = state.progress;
+          el("action-status").textContent = STATUS_WORDS[state.status] || state.status;
+        },
+      });
+    } catch (error) {
+      fail(error.message);
+      return;
+    }
+    if (job.status !== "done") {
+      fail(job.error || STATUS_WORDS[job.status]);
+      return;
+    }
+    finish("Painted again with the same seed and model.");
+    showVerdict(job.verification);
+  }
+
+  el("more-like-this").addEventListener("click", moreLikeThis);
+  el("regenerate").addEventListener("click", regenerate);
+})();

@@ -1,0 +1,15 @@
+"""Real artworks for the gallery's tests: each painted through the real job path (job_create,
+then job_run on this process) by the tiny `place` model of tests/conftest.py."""
+from gallery.models import Artwork
+from generation import services
+
+
+def artwork_paint(*, seed: int, city=None, lat: float | None = None, lon: float | None = None, parent=None) -> Artwork:
+    """Paint one artwork of a city (or of a point) and return it; needs an active place model,
+    and a recorded enqueue (the `enqueued` fixture) so that nothing is sent to a broker."""
+    inputs = {"city": city.pk} if city is not None else {"lat": lat, "lon": lon}
+    job = services.job_create(kind="place", inputs=inputs, seed=seed, parent=parent).job
+    services.job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    return job.artwork
