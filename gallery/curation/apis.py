@@ -76,7 +76,8 @@ class ExhibitionDetailApi(CurationApi):
     @extend_schema(request=ExhibitionWriteSerializer, responses={200: ExhibitionSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
     def patch(self, request, slug: str):
         """Change the title, slug, statement or cover."""
-        exhibition = services.exhibition_update(exhibition=self.exhibition(slug), **_valid(ExhibitionWriteSerializer, request, partial=True))
+        exhibition = self.exhibition(slug)
+        exhibition = services.exhibition_update(exhibition=exhibition, **_valid(ExhibitionWriteSerializer, request, partial=True))
         return self.exhibition_response(exhibition.slug)
 
     @extend_schema(responses={204: None, 403: FORBIDDEN, 404: NOT_FOUND})

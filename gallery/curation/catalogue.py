@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from gallery.models import Exhibition, ExhibitionItem
+from gallery.text import fold
 
 CAPTION_COLUMNS = [
     "position", "title", "wall_text", "kind", "seed", "model_version", "model_sha256", "image_sha256", "image", "permalink",
@@ -21,7 +22,7 @@ _CHUNK = 1024 * 1024
 
 
 def _image_name(position: int, item: ExhibitionItem) -> str:
-    return f"images/{position:02d}-{slugify(item.artwork.place_label) or 'artwork'}-{item.artwork.pk}.png"
+    return f"images/{position:02d}-{slugify(fold(item.artwork.place_label)) or 'artwork'}-{item.artwork.pk}.png"
 
 
 def _copy_image(archive: zipfile.ZipFile, item: ExhibitionItem, name: str) -> str:

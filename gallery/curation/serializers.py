@@ -40,7 +40,10 @@ class ExhibitionWriteSerializer(StrictSerializer):
     title = _text("title", TITLE_MAX, required_message=errors.TITLE_REQUIRED)
     slug = serializers.RegexField(
         SLUG_PATTERN, max_length=80,
-        error_messages={"required": errors.SLUG_REQUIRED, "blank": errors.SLUG_REQUIRED, "invalid": errors.SLUG_INVALID, "max_length": errors.SLUG_INVALID},
+        error_messages={
+            "required": errors.SLUG_REQUIRED, "blank": errors.SLUG_REQUIRED,
+            "invalid": errors.SLUG_INVALID, "max_length": errors.SLUG_INVALID,
+        },
     )
     statement = _text("statement", STATEMENT_MAX, required=False, allow_blank=True)
     cover = _artwork_id("cover", required=False, allow_null=True, help_text="An artwork of the exhibition's items, or null.")
@@ -57,7 +60,9 @@ class ItemUpdateSerializer(StrictSerializer):
 
 class OrderSerializer(StrictSerializer):
     items = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, error_messages={key: errors.ORDER_NOT_IDS for key in ("invalid", "min_value", "max_string_length")}),
+        child=serializers.IntegerField(
+            min_value=1, error_messages={key: errors.ORDER_NOT_IDS for key in ("invalid", "min_value", "max_string_length")}
+        ),
         error_messages={"not_a_list": errors.ORDER_NOT_IDS, "required": errors.ORDER_NOT_IDS, "null": errors.ORDER_NOT_IDS},
         help_text="Every item id of the exhibition, in the new order.",
     )

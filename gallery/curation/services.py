@@ -41,13 +41,13 @@ def _slug_taken(slug: str) -> ValidationError:
     return ValidationError({"slug": [errors.SLUG_TAKEN.format(title=other.title, slug=slug)]})
 
 
-def _save_checking_slug(exhibition: Exhibition, **save_options) -> None:
+def _save_checking_slug(exhibition: Exhibition) -> None:
     clash = Exhibition.objects.filter(slug=exhibition.slug).exclude(pk=exhibition.pk).exists()
     if clash:
         raise _slug_taken(exhibition.slug)
     try:
         with transaction.atomic():
-            exhibition.save(**save_options)
+            exhibition.save()
     except IntegrityError:  # another curator took the slug in between
         raise _slug_taken(exhibition.slug) from None
 

@@ -71,6 +71,10 @@ class ExhibitionMixin:
             raise Http404(errors.EXHIBITION_UNKNOWN.format(slug=slug))
         return exhibition
 
+
+class ExhibitionPageView(ExhibitionMixin, TemplateView):
+    """A page of one exhibition, with its cover."""
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         exhibition = self.get_exhibition()
@@ -79,7 +83,7 @@ class ExhibitionMixin:
         return context
 
 
-class ExhibitionDetailView(ExhibitionMixin, TemplateView):
+class ExhibitionDetailView(ExhibitionPageView):
     """The wall: the works in order, each with its wall text."""
 
     template_name = "gallery/exhibitions/detail.html"
@@ -92,7 +96,7 @@ class ExhibitionDetailView(ExhibitionMixin, TemplateView):
         return context
 
 
-class ExhibitionKioskView(ExhibitionMixin, TemplateView):
+class ExhibitionKioskView(ExhibitionPageView):
     """One work at a time, full screen, advancing every ?interval= seconds."""
 
     template_name = "gallery/exhibitions/kiosk.html"

@@ -26,6 +26,7 @@
   document.getElementById("kiosk-prev").addEventListener("click", () => show(index - 1));
   document.getElementById("kiosk-next").addEventListener("click", () => show(index + 1));
   document.addEventListener("keydown", (event) => {
+    if (event.key === " " && event.target.closest("button, a")) return; // the focused control's own action
     if (event.key === "ArrowLeft") show(index - 1);
     else if (event.key === "ArrowRight" || event.key === " ") show(index + 1);
     else return;
