@@ -82,7 +82,7 @@ test() {
   apt_install redis-server chromium
   install_python
   install_static
-  export HF_HUB_OFFLINE=1 GENIUS_LOCI_VAR_DIR="$PWD/var/test"
+  export HF_HUB_OFFLINE=1 GENIUS_LOCI_VAR_DIR="$PWD/var/test" GENIUS_LOCI_EVAL_CACHE="$PWD/var/test/eval-cache"
   rm -rf var/test
   "$VENV/bin/python" -m pytest "$@"
 }

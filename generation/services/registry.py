@@ -1,6 +1,5 @@
 """The model registry: register or upload a model folder, validate it, activate, roll back, delete."""
 import hashlib
-import importlib.util
 import io
 import json
 import logging
@@ -175,8 +174,6 @@ def _sample_grid(pipeline) -> bytes:
 
 def _oracle_metrics(folder: str | Path) -> dict | None:
     """ml.eval's validation metrics of a model folder; None when the oracle is not available."""
-    if importlib.util.find_spec("ml.eval.validate") is None:
-        return None
     from ml.eval.validate import validation_metrics
 
     try:

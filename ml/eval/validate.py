@@ -37,14 +37,15 @@ def reference_scenes(cache: Path, resolution: int, progress: bool = False) -> Pa
     return out
 
 
-def validation_metrics(folder: str | Path, *, oracle_folder: Path = DEFAULT_ORACLE, cache: Path = DEFAULT_CACHE,
+def validation_metrics(folder: str | Path, *, oracle_folder: Path | None = None, cache: Path | None = None,
                        images: int = VALIDATION_IMAGES) -> dict | None:
     """FID, KID and conditional accuracy of a `place` model folder; None for other kinds or
-    when no oracle is installed."""
+    when no oracle is installed (default: the shipped oracle, and the eval cache)."""
     from ml import pipelines
     from ml.eval.metrics import evaluate
     from ml.eval.oracle import load_oracle
 
+    oracle_folder, cache = Path(oracle_folder or DEFAULT_ORACLE), Path(cache or DEFAULT_CACHE)
     config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
     if config.get("kind") != "place" or not (Path(oracle_folder) / "config.json").is_file():
         return None

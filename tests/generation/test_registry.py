@@ -1,9 +1,5 @@
 """The model registry's services: upload, validation on a worker, activation, rollback, deletion."""
-import importlib.machinery
-import importlib.util
 import io
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -25,21 +21,19 @@ def upload(folder, *, name: str = "") -> ModelVersion:
 
 
 @pytest.fixture
-def no_oracle(monkeypatch):
-    """ml.eval.validate is absent, whatever this checkout holds."""
-    find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ml.eval.validate" else find_spec(name, *a))
+def no_oracle(monkeypatch, tmp_path):
+    """No oracle is installed."""
+    monkeypatch.setattr("ml.eval.validate.DEFAULT_ORACLE", tmp_path / "no-oracle")
 
 
 @pytest.fixture
-def oracle(monkeypatch):
-    """A stand-in ml.eval.validate whose metrics record the folder they were computed on."""
-    module = types.ModuleType("ml.eval.validate")
-    module.__spec__ = importlib.machinery.ModuleSpec("ml.eval.validate", None)
-    module.folders = []
-    module.validation_metrics = lambda folder: module.folders.append(str(folder)) or {"kid": 0.012, "attribute_accuracy": 0.81}
-    monkeypatch.setitem(sys.modules, "ml.eval.validate", module)
-    return module
+def oracle(monkeypatch, tmp_path):
+    """The shipped oracle, against fewer reference photos than the default, rendered afresh."""
+    from ml.eval.cli import DEFAULT_ORACLE
+
+    monkeypatch.setattr("ml.eval.validate.DEFAULT_CACHE", tmp_path / "eval-cache")
+    monkeypatch.setattr("ml.eval.validate.REFERENCE_CITIES", 400)
+    return DEFAULT_ORACLE
 
 
 def test_an_upload_is_stored_by_sha256_inactive_and_validated_after_commit(
@@ -85,8 +79,12 @@ def test_validation_stores_the_oracles_metrics(db, tmp_path, validations, oracle
     version = upload(write_tiny_place_model(tmp_path / "m"))
     services.model_version_validate(model_version_id=version.pk)
     version.refresh_from_db()
-    assert version.metrics == {"kid": 0.012, "attribute_accuracy": 0.81}
-    assert oracle.folders == [version.folder]
+    from ml.modelfolder import weights_sha256
+
+    metrics = version.metrics
+    assert metrics["oracle_sha256"] == weights_sha256(oracle) and metrics["split"] == "heldout"
+    assert metrics["images"] > 0 and metrics["fid"] > 0 and metrics["kid_std"] >= 0
+    assert set(metrics["conditional_accuracy"]) == {"biome", "density"}
 
 
 def _mismatched(folder):
