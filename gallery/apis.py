@@ -43,7 +43,20 @@ class ArtworkModelSerializer(serializers.Serializer):
     sha256 = serializers.CharField(source="model_sha256")
 
 
-class ArtworkSerializer(serializers.Serializer):
+class ArtworkLinksMixin:
+    """Absolute URLs of an artwork's page and pictures."""
+
+    def get_url(self, artwork) -> str:
+        return self.context["request"].build_absolute_uri(artwork.get_absolute_url())
+
+    def get_image(self, artwork) -> str:
+        return self.context["request"].build_absolute_uri(artwork.image.url)
+
+    def get_thumbnail(self, artwork) -> str:
+        return self.context["request"].build_absolute_uri(artwork.thumbnail.url)
+
+
+class ArtworkSerializer(ArtworkLinksMixin, serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
     image = serializers.SerializerMethodField()
@@ -61,15 +74,6 @@ class ArtworkSerializer(serializers.Serializer):
     view_count = serializers.IntegerField()
     created = serializers.DateTimeField()
 
-    def get_url(self, artwork) -> str:
-        return self.context["request"].build_absolute_uri(artwork.get_absolute_url())
-
-    def get_image(self, artwork) -> str:
-        return self.context["request"].build_absolute_uri(artwork.image.url)
-
-    def get_thumbnail(self, artwork) -> str:
-        return self.context["request"].build_absolute_uri(artwork.thumbnail.url)
-
     def get_parent(self, artwork) -> int | None:
         parent = selectors.artwork_parent(artwork=artwork)
         return parent.pk if parent else None
@@ -78,7 +82,7 @@ class ArtworkSerializer(serializers.Serializer):
         return [child.pk for child in selectors.artwork_children(artwork=artwork)]
 
 
-class ArtworkMarkerSerializer(serializers.Serializer):
+class ArtworkMarkerSerializer(ArtworkLinksMixin, serializers.Serializer):
     """An artwork on the map of artworks, standing for `cell_count` artworks around it."""
 
     id = serializers.IntegerField()
@@ -90,12 +94,6 @@ class ArtworkMarkerSerializer(serializers.Serializer):
     lon = serializers.FloatField()
     view_count = serializers.IntegerField()
     cell_count = serializers.IntegerField()
-
-    def get_url(self, artwork) -> str:
-        return self.context["request"].build_absolute_uri(artwork.get_absolute_url())
-
-    def get_thumbnail(self, artwork) -> str:
-        return self.context["request"].build_absolute_uri(artwork.thumbnail.url)
 
 
 def _parse_bbox(raw: str) -> BBox:

@@ -1,42 +1,9 @@
 """The map in a real browser (Debian's Chromium driven by Playwright)."""
 import pytest
 
+from tests.integration.conftest import open_map
+
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch:
-        # Playwright's sync API runs an event loop in this thread while the browser is open;
-        # the ORM calls that tests and fixtures make here are still plain synchronous calls.
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    page.close()
-    assert errors == [], f"JavaScript errors: {errors}"
-
-
-def open_map(page, live_server):
-    page.goto(live_server.url + "/")
-    page.wait_for_selector("#atlas[data-land-ready=true]")
-    page.wait_for_selector("#atlas[data-cities]")
 
 
 def test_search_a_city_click_it_and_see_its_picture(page, live_server, cities, place_model, worker_factory):

@@ -8,8 +8,7 @@ import pytest
 
 from gallery.models import Exhibition
 from tests.gallery.curators import user_make
-from tests.integration.test_browser import browser, page  # noqa: F401 - the shared Chromium fixtures
-from tests.integration.test_browser_gallery import gallery, painter, screenshot  # noqa: F401 - fixtures and helper
+from tests.integration.conftest import screenshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -4,39 +4,15 @@ provenance, lineage and actions, and the map of artworks.
 With GENIUS_LOCI_SCREENSHOTS=docs/img the artworks are painted by the trained model shipped in
 models/place-demo, and pictures of the grid and of an artwork's page are saved there for the docs.
 """
-import os
 import time
-from pathlib import Path
 
 import pytest
 
 from generation import services
 from generation.models import Job
-from tests.gallery.conftest import gallery_build
-from tests.integration.test_browser import browser, page  # noqa: F401 - the shared Chromium fixtures
+from tests.integration.conftest import screenshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = os.environ.get("GENIUS_LOCI_SCREENSHOTS", "")
-
-
-def screenshot(page, name: str) -> None:
-    if SCREENSHOTS:
-        page.screenshot(path=str(REPO / SCREENSHOTS / name), full_page=True)
-
-
-@pytest.fixture
-def painter(place_model):
-    """The active place model: the tiny one, or the shipped trained one for screenshots."""
-    if not SCREENSHOTS:
-        return place_model
-    return services.model_version_register(folder=REPO / "models" / "place-demo", name="place-demo", activate=True)
-
-
-@pytest.fixture
-def gallery(live_server, painter, cities, enqueued):
-    return gallery_build(cities)
 
 
 def test_filter_the_grid_by_city_open_an_artwork_and_follow_its_lineage(page, live_server, gallery, painter):

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.conftest import write_tiny_place_model
-from tests.integration.test_browser import browser, open_map, page  # noqa: F401 - shared fixtures
+from tests.integration.conftest import open_map
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -1,0 +1,66 @@
+"""What the browser tests share: Debian's Chromium driven by Playwright, the map opened and
+ready, screenshots for the docs, and a small gallery of artworks."""
+import os
+from pathlib import Path
+
+import pytest
+
+from generation import services
+from tests.gallery.conftest import gallery_build
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+REPO = Path(__file__).resolve().parents[2]
+# With GENIUS_LOCI_SCREENSHOTS=docs/img the artworks are painted by the trained model shipped in
+# models/place-demo, and the browser tests save the README's pictures there.
+SCREENSHOTS = os.environ.get("GENIUS_LOCI_SCREENSHOTS", "")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API runs an event loop in this thread while the browser is open;
+        # the ORM calls that tests and fixtures make here are still plain synchronous calls.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    page.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def open_map(page, live_server):
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("#atlas[data-land-ready=true]")
+    page.wait_for_selector("#atlas[data-cities]")
+
+
+def screenshot(page, name: str) -> None:
+    if SCREENSHOTS:
+        page.screenshot(path=str(REPO / SCREENSHOTS / name), full_page=True)
+
+
+@pytest.fixture
+def painter(place_model):
+    """The active place model: the tiny one, or the shipped trained one for screenshots."""
+    if not SCREENSHOTS:
+        return place_model
+    return services.model_version_register(folder=REPO / "models" / "place-demo", name="place-demo", activate=True)
+
+
+@pytest.fixture
+def gallery(live_server, painter, cities, enqueued):
+    return gallery_build(cities)
