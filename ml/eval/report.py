@@ -22,7 +22,7 @@ CONTRAST_PLACES = [
     ("Hallstatt (village)", 47.5622, 13.6493),
 ]
 GRID_SEEDS = range(6)
-GRID_SCALE = 2  # small pictures are enlarged (nearest neighbour) so the pixels stay visible
+GRID_CELL = 64  # small pictures are enlarged (nearest neighbour) to at least this side
 
 
 def sample_grid(pipeline, places=CONTRAST_PLACES, seeds=GRID_SEEDS) -> Image.Image:
@@ -30,7 +30,7 @@ def sample_grid(pipeline, places=CONTRAST_PLACES, seeds=GRID_SEEDS) -> Image.Ima
     seeds = list(seeds)
     inputs = [{"lat": lat, "lon": lon} for _, lat, lon in places for _ in seeds]
     pictures = pipeline.generate(inputs, seeds * len(places))
-    side = pictures[0].width * GRID_SCALE
+    side = pictures[0].width * max(1, GRID_CELL // pictures[0].width)
     grid = Image.new("RGB", (side * len(seeds), side * len(places)), "white")
     for index, picture in enumerate(pictures):
         row, column = divmod(index, len(seeds))
@@ -55,7 +55,8 @@ def latest_record(records: list[dict], target_prefix: str) -> dict | None:
 def describe_run(options: dict) -> str:
     """What sets a run apart from the default: its curriculum and any ablation."""
     train, model = options["train"], options["train"]["model"]
-    parts = [f"{train['cities']} cities" if train.get("cities") else "all cities"]
+    count = train.get("cities")
+    parts = [("1 city" if count == 1 else f"{count} cities") if count else "all cities"]
     if not model.get("conditional", True):
         parts.append("unconditional")
     if model.get("condition_blocks", False):

@@ -20,7 +20,7 @@ def test_report_writes_tables_and_grids_between_its_markers(scenes, oracle_folde
     assert f"| {tiny_run.name} (all cities)" in text and "picked checkpoint-" in text and "last checkpoint-" in text
     assert f"![{tiny_run.name}](img/{tiny_run.name}.png)" in text
     grid = Image.open(tmp_path / "docs" / "img" / f"{tiny_run.name}.png")
-    assert grid.size == (6 * 8 * 2, 5 * 8 * 2)
+    assert grid.size == (6 * 64, 5 * 64)  # 8x8 pictures enlarged to 64x64
 
 
 def test_report_refuses_a_run_that_was_not_exported(tiny_run, tmp_path, capsys):
