@@ -22,6 +22,7 @@ import torch
 from benchmarks.report import REPO, REPORT, write_section
 from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, location_context
 from ml.train import run_dir
+from ml.train.batches import CachedBatches
 from ml.train.image_cache import ImageCache
 from ml.train.place import PlaceTrainer
 from ml.train.place_config import PlaceTrainConfig, phase_at
@@ -66,7 +67,8 @@ def timed(step, seconds: float, sync) -> float:
 def ours(resolution: int, dist: run_dir.Distributed, seconds: float, sync) -> float:
     model = architecture(resolution)
     config = PlaceTrainConfig(data="", model=model, batch_size=BATCH, start_resolution=resolution)
-    trainer = PlaceTrainer(config, random_data(resolution), dist, run_dir.RunDir("", enabled=False), options={})
+    data = CachedBatches(random_data(resolution), batch_size=BATCH)
+    trainer = PlaceTrainer(config, data, dist, run_dir.RunDir("", enabled=False), options={})
     phase = phase_at(0, config)
     assert phase.resolution == resolution and not phase.fading
 

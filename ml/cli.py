@@ -20,6 +20,7 @@ class CommandError(Exception):
 
 
 ERROR_CITIES = "--cities must be a positive integer or 'all', got {!r}"
+ERROR_SHARD_SIZE = "--shard-size must be a non-negative integer, got {}"
 
 
 def parse_city_count(text: str) -> int | None:
@@ -33,6 +34,12 @@ def parse_city_count(text: str) -> int | None:
     if count < 1:
         raise CommandError(ERROR_CITIES.format(text))
     return count
+
+
+def check_shard_size(size: int) -> None:
+    """`--shard-size N` of the dataset writers: N samples per tar shard, 0 for none."""
+    if size < 0:
+        raise CommandError(ERROR_SHARD_SIZE.format(size))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,19 @@ def is_heldout_city(geonameid: int | None) -> bool:
     return digest[0] < HELDOUT_SHARE * 256
 
 
+def decode_picture(source, resolution: int | None) -> torch.Tensor:
+    """A picture file (path or file object) as 3xHxW uint8 RGB, resized to `resolution`
+    (area filter when shrinking, bicubic when growing)."""
+    with Image.open(source) as image:
+        image = image.convert("RGB")
+        if resolution is not None and image.size != (resolution, resolution):
+            shrinking = image.width > resolution
+            image = image.resize((resolution, resolution),
+                                 Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC)
+        pixels = np.asarray(image, dtype=np.uint8)
+    return torch.from_numpy(pixels.copy()).permute(2, 0, 1).contiguous()
+
+
 def _check_row(row, root: Path) -> str | None:
     """Why a manifest row is unusable, or None."""
     if not isinstance(row, dict):
@@ -108,14 +121,11 @@ class ManifestDataset(Dataset):
         return len(self.rows)
 
     def load_image(self, row: dict) -> torch.Tensor:
-        with Image.open(self.root / row["image"]) as image:
-            image = image.convert("RGB")
-            if self.resolution is not None and image.size != (self.resolution, self.resolution):
-                shrinking = image.width > self.resolution
-                image = image.resize((self.resolution, self.resolution),
-                                     Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC)
-            pixels = np.asarray(image, dtype=np.float32)
-        return torch.from_numpy(pixels).permute(2, 0, 1).contiguous() / 127.5 - 1.0
+        return self.load_pixels(row).float() / 127.5 - 1.0
+
+    def load_pixels(self, row: dict) -> torch.Tensor:
+        """The row's picture as 3xRxR uint8, at the dataset's resolution."""
+        return decode_picture(self.root / row["image"], self.resolution)
 
     def labels_of(self, attributes: dict) -> dict[str, int]:
         """Class index of each categorical attribute listed in dataset.json (-1 if unknown)."""

@@ -33,6 +33,7 @@ TRAIN_OPTIONS = {
     "beta2": float, "gp_weight": float, "drift_weight": float, "fade_kimg": float, "stable_kimg": float,
     "max_kimg": float, "ema_kimg": float, "ema_rampup": float, "tick_kimg": float, "sample_kimg": float,
     "snapshot_kimg": float, "mirror": bool, "drop_outliers": bool, "reset_optimizers_on_grow": bool,
+    "stream": bool, "data_workers": int,
 }
 # The defaults, read without building a config (that would import torch for PlaceConfig).
 TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(PlaceTrainConfig) if f.name != "model"}

@@ -59,7 +59,7 @@ def _train(config: PlaceTrainConfig, dist: run_dir.Distributed, resume, resume_s
         raise CommandError(ERROR_BATCH_RANKS.format(config.batch_size, dist.world_size))
     if resume_state is not None and resume_state["nimg"] >= config.total_nimg():
         raise CommandError(ERROR_RESUME_DONE.format(resume, resume_state["kimg"]))
-    data = load_training_data(config, progress=dist.is_main)
+    data = load_training_data(config, dist, epoch=resume_state.get("epoch", 0) if resume_state else 0)
     options = {"kind": KIND, "command": command_line(config), "train": config.to_dict(),
                "dataset": data.summary, "cities": data.cities, "world_size": dist.world_size,
                "resumed_from": None if resume is None else {"checkpoint": str(resume.resolve()),
@@ -95,7 +95,8 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> P
     for name in ("lr", "tick_kimg", "sample_kimg", "snapshot_kimg"):
         if not values[name] > 0:
             raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
-    for name in ("gp_weight", "drift_weight", "fade_kimg", "stable_kimg", "ema_kimg", "ema_rampup", "seed"):
+    for name in ("gp_weight", "drift_weight", "fade_kimg", "stable_kimg", "ema_kimg", "ema_rampup", "seed",
+                 "data_workers"):
         if values[name] is not None and values[name] < 0:
             raise CommandError(ERROR_NON_NEGATIVE.format(flag(name)[2:], values[name]))
     if values["max_kimg"] is not None and not values["max_kimg"] > 0:
@@ -151,12 +152,22 @@ def find_resume_checkpoint(path: Path) -> Path:
     return checkpoint
 
 
-def load_training_data(config: PlaceTrainConfig, progress: bool):
+def load_training_data(config: PlaceTrainConfig, dist: run_dir.Distributed, *, epoch: int):
+    """This rank's batches: from the dataset decoded into memory, or streamed (`--stream`)."""
+    from ml.train.batches import CachedBatches, StreamedBatches
     from ml.train.image_cache import FewerCitiesError, load_image_cache
 
+    common = dict(batch_size=config.batch_size // dist.world_size, rank=dist.rank, world_size=dist.world_size,
+                  seed=config.seed, epoch=epoch)
     try:
-        data = load_image_cache(config.data, resolution=config.model.resolution, split="train",
-                                cities=config.cities, drop_outliers=config.drop_outliers, progress=progress)
+        if config.stream:
+            data = StreamedBatches(config.data, resolution=config.model.resolution, cities=config.cities,
+                                   drop_outliers=config.drop_outliers, workers=config.data_workers, **common)
+        else:
+            cache = load_image_cache(config.data, resolution=config.model.resolution, split="train",
+                                     cities=config.cities, drop_outliers=config.drop_outliers,
+                                     progress=dist.is_main)
+            data = CachedBatches(cache, **common)
     except FewerCitiesError as error:
         raise CommandError(ERROR_FEWER_CITIES.format(error.asked, error.available)) from None
     except ValueError as error:

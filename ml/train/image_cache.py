@@ -55,10 +55,18 @@ def first_cities(rows: list[dict], count: int | None) -> list[int]:
     return cities if count is None else cities[:count]
 
 
-def load_image_cache(root: str | Path, *, resolution: int, split: str | None, cities: int | None = None,
-                     drop_outliers: bool = True, max_images: int | None = None,
-                     progress: bool = True) -> ImageCache:
-    """Decode the images of `split` at `resolution` (ValueError when there are none).
+@dataclass
+class Selection:
+    """The manifest rows a run uses, and what it records about them."""
+    dataset: ManifestDataset
+    rows: list[dict]
+    cities: list[int]
+    summary: dict
+
+
+def select_rows(root: str | Path, *, resolution: int, split: str | None, cities: int | None = None,
+                drop_outliers: bool = True, max_images: int | None = None) -> Selection:
+    """The rows of `split`, without outliers, of the first `cities` cities (ValueError when none).
 
     `cities` keeps the first N cities only (the training curriculum). `drop_outliers` leaves out
     rows the manifest marks `attributes.outlier: true` (pictures that are not scenes of the place).
@@ -81,10 +89,6 @@ def load_image_cache(root: str | Path, *, resolution: int, split: str | None, ci
     if not rows:
         raise ValueError(f"{root}: no images left to use (split {split}, cities {cities or 'all'}, "
                          f"outliers dropped: {outliers})")
-    images = torch.empty(len(rows), 3, resolution, resolution, dtype=torch.uint8)
-    for index, row in enumerate(tqdm(rows, desc=f"decoding {split or 'all'}", unit="img", disable=not progress,
-                                     leave=False)):
-        images[index] = ((dataset.load_image(row) + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8)
     summary = {
         "path": str(Path(root).resolve()),
         "name": Path(root).resolve().name,
@@ -95,14 +99,28 @@ def load_image_cache(root: str | Path, *, resolution: int, split: str | None, ci
         "outliers_dropped": outliers,
         "resolution": resolution,
     }
+    return Selection(dataset, rows, chosen, summary)
+
+
+def load_image_cache(root: str | Path, *, resolution: int, split: str | None, cities: int | None = None,
+                     drop_outliers: bool = True, max_images: int | None = None,
+                     progress: bool = True) -> ImageCache:
+    """Decode the images `select_rows` picks (same arguments) at `resolution`."""
+    selection = select_rows(root, resolution=resolution, split=split, cities=cities, drop_outliers=drop_outliers,
+                            max_images=max_images)
+    dataset, rows = selection.dataset, selection.rows
+    images = torch.empty(len(rows), 3, resolution, resolution, dtype=torch.uint8)
+    for index, row in enumerate(tqdm(rows, desc=f"decoding {split or 'all'}", unit="img", disable=not progress,
+                                     leave=False)):
+        images[index] = dataset.load_pixels(row)
     row_labels = [dataset.labels_of(row.get("attributes", {})) for row in rows]
     return ImageCache(
         images=images,
         lat=torch.tensor([float(row["lat"]) for row in rows], dtype=torch.float32),
         lon=torch.tensor([float(row["lon"]) for row in rows], dtype=torch.float32),
         city=torch.tensor([int(row.get("city") or 0) for row in rows], dtype=torch.int64),
-        cities=chosen,
-        summary=summary,
+        cities=selection.cities,
+        summary=selection.summary,
         labels={name: torch.tensor([labels[name] for labels in row_labels], dtype=torch.int64)
                 for name in dataset.classes},
         classes=dataset.classes,

@@ -18,11 +18,11 @@ import time
 
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
 from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, location_context
 from ml.train import run_dir
+from ml.train.batches import CachedBatches, StreamedBatches
 from ml.train.image_cache import ImageCache
 from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
 from ml.train.place_config import KIND, Phase, PlaceTrainConfig, phase_at
@@ -53,11 +53,10 @@ def sample_inputs(config: PlaceConfig, device: torch.device) -> tuple[torch.Tens
 class PlaceTrainer:
     """Owns the networks, optimisers and data of one run; `train()` runs it to the end."""
 
-    def __init__(self, config: PlaceTrainConfig, data: ImageCache, dist: run_dir.Distributed,
+    def __init__(self, config: PlaceTrainConfig, data: CachedBatches | StreamedBatches, dist: run_dir.Distributed,
                  run: run_dir.RunDir, *, options: dict, resume_from=None):
         self.config, self.data, self.dist, self.run, self.options = config, data, dist, run, options
         self.device = dist.device
-        self.batch_per_rank = config.batch_size // dist.world_size
         fmt = run_dir.memory_format(dist)
         self.G = PlaceGenerator(config.model).to(self.device, memory_format=fmt).train()
         self.D = PlaceDiscriminator(config.model).to(self.device, memory_format=fmt).train()
@@ -68,17 +67,11 @@ class PlaceTrainer:
         self.critic_loss, self.generator_loss = CriticLoss(), GeneratorLoss()
         self.gradient_penalty = GradientPenalty(config.gp_weight)
         self.drift_penalty = DriftPenalty(config.drift_weight)
-        # Contexts are a pure function of (lat, lon): computed once for the whole dataset.
-        self.contexts = location_context(data.lat, data.lon, config.model.context_frequencies)
-        self.sampler = DistributedSampler(range(len(data)), num_replicas=dist.world_size, rank=dist.rank,
-                                          shuffle=True, seed=config.seed, drop_last=False)
-        self.nimg, self.epoch = 0, 0
+        self.nimg = 0
         if resume_from is not None:
             self.load_checkpoint(resume_from)
         for network in (self.G, self.D, self.G_ema):
             run_dir.broadcast_parameters(network, dist)
-        self.sampler.set_epoch(self.epoch)
-        self.order = iter(self.sampler)
         self.stage = phase_at(self.nimg, config).stage
         self.tick_stats: dict[str, list[float]] = {}
 
@@ -124,11 +117,12 @@ class PlaceTrainer:
 
     def fetch_batch(self, phase: Phase) -> tuple[torch.Tensor, torch.Tensor]:
         """This rank's share of the next batch: reals at the phase's resolution, and contexts."""
-        indices = torch.tensor([self.next_index() for _ in range(self.batch_per_rank)])
-        reals = ImageCache.to_float(self.data.images[indices]).to(self.device, non_blocking=True)
-        contexts = self.contexts[indices].to(self.device, non_blocking=True)
+        batch = self.data.next_batch()
+        reals = ImageCache.to_float(batch.images).to(self.device, non_blocking=True)
+        contexts = location_context(batch.lat, batch.lon, self.config.model.context_frequencies)
+        contexts = contexts.to(self.device, non_blocking=True)
         if self.config.mirror:
-            flip = torch.rand(len(indices), device=self.device) < 0.5
+            flip = torch.rand(reals.shape[0], device=self.device) < 0.5
             reals = torch.where(flip[:, None, None, None], reals.flip(3), reals)
         factor = self.config.model.resolution // phase.resolution
         if factor > 1:  # area downsampling, as the dataset itself shrinks pictures
@@ -211,7 +205,7 @@ class PlaceTrainer:
             "alpha": phase.alpha,
             "phase": phase.name,
             "full_resolution": phase.stage == self.config.model.num_stages - 1 and phase.alpha == 1.0,
-            "epoch": self.epoch,
+            "epoch": self.data.epoch,
             "architecture": self.config.model.to_dict(),
             "train": self.options["train"],
             "dataset": self.data.summary,
@@ -227,14 +221,13 @@ class PlaceTrainer:
         for name, network in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
             run_dir.load_network(folder, name, network)
         run_dir.load_optimizers(folder, {"G": self.G_opt, "D": self.D_opt}, state)
-        self.nimg, self.epoch = int(state["nimg"]), int(state.get("epoch", 0))
+        self.nimg = int(state["nimg"])
         # Fresh noise after a resume instead of replaying the first run's draws.
         run_dir.seed_everything(self.config.seed + self.nimg, self.dist.rank)
 
     def save_reals(self) -> None:
-        count = len(SAMPLE_PLACES) * len(SAMPLE_SEEDS)
-        picks = torch.linspace(0, len(self.data) - 1, count).round().long()
-        self.run.save_image_grid(ImageCache.to_float(self.data.images[picks]), "reals.png", len(SAMPLE_SEEDS))
+        preview = self.data.preview(len(SAMPLE_PLACES) * len(SAMPLE_SEEDS))
+        self.run.save_image_grid(ImageCache.to_float(preview), "reals.png", len(SAMPLE_SEEDS))
 
     @torch.no_grad()
     def save_samples(self, phase: Phase) -> None:
@@ -271,15 +264,6 @@ class PlaceTrainer:
     def crossed(self, before: int, interval_kimg: float) -> bool:
         interval = max(round(interval_kimg * 1000), 1)
         return before // interval != self.nimg // interval
-
-    def next_index(self) -> int:
-        try:
-            return next(self.order)
-        except StopIteration:
-            self.epoch += 1
-            self.sampler.set_epoch(self.epoch)
-            self.order = iter(self.sampler)
-            return next(self.order)
 
     def log(self, message: str) -> None:
         if self.dist.is_main:

@@ -45,6 +45,8 @@ class PlaceTrainConfig:
     ema_rampup: float | None = 0.05  # half-life at most this share of the images seen so far
     mirror: bool = True  # flip reals left-right at random (photos have no handedness)
     drop_outliers: bool = True  # leave out rows the manifest marks as outliers
+    stream: bool = False  # stream the dataset's tar shards instead of decoding it into memory (large data)
+    data_workers: int = 0  # processes decoding the stream per rank (0: the training process itself)
     reset_optimizers_on_grow: bool = True  # fresh Adam moments at each new resolution (ProGAN)
     tick_kimg: float = 4.0  # a stats.jsonl line every this many kimg
     sample_kimg: float = 50.0  # a sample grid every this many kimg (and at each phase's end)

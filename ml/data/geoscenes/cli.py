@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ml.cli import ERROR_CITIES, CommandError, parse_city_count  # noqa: F401 (ERROR_CITIES: re-exported)
+from ml.cli import ERROR_CITIES, CommandError, check_shard_size, parse_city_count  # noqa: F401 (ERROR_CITIES: re-exported)
 from ml.data.cities import world_cities
 from ml.data.geoscenes.places import select_cities
 from ml.data.geoscenes.render import MAX_SIZE, MIN_SIZE
@@ -33,6 +33,8 @@ def register(subparsers) -> None:
     parser.add_argument("--min-population", type=int, default=15000,
                         help="smallest city population considered (default 15000)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--shard-size", type=int, default=0,
+                        help="also write tar shards of N samples, for streamed training (default 0: none)")
     parser.set_defaults(func=run)
 
 
@@ -55,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(ERROR_MIN_POPULATION.format(args.min_population))
     if args.workers < 1:
         raise CommandError(ERROR_WORKERS.format(args.workers))
+    check_shard_size(args.shard_size)
     check_out(args.out)
     cities = select_cities(count, args.min_population)
     if not cities:
@@ -64,6 +67,6 @@ def run(args: argparse.Namespace) -> int:
                "seed": args.seed, "min_population": args.min_population,
                "city_selection": "all" if every_city else "farthest-point"}
     total = write_dataset(args.out, cities=cities, per_city=args.per_city, size=args.size, seed=args.seed,
-                          args=options, workers=args.workers)
+                          args=options, workers=args.workers, shard_size=args.shard_size)
     print(f"wrote {total} samples of {len(cities)} cities to {args.out}")
     return 0

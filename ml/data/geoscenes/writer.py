@@ -16,6 +16,7 @@ from tqdm import tqdm
 from ml.data.cities import City
 from ml.data.geoscenes.places import place_of
 from ml.data.geoscenes.render import ATTRIBUTE_CLASSES, Sample, render_sample
+from ml.data.shards import ShardWriter
 
 FORMAT = "genius-loci-dataset"
 VERSION = 1
@@ -63,9 +64,20 @@ def _render_city(job: tuple) -> list[str]:
     return lines
 
 
+def _rendered_cities(jobs: list[tuple], workers: int):
+    """The manifest lines of each city's job, in job order."""
+    if workers == 1:
+        yield from map(_render_city, jobs)
+        return
+    # Ordered imap keeps the manifest in sample order; 'spawn' avoids forking torch state.
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        yield from pool.imap(_render_city, jobs, chunksize=max(1, min(16, len(jobs) // (4 * workers))))
+
+
 def write_dataset(out: Path, *, cities: list[City], per_city: int, size: int, seed: int,
-                  args: dict, workers: int = 1, progress: bool = True) -> int:
-    """Render `per_city` photos of each city into the empty folder `out`; return the count."""
+                  args: dict, workers: int = 1, shard_size: int = 0, progress: bool = True) -> int:
+    """Render `per_city` photos of each city into the empty folder `out`; return the count.
+    `shard_size` > 0 also packs the pictures and rows into tar shards (`ml.data.shards`)."""
     out = Path(out)
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "overhead").mkdir(exist_ok=True)
@@ -73,18 +85,19 @@ def write_dataset(out: Path, *, cities: list[City], per_city: int, size: int, se
     width = max(6, len(str(max(count - 1, 0))))
     jobs = [(out, city, i * per_city, per_city, size, seed, width) for i, city in enumerate(cities)]
     bar = tqdm(total=count, unit="img", desc="geoscenes", disable=not progress)
+    shards = ShardWriter(out, shard_size) if shard_size else None
+    written = 0
     with open(out / "manifest.jsonl", "w", encoding="utf-8", newline="\n") as manifest:
-        if workers > 1:
-            # Ordered imap keeps the manifest in sample order; 'spawn' avoids forking torch state.
-            with multiprocessing.get_context("spawn").Pool(workers) as pool:
-                for lines in pool.imap(_render_city, jobs, chunksize=max(1, min(16, len(jobs) // (4 * workers)))):
-                    manifest.writelines(line + "\n" for line in lines)
-                    bar.update(len(lines))
-        else:
-            for job in jobs:
-                lines = _render_city(job)
-                manifest.writelines(line + "\n" for line in lines)
-                bar.update(len(lines))
+        for lines in _rendered_cities(jobs, workers):
+            manifest.writelines(line + "\n" for line in lines)
+            if shards is not None:
+                for line in lines:
+                    row = json.loads(line)
+                    shards.add(written, row["id"], (out / row["image"]).read_bytes(), row)
+                    written += 1
+            bar.update(len(lines))
+    if shards is not None:
+        shards.close()
     bar.close()
     description = {
         "format": FORMAT,
@@ -96,6 +109,7 @@ def write_dataset(out: Path, *, cities: list[City], per_city: int, size: int, se
         "size": size,
         "mask_encoding": MASK_ENCODING,
         "attributes": ATTRIBUTE_CLASSES,
+        **({"shard_size": shard_size} if shard_size else {}),
     }
     (out / "dataset.json").write_text(json.dumps(description, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return count

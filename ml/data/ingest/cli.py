@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ml.cli import CommandError
+from ml.cli import CommandError, check_shard_size
 from ml.data.cities import City, world_cities
 from ml.data.ingest.dedupe import DEFAULT_THRESHOLD
 from ml.data.ingest.sources import DEFAULT_MAX_PIXELS, folder_candidates, manifest_candidates
@@ -19,7 +19,6 @@ ERROR_MANIFEST_SUFFIX = "{}: a manifest must be a .csv or .jsonl file"
 ERROR_OUT_NOT_EMPTY = "--out {} exists and is not empty; choose a new folder"
 ERROR_OUT_NOT_DIR = "--out {} exists and is not a folder"
 ERROR_SIZE = "--size must be within [8, 1024], got {}"
-ERROR_SHARD_SIZE = "--shard-size must be a non-negative integer, got {}"
 ERROR_THRESHOLD = "--dedupe-threshold must be within [0, 63], got {}"
 ERROR_RADIUS = "--radius-km must be positive, got {}"
 ERROR_MAX = "--max must be a positive integer, got {}"
@@ -72,8 +71,7 @@ def register(subparsers) -> None:
 def check_common(args) -> None:
     if not 8 <= args.size <= 1024:
         raise CommandError(ERROR_SIZE.format(args.size))
-    if args.shard_size < 0:
-        raise CommandError(ERROR_SHARD_SIZE.format(args.shard_size))
+    check_shard_size(args.shard_size)
     if not 0 <= args.dedupe_threshold <= 63:
         raise CommandError(ERROR_THRESHOLD.format(args.dedupe_threshold))
     if args.out.exists() and not args.out.is_dir():

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import tarfile
 from collections import Counter
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from ml.data.cities import nearest_city
 from ml.data.ingest.dedupe import DEFAULT_THRESHOLD, Deduper, dhash
 from ml.data.ingest.sources import (DEFAULT_MAX_PIXELS, REASON_NO_GPS, Candidate, PhotoError, Skip,
                                     open_photo)
+from ml.data.shards import ShardWriter
 
 FORMAT = "genius-loci-dataset"
 VERSION = 1
@@ -62,7 +62,7 @@ class IngestWriter:
         if resume:
             self._restore()
         self._manifest = open(self.out / "manifest.jsonl", "a", encoding="utf-8", newline="\n")
-        self._shard: tarfile.TarFile | None = None
+        self._shards = ShardWriter(self.out, shard_size) if shard_size else None
 
     def _restore(self) -> None:
         """Counts, hashes and skips of an earlier run into the same folder."""
@@ -121,27 +121,11 @@ class IngestWriter:
         }
         self._manifest.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
         self._manifest.flush()
-        if self.shard_size:
-            self._add_to_shard(ident, data, row)
+        if self._shards is not None:
+            self._shards.add(self.count, ident, data, row)
         self.count += 1
         self.cities[city.geonameid] += 1
         return row
-
-    def _add_to_shard(self, ident: str, data: bytes, row: dict) -> None:
-        number = self.count // self.shard_size
-        if self._shard is None or self.count % self.shard_size == 0:
-            if self._shard is not None:
-                self._shard.close()
-            (self.out / "shards").mkdir(exist_ok=True)
-            path = self.out / "shards" / f"{number:06d}.tar"
-            # A resumed run appends to its last, partly filled shard.
-            self._shard = tarfile.open(path, "a" if path.exists() else "w", format=tarfile.USTAR_FORMAT)
-        for name, payload in ((f"{ident}.png", data),
-                              (f"{ident}.json", json.dumps(row, ensure_ascii=False).encode("utf-8"))):
-            member = tarfile.TarInfo(name)
-            member.size = len(payload)
-            member.mode = 0o644
-            self._shard.addfile(member, io.BytesIO(payload))
 
     def summary(self) -> dict:
         reasons = Counter(_reason_kind(skip.reason) for skip in self.skipped)
@@ -151,9 +135,8 @@ class IngestWriter:
     def finish(self, extra: dict | None = None) -> dict:
         """Close files, write skipped.jsonl and dataset.json (last); return dataset.json."""
         self._manifest.close()
-        if self._shard is not None:
-            self._shard.close()
-            self._shard = None
+        if self._shards is not None:
+            self._shards.close()
         with open(self.out / "skipped.jsonl", "w", encoding="utf-8", newline="\n") as lines:
             for skip in self.skipped:
                 lines.write(json.dumps({"path": skip.path, "reason": skip.reason}, ensure_ascii=False) + "\n")

@@ -6,7 +6,9 @@ import sys
 import pytest
 from PIL import Image
 
-from ml.cli import main
+from ml.data.shards import read_shard, shard_paths
+
+from ml.cli import ERROR_SHARD_SIZE, main
 from ml.data.geoscenes.cli import (ERROR_CITIES, ERROR_NO_CITIES, ERROR_OUT_NOT_DIR, ERROR_OUT_NOT_EMPTY,
                                    ERROR_PER_CITY, ERROR_SEED, ERROR_SIZE, ERROR_WORKERS)
 
@@ -39,6 +41,20 @@ def test_byte_identical(tmp_path, small_dataset):
     assert _files(again) == _files(small_dataset)
 
 
+def test_shards_hold_the_same_samples_in_manifest_order(tmp_path, small_dataset):
+    sharded, again = tmp_path / "sharded", tmp_path / "again"
+    for out, workers in ((sharded, "1"), (again, "2")):
+        assert main(["geoscenes", "--cities", "8", "--per-city", "4", "--size", "32", "--seed", "3",
+                     "--out", str(out), "--workers", workers, "--shard-size", "10"]) == 0
+    assert _files(sharded) == _files(again)  # shards too are byte-identical
+    assert [path.name for path in shard_paths(sharded)] == ["000000.tar", "000001.tar", "000002.tar", "000003.tar"]
+    rows = [json.loads(line) for line in (small_dataset / "manifest.jsonl").read_text().splitlines()]
+    samples = [sample for path in shard_paths(sharded) for sample in read_shard(path)]
+    assert [row for row, _ in samples] == rows
+    assert all(png == (small_dataset / row["image"]).read_bytes() for row, png in samples)
+    assert json.loads((sharded / "dataset.json").read_text())["shard_size"] == 10
+
+
 def test_one_city_and_all_cities(tmp_path):
     assert main(["geoscenes", "--cities", "1", "--per-city", "2", "--out", str(tmp_path / "one")]) == 0
     rows = (tmp_path / "one" / "manifest.jsonl").read_text().splitlines()
@@ -56,6 +72,7 @@ def test_one_city_and_all_cities(tmp_path):
     (["--cities", "2", "--size", "8"], ERROR_SIZE.format(8)),
     (["--cities", "2", "--seed", "-1"], ERROR_SEED.format(-1)),
     (["--cities", "2", "--workers", "0"], ERROR_WORKERS.format(0)),
+    (["--cities", "2", "--shard-size", "-1"], ERROR_SHARD_SIZE.format(-1)),
     (["--cities", "2", "--min-population", "100000000"], ERROR_NO_CITIES.format(100000000)),
 ])
 def test_bad_numbers(tmp_path, capsys, argv, message):
