@@ -45,6 +45,7 @@ class PlaceConfig(JSONConfig):
     context_noise_std: float = 0.05  # Gaussian noise on the context in training (0 = none)
     conditional: bool = True  # False: the place is ignored (the unconditional ablation)
     condition_blocks: bool = False  # the condition also shifts the features of every G stage
+    context_head: bool = False  # the critic also predicts the place's context from the image (AC-GAN style)
     num_cities: int = 0  # >0 adds a learned city embedding; index 0 means "no city"
     city_embed_dim: int = 16  # size of that embedding
     mbstd_group_size: int = 4  # minibatch-stddev group (shrinks to divide the batch)
@@ -65,7 +66,7 @@ class PlaceConfig(JSONConfig):
                 raise ValueError(f"PlaceConfig.{name} must be a non-negative integer, not {value!r}")
         if self.fmap_min > self.fmap_max:
             raise ValueError(f"PlaceConfig.fmap_min ({self.fmap_min}) exceeds fmap_max ({self.fmap_max})")
-        for name in ("conditional", "condition_blocks"):
+        for name in ("conditional", "condition_blocks", "context_head"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"PlaceConfig.{name} must be true or false, not {getattr(self, name)!r}")
         if not isinstance(self.context_noise_std, (int, float)) or self.context_noise_std < 0:
@@ -316,7 +317,8 @@ class PlaceDiscriminator(nn.Module):
     """(image, location context[, city]) -> one unbounded score per image (a WGAN critic).
 
     The score is a linear read-out of the image features plus their inner product with the
-    projected condition (projection discriminator)."""
+    projected condition (projection discriminator). With `context_head`, a second read-out of
+    the same features predicts the location context (`with_context=True` returns it too)."""
 
     def __init__(self, config: PlaceConfig):
         super().__init__()
@@ -329,10 +331,11 @@ class PlaceDiscriminator(nn.Module):
         self.output = EqualizedLinear(widths[0], 1, gain=1.0)
         self.condition = ConditionEncoder(config)
         self.projection = EqualizedLinear(self.condition.out_features, widths[0], gain=1.0)
+        self.context_head = EqualizedLinear(widths[0], config.context_dim, gain=1.0) if config.context_head else None
 
     def forward(self, images: torch.Tensor, context: torch.Tensor, city: torch.Tensor | None = None, *,
                 stage: int | None = None, alpha: float = 1.0,
-                context_noise: bool | None = None) -> torch.Tensor:
+                context_noise: bool | None = None, with_context: bool = False):
         stage = _check_stage(self.config, stage, alpha)
         expected = self.config.stage_resolution(stage)
         if images.shape[-2:] != (expected, expected):
@@ -350,4 +353,7 @@ class PlaceDiscriminator(nn.Module):
         x = _leaky(self.final_conv(x))
         features = _leaky(self.final_dense(x.flatten(1)))
         projected = self.projection(self.condition(context, city, noise))
-        return self.output(features).squeeze(1) + (features * projected).sum(dim=1)
+        scores = self.output(features).squeeze(1) + (features * projected).sum(dim=1)
+        if not with_context:
+            return scores
+        return scores, None if self.context_head is None else self.context_head(features)

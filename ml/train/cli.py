@@ -20,17 +20,19 @@ from ml.train.place_config import PlaceTrainConfig
 
 ARCHITECTURE_OPTIONS = ["resolution", "latent_dim", "fmap_base", "fmap_max", "fmap_min",
                         "context_frequencies", "context_embed_dim", "context_noise_std", "conditional",
-                        "condition_blocks"]
+                        "condition_blocks", "context_head"]
 BOOLEAN_ARCHITECTURE_HELP = {
     "conditional": "condition on the place (default on; off: the unconditional ablation)",
     "condition_blocks": "the place also shifts every generator stage's features (default off)",
+    "context_head": "the critic also predicts the place from the picture, and the generator is "
+                    "trained to make it right (auxiliary loss, --context-weight; default off)",
 }
 
 # Training options of the command line: name -> type. Unset ones take the resumed checkpoint's
 # value, else PlaceTrainConfig's default, so a resume continues the same schedule unless told.
 TRAIN_OPTIONS = {
     "batch_size": int, "n_critic": int, "start_resolution": int, "seed": int, "lr": float, "beta1": float,
-    "beta2": float, "gp_weight": float, "drift_weight": float, "fade_kimg": float, "stable_kimg": float,
+    "beta2": float, "gp_weight": float, "drift_weight": float, "context_weight": float, "fade_kimg": float, "stable_kimg": float,
     "max_kimg": float, "ema_kimg": float, "ema_rampup": float, "tick_kimg": float, "sample_kimg": float,
     "snapshot_kimg": float, "mirror": bool, "drop_outliers": bool, "reset_optimizers_on_grow": bool,
     "stream": bool, "data_workers": int,

@@ -95,7 +95,7 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> P
     for name in ("lr", "tick_kimg", "sample_kimg", "snapshot_kimg"):
         if not values[name] > 0:
             raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
-    for name in ("gp_weight", "drift_weight", "fade_kimg", "stable_kimg", "ema_kimg", "ema_rampup", "seed",
+    for name in ("gp_weight", "drift_weight", "context_weight", "fade_kimg", "stable_kimg", "ema_kimg", "ema_rampup", "seed",
                  "data_workers"):
         if values[name] is not None and values[name] < 0:
             raise CommandError(ERROR_NON_NEGATIVE.format(flag(name)[2:], values[name]))

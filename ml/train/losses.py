@@ -6,7 +6,9 @@ images, E[D(real)] - E[D(fake)], which it maximises (so it minimises the negativ
 staying close to 1-Lipschitz through a penalty on its gradient norm at points between real and
 fake samples. The drift term comes from Karras et al., "Progressive Growing of GANs" (ICLR 2018,
 appendix A.1): a small penalty on D(real)^2 keeps the critic's output from drifting far from 0,
-which the Wasserstein loss alone does not prevent.
+which the Wasserstein loss alone does not prevent. The context prediction is the auxiliary
+classifier of Odena, Olah and Shlens, "Conditional Image Synthesis with Auxiliary Classifier
+GANs" (ICML 2017), with the place's context vector as a regression target.
 
 Each loss is a small class with one method, `__call__`, so its weight lives beside it and the
 training loop reads as a sum of named terms.
@@ -60,3 +62,17 @@ class DriftPenalty:
 
     def __call__(self, real_scores: torch.Tensor) -> torch.Tensor:
         return self.weight * real_scores.float().square().mean()
+
+
+@dataclass
+class ContextPredictionLoss:
+    """weight * mean squared error between the critic's predicted context and the place's.
+
+    On real photos it teaches the critic what each place looks like; on generated pictures the
+    generator is asked to paint so that the critic reads off the place it was given. The critic
+    learns from reals only, so it cannot make the task easy by agreeing with the generator."""
+
+    weight: float = 1.0
+
+    def __call__(self, predicted: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        return self.weight * (predicted.float() - context.float()).square().mean()

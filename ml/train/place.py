@@ -24,7 +24,7 @@ from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, loc
 from ml.train import run_dir
 from ml.train.batches import CachedBatches, StreamedBatches
 from ml.train.image_cache import ImageCache
-from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
+from ml.train.losses import ContextPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
 from ml.train.place_config import KIND, Phase, PlaceTrainConfig, phase_at
 
 __all__ = ["KIND", "Phase", "PlaceTrainConfig", "PlaceTrainer", "phase_at"]
@@ -67,6 +67,7 @@ class PlaceTrainer:
         self.critic_loss, self.generator_loss = CriticLoss(), GeneratorLoss()
         self.gradient_penalty = GradientPenalty(config.gp_weight)
         self.drift_penalty = DriftPenalty(config.drift_weight)
+        self.context_prediction = ContextPredictionLoss(config.context_weight) if config.model.context_head else None
         self.nimg = 0
         if resume_from is not None:
             self.load_checkpoint(resume_from)
@@ -142,26 +143,37 @@ class PlaceTrainer:
         with run_dir.autocast(self.dist):
             # Two forwards, not one on the concatenation: the minibatch-stddev layer groups
             # samples, and a group mixing reals with fakes would give the fakes away.
-            real_scores = self.D(reals, contexts, **stage)
+            real_scores, real_places = self.D(reals, contexts, with_context=True, **stage)
             fake_scores = self.D(fakes, contexts, **stage)
         critic = self.critic_loss(real_scores, fake_scores)
         drift = self.drift_penalty(real_scores)
+        loss = critic + drift
+        if self.context_prediction is not None:  # learnt from reals only
+            place = self.context_prediction(real_places, contexts)
+            loss = loss + place
+            self.record(context_loss_d=place)
         # The penalty differentiates D twice; run it in fp32, where bf16 would round away the
         # small gradient-norm differences it is made of.
         penalty = self.gradient_penalty(lambda images: self.D(images, contexts, **stage),
                                         reals.float(), fakes.float())
         self.D_opt.zero_grad(set_to_none=True)
-        (critic + drift + penalty).backward()
+        loss = loss + penalty
+        loss.backward()
         run_dir.average_gradients(self.D, self.dist)
         self.D_opt.step()
-        self.record(loss_d=critic + drift + penalty, wasserstein=-critic, gradient_penalty=penalty, drift=drift)
+        self.record(loss_d=loss, wasserstein=-critic, gradient_penalty=penalty, drift=drift)
 
     def step_generator(self, phase: Phase, contexts: torch.Tensor) -> None:
         stage = dict(stage=phase.stage, alpha=phase.alpha)
         latents = torch.randn(contexts.shape[0], self.config.model.latent_dim, device=self.device)
         self.D.requires_grad_(False)  # D only passes gradients through; no need for its own
         with run_dir.autocast(self.dist):
-            loss = self.generator_loss(self.D(self.G(latents, contexts, **stage), contexts, **stage))
+            scores, places = self.D(self.G(latents, contexts, **stage), contexts, with_context=True, **stage)
+            loss = self.generator_loss(scores)
+        if self.context_prediction is not None:
+            place = self.context_prediction(places, contexts)
+            loss = loss + place
+            self.record(context_loss_g=place)
         self.G_opt.zero_grad(set_to_none=True)
         loss.backward()
         self.D.requires_grad_(True)

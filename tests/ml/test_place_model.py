@@ -208,3 +208,15 @@ def test_the_condition_can_shift_every_generator_stage():
     assert images.shape == (2, 3, 16, 16)
     assert all(layer.weight.grad.abs().sum() > 0 for layer in generator.stage_condition[:3])
     assert PlaceGenerator(PlaceConfig(resolution=16, fmap_base=64, fmap_max=16)).stage_condition is None
+
+
+def test_the_critic_can_read_the_place_off_a_picture(tiny_config):
+    config = dataclasses.replace(tiny_config, context_head=True)
+    critic = PlaceDiscriminator(config)
+    z, context, real = _batch(config)
+    scores, places = critic(real, context, with_context=True, context_noise=False)
+    assert scores.shape == (4,) and places.shape == context.shape
+    assert torch.equal(scores, critic(real, context, context_noise=False))  # the score is unchanged
+    torch.nn.functional.mse_loss(places, context).backward()
+    assert critic.context_head.weight.grad.abs().sum() > 0
+    assert PlaceDiscriminator(tiny_config)(real, context, with_context=True)[1] is None

@@ -79,3 +79,12 @@ def test_the_cities_curriculum_keeps_the_first_cities(tiny_dataset, tmp_path, ca
     options = json.loads(printed[:printed.index("\nphases:")])
     assert options["cities"] == [1000] and options["dataset"]["images"] == images
     assert list(tmp_path.iterdir()) == []  # a dry run writes nothing
+
+
+def test_the_context_head_adds_its_losses_for_both_players(tiny_dataset, tmp_path):
+    assert train(tiny_dataset, tmp_path, "--max-kimg", "0.008", "--context-head", "--context-weight", "2") == 0
+    (run,) = tmp_path.iterdir()
+    options = json.loads((run / "options.json").read_text())
+    assert options["train"]["model"]["context_head"] is True and options["train"]["context_weight"] == 2
+    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert all(row["context_loss_d"] > 0 and row["context_loss_g"] > 0 for row in stats)
