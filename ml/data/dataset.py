@@ -107,8 +107,9 @@ class ManifestDataset(Dataset):
     def __len__(self) -> int:
         return len(self.rows)
 
-    def load_image(self, row: dict) -> torch.Tensor:
-        with Image.open(self.root / row["image"]) as image:
+    def load_image(self, row: dict, key: str = "image") -> torch.Tensor:
+        """The picture the row names under `key` ("image", or "overhead" for its tile)."""
+        with Image.open(self.root / row[key]) as image:
             image = image.convert("RGB")
             if self.resolution is not None and image.size != (self.resolution, self.resolution):
                 shrinking = image.width > self.resolution
