@@ -125,18 +125,20 @@ class GroundDiscriminator(nn.Module):
         self.projection = EqualizedLinear(config.overhead_dim, widths[0], gain=1.0)
         self.feature_dim = widths[0] + config.overhead_dim
 
-    def _parts(self, images: torch.Tensor, overhead: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _parts(self, images: torch.Tensor, overhead: torch.Tensor,
+               group_size: int) -> tuple[torch.Tensor, torch.Tensor]:
         x = self.blocks(_leaky(self.from_rgb(images)))
-        x = _leaky(self.final_conv(minibatch_stddev(x, self.config.mbstd_group_size)))
+        x = _leaky(self.final_conv(minibatch_stddev(x, group_size)))
         return _leaky(self.final_dense(x.flatten(1))), self.encoder(overhead)
 
     def forward(self, images: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
-        features, condition = self._parts(images, overhead)
+        features, condition = self._parts(images, overhead, self.config.mbstd_group_size)
         return self.output(features).squeeze(1) + (features * self.projection(condition)).sum(dim=1)
 
     def features(self, images: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
-        """The view's features beside the overhead's: (N, feature_dim)."""
-        return torch.cat(self._parts(images, overhead), dim=1)
+        """The view's features beside the overhead's: (N, feature_dim). Each sample is its own
+        minibatch-stddev group, so a view's features never depend on the rest of the batch."""
+        return torch.cat(self._parts(images, overhead, 1), dim=1)
 
 
 class GroundModel(nn.Module):
