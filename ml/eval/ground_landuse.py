@@ -178,7 +178,11 @@ def compare(conditional, unconditional, oracle, train: ImageCache, heldout: Imag
         return float((predicted[known] == heldout_labels[known]).float().mean())
 
     real, generated = oracle_accuracy(real_predictions), oracle_accuracy(generated_predictions)
-    return {"rows": rows, "oracle": {"real": real, "generated": generated,
+    known_train = train_labels[train_labels >= 0]
+    majority = int(torch.bincount(known_train, minlength=len(LAND_USES)).argmax())
+    known = heldout_labels[heldout_labels >= 0]
+    baseline = {"class": LAND_USES[majority], "land_use": float((known == majority).float().mean())}
+    return {"rows": rows, "majority": baseline, "oracle": {"real": real, "generated": generated,
                                      "ratio": generated / real if real else None, "target": TARGET_RATIO},
             "train_images": len(train), "heldout_images": len(heldout),
             "heldout_cities": len(set(heldout.city.tolist()))}
