@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "ml.data.ingest.cli",
     "ml.eval.cli",
     "ml.eval.ground_cli",
+    "ml.data.overhead_tiles",
 ]
 
 

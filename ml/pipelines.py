@@ -18,6 +18,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from ml.data.overhead_tiles import Overhead, geoscenes_overhead
 from ml.modelfolder import ModelFolderError, read_config, read_weights
 from ml.models.ground import GroundConfig, GroundModel
 from ml.models.place import PlaceConfig, PlaceGenerator, location_context
@@ -89,15 +90,6 @@ class PlacePipeline:
         return pictures
 
 
-Overhead = Callable[[float, float, int], "object"]  # (lat, lon, size) -> uint8 (size, size, 3) array
-
-
-def geoscenes_overhead(lat: float, lon: float, size: int):
-    from ml.data.geoscenes.spots import overhead_at
-
-    return overhead_at(lat, lon, size)
-
-
 @dataclass
 class GroundView:
     image: Image.Image  # the painted ground-level view
@@ -108,7 +100,8 @@ class GroundView:
 
 class GroundPipeline:
     """A spot's overhead tile + seed -> a ground-level view of it, and the spot's land use read
-    by the discriminator's land-use head. Tiles come from `overhead` (default: GeoScenes)."""
+    by the discriminator's land-use head. Tiles come from `overhead` (default: GeoScenes; see
+    `ml.data.overhead_tiles` for tile folders of real places)."""
 
     kind = "ground"
 
