@@ -6,8 +6,10 @@ with its tile, so a sharp view of the wrong place scores low; the generator is a
 of the tiles the critic just saw. Losses, run folder, checkpoints, bf16 and multi-GPU gradient
 averaging are the `place` loop's (`ml.train.losses`, `ml.train.run_dir`); there are no phases.
 
-Every step is `fetch_batch` -> `step_discriminator` (n_critic times) -> `step_generator` ->
-`update_ema`.
+With `l1_weight` > 0 the generator also pays pix2pix's L1 distance to the real view of the same
+tile (Isola et al. 2017), which teaches the content a tile fixes far sooner than the adversarial
+term alone. Every step is `fetch_batch` -> `step_discriminator` (n_critic times) ->
+`step_generator` -> `update_ema`.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from ml.models.ground import GroundDiscriminator, GroundGenerator
 from ml.train import run_dir
 from ml.train.ground_config import KIND, GroundTrainConfig
 from ml.train.image_cache import ImageCache
-from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
+from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty, ReconstructionLoss
 
 __all__ = ["KIND", "GroundTrainConfig", "GroundTrainer"]
 
@@ -54,6 +56,7 @@ class GroundTrainer:
         self.critic_loss, self.generator_loss = CriticLoss(), GeneratorLoss()
         self.gradient_penalty = GradientPenalty(config.gp_weight)
         self.drift_penalty = DriftPenalty(config.drift_weight)
+        self.reconstruction = ReconstructionLoss(config.l1_weight)
         self.sampler = DistributedSampler(range(len(data)), num_replicas=dist.world_size, rank=dist.rank,
                                           shuffle=True, seed=config.seed, drop_last=False)
         self.nimg, self.epoch = 0, 0
@@ -81,7 +84,7 @@ class GroundTrainer:
             for _ in range(config.n_critic):
                 reals, tiles = self.fetch_batch()
                 self.step_discriminator(reals, tiles)
-            self.step_generator(tiles)
+            self.step_generator(reals, tiles)
             self.update_ema()
             before, self.nimg = self.nimg, self.nimg + config.n_critic * config.batch_size
             bar.update(self.nimg - before)
@@ -125,17 +128,20 @@ class GroundTrainer:
         self.D_opt.step()
         self.record(loss_d=critic + drift + penalty, wasserstein=-critic, gradient_penalty=penalty)
 
-    def step_generator(self, tiles: torch.Tensor) -> None:
+    def step_generator(self, reals: torch.Tensor, tiles: torch.Tensor) -> None:
         latents = torch.randn(tiles.shape[0], self.config.model.latent_dim, device=self.device)
         self.D.requires_grad_(False)  # D only passes gradients through
         with run_dir.autocast(self.dist):
-            loss = self.generator_loss(self.D(self.G(latents, tiles), tiles))
+            fakes = self.G(latents, tiles)
+            adversarial = self.generator_loss(self.D(fakes, tiles))
+        reconstruction = self.reconstruction(fakes, reals) if self.config.l1_weight else torch.zeros(())
+        loss = adversarial + reconstruction
         self.G_opt.zero_grad(set_to_none=True)
         loss.backward()
         self.D.requires_grad_(True)
         run_dir.average_gradients(self.G, self.dist)
         self.G_opt.step()
-        self.record(loss_g=loss)
+        self.record(loss_g=loss, l1=reconstruction)
 
     @torch.no_grad()
     def update_ema(self) -> None:

@@ -71,7 +71,7 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> G
     for name in ("lr", "max_kimg", "tick_kimg", "sample_kimg", "snapshot_kimg"):
         if not values[name] > 0:
             raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
-    for name in ("gp_weight", "drift_weight", "ema_kimg", "ema_rampup", "seed"):
+    for name in ("gp_weight", "drift_weight", "l1_weight", "ema_kimg", "ema_rampup", "seed"):
         if values[name] is not None and values[name] < 0:
             raise CommandError(ERROR_NON_NEGATIVE.format(flag(name)[2:], values[name]))
     if not (0 <= values["beta1"] < 1 and 0 <= values["beta2"] < 1):

@@ -45,6 +45,7 @@ def test_a_two_step_run_writes_its_folder(ground_run):
     assert options["command"].startswith("python -m ml train ground --data ")
     stats = [json.loads(line) for line in (ground_run / "stats.jsonl").read_text().splitlines()]
     assert len(stats) == 2 and all(row["loss_d"] == row["loss_d"] for row in stats)
+    assert all(row["l1"] == 0 for row in stats)  # the research's plain cGAN by default
     assert sorted(p.name for p in (ground_run / "checkpoint-000000.008").iterdir()) == [
         "D.safetensors", "G.safetensors", "G_ema.safetensors", "optimizers.safetensors", "state.json"]
 
@@ -58,6 +59,15 @@ def test_resume_continues_and_export_writes_a_ground_folder(ground_run, pairs, t
     config = read_config(tmp_path / "model")
     assert config["kind"] == "ground" and config["training"]["checkpoint"] == "checkpoint-000000.012"
     assert 0 <= config["metrics"]["land_use_train_accuracy"] <= 1
+
+
+def test_the_pix2pix_l1_term_is_trained_and_recorded(pairs, tmp_path):
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path), *TINY, "--max-kimg", "0.004",
+                 "--l1-weight", "10"]) == 0
+    (run,) = tmp_path.iterdir()
+    (stats,) = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert stats["l1"] > 0 and json.loads((run / "options.json").read_text())["train"]["l1_weight"] == 10
+    assert "--l1-weight 10.0" in json.loads((run / "options.json").read_text())["command"]
 
 
 def test_data_without_overhead_tiles_is_refused(tmp_path, capsys):
