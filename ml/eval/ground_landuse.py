@@ -130,6 +130,34 @@ def interpolated_features(source: ImageCache, source_features: torch.Tensor, tar
     return out
 
 
+def _to_pixels(images: torch.Tensor) -> torch.Tensor:
+    """uint8 images as they are; float ones in [-1, 1] rounded to pixels, as a stored view is."""
+    if images.is_floating_point():
+        return (images * 127.5 + 127.5).round().clamp(0, 255).to(torch.uint8)
+    return images
+
+
+def oracle_land_use_accuracy(oracle, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """How often the oracle reads the land use `labels` give in `images`."""
+    from ml.eval.metrics import oracle_features
+
+    names = list(oracle.config.classes.get(LAND_USE_ATTRIBUTE, []))
+    to_land_use = torch.tensor([LAND_USES.index(name) for name in names])
+    predicted = to_land_use[torch.from_numpy(oracle_features(oracle, _to_pixels(images)).predictions[LAND_USE_ATTRIBUTE]).long()]
+    known = labels >= 0
+    return float((predicted[known] == labels[known]).float().mean())
+
+
+def oracle_target(model, oracle, heldout: ImageCache, *, seed: int = 0) -> dict:
+    """The target: the oracle's land-use accuracy on views generated from the held-out tiles,
+    against its accuracy on the real views of the same places."""
+    labels = land_use_labels(heldout)
+    real = oracle_land_use_accuracy(oracle, heldout.images, labels)
+    generated = oracle_land_use_accuracy(oracle, generate_views(model.generator.eval(), heldout.overhead, seed + 1),
+                                         labels)
+    return {"real": real, "generated": generated, "ratio": generated / real if real else None, "target": TARGET_RATIO}
+
+
 def compare(conditional, unconditional, oracle, train: ImageCache, heldout: ImageCache, *, seed: int = 0) -> dict:
     """The four rows (and the oracle's land-use accuracy on real and generated held-out views).
 
@@ -146,15 +174,10 @@ def compare(conditional, unconditional, oracle, train: ImageCache, heldout: Imag
             logits = head(heldout_features)
         rows[name] = {"land_use": accuracy(logits, heldout_labels), "urban_rural": urban_accuracy(logits, heldout_labels)}
 
-    def embed(images: torch.Tensor):
-        """Oracle features of uint8 images, or of float ones in [-1, 1] (rounded to pixels first)."""
-        if images.is_floating_point():
-            images = (images * 127.5 + 127.5).round().clamp(0, 255).to(torch.uint8)
-        found = oracle_features(oracle, images)
-        return torch.from_numpy(found.features).float(), found.predictions
+    def embed(images: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(oracle_features(oracle, _to_pixels(images)).features).float()
 
-    real_train, _ = embed(train.images)
-    _, real_predictions = embed(heldout.images)
+    real_train = embed(train.images)
     leave_own_city = interpolated_features(train, real_train, train)
     row("interpolated", leave_own_city, interpolated_features(train, real_train, heldout))
 
@@ -162,27 +185,14 @@ def compare(conditional, unconditional, oracle, train: ImageCache, heldout: Imag
         generator = model.generator.eval()
         train_views = generate_views(generator, train.overhead, seed)
         heldout_views = generate_views(generator, heldout.overhead, seed + 1)
-        train_embedded, _ = embed(train_views)
-        heldout_embedded, predictions = embed(heldout_views)
-        row(name, train_embedded, heldout_embedded)
+        row(name, embed(train_views), embed(heldout_views))
         if name == "cgan":
-            generated_predictions = predictions
             row("cgan_discriminator", discriminator_features(model.discriminator.eval(), train_views, train.overhead),
                 discriminator_features(model.discriminator.eval(), heldout_views, heldout.overhead))
-    oracle_names = list(oracle.config.classes.get(LAND_USE_ATTRIBUTE, []))
-    to_land_use = torch.tensor([LAND_USES.index(name) for name in oracle_names])
-
-    def oracle_accuracy(predictions: dict) -> float:
-        predicted = to_land_use[torch.from_numpy(predictions[LAND_USE_ATTRIBUTE]).long()]
-        known = heldout_labels >= 0
-        return float((predicted[known] == heldout_labels[known]).float().mean())
-
-    real, generated = oracle_accuracy(real_predictions), oracle_accuracy(generated_predictions)
     known_train = train_labels[train_labels >= 0]
     majority = int(torch.bincount(known_train, minlength=len(LAND_USES)).argmax())
     known = heldout_labels[heldout_labels >= 0]
     baseline = {"class": LAND_USES[majority], "land_use": float((known == majority).float().mean())}
-    return {"rows": rows, "majority": baseline, "oracle": {"real": real, "generated": generated,
-                                     "ratio": generated / real if real else None, "target": TARGET_RATIO},
+    return {"rows": rows, "majority": baseline, "oracle": oracle_target(conditional, oracle, heldout, seed=seed),
             "train_images": len(train), "heldout_images": len(heldout),
             "heldout_cities": len(set(heldout.city.tolist()))}

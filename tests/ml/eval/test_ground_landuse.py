@@ -35,13 +35,14 @@ def test_the_comparison_writes_four_rows_and_the_target(scenes, oracle_folder, t
     page.write_text("# Results\n\nHand-written text stays.\n")
     code = main(["landuse", "--conditional", str(ground_folder(tmp_path / "c", True)), "--unconditional",
                  str(ground_folder(tmp_path / "u", False)), "--data", str(scenes), "--oracle", str(oracle_folder),
-                 "--out", str(page)])
+                 "--target", str(ground_folder(tmp_path / "demo", True)), "--out", str(page)])
     assert code == 0
     text = page.read_text()
     assert "Hand-written text stays." in text and "<!-- ground-landuse -->" in text
     for row in ("(a) features interpolated", "(b) features of images", "(c) features of cGAN", "(d) the cGAN"):
         assert row in text
     assert "**Target**" in text and "Order measured here" in text
+    assert text.count("| met |") + text.count("| missed |") == 2  # the cGAN and the --target model
 
 
 def test_a_place_model_is_refused(scenes, oracle_folder, tmp_path, capsys, place_folder):
