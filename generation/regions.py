@@ -40,14 +40,14 @@ class RegionError(ValueError):
 
 
 @dataclass(frozen=True)
-class Region:
+class ParsedRegion:
     geometry: dict  # the GeoJSON Polygon (rings closed), positions rounded to 6 decimals, in [-180, 180]
     shape: Polygon  # the same polygon in the unwrapped frame
     area_km2: float
     land: Polygon | MultiPolygon  # the part over land, unwrapped frame
 
 
-def region_parse(geometry) -> Region:
+def region_parse(geometry) -> ParsedRegion:
     """Check a GeoJSON Polygon geometry; RegionError names the first problem found."""
     rings = _rings(geometry)
     count = sum(len(ring) for ring in rings)
@@ -75,7 +75,7 @@ def region_parse(geometry) -> Region:
         raise RegionError(errors.REGION_OVER_SEA)
     rounded = {"type": "Polygon", "coordinates": [[[round(lon, 6), round(lat, 6)] for lon, lat in [*ring, ring[0]]]
                                                   for ring in rings]}
-    return Region(geometry=rounded, shape=polygon, area_km2=area, land=land)
+    return ParsedRegion(geometry=rounded, shape=polygon, area_km2=area, land=land)
 
 
 def point_check(lat: float, lon: float) -> None:
@@ -96,7 +96,7 @@ def spot_count(land_km2: float) -> int:
     return int(min(max(math.ceil(math.sqrt(land_km2) / 5.0), 1), settings.GROUND_REGION_MAX_VIEWS))
 
 
-def region_spots(region: Region) -> list[dict]:
+def region_spots(region: ParsedRegion) -> list[dict]:
     """K spots {"lat", "lon"} on the region's land, spread out, west to east, deterministic."""
     count = spot_count(area_km2(region.land))
     digest = hashlib.sha256(json.dumps(region.geometry, sort_keys=True).encode()).digest()

@@ -128,3 +128,5 @@ def test_the_region_page_shows_the_drawing_the_views_and_the_land_use(client, gr
     assert page.context["region_data"]["geometry"] == PARIS
     assert [v["lat"] for v in page.context["region_data"]["views"]] == [s["lat"] for s in region.spots]
     assert client.get("/regions/999/").status_code == 404
+    view = client.get(region.artworks.first().get_absolute_url()).content.decode()
+    assert f'href="/regions/{region.pk}/"' in view
