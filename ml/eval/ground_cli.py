@@ -93,7 +93,8 @@ def section_text(result: dict, args) -> str:
         f"is rural) fitted on {result['train_images']} training places and scored on the "
         f"{result['heldout_images']} views of {result['heldout_cities']} held-out cities, the same places "
         f"for every row. Image features for (a)-(c) are the oracle's; (d) reads the discriminator of the "
-        f"ground cGAN. (b) and (c) come from two runs of equal budget "
+        f"ground cGAN, whose features of a (generated view, tile) pair include its own encoding of the "
+        f"overhead tile, as in the research. (b) and (c) come from two runs of equal budget "
         f"({_budget(result['models']['unconditional'])} and {_budget(result['models']['conditional'])}), "
         f"the first trained with `--no-conditional`.",
         "",
