@@ -87,7 +87,7 @@ def section_text(result: dict, args) -> str:
     rows, oracle = result["rows"], result["oracle"]
     order = sorted(rows, key=lambda name: -rows[name]["land_use"])
     lines = [
-        "## Ground: land use of places with no photos",
+        "### Land use of places with no photos",
         "",
         f"A classifier of land use (GeoScenes' building density: village, town, city, megacity; a village "
         f"is rural) fitted on {result['train_images']} training places and scored on the "
