@@ -3,7 +3,8 @@ import math
 
 import pytest
 
-from tests.integration.conftest import open_map
+from generation import services
+from tests.integration.conftest import REPO, SCREENSHOTS, open_map, screenshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -24,7 +25,15 @@ def screen_point(page, lat: float, lon: float) -> tuple[float, float]:
     return box["x"] + box["width"] / 2 + x - cx, box["y"] + box["height"] / 2 + y - cy
 
 
-def test_draw_a_rectangle_and_see_the_ground_views_pinned_where_they_stand(page, live_server, cities, ground_model,
+@pytest.fixture
+def ground_painter(ground_model):
+    """The active ground model: the tiny one, or the shipped trained one for screenshots."""
+    if not SCREENSHOTS:
+        return ground_model
+    return services.model_version_register(folder=REPO / "models" / "ground-demo", name="ground-demo", activate=True)
+
+
+def test_draw_a_rectangle_and_see_the_ground_views_pinned_where_they_stand(page, live_server, cities, ground_painter,
                                                                              worker_factory):
     worker_factory()
     open_map(page, live_server)
@@ -43,6 +52,9 @@ def test_draw_a_rectangle_and_see_the_ground_views_pinned_where_they_stand(page,
     assert page.locator("#ground-strip li").count() == count == 16  # a region this large: the cap
     assert page.locator(".view-pin").count() == count
     assert "land use:" in page.inner_text("#ground-land-use")
+    page.wait_for_function("[...document.querySelectorAll('#ground-strip img')].every(img => img.complete)")
+    screenshot(page, "ground-map.png")
     page.goto(page.get_attribute("#ground-permalink", "href"))
     assert page.locator("#region-strip li").count() == count
     page.wait_for_selector("#region-map[data-pins='16']")
+    screenshot(page, "region.png")
