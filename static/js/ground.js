@@ -54,8 +54,8 @@ window.GeniusLoci.ground = (function () {
       }));
       strip.hidden = views.length === 0;
     }
-    if (outline.getBounds) map.fitBounds(outline.getBounds(), { padding: [30, 30], maxZoom: 11 });
-    else map.setView(outline.getLatLng(), Math.max(map.getZoom(), 8));
+    if (outline.getBounds) map.fitBounds(outline.getBounds(), { padding: [30, 30], maxZoom: 11, animate: false });
+    else map.setView(outline.getLatLng(), Math.max(map.getZoom(), 8), { animate: false });
   }
 
   return { show: show };
