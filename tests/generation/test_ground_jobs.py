@@ -130,3 +130,15 @@ def test_the_region_page_shows_the_drawing_the_views_and_the_land_use(client, gr
     assert client.get("/regions/999/").status_code == 404
     view = client.get(region.artworks.first().get_absolute_url()).content.decode()
     assert f'href="/regions/{region.pk}/"' in view
+
+
+def test_variations_of_a_view_paint_that_spot_again_with_new_seeds(client, ground_model, run_here):
+    job_id = post(client, {"point": {"lat": 48.85, "lon": 2.35}}).json()["id"]
+    services.job_run(job_id=job_id)
+    view = Artwork.objects.get()
+    (variation,) = services.artwork_variations_create(artwork=view, count=1)
+    assert variation.inputs == {"point": {"lat": 48.85, "lon": 2.35}, "spots": [{"lat": 48.85, "lon": 2.35}]}
+    services.job_run(job_id=variation.pk)
+    variation.refresh_from_db()
+    assert variation.region != Job.objects.get(pk=job_id).region
+    assert variation.artwork.parent == view and variation.artwork.seed == variation.seed
