@@ -215,6 +215,14 @@ LOGGING = {
 }
 GENERATION_PIPELINE_CACHE_SIZE = env.int("GENIUS_LOCI_PIPELINE_CACHE_SIZE", default=4)
 GENERATION_JOB_SOFT_TIME_LIMIT = env.int("GENIUS_LOCI_JOB_SOFT_TIME_LIMIT", default=300)
+# Regions of the ground generator: sane areas (a continent is refused), vertices and views per region.
+GROUND_REGION_MAX_KM2 = env.float("GENIUS_LOCI_REGION_MAX_KM2", default=250_000.0)
+GROUND_REGION_MIN_KM2 = env.float("GENIUS_LOCI_REGION_MIN_KM2", default=0.01)
+GROUND_REGION_MAX_VERTICES = 500
+GROUND_REGION_MAX_VIEWS = env.int("GENIUS_LOCI_REGION_MAX_VIEWS", default=16)
+# Where ground views' overhead tiles come from: geoscenes, xyz:FOLDER or images:FOLDER (ml.data.overhead_tiles).
+GROUND_OVERHEAD_TILES = env.str("GENIUS_LOCI_OVERHEAD_TILES", default="geoscenes")
+GROUND_LAND_TOPOJSON = BASE_DIR / "node_modules" / "world-atlas" / "land-50m.json"
 # Model folders uploaded in the admin, one <weights sha256>/ each; workers must see the same path.
 GENERATION_MODELS_DIR = Path(env.str("GENIUS_LOCI_MODELS_DIR", default=str(VAR_DIR / "models")))
 # An upload larger than this is refused from its declared size, before it is read.

@@ -15,6 +15,7 @@ gallery_patterns = (
         path("", gallery_views.MapView.as_view(), name="map"),
         path("artworks/<int:pk>/", gallery_views.ArtworkDetailView.as_view(), name="artwork-detail"),
         path("artworks/<int:pk>/download/", gallery_views.ArtworkDownloadView.as_view(), name="artwork-download"),
+        path("regions/<int:pk>/", gallery_views.RegionDetailView.as_view(), name="region-detail"),
         path("gallery/", gallery_views.GalleryView.as_view(), name="artwork-list"),
         path("gallery/map/", gallery_views.ArtworkMapView.as_view(), name="artwork-map"),
         path("curate/", curation_views.DashboardView.as_view(), name="curation-dashboard"),

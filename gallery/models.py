@@ -56,6 +56,8 @@ class Artwork(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     hidden_changed_at = models.DateTimeField(null=True, blank=True)
+    # A ground view belongs to the region it was painted for (its K views are one work).
+    region = models.ForeignKey("Region", null=True, blank=True, on_delete=models.PROTECT, related_name="artworks")
 
     class Meta:
         ordering = ["-created"]
@@ -75,6 +77,29 @@ class Artwork(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("gallery:artwork-detail", args=[self.pk])
+
+
+class Region(models.Model):
+    """A region drawn on the map (or a dropped point) and the ground views painted of it: one
+    work of the gallery, with the land use its views were read as."""
+
+    geometry = models.JSONField()  # GeoJSON Polygon as drawn (or Point), longitudes in [-180, 180]
+    spots = models.JSONField()  # [{"lat", "lon"}], west to east: where the views stand, in order
+    area_km2 = models.FloatField(null=True, blank=True)  # null for a point
+    land_use = models.JSONField(default=dict)  # {"land_use", "urban_rural", "shares", "views"}
+    seed = models.PositiveBigIntegerField()
+    model_version = models.ForeignKey("generation.ModelVersion", on_delete=models.PROTECT, related_name="regions")
+    request_key = models.CharField(max_length=64, unique=True)  # the job's: one region per request
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"region {self.pk} ({len(self.spots)} views)"
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:region-detail", args=[self.pk])
 
 
 class Exhibition(models.Model):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import Floor, RowNumber
 
-from gallery.models import Artwork, City
+from gallery.models import Artwork, City, Region
 from gallery.text import fold
 from generation.models import ModelVersion
 
@@ -169,3 +169,16 @@ def artwork_facets() -> dict:
 
 def artwork_find(*, request_key: str) -> Artwork | None:
     return Artwork.objects.filter(request_key=request_key).first()
+
+
+def region_find(*, request_key: str) -> Region | None:
+    return Region.objects.filter(request_key=request_key).first()
+
+
+def region_get(*, region_id: int) -> Region | None:
+    return Region.objects.filter(pk=region_id).first()
+
+
+def region_artworks(*, region: Region) -> list[Artwork]:
+    """The region's visible views, in the order of its spots (west to east)."""
+    return list(region.artworks.filter(hidden=False).select_related("city").order_by("pk"))

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from PIL import Image, PngImagePlugin
 
-from gallery.models import Artwork, City
+from gallery.models import Artwork, City, Region
 from gallery.text import fold
 
 PROVENANCE_KEY = "genius-loci"
@@ -107,3 +107,18 @@ def artwork_view(*, artwork: Artwork) -> None:
     """Count one view of an artwork's page; concurrent views are all counted."""
     Artwork.objects.filter(pk=artwork.pk).update(view_count=F("view_count") + 1)
     artwork.refresh_from_db(fields=["view_count"])
+
+
+def region_create(
+    *, geometry: dict, spots: list[dict], area_km2: float | None, land_use: dict, seed: int, model_version,
+    request_key: str, artworks: list[Artwork],
+) -> Region:
+    """Store a painted region and make its views its artworks; the same request makes one region."""
+    with transaction.atomic():
+        region, _ = Region.objects.get_or_create(
+            request_key=request_key,
+            defaults=dict(geometry=geometry, spots=spots, area_km2=area_km2, land_use=land_use, seed=seed,
+                          model_version=model_version),
+        )
+        Artwork.objects.filter(pk__in=[artwork.pk for artwork in artworks]).update(region=region)
+    return region

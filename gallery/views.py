@@ -116,6 +116,28 @@ class ArtworkDetailView(DetailView):
         return context
 
 
+class RegionDetailView(BasemapMixin, TemplateView):
+    """A region as one work: the drawing, its ground views in a strip and pinned on the map, and
+    the land use they were read as."""
+
+    template_name = "gallery/region_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        region = selectors.region_get(region_id=self.kwargs["pk"])
+        if region is None:
+            raise Http404(f"No region has the id {self.kwargs['pk']}.")
+        views = selectors.region_artworks(region=region)
+        context["region"], context["views"] = region, views
+        context["shares"] = sorted(region.land_use.get("shares", {}).items(), key=lambda item: -item[1])
+        context["region_data"] = {
+            "geometry": region.geometry,
+            "views": [{"id": a.pk, "url": a.get_absolute_url(), "thumbnail": a.thumbnail.url, "lat": a.lat,
+                       "lon": a.lon, "place": a.place_label} for a in views],
+        }
+        return context
+
+
 class ArtworkDownloadView(View):
     """The stored PNG as a download; its text chunks carry the provenance."""
 

@@ -1,17 +1,47 @@
 """The jobs API: ask for a picture, follow its progress, see and cancel one's queue; variations
 and exact regenerations of an artwork."""
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from config.api import BODY_MISSING, BodyError
-from gallery.apis import ArtworkSerializer
-from gallery.selectors import artwork_get
+from gallery.apis import ArtworkLinksMixin, ArtworkSerializer
+from gallery.selectors import artwork_get, region_artworks
 from generation import errors, services
 from generation.inputs import JobCreateSerializer, VariationsSerializer
 from generation.selectors import job_belongs_to, job_get, job_list_for_visitor, job_queue_position
+
+
+class RegionViewSerializer(ArtworkLinksMixin, serializers.Serializer):
+    """One ground view of a region: the artwork and the place it stands."""
+
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    image = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    place = serializers.CharField(source="place_label")
+    seed = serializers.IntegerField()
+
+
+class RegionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    geometry = serializers.JSONField()
+    area_km2 = serializers.FloatField(allow_null=True)
+    land_use = serializers.JSONField()
+    created = serializers.DateTimeField()
+    artworks = serializers.SerializerMethodField()
+
+    def get_url(self, region) -> str:
+        return self.context["request"].build_absolute_uri(region.get_absolute_url())
+
+    @extend_schema_field(RegionViewSerializer(many=True))
+    def get_artworks(self, region) -> list:
+        return RegionViewSerializer(region_artworks(region=region), many=True, context=self.context).data
 
 
 class JobSerializer(serializers.Serializer):
@@ -28,6 +58,7 @@ class JobSerializer(serializers.Serializer):
     model = serializers.SerializerMethodField()
     parent = serializers.IntegerField(source="parent_id", allow_null=True)
     artwork = ArtworkSerializer(allow_null=True)
+    region = RegionSerializer(allow_null=True, help_text="A ground job's region and its views, once painted.")
     verification = serializers.JSONField(allow_null=True, help_text="A regeneration's {identical, sha256_stored, sha256_new}.")
     created = serializers.DateTimeField()
     finished = serializers.DateTimeField(allow_null=True)

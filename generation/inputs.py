@@ -101,8 +101,43 @@ class PlaceInputsSerializer(StrictSerializer):
         return attrs
 
 
+class GroundPointSerializer(StrictSerializer):
+    lat = StrictFloatField(min_value=-90.0, max_value=90.0, range_message=errors.LAT_RANGE)
+    lon = StrictFloatField(min_value=-180.0, max_value=180.0, range_message=errors.LON_RANGE)
+
+
+class GroundInputsSerializer(StrictSerializer):
+    """A drawn region (GeoJSON Polygon geometry) or a dropped point; checked by `generation.regions`."""
+
+    region = serializers.JSONField(required=False)
+    point = GroundPointSerializer(required=False)
+
+    def validate_region(self, value) -> dict:
+        from generation.regions import RegionError, region_parse
+
+        try:
+            return region_parse(value).geometry
+        except RegionError as error:
+            raise serializers.ValidationError(str(error)) from None
+
+    def validate(self, attrs):
+        if "region" in attrs and "point" in attrs:
+            raise serializers.ValidationError({"region": [errors.GROUND_REGION_OR_POINT]})
+        if "point" in attrs:
+            from generation.regions import RegionError, point_check
+
+            try:
+                point_check(attrs["point"]["lat"], attrs["point"]["lon"])
+            except RegionError as error:
+                raise serializers.ValidationError({"point": [str(error)]}) from None
+        elif "region" not in attrs:
+            raise serializers.ValidationError({"region": [errors.GROUND_NEEDS_REGION]})
+        return attrs
+
+
 INPUT_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     "place": PlaceInputsSerializer,
+    "ground": GroundInputsSerializer,
 }
 
 

@@ -74,6 +74,7 @@ class Job(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     artwork = models.ForeignKey("gallery.Artwork", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    region = models.ForeignKey("gallery.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     verification = models.JSONField(null=True, blank=True)  # a regeneration's comparison of image bytes
     attempts = models.PositiveSmallIntegerField(default=0)
     # Who asked: the visitor's session, and the user when logged in.

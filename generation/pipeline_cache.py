@@ -29,6 +29,10 @@ def pipeline_for(model_version: ModelVersion):
     if settings.GENERATION_TORCH_THREADS:
         torch.set_num_threads(settings.GENERATION_TORCH_THREADS)
     pipeline = pipelines.load(model_version.folder, device=settings.GENERATION_DEVICE)
+    if pipeline.kind == "ground":
+        from ml.data.overhead_tiles import open_source
+
+        pipeline.overhead = open_source(settings.GROUND_OVERHEAD_TILES)
     if pipeline.sha256 != model_version.sha256:
         raise WeightsChangedError(
             f"The weights in {model_version.folder} changed since they were registered "

@@ -46,7 +46,7 @@ def worker_ping(*, timeout: float) -> list[str] | None:
 
 
 def job_get(*, job_id: int) -> Job | None:
-    return Job.objects.select_related("artwork", "artwork__city", "model_version").filter(pk=job_id).first()
+    return Job.objects.select_related("artwork", "artwork__city", "model_version", "region").filter(pk=job_id).first()
 
 
 def job_find_reusable(*, request_key: str) -> Job | None:

@@ -12,6 +12,8 @@ COMMAND_MODULES = [
     "ml.train.cli",
     "ml.data.ingest.cli",
     "ml.eval.cli",
+    "ml.eval.ground_cli",
+    "ml.data.overhead_tiles",
 ]
 
 

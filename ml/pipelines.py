@@ -11,13 +11,16 @@ else is in the batch changes neither the noise nor the kernels that compute the 
 """
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import torch
 from PIL import Image
 from torch import nn
 
+from ml.data.overhead_tiles import Overhead, geoscenes_overhead
 from ml.modelfolder import ModelFolderError, read_config, read_weights
+from ml.models.ground import GroundConfig, GroundModel
 from ml.models.place import PlaceConfig, PlaceGenerator, location_context
 
 MAX_SEED = 2**63 - 1
@@ -87,8 +90,68 @@ class PlacePipeline:
         return pictures
 
 
+@dataclass
+class GroundView:
+    image: Image.Image  # the painted ground-level view
+    overhead: Image.Image  # the tile it was painted from
+    land_use: str  # the most likely land use of the spot
+    land_use_probabilities: dict[str, float]
+
+
+class GroundPipeline:
+    """A spot's overhead tile + seed -> a ground-level view of it, and the spot's land use read
+    by the discriminator's land-use head. Tiles come from `overhead` (default: GeoScenes; see
+    `ml.data.overhead_tiles` for tile folders of real places)."""
+
+    kind = "ground"
+
+    def __init__(self, model: GroundModel, *, config: dict, sha256: str, overhead: Overhead = geoscenes_overhead):
+        self.model = model.eval().requires_grad_(False)
+        self.config = config
+        self.sha256 = sha256
+        self.resolution = model.config.resolution
+        self.device = next(model.parameters()).device
+        self.overhead = overhead
+
+    @staticmethod
+    def build_network(architecture: dict) -> GroundModel:
+        return GroundModel(GroundConfig.from_dict(architecture))
+
+    def generate(self, inputs: list[dict], seeds: list[int],
+                 progress: Progress | None = None) -> list[Image.Image]:
+        return [view.image for view in self.views(inputs, seeds, progress)]
+
+    def views(self, inputs: list[dict], seeds: list[int], progress: Progress | None = None) -> list[GroundView]:
+        """One view per (inputs[i], seeds[i]); inputs[i] is {"lat": ..., "lon": ...}."""
+        if len(inputs) != len(seeds):
+            raise ValueError(f"got {len(inputs)} inputs but {len(seeds)} seeds")
+        if not inputs:
+            return []
+        config = self.model.config
+        spots = [_coordinates(index, item) for index, item in enumerate(inputs)]
+        tiles = [self.overhead(lat, lon, self.resolution) for lat, lon in spots]
+        tile_batch = torch.stack([torch.tensor(tile).permute(2, 0, 1) for tile in tiles]).float() / 127.5 - 1.0
+        latents = torch.stack([_latent(index, seed, config.latent_dim) for index, seed in enumerate(seeds)])
+        _report(progress, 0.1)
+        count, padding = len(inputs), -len(inputs) % BATCH_MULTIPLE
+        with torch.inference_mode():
+            images, logits = self.model(_pad(latents, padding).to(self.device), _pad(tile_batch, padding).to(self.device))
+            _report(progress, 0.9)
+            pixels = (images[:count] * 127.5 + 127.5).round().clamp(0, 255).to(torch.uint8)
+            arrays = pixels.permute(0, 2, 3, 1).cpu().numpy()
+            probabilities = logits[:count].float().softmax(1).cpu().tolist()
+        views = []
+        for array, tile, shares in zip(arrays, tiles, probabilities):
+            named = {name: round(share, 4) for name, share in zip(config.land_uses, shares)}
+            views.append(GroundView(image=Image.fromarray(array.copy()), overhead=Image.fromarray(tile),
+                                    land_use=max(named, key=named.get), land_use_probabilities=named))
+        _report(progress, 1.0)
+        return views
+
+
 PIPELINES: dict[str, type] = {
     "place": PlacePipeline,
+    "ground": GroundPipeline,
 }
 
 

@@ -98,6 +98,36 @@ def place_model(db, tiny_place_model):
     return model_version_register(folder=tiny_place_model, name="tiny-place", activate=True)
 
 
+TINY_GROUND = dict(resolution=16, latent_dim=8, width=16, overhead_dim=8)
+
+
+def write_tiny_ground_model(folder: Path, *, seed: int = 0) -> Path:
+    """A randomly initialised `ground` model (generator, discriminator, land-use head)."""
+    import torch
+
+    from ml.modelfolder import write_model_folder
+    from ml.models.ground import GroundConfig, GroundModel
+
+    torch.manual_seed(seed)
+    config = GroundConfig(**TINY_GROUND)
+    write_model_folder(folder, kind="ground", architecture=config.to_dict(), state_dict=GroundModel(config).state_dict())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_ground_model(tmp_path_factory) -> Path:
+    return write_tiny_ground_model(tmp_path_factory.mktemp("models") / "tiny-ground")
+
+
+@pytest.fixture
+def ground_model(db, tiny_ground_model):
+    from generation import pipeline_cache
+    from generation.services import model_version_register
+
+    pipeline_cache._pipelines.clear()
+    return model_version_register(folder=tiny_ground_model, name="tiny-ground", activate=True)
+
+
 @pytest.fixture
 def enqueued(monkeypatch):
     """Job ids handed to Celery, recorded instead of sent (the integration tests send them)."""

@@ -62,7 +62,20 @@ def _canonical_place_inputs(inputs: dict) -> dict:
     return {"lat": round(inputs["lat"], 6), "lon": round(inputs["lon"], 6)}
 
 
-CANONICAL_INPUTS = {"place": _canonical_place_inputs}
+def _canonical_ground_inputs(inputs: dict) -> dict:
+    """A region is stored with the spots to paint, so the worker needs no geometry code. An
+    artwork's own inputs {"lat", "lon"} (a variation of one view) are a point."""
+    from generation import regions
+
+    if "region" in inputs:
+        region = regions.region_parse(inputs["region"])
+        return {"region": region.geometry, "area_km2": round(region.area_km2, 3), "spots": regions.region_spots(region)}
+    point = inputs.get("point", inputs)
+    spot = {"lat": round(point["lat"], 6), "lon": round(point["lon"], 6)}
+    return {"point": spot, "spots": [spot]}
+
+
+CANONICAL_INPUTS = {"place": _canonical_place_inputs, "ground": _canonical_ground_inputs}
 
 
 def job_create(
@@ -83,7 +96,7 @@ def job_create(
     if existing := job_find_reusable(request_key=key):
         return JobRequest(job=existing, reused=True)
 
-    from gallery.selectors import artwork_find
+    from gallery.selectors import artwork_find, region_find
 
     with transaction.atomic():
         job = Job.objects.create(
@@ -92,6 +105,9 @@ def job_create(
         )
         if artwork := artwork_find(request_key=key):
             _job_finish(job, artwork=artwork)
+            return JobRequest(job=job, reused=True)
+        if region := region_find(request_key=key):
+            _job_finish(job, artwork=region.artworks.order_by("pk").first(), region=region)
             return JobRequest(job=job, reused=True)
         transaction.on_commit(lambda: _enqueue(job.pk))
     return JobRequest(job=job, reused=False)
@@ -163,10 +179,13 @@ def job_run(*, job_id: int) -> None:
     if not started:
         return
     job = Job.objects.select_related("model_version", "parent").get(pk=job_id)
-    verification = None
+    verification = region = None
     try:
         if job.purpose == Job.Purpose.REGENERATE:
             artwork, verification = _regenerate(job)
+        elif job.kind == "ground":
+            region = _generate_region(job)
+            artwork = region.artworks.order_by("pk").first()
         else:
             artwork = _generate(job)
     except SoftTimeLimitExceeded:
@@ -175,7 +194,7 @@ def job_run(*, job_id: int) -> None:
         logger.exception("job %s failed", job.pk)
         job_fail(job_id=job.pk, error=errors.JOB_FAILED.format(error=error))
     else:
-        _job_finish(job, artwork=artwork, verification=verification)
+        _job_finish(job, artwork=artwork, verification=verification, region=region)
 
 
 def _paint(job: Job):
@@ -209,6 +228,58 @@ def _generate(job: Job):
     )
 
 
+def view_seed(seed: int, index: int) -> int:
+    """The seed of a region's index-th view: the job's seed, then the next ones (wrapping)."""
+    return (seed + index) % (2**63)
+
+
+def _generate_region(job: Job):
+    """Paint the ground view of each spot of the job, one after the other, reporting progress
+    per view; store them as artworks of one Region with the land use they were read as.
+    Idempotent: views and the region already stored by an earlier delivery are kept."""
+    from gallery.selectors import artwork_find, city_nearest, region_find
+    from gallery.services import artwork_create, region_create
+    from generation.pipeline_cache import pipeline_for
+
+    if region := region_find(request_key=job.request_key):
+        return region
+    pipeline = pipeline_for(job.model_version)
+    spots = job.inputs["spots"]
+    progress = _ProgressWriter(job.pk, start=10, end=90, interval=0.0)
+    artworks, readings = [], []
+    for index, spot in enumerate(spots):
+        seed = view_seed(job.seed, index)
+        key = hashlib.sha256(f"{job.request_key}:view:{index}".encode()).hexdigest()
+        (view,) = pipeline.views([spot], [seed])
+        readings.append(view.land_use_probabilities)
+        artwork = artwork_find(request_key=key) or artwork_create(
+            kind=job.kind, image=view.image, inputs=spot, seed=seed, model_version=job.model_version,
+            request_key=key, city=city_nearest(lat=spot["lat"], lon=spot["lon"]), lat=spot["lat"], lon=spot["lon"],
+            parent=job.parent, thumbnail_size=settings.GENERATION_THUMBNAIL_SIZE,
+        )
+        artworks.append(artwork)
+        progress((index + 1) / len(spots))
+    geometry = job.inputs.get("region") or {"type": "Point", "coordinates": [spots[0]["lon"], spots[0]["lat"]]}
+    return region_create(
+        geometry=geometry, spots=spots, area_km2=job.inputs.get("area_km2"), land_use=land_use_reading(readings),
+        seed=job.seed, model_version=job.model_version, request_key=job.request_key, artworks=artworks,
+    )
+
+
+RURAL_LAND_USES = ("village",)  # as ml.models.ground says: the rest of GeoScenes' densities are urban
+
+
+def land_use_reading(readings: list[dict[str, float]]) -> dict:
+    """The region's land use from its views' land-use probabilities: their mean, its most likely
+    class, and urban / rural by the share of views read as urban."""
+    names = list(readings[0])
+    shares = {name: round(sum(r[name] for r in readings) / len(readings), 4) for name in names}
+    views = [max(r, key=r.get) for r in readings]
+    urban = sum(view not in RURAL_LAND_USES for view in views) / len(views)
+    return {"land_use": max(shares, key=shares.get), "urban_rural": "urban" if urban >= 0.5 else "rural",
+            "urban_share": round(urban, 4), "shares": shares, "views": views}
+
+
 def _regenerate(job: Job) -> tuple:
     """Paint the parent artwork again and compare PNG bytes, encoded with its stored provenance."""
     from PIL import Image
@@ -230,22 +301,23 @@ def _regenerate(job: Job) -> tuple:
 class _ProgressWriter:
     """Maps a pipeline's 0..1 progress to the job's percent range, writing at most twice a second."""
 
-    def __init__(self, job_id: int, *, start: int, end: int):
+    def __init__(self, job_id: int, *, start: int, end: int, interval: float = 0.5):
         self.job_id, self.start, self.end, self.last_write = job_id, start, end, 0.0
+        self.interval = interval
 
     def __call__(self, fraction: float) -> None:
         now = time.monotonic()
-        if now - self.last_write < 0.5 and fraction < 1.0:
+        if now - self.last_write < self.interval and fraction < 1.0:
             return
         self.last_write = now
         percent = int(self.start + (self.end - self.start) * min(max(fraction, 0.0), 1.0))
         Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(progress=percent)
 
 
-def _job_finish(job: Job, *, artwork, verification: dict | None = None) -> None:
+def _job_finish(job: Job, *, artwork, verification: dict | None = None, region=None) -> None:
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.DONE, progress=100, artwork=artwork, error="", verification=verification,
-        finished=timezone.now(),
+        finished=timezone.now(), region=region,
     )
     job.refresh_from_db()
 

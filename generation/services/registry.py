@@ -34,6 +34,7 @@ SAMPLE_INPUTS = {
         {"lat": -36.84853, "lon": 174.76349},  # Auckland
     ],
 }
+SAMPLE_INPUTS["ground"] = SAMPLE_INPUTS["place"]  # the same spots, seen from the ground
 
 
 class ModelRegistrationError(Exception):

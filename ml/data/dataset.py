@@ -120,12 +120,13 @@ class ManifestDataset(Dataset):
     def __len__(self) -> int:
         return len(self.rows)
 
-    def load_image(self, row: dict) -> torch.Tensor:
-        return self.load_pixels(row).float() / 127.5 - 1.0
+    def load_image(self, row: dict, key: str = "image") -> torch.Tensor:
+        """The picture the row names under `key` ("image", or "overhead" for its tile), in [-1, 1]."""
+        return self.load_pixels(row, key).float() / 127.5 - 1.0
 
-    def load_pixels(self, row: dict) -> torch.Tensor:
-        """The row's picture as 3xRxR uint8, at the dataset's resolution."""
-        return decode_picture(self.root / row["image"], self.resolution)
+    def load_pixels(self, row: dict, key: str = "image") -> torch.Tensor:
+        """The picture the row names under `key` as 3xRxR uint8, at the dataset's resolution."""
+        return decode_picture(self.root / row[key], self.resolution)
 
     def labels_of(self, attributes: dict) -> dict[str, int]:
         """Class index of each categorical attribute listed in dataset.json (-1 if unknown)."""

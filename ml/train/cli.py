@@ -5,6 +5,8 @@
         [--dry-run] ...       (python -m ml train place --help lists every option)
     torchrun --nproc-per-node G -m ml train place ...      (one process per GPU)
 
+    python -m ml train ground --data DIR [--resolution 64] [--max-kimg K] ...   (ml.train.ground_cli)
+
     python -m ml export RUN_DIR --out MODEL_DIR [--checkpoint best|latest|NAME]
 
 This module only declares the options, without importing torch (every `python -m ml` command
@@ -16,6 +18,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+from ml.train import ground_cli
 from ml.train.place_config import PlaceTrainConfig
 
 ARCHITECTURE_OPTIONS = ["resolution", "latent_dim", "fmap_base", "fmap_max", "fmap_min",
@@ -45,6 +48,7 @@ def register(subparsers) -> None:
     train = subparsers.add_parser("train", help="train a generator", description="Train a generator.")
     kinds = train.add_subparsers(dest="kind", required=True)
     _register_train_place(kinds)
+    ground_cli.register(kinds)
     export = subparsers.add_parser(
         "export", help="export a training run's checkpoint as a model folder",
         description="Write a model folder (weights.safetensors + config.json) from a run's checkpoint. "

@@ -227,6 +227,10 @@ def _one_line(error: Exception) -> str:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    if _run_kind(args.run) == "ground":
+        from ml.train.ground_commands import run_export_ground
+
+        return run_export_ground(args)
     options = read_run_options(args.run)
     for name in ("gap_steps", "gap_batch", "gap_images"):
         if getattr(args, name) < 1:
@@ -304,6 +308,11 @@ def write_export(out: Path, checkpoint: Path, state: dict, options: dict, gap, *
                                                               "images": gap.images, "steps": gap.steps}}
     return write_model_folder(out, kind=KIND, architecture=config.to_dict(), state_dict=G_ema.state_dict(),
                               training=training, metrics=metrics)
+
+
+def _run_kind(run: Path) -> str | None:
+    path = Path(run) / run_dir.OPTIONS_FILE
+    return json.loads(path.read_text(encoding="utf-8")).get("kind") if path.is_file() else None
 
 
 def read_run_options(run: Path) -> dict:

@@ -33,6 +33,7 @@ class ImageCache:
     summary: dict  # what the run records about its data
     labels: dict[str, torch.Tensor]  # attribute -> (N,) int64 class index (-1: unknown), see dataset.json
     classes: dict[str, list]  # attribute -> its class names, from dataset.json
+    overhead: torch.Tensor | None = None  # (N, 3, R, R) uint8 overhead tiles, when asked for
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -65,12 +66,13 @@ class Selection:
 
 
 def select_rows(root: str | Path, *, resolution: int, split: str | None, cities: int | None = None,
-                drop_outliers: bool = True, max_images: int | None = None) -> Selection:
+                drop_outliers: bool = True, max_images: int | None = None, overhead: bool = False) -> Selection:
     """The rows of `split`, without outliers, of the first `cities` cities (ValueError when none).
 
     `cities` keeps the first N cities only (the training curriculum). `drop_outliers` leaves out
     rows the manifest marks `attributes.outlier: true` (pictures that are not scenes of the place).
     `max_images` keeps an evenly spaced subset, for evaluations that need only a sample.
+    `overhead` keeps only rows with an overhead tile.
     """
     dataset = ManifestDataset(root, resolution=resolution, split=split)
     rows = dataset.rows
@@ -78,6 +80,11 @@ def select_rows(root: str | Path, *, resolution: int, split: str | None, cities:
     if drop_outliers:
         kept = [row for row in rows if not row.get("attributes", {}).get("outlier", False)]
         outliers, rows = len(rows) - len(kept), kept
+    without_overhead = 0
+    if overhead:
+        kept = [row for row in rows if isinstance(row.get("overhead"), str)
+                and (dataset.root / row["overhead"]).is_file()]
+        without_overhead, rows = len(rows) - len(kept), kept
     chosen = first_cities(rows, cities)
     if cities is not None and len(chosen) < cities:
         raise FewerCitiesError(cities, len(chosen))  # before decoding anything
@@ -87,8 +94,9 @@ def select_rows(root: str | Path, *, resolution: int, split: str | None, cities:
         step = len(rows) / max_images
         rows = [rows[int(i * step)] for i in range(max_images)]
     if not rows:
+        tiles = f", rows without an overhead tile: {without_overhead}" if overhead else ""
         raise ValueError(f"{root}: no images left to use (split {split}, cities {cities or 'all'}, "
-                         f"outliers dropped: {outliers})")
+                         f"outliers dropped: {outliers}{tiles})")
     summary = {
         "path": str(Path(root).resolve()),
         "name": Path(root).resolve().name,
@@ -104,15 +112,14 @@ def select_rows(root: str | Path, *, resolution: int, split: str | None, cities:
 
 def load_image_cache(root: str | Path, *, resolution: int, split: str | None, cities: int | None = None,
                      drop_outliers: bool = True, max_images: int | None = None,
-                     progress: bool = True) -> ImageCache:
-    """Decode the images `select_rows` picks (same arguments) at `resolution`."""
+                     progress: bool = True, overhead: bool = False) -> ImageCache:
+    """Decode the images `select_rows` picks (same arguments) at `resolution`; `overhead` also
+    decodes each row's overhead tile."""
     selection = select_rows(root, resolution=resolution, split=split, cities=cities, drop_outliers=drop_outliers,
-                            max_images=max_images)
+                            max_images=max_images, overhead=overhead)
     dataset, rows = selection.dataset, selection.rows
-    images = torch.empty(len(rows), 3, resolution, resolution, dtype=torch.uint8)
-    for index, row in enumerate(tqdm(rows, desc=f"decoding {split or 'all'}", unit="img", disable=not progress,
-                                     leave=False)):
-        images[index] = dataset.load_pixels(row)
+    images = _decode(dataset, rows, "image", resolution, f"decoding {split or 'all'}", progress)
+    tiles = _decode(dataset, rows, "overhead", resolution, "decoding overhead", progress) if overhead else None
     row_labels = [dataset.labels_of(row.get("attributes", {})) for row in rows]
     return ImageCache(
         images=images,
@@ -124,4 +131,13 @@ def load_image_cache(root: str | Path, *, resolution: int, split: str | None, ci
         labels={name: torch.tensor([labels[name] for labels in row_labels], dtype=torch.int64)
                 for name in dataset.classes},
         classes=dataset.classes,
+        overhead=tiles,
     )
+
+
+def _decode(dataset: ManifestDataset, rows: list[dict], key: str, resolution: int, label: str,
+            progress: bool) -> torch.Tensor:
+    pixels = torch.empty(len(rows), 3, resolution, resolution, dtype=torch.uint8)
+    for index, row in enumerate(tqdm(rows, desc=label, unit="img", disable=not progress, leave=False)):
+        pixels[index] = dataset.load_pixels(row, key)
+    return pixels

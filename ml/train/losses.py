@@ -76,3 +76,15 @@ class ContextPredictionLoss:
 
     def __call__(self, predicted: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         return self.weight * (predicted.float() - context.float()).square().mean()
+
+
+@dataclass
+class ReconstructionLoss:
+    """weight * E[|fake - real|] (L1) between a generated view and the real view of the same
+    input: pix2pix's term (Isola et al., CVPR 2017), which pulls the generator towards the
+    content the input fixes while the adversarial term keeps the views sharp and varied."""
+
+    weight: float = 0.0
+
+    def __call__(self, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        return self.weight * (fake.float() - real.float()).abs().mean()

@@ -1,4 +1,4 @@
-/* The atlas map: the shared base layer, cities by zoom, search, and the job panel. */
+/* The atlas map: the shared base layer, cities by zoom, search, drawing a region, and the job panel. */
 (function () {
   "use strict";
 
@@ -13,6 +13,7 @@
   };
   const POLL_MS = 400;
   let currentJob = 0; // a newer request makes older polls stop
+  let atlas = null, regionLayer = null; // the map and the layer of the drawn region's pins
 
   function el(id) { return document.getElementById(id); }
 
@@ -27,6 +28,7 @@
     el("job-progress").hidden = false;
     el("job-error").hidden = true;
     el("job-result").hidden = true;
+    el("ground").hidden = true;
   }
 
   function showError(message) {
@@ -38,7 +40,29 @@
 
   const STATUS_WORDS = { queued: "Waiting for a painter…", running: "Painting…", done: "Done.", failed: "Failed.", cancelled: "Cancelled." };
 
+  function renderGround(job) {
+    // A region job reports progress per view: 10% when it starts, 90% when the last view is painted.
+    const total = job.inputs.spots.length;
+    const painted = Math.max(0, Math.min(total, Math.round(((job.progress - 10) / 80) * total)));
+    el("job-status").textContent = job.status === "running"
+      ? "Painting view " + Math.min(painted + 1, total) + " of " + total + "…"
+      : (STATUS_WORDS[job.status] || job.status);
+    el("job-progress").value = job.progress;
+    if (job.status === "done" && job.region) {
+      const region = job.region, reading = region.land_use;
+      el("job-progress").hidden = true;
+      el("ground-land-use").textContent = total + " view" + (total === 1 ? "" : "s") + " · land use: " +
+        reading.urban_rural + ", mostly " + reading.land_use + " · " + job.model.name;
+      el("ground-permalink").href = region.url;
+      el("ground").hidden = false;
+      window.GeniusLoci.ground.show(atlas, regionLayer, region.geometry, region.artworks, el("ground-strip"));
+    } else if (job.status === "failed" || job.status === "cancelled") {
+      showError(job.error || STATUS_WORDS[job.status]);
+    }
+  }
+
   function render(job) {
+    if (job.kind === "ground") return renderGround(job);
     el("job-status").textContent = STATUS_WORDS[job.status] || job.status;
     el("job-progress").value = job.progress;
     if (job.status === "done" && job.artwork) {
@@ -63,12 +87,14 @@
     }
   }
 
-  async function requestPlace(inputs, title) {
+  function requestPlace(inputs, title) { return request("place", inputs, title); }
+
+  async function request(kind, inputs, title) {
     const token = ++currentJob;
     showJob(title);
     let reply;
     try {
-      reply = await api.postJson(urls.jobs, { kind: "place", inputs: inputs });
+      reply = await api.postJson(urls.jobs, { kind: kind, inputs: inputs });
     } catch (error) {
       showError(error.message);
       return;
@@ -193,7 +219,38 @@
     input.addEventListener("blur", () => { list.hidden = true; });
   }
 
+  // ---- Drawing a region (Leaflet.draw) ------------------------------------------------------
+
+  const wrapLon = (lon) => L.Util.wrapNum(lon, [-180, 180], true);
+  const round = (value) => Number(value.toFixed(5));
+
+  function setupDrawing(map) {
+    regionLayer = L.layerGroup().addTo(map);
+    map.addControl(new L.Control.Draw({
+      position: "topleft",
+      draw: {
+        polyline: false, circle: false, circlemarker: false, marker: {},
+        rectangle: { showArea: false }, polygon: { allowIntersection: false, showArea: false },
+      },
+    }));
+    map.on(L.Draw.Event.CREATED, (e) => {
+      regionLayer.clearLayers();
+      e.layer.addTo(regionLayer);
+      if (e.layerType === "marker") {
+        const point = e.layer.getLatLng();
+        request("ground", { point: { lat: round(point.lat), lon: round(wrapLon(point.lng)) } },
+          "The ground at " + point.lat.toFixed(3) + ", " + wrapLon(point.lng).toFixed(3));
+        return;
+      }
+      // The server unwraps a ring that crosses the antimeridian; send every vertex on the globe.
+      const geometry = e.layer.toGeoJSON().geometry;
+      geometry.coordinates = geometry.coordinates.map((ring) => ring.map(([lon, lat]) => [round(wrapLon(lon)), round(lat)]));
+      request("ground", { region: geometry }, "The region you drew");
+    });
+  }
+
   window.geniusLociMap = function (map) {
+    atlas = map;
     map.on("click", () => {
       showJob("The sea");
       showError("That is open water. Click a city or a point on land.");
@@ -201,5 +258,6 @@
     setupLand(map);
     setupCities(map);
     setupSearch(map);
+    setupDrawing(map);
   };
 })();

@@ -18,3 +18,18 @@ def test_weights_changed_on_disk_since_registration_are_refused(place_model, tmp
     place_model.refresh_from_db()
     with pytest.raises(pipeline_cache.WeightsChangedError, match="register them again"):
         pipeline_cache.pipeline_for(place_model)
+
+
+def test_a_ground_pipeline_takes_its_overhead_tiles_from_the_setting(ground_model, settings, tmp_path):
+    import json
+
+    from PIL import Image
+
+    from generation import pipeline_cache
+
+    Image.new("RGB", (32, 32), "red").save(tmp_path / "a.png")
+    (tmp_path / "a.json").write_text(json.dumps({"west": 0, "south": 40, "east": 2, "north": 41}))
+    settings.GROUND_OVERHEAD_TILES = f"images:{tmp_path}"
+    pipeline_cache._pipelines.clear()
+    (view,) = pipeline_cache.pipeline_for(ground_model).views([{"lat": 40.5, "lon": 1.0}], [0])
+    assert view.overhead.getpixel((0, 0)) == (255, 0, 0)

@@ -41,3 +41,10 @@ def no_unpickling(monkeypatch):
     monkeypatch.setattr(pickle, "load", refuse)
     monkeypatch.setattr(pickle, "loads", refuse)
     monkeypatch.setattr(pickle, "Unpickler", refuse)
+
+
+@pytest.fixture
+def tiny_ground_folder(tmp_path) -> Path:
+    from tests.conftest import write_tiny_ground_model
+
+    return write_tiny_ground_model(tmp_path / "tiny-ground")

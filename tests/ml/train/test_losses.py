@@ -41,3 +41,11 @@ def test_gradient_penalty_is_differentiable_with_respect_to_the_critic():
     # d/dw (|w| - 1)^2 = 2 (|w| - 1) w / |w|
     norm = math.sqrt(8.0)
     assert torch.allclose(w.grad, torch.full((2,), 2 * (norm - 1) * 2.0 / norm), atol=1e-5)
+
+
+def test_the_reconstruction_loss_is_the_weighted_mean_absolute_difference():
+    from ml.train.losses import ReconstructionLoss
+
+    fake, real = torch.zeros(2, 3, 4, 4), torch.full((2, 3, 4, 4), 0.5)
+    assert ReconstructionLoss(10.0)(fake, real).item() == pytest.approx(5.0)
+    assert ReconstructionLoss(0.0)(fake, real).item() == 0.0

@@ -1,0 +1,158 @@
+"""Networks of the `ground` generator: a conditional GAN from an overhead tile to a ground view.
+
+Follows Deng, Zhu and Newsam, "What Is It Like Down There? Generating Dense Ground-Level Views
+and Image Features From Overhead Imagery Using Conditional Generative Adversarial Networks"
+(SIGSPATIAL 2018): the overhead patch is encoded to one feature vector, which conditions both
+the generator (concatenated with the noise z) and the discriminator (here by projection, Miyato
+and Koyama, ICLR 2018). The discriminator's penultimate features of a (ground view, overhead)
+pair are what the land-use classifier of `ml.eval.ground_landuse` reads, as in the paper.
+
+The layers are the place generator's (`ml.models.place`): equalised learning rate, pixel norm
+in G, minibatch standard deviation in D, fused resampling convolutions. Unlike `place`, the
+networks train at full resolution from the first step (no progressive growing): the overhead
+tile fixes most of the layout, so the coarse-to-fine schedule buys little here. With
+`conditional` off the overhead is ignored (the unconditional baseline of the land-use table).
+
+`GroundModel` bundles what a model folder holds: the EMA generator, the discriminator and the
+land-use head trained on the discriminator's features.
+"""
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from ml.configs import JSONConfig
+from ml.models.place import (RELU_GAIN, DiscriminatorBlock, EqualizedConv2d, EqualizedLinear, GeneratorBlock,
+                             _leaky, _leaky_pixel_norm, minibatch_stddev, pixel_norm)
+
+# Land use as GeoScenes knows it: the building density of the place (finer), and urban / rural.
+LAND_USES = ("village", "town", "city", "megacity")
+RURAL_LAND_USES = ("village",)
+
+
+def urban_or_rural(land_use: str) -> str:
+    return "rural" if land_use in RURAL_LAND_USES else "urban"
+
+
+@dataclass
+class GroundConfig(JSONConfig):
+    resolution: int = 64  # side of the overhead tile and of the ground view; a power of two, 8 to 256
+    latent_dim: int = 64  # size of the Gaussian latent z
+    width: int = 128  # channels at 4x4; halved per doubling of resolution, never below width // 4
+    overhead_dim: int = 128  # the overhead tile's feature vector, in G and in D
+    conditional: bool = True  # False: the overhead is ignored (the unconditional baseline)
+    mbstd_group_size: int = 4  # minibatch-stddev group (shrinks to divide the batch)
+    land_uses: list[str] = field(default_factory=lambda: list(LAND_USES))  # classes of the land-use head
+
+    def __post_init__(self) -> None:
+        res = self.resolution
+        if not isinstance(res, int) or res < 8 or res > 256 or res & (res - 1):
+            raise ValueError(f"GroundConfig.resolution must be a power of two from 8 to 256, not {res!r}")
+        for name in ("latent_dim", "width", "overhead_dim", "mbstd_group_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"GroundConfig.{name} must be a positive integer, not {value!r}")
+        if self.width < 8:
+            raise ValueError(f"GroundConfig.width must be at least 8, not {self.width}")
+        if not isinstance(self.conditional, bool):
+            raise ValueError(f"GroundConfig.conditional must be true or false, not {self.conditional!r}")
+        if len(self.land_uses) < 2:
+            raise ValueError("GroundConfig.land_uses must name at least two classes")
+
+    def stage_widths(self) -> list[int]:
+        """Channels at 4x4, 8x8, ..., resolution."""
+        stages = int(math.log2(self.resolution)) - 1
+        return [max(self.width >> stage, self.width // 4) for stage in range(stages)]
+
+
+class OverheadEncoder(nn.Module):
+    """Overhead tile (N, 3, R, R) in [-1, 1] -> one feature vector (N, overhead_dim)."""
+
+    def __init__(self, config: GroundConfig):
+        super().__init__()
+        self.conditional = config.conditional
+        widths = config.stage_widths()
+        self.from_rgb = EqualizedConv2d(3, widths[-1], 1)
+        self.blocks = nn.Sequential(*(DiscriminatorBlock(widths[s], widths[s - 1])
+                                      for s in range(len(widths) - 1, 0, -1)))
+        self.dense = EqualizedLinear(widths[0] * 16, config.overhead_dim)
+        self.out_features = config.overhead_dim
+
+    def forward(self, overhead: torch.Tensor) -> torch.Tensor:
+        if not self.conditional:  # every tile looks the same: a constant condition
+            overhead = torch.zeros_like(overhead)
+        x = self.blocks(_leaky(self.from_rgb(overhead)))
+        return pixel_norm(_leaky(self.dense(x.flatten(1))))
+
+
+class GroundGenerator(nn.Module):
+    """(z, overhead tile) -> ground-level view in about [-1, 1]."""
+
+    def __init__(self, config: GroundConfig):
+        super().__init__()
+        self.config = config
+        widths = config.stage_widths()
+        self.encoder = OverheadEncoder(config)
+        self.input_dense = EqualizedLinear(config.latent_dim + config.overhead_dim, widths[0] * 16,
+                                           gain=RELU_GAIN / 4)
+        self.input_conv = EqualizedConv2d(widths[0], widths[0], 3)
+        self.blocks = nn.Sequential(*(GeneratorBlock(widths[s - 1], widths[s]) for s in range(1, len(widths))))
+        self.to_rgb = EqualizedConv2d(widths[-1], 3, 1, gain=1.0)
+
+    def forward(self, z: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
+        condition = self.encoder(overhead)
+        x = self.input_dense(torch.cat([pixel_norm(z), condition], dim=1)).reshape(z.shape[0], -1, 4, 4)
+        x = _leaky_pixel_norm(self.input_conv(_leaky_pixel_norm(x)))
+        return self.to_rgb(self.blocks(x))
+
+
+class GroundDiscriminator(nn.Module):
+    """(ground view, overhead tile) -> one unbounded score per pair (a WGAN critic); its
+    penultimate layer (`features`) is the pair's feature vector for land-use classification."""
+
+    def __init__(self, config: GroundConfig):
+        super().__init__()
+        self.config = config
+        widths = config.stage_widths()
+        self.from_rgb = EqualizedConv2d(3, widths[-1], 1)
+        self.blocks = nn.Sequential(*(DiscriminatorBlock(widths[s], widths[s - 1])
+                                      for s in range(len(widths) - 1, 0, -1)))
+        self.final_conv = EqualizedConv2d(widths[0] + 1, widths[0], 3)
+        self.final_dense = EqualizedLinear(widths[0] * 16, widths[0])
+        self.output = EqualizedLinear(widths[0], 1, gain=1.0)
+        self.encoder = OverheadEncoder(config)
+        self.projection = EqualizedLinear(config.overhead_dim, widths[0], gain=1.0)
+        self.feature_dim = widths[0] + config.overhead_dim
+
+    def _parts(self, images: torch.Tensor, overhead: torch.Tensor,
+               group_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.blocks(_leaky(self.from_rgb(images)))
+        x = _leaky(self.final_conv(minibatch_stddev(x, group_size)))
+        return _leaky(self.final_dense(x.flatten(1))), self.encoder(overhead)
+
+    def forward(self, images: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
+        features, condition = self._parts(images, overhead, self.config.mbstd_group_size)
+        return self.output(features).squeeze(1) + (features * self.projection(condition)).sum(dim=1)
+
+    def features(self, images: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
+        """The view's features beside the overhead's: (N, feature_dim). Each sample is its own
+        minibatch-stddev group, so a view's features never depend on the rest of the batch."""
+        return torch.cat(self._parts(images, overhead, 1), dim=1)
+
+
+class GroundModel(nn.Module):
+    """What a `ground` model folder holds: the (EMA) generator, the discriminator and the
+    land-use head on the discriminator's features of a generated view and its tile."""
+
+    def __init__(self, config: GroundConfig):
+        super().__init__()
+        self.config = config
+        self.generator = GroundGenerator(config)
+        self.discriminator = GroundDiscriminator(config)
+        self.land_use = nn.Linear(self.discriminator.feature_dim, len(config.land_uses))
+
+    def forward(self, z: torch.Tensor, overhead: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Ground views and land-use logits of their tiles."""
+        views = self.generator(z, overhead)
+        return views, self.land_use(self.discriminator.features(views.clamp(-1, 1), overhead))

@@ -1,0 +1,219 @@
+"""Training of the `ground` generator: a WGAN-GP conditioned on the overhead tile of each spot.
+
+Pairs are (ground view, overhead tile) of the same spot, as GeoScenes writes them (and as
+ingest pairs geotagged photos with tiles by location). The critic scores a ground view together
+with its tile, so a sharp view of the wrong place scores low; the generator is asked for views
+of the tiles the critic just saw. Losses, run folder, checkpoints, bf16 and multi-GPU gradient
+averaging are the `place` loop's (`ml.train.losses`, `ml.train.run_dir`); there are no phases.
+
+With `l1_weight` > 0 the generator also pays pix2pix's L1 distance to the real view of the same
+tile (Isola et al. 2017), which teaches the content a tile fixes far sooner than the adversarial
+term alone. Every step is `fetch_batch` -> `step_discriminator` (n_critic times) ->
+`step_generator` -> `update_ema`.
+"""
+from __future__ import annotations
+
+import copy
+import time
+
+import torch
+from torch.utils.data import DistributedSampler
+from tqdm import tqdm
+
+from ml.models.ground import GroundDiscriminator, GroundGenerator
+from ml.train import run_dir
+from ml.train.ground_config import KIND, GroundTrainConfig
+from ml.train.image_cache import ImageCache
+from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty, ReconstructionLoss
+
+__all__ = ["KIND", "GroundTrainConfig", "GroundTrainer"]
+
+SAMPLE_ROWS = 6  # sample grid: per row the tile, the real view, then one view per seed
+SAMPLE_SEEDS = [0, 1, 2, 3]
+
+
+def sample_latents(latent_dim: int, rows: int) -> torch.Tensor:
+    """The latents of the sample grid, row-major (tile, seed): the pipeline's latents for those seeds."""
+    return torch.stack([torch.randn(latent_dim, generator=torch.Generator().manual_seed(seed))
+                        for _ in range(rows) for seed in SAMPLE_SEEDS])
+
+
+class GroundTrainer:
+    """Owns the networks, optimisers and data of one run; `train()` runs it to the end."""
+
+    def __init__(self, config: GroundTrainConfig, data: ImageCache, dist: run_dir.Distributed,
+                 run: run_dir.RunDir, *, options: dict, resume_from=None):
+        self.config, self.data, self.dist, self.run, self.options = config, data, dist, run, options
+        self.device = dist.device
+        self.batch_per_rank = config.batch_size // dist.world_size
+        fmt = run_dir.memory_format(dist)
+        self.G = GroundGenerator(config.model).to(self.device, memory_format=fmt).train()
+        self.D = GroundDiscriminator(config.model).to(self.device, memory_format=fmt).train()
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        betas = (config.beta1, config.beta2)
+        self.G_opt = torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=betas)
+        self.D_opt = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas)
+        self.critic_loss, self.generator_loss = CriticLoss(), GeneratorLoss()
+        self.gradient_penalty = GradientPenalty(config.gp_weight)
+        self.drift_penalty = DriftPenalty(config.drift_weight)
+        self.reconstruction = ReconstructionLoss(config.l1_weight)
+        self.sampler = DistributedSampler(range(len(data)), num_replicas=dist.world_size, rank=dist.rank,
+                                          shuffle=True, seed=config.seed, drop_last=False)
+        self.nimg, self.epoch = 0, 0
+        if resume_from is not None:
+            self.load_checkpoint(resume_from)
+        for network in (self.G, self.D, self.G_ema):
+            run_dir.broadcast_parameters(network, dist)
+        self.sampler.set_epoch(self.epoch)
+        self.order = iter(self.sampler)
+        self.tick_stats: dict[str, list[float]] = {}
+
+    # -----------------------------------------------------------------------------------------
+    # The loop
+
+    def train(self) -> None:
+        config, total = self.config, self.config.total_nimg()
+        self.run.write_options(self.options)
+        self.log(f"training {KIND} on {len(self.data)} (view, tile) pairs of {len(self.data.cities)} cities "
+                 f"from kimg {self.nimg / 1000:g} to {total / 1000:g}")
+        self.save_samples()
+        bar = tqdm(total=total, initial=self.nimg, unit="img", unit_scale=True, disable=not self.dist.is_main,
+                   dynamic_ncols=True)
+        tick_start, tick_nimg = time.perf_counter(), self.nimg
+        while self.nimg < total:
+            for _ in range(config.n_critic):
+                reals, tiles = self.fetch_batch()
+                self.step_discriminator(reals, tiles)
+            self.step_generator(reals, tiles)
+            self.update_ema()
+            before, self.nimg = self.nimg, self.nimg + config.n_critic * config.batch_size
+            bar.update(self.nimg - before)
+            done = self.nimg >= total
+            if done or self.crossed(before, config.tick_kimg):
+                self.write_tick((self.nimg - tick_nimg) / (time.perf_counter() - tick_start))
+                tick_start, tick_nimg = time.perf_counter(), self.nimg
+            if done or self.crossed(before, config.sample_kimg):
+                self.save_samples()
+            if done or self.crossed(before, config.snapshot_kimg):
+                self.save_snapshot()
+        bar.close()
+        self.log(f"done at kimg {self.nimg / 1000:g}")
+
+    def fetch_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """This rank's share of the next batch: ground views and their overhead tiles."""
+        indices = torch.tensor([self.next_index() for _ in range(self.batch_per_rank)])
+        fmt = run_dir.memory_format(self.dist)
+        reals = ImageCache.to_float(self.data.images[indices]).to(self.device, non_blocking=True)
+        tiles = ImageCache.to_float(self.data.overhead[indices]).to(self.device, non_blocking=True)
+        if self.config.mirror:  # the view only: a mirrored tile would be another place
+            flip = torch.rand(len(indices), device=self.device) < 0.5
+            reals = torch.where(flip[:, None, None, None], reals.flip(3), reals)
+        return reals.contiguous(memory_format=fmt), tiles.contiguous(memory_format=fmt)
+
+    def step_discriminator(self, reals: torch.Tensor, tiles: torch.Tensor) -> None:
+        latents = torch.randn(reals.shape[0], self.config.model.latent_dim, device=self.device)
+        with torch.no_grad(), run_dir.autocast(self.dist):
+            fakes = self.G(latents, tiles)
+        with run_dir.autocast(self.dist):
+            # Two forwards: a minibatch-stddev group mixing reals with fakes would give them away.
+            real_scores = self.D(reals, tiles)
+            fake_scores = self.D(fakes, tiles)
+        critic = self.critic_loss(real_scores, fake_scores)
+        drift = self.drift_penalty(real_scores)
+        # fp32: bf16 would round away the small gradient-norm differences the penalty is made of.
+        penalty = self.gradient_penalty(lambda images: self.D(images, tiles), reals.float(), fakes.float())
+        self.D_opt.zero_grad(set_to_none=True)
+        (critic + drift + penalty).backward()
+        run_dir.average_gradients(self.D, self.dist)
+        self.D_opt.step()
+        self.record(loss_d=critic + drift + penalty, wasserstein=-critic, gradient_penalty=penalty)
+
+    def step_generator(self, reals: torch.Tensor, tiles: torch.Tensor) -> None:
+        latents = torch.randn(tiles.shape[0], self.config.model.latent_dim, device=self.device)
+        self.D.requires_grad_(False)  # D only passes gradients through
+        with run_dir.autocast(self.dist):
+            fakes = self.G(latents, tiles)
+            adversarial = self.generator_loss(self.D(fakes, tiles))
+        reconstruction = self.reconstruction(fakes, reals) if self.config.l1_weight else torch.zeros(())
+        loss = adversarial + reconstruction
+        self.G_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.D.requires_grad_(True)
+        run_dir.average_gradients(self.G, self.dist)
+        self.G_opt.step()
+        self.record(loss_g=loss, l1=reconstruction)
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        """G_ema <- beta G_ema + (1 - beta) G, beta from a half-life in images (ramped up early)."""
+        half_life = self.config.ema_kimg * 1000
+        if self.config.ema_rampup is not None:
+            half_life = min(half_life, max(self.nimg, 1) * self.config.ema_rampup)
+        beta = 0.5 ** (self.config.batch_size / max(half_life, 1e-8))
+        for ema, live in zip(self.G_ema.parameters(), self.G.parameters()):
+            ema.lerp_(live.detach(), 1.0 - beta)
+
+    # -----------------------------------------------------------------------------------------
+    # Snapshots, samples and stats
+
+    def save_snapshot(self) -> None:
+        name = run_dir.CHECKPOINT_PREFIX + run_dir.kimg_label(self.nimg)
+        state = {"kind": KIND, "nimg": self.nimg, "kimg": self.nimg / 1000, "epoch": self.epoch,
+                 "architecture": self.config.model.to_dict(), "train": self.options["train"],
+                 "dataset": self.data.summary}
+        networks = {"G": self.G, "D": self.D, "G_ema": self.G_ema}
+        if self.run.save_checkpoint(name, networks=networks, optimizers={"G": self.G_opt, "D": self.D_opt},
+                                    state=state):
+            self.log(f"kimg {self.nimg / 1000:g}: wrote {name}")
+
+    def load_checkpoint(self, folder) -> None:
+        state = run_dir.read_checkpoint_state(folder)
+        for name, network in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
+            run_dir.load_network(folder, name, network)
+        run_dir.load_optimizers(folder, {"G": self.G_opt, "D": self.D_opt}, state)
+        self.nimg, self.epoch = int(state["nimg"]), int(state.get("epoch", 0))
+        run_dir.seed_everything(self.config.seed + self.nimg, self.dist.rank)
+
+    @torch.no_grad()
+    def save_samples(self) -> None:
+        """Per row: an overhead tile, its real ground view, then G_ema's views for the fixed seeds."""
+        if not self.dist.is_main:
+            return
+        rows = min(SAMPLE_ROWS, len(self.data))
+        picks = torch.linspace(0, len(self.data) - 1, rows).round().long()
+        tiles = ImageCache.to_float(self.data.overhead[picks]).to(self.device)
+        latents = sample_latents(self.config.model.latent_dim, rows).to(self.device)
+        views = self.G_ema(latents, tiles.repeat_interleave(len(SAMPLE_SEEDS), dim=0)).float()
+        reals = ImageCache.to_float(self.data.images[picks]).to(self.device)
+        grid = torch.cat([tiles[:, None], reals[:, None], views.reshape(rows, len(SAMPLE_SEEDS), *views.shape[1:])],
+                         dim=1).flatten(0, 1)
+        self.run.save_image_grid(grid, f"samples-{run_dir.kimg_label(self.nimg)}.png", 2 + len(SAMPLE_SEEDS))
+
+    def record(self, **values: torch.Tensor) -> None:
+        """Kept as tensors, averaged once per tick: `.item()` every step would sync with the GPU."""
+        for key, value in values.items():
+            self.tick_stats.setdefault(key, []).append(value.detach().float())
+
+    def write_tick(self, images_per_second: float) -> None:
+        means = {key: torch.stack(values).mean().item() for key, values in self.tick_stats.items()}
+        self.tick_stats = {}
+        self.run.append_stats({"kimg": self.nimg / 1000, **{k: round(v, 6) for k, v in means.items()},
+                               "images_per_second": round(images_per_second, 2), "time": round(time.time(), 3)})
+
+    def crossed(self, before: int, interval_kimg: float) -> bool:
+        interval = max(round(interval_kimg * 1000), 1)
+        return before // interval != self.nimg // interval
+
+    def next_index(self) -> int:
+        try:
+            return next(self.order)
+        except StopIteration:
+            self.epoch += 1
+            self.sampler.set_epoch(self.epoch)
+            self.order = iter(self.sampler)
+            return next(self.order)
+
+    def log(self, message: str) -> None:
+        if self.dist.is_main:
+            tqdm.write(message)
+        self.run.log(message)

@@ -1,0 +1,60 @@
+"""The ground networks on a tiny config: shapes, finiteness, conditioning, one optimiser step."""
+import pytest
+import torch
+
+from ml.models.ground import GroundConfig, GroundDiscriminator, GroundGenerator, GroundModel, urban_or_rural
+
+TINY = dict(resolution=16, latent_dim=8, width=16, overhead_dim=8)
+
+
+def test_forward_and_backward_are_finite_with_the_right_shapes():
+    torch.manual_seed(0)
+    config = GroundConfig(**TINY)
+    G, D = GroundGenerator(config), GroundDiscriminator(config)
+    tiles = torch.rand(4, 3, 16, 16) * 2 - 1
+    views = G(torch.randn(4, 8), tiles)
+    scores = D(views, tiles)
+    assert views.shape == (4, 3, 16, 16) and scores.shape == (4,)
+    assert D.features(views, tiles).shape == (4, D.feature_dim)
+    scores.mean().backward()
+    grads = [p.grad for p in [*G.parameters(), *D.parameters()] if p.grad is not None]
+    assert grads and all(torch.isfinite(g).all() for g in grads)
+
+
+def test_one_step_lowers_the_generator_loss():
+    torch.manual_seed(0)
+    config = GroundConfig(**TINY)
+    G, D = GroundGenerator(config), GroundDiscriminator(config)
+    z, tiles = torch.randn(8, 8), torch.rand(8, 3, 16, 16) * 2 - 1
+    optimizer = torch.optim.Adam(G.parameters(), lr=1e-3)
+    before = -D(G(z, tiles), tiles).mean()
+    optimizer.zero_grad()
+    before.backward()
+    optimizer.step()
+    assert -D(G(z, tiles), tiles).mean().item() < before.item()
+
+
+def test_the_view_depends_on_the_tile_unless_unconditional():
+    torch.manual_seed(0)
+    tiles = torch.stack([-torch.ones(3, 16, 16), torch.ones(3, 16, 16)])
+    z = torch.randn(1, 8).repeat(2, 1)
+    conditional = GroundGenerator(GroundConfig(**TINY)).eval()
+    views = conditional(z, tiles)
+    assert not torch.allclose(views[0], views[1])
+    unconditional = GroundGenerator(GroundConfig(**TINY, conditional=False)).eval()
+    views = unconditional(z, tiles)
+    assert torch.allclose(views[0], views[1])
+
+
+def test_the_model_folder_network_gives_views_and_land_use_logits():
+    model = GroundModel(GroundConfig(**TINY))
+    views, logits = model(torch.randn(3, 8), torch.zeros(3, 3, 16, 16))
+    assert views.shape == (3, 3, 16, 16) and logits.shape == (3, 4)
+    assert urban_or_rural("village") == "rural" and urban_or_rural("megacity") == "urban"
+
+
+@pytest.mark.parametrize("bad", [dict(resolution=24), dict(resolution=4), dict(width=4), dict(latent_dim=0),
+                                 dict(conditional="yes"), dict(land_uses=["only"])])
+def test_bad_configs_are_refused(bad):
+    with pytest.raises(ValueError, match="GroundConfig"):
+        GroundConfig(**{**TINY, **bad})

@@ -1,0 +1,87 @@
+"""The ground training loop and export on a tiny GeoScenes dataset with overhead tiles."""
+import json
+from pathlib import Path
+
+import pytest
+
+from ml.cli import main
+from ml.data.dataset import is_heldout_city
+from ml.data.geoscenes import select_cities, write_dataset
+from ml.modelfolder import read_config
+
+TINY = ["--resolution", "16", "--latent-dim", "8", "--width", "16", "--overhead-dim", "8", "--batch-size", "4",
+        "--tick-kimg", "0.004", "--sample-kimg", "0.004", "--snapshot-kimg", "0.004"]
+
+
+def tiny_pairs(root: Path, train_cities: int = 3, heldout_cities: int = 2, per_city: int = 4) -> Path:
+    """GeoScenes (view, tile) pairs of a few training cities and a few held-out ones, at 16x16."""
+    pool = select_cities(80)
+    cities = ([c for c in pool if not is_heldout_city(c.geonameid)][:train_cities]
+              + [c for c in pool if is_heldout_city(c.geonameid)][:heldout_cities])
+    write_dataset(root, cities=cities, per_city=per_city, size=16, seed=0, args={}, progress=False)
+    return root
+
+
+@pytest.fixture(scope="session")
+def pairs(tmp_path_factory) -> Path:
+    return tiny_pairs(tmp_path_factory.mktemp("pairs") / "pairs")
+
+
+@pytest.fixture(scope="session")
+def ground_run(pairs, tmp_path_factory) -> Path:
+    runs = tmp_path_factory.mktemp("ground-runs")
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(runs), *TINY, "--max-kimg", "0.008"]) == 0
+    (run,) = runs.iterdir()
+    return run
+
+
+def test_a_two_step_run_writes_its_folder(ground_run):
+    assert ground_run.name == "00000-ground-pairs"
+    names = {path.name for path in ground_run.iterdir()}
+    assert {"options.json", "log.txt", "stats.jsonl", "samples-000000.000.png", "checkpoint-000000.004",
+            "checkpoint-000000.008"} <= names
+    options = json.loads((ground_run / "options.json").read_text())
+    assert options["kind"] == "ground" and options["train"]["model"]["width"] == 16
+    assert options["command"].startswith("python -m ml train ground --data ")
+    stats = [json.loads(line) for line in (ground_run / "stats.jsonl").read_text().splitlines()]
+    assert len(stats) == 2 and all(row["loss_d"] == row["loss_d"] for row in stats)
+    assert all(row["l1"] == 0 for row in stats)  # the research's plain cGAN by default
+    assert sorted(p.name for p in (ground_run / "checkpoint-000000.008").iterdir()) == [
+        "D.safetensors", "G.safetensors", "G_ema.safetensors", "optimizers.safetensors", "state.json"]
+
+
+def test_resume_continues_and_export_writes_a_ground_folder(ground_run, pairs, tmp_path):
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path / "runs"), "--resume",
+                 str(ground_run), "--max-kimg", "0.012"]) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    assert [p.name for p in run.glob("checkpoint-*")] == ["checkpoint-000000.012"]
+    assert main(["export", str(run), "--out", str(tmp_path / "model")]) == 0
+    config = read_config(tmp_path / "model")
+    assert config["kind"] == "ground" and config["training"]["checkpoint"] == "checkpoint-000000.012"
+    assert 0 <= config["metrics"]["land_use_train_accuracy"] <= 1
+
+
+def test_the_pix2pix_l1_term_is_trained_and_recorded(pairs, tmp_path):
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path), *TINY, "--max-kimg", "0.004",
+                 "--l1-weight", "10"]) == 0
+    (run,) = tmp_path.iterdir()
+    (stats,) = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert stats["l1"] > 0 and json.loads((run / "options.json").read_text())["train"]["l1_weight"] == 10
+    assert "--l1-weight 10.0" in json.loads((run / "options.json").read_text())["command"]
+
+
+def test_data_without_overhead_tiles_is_refused(tmp_path, capsys):
+    from tests.ml.train.conftest import write_tiny_dataset
+
+    data = write_tiny_dataset(tmp_path / "no-tiles")
+    assert main(["train", "ground", "--data", str(data), "--out", str(tmp_path / "runs"), *TINY]) == 2
+    assert "rows without an overhead tile: 16" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_bad_options_are_refused_before_writing(pairs, tmp_path, capsys):
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path), *TINY, "--lr", "0"]) == 2
+    assert "--lr must be positive" in capsys.readouterr().err
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path), *TINY[:-6], "--width", "4"]) == 2
+    assert "GroundConfig.width" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
