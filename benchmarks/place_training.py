@@ -11,7 +11,6 @@ EMA. Measured in the same run, so both see the same machine load; the table goes
 docs/BENCHMARKS.md between this benchmark's markers.
 """
 import argparse
-import dataclasses
 import os
 import platform
 import time

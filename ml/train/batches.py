@@ -36,6 +36,7 @@ class Batch:
     images: torch.Tensor  # (B, 3, R, R) uint8
     lat: torch.Tensor  # (B,) float32 degrees
     lon: torch.Tensor  # (B,) float32 degrees
+    overhead: torch.Tensor | None = None  # (B, 3, R, R) uint8 overhead tiles, when the data has them
 
 
 class CachedBatches:
@@ -52,7 +53,8 @@ class CachedBatches:
 
     def next_batch(self) -> Batch:
         indices = torch.tensor([self._next_index() for _ in range(self.batch_size)])
-        return Batch(self.data.images[indices], self.data.lat[indices], self.data.lon[indices])
+        overhead = None if self.data.overhead is None else self.data.overhead[indices]
+        return Batch(self.data.images[indices], self.data.lat[indices], self.data.lon[indices], overhead)
 
     def preview(self, count: int) -> torch.Tensor:
         """`count` pictures spread evenly over the data (uint8), for the run's reals.png."""

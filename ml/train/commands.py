@@ -119,21 +119,29 @@ def build_architecture(args: argparse.Namespace, resume_state: dict | None) -> P
     asked = {name: getattr(args, name) for name in ARCHITECTURE_OPTIONS if getattr(args, name) is not None}
     if "resolution" in asked and not _power_of_two(asked["resolution"]):
         raise CommandError(ERROR_RESOLUTION.format("resolution", asked["resolution"]))
-    base = resume_state["architecture"] if resume_state else PlaceConfig().to_dict()
+    return resolve_architecture(PlaceConfig, asked, resume_state, args.resume)
+
+
+def resolve_architecture(config_class, asked: dict, resume_state: dict | None, resume: Path | None):
+    """`config_class` (a JSONConfig) from the options `asked`; the others come from the resumed
+    checkpoint (or the class's defaults), and an asked one that differs from the checkpoint is
+    refused: the weights would not fit."""
+    base = resume_state["architecture"] if resume_state else config_class().to_dict()
     if resume_state:
         differing = sorted(name for name, value in asked.items() if base.get(name) != value)
         if differing:
             was = ", ".join(f"{name}={base.get(name)}" for name in differing)
             now = ", ".join(f"{name}={asked[name]}" for name in differing)
-            raise CommandError(ERROR_RESUME_ARCHITECTURE.format(args.resume, was, now))
+            raise CommandError(ERROR_RESUME_ARCHITECTURE.format(resume, was, now))
     try:
-        return PlaceConfig.from_dict({**base, **asked})
+        return config_class.from_dict({**base, **asked})
     except (TypeError, ValueError) as error:
         raise CommandError(ERROR_ARCHITECTURE.format(error)) from None
 
 
-def find_resume_checkpoint(path: Path) -> Path:
-    """The checkpoint folder `path`, or the latest checkpoint of the run folder `path`."""
+def find_resume_checkpoint(path: Path, kind: str = KIND) -> Path:
+    """The checkpoint folder `path`, or the latest checkpoint of the run folder `path`, of a
+    run of `kind`."""
     if (path / run_dir.STATE_FILE).is_file():
         checkpoint = path
     else:
@@ -145,8 +153,8 @@ def find_resume_checkpoint(path: Path) -> Path:
         state = run_dir.read_checkpoint_state(checkpoint)
     except (OSError, ValueError):
         raise CommandError(ERROR_RESUME_MISSING.format(path)) from None
-    if state.get("kind") != KIND:
-        raise CommandError(ERROR_RESUME_KIND.format(path, state.get("kind"), KIND))
+    if state.get("kind") != kind:
+        raise CommandError(ERROR_RESUME_KIND.format(path, state.get("kind"), kind))
     if not isinstance(state.get("architecture"), dict) or "nimg" not in state:
         raise CommandError(ERROR_RESUME_MISSING.format(path))
     return checkpoint

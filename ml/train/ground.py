@@ -17,11 +17,11 @@ import copy
 import time
 
 import torch
-from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
 from ml.models.ground import GroundDiscriminator, GroundGenerator
 from ml.train import run_dir
+from ml.train.batches import CachedBatches
 from ml.train.ground_config import KIND, GroundTrainConfig
 from ml.train.image_cache import ImageCache
 from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty, ReconstructionLoss
@@ -45,7 +45,6 @@ class GroundTrainer:
                  run: run_dir.RunDir, *, options: dict, resume_from=None):
         self.config, self.data, self.dist, self.run, self.options = config, data, dist, run, options
         self.device = dist.device
-        self.batch_per_rank = config.batch_size // dist.world_size
         fmt = run_dir.memory_format(dist)
         self.G = GroundGenerator(config.model).to(self.device, memory_format=fmt).train()
         self.D = GroundDiscriminator(config.model).to(self.device, memory_format=fmt).train()
@@ -57,15 +56,13 @@ class GroundTrainer:
         self.gradient_penalty = GradientPenalty(config.gp_weight)
         self.drift_penalty = DriftPenalty(config.drift_weight)
         self.reconstruction = ReconstructionLoss(config.l1_weight)
-        self.sampler = DistributedSampler(range(len(data)), num_replicas=dist.world_size, rank=dist.rank,
-                                          shuffle=True, seed=config.seed, drop_last=False)
-        self.nimg, self.epoch = 0, 0
+        self.nimg, epoch = 0, 0
         if resume_from is not None:
-            self.load_checkpoint(resume_from)
+            epoch = self.load_checkpoint(resume_from)
+        self.batches = CachedBatches(data, batch_size=config.batch_size // dist.world_size, rank=dist.rank,
+                                     world_size=dist.world_size, seed=config.seed, epoch=epoch)
         for network in (self.G, self.D, self.G_ema):
             run_dir.broadcast_parameters(network, dist)
-        self.sampler.set_epoch(self.epoch)
-        self.order = iter(self.sampler)
         self.tick_stats: dict[str, list[float]] = {}
 
     # -----------------------------------------------------------------------------------------
@@ -101,12 +98,12 @@ class GroundTrainer:
 
     def fetch_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """This rank's share of the next batch: ground views and their overhead tiles."""
-        indices = torch.tensor([self.next_index() for _ in range(self.batch_per_rank)])
+        batch = self.batches.next_batch()
         fmt = run_dir.memory_format(self.dist)
-        reals = ImageCache.to_float(self.data.images[indices]).to(self.device, non_blocking=True)
-        tiles = ImageCache.to_float(self.data.overhead[indices]).to(self.device, non_blocking=True)
+        reals = ImageCache.to_float(batch.images).to(self.device, non_blocking=True)
+        tiles = ImageCache.to_float(batch.overhead).to(self.device, non_blocking=True)
         if self.config.mirror:  # the view only: a mirrored tile would be another place
-            flip = torch.rand(len(indices), device=self.device) < 0.5
+            flip = torch.rand(reals.shape[0], device=self.device) < 0.5
             reals = torch.where(flip[:, None, None, None], reals.flip(3), reals)
         return reals.contiguous(memory_format=fmt), tiles.contiguous(memory_format=fmt)
 
@@ -158,7 +155,7 @@ class GroundTrainer:
 
     def save_snapshot(self) -> None:
         name = run_dir.CHECKPOINT_PREFIX + run_dir.kimg_label(self.nimg)
-        state = {"kind": KIND, "nimg": self.nimg, "kimg": self.nimg / 1000, "epoch": self.epoch,
+        state = {"kind": KIND, "nimg": self.nimg, "kimg": self.nimg / 1000, "epoch": self.batches.epoch,
                  "architecture": self.config.model.to_dict(), "train": self.options["train"],
                  "dataset": self.data.summary}
         networks = {"G": self.G, "D": self.D, "G_ema": self.G_ema}
@@ -166,13 +163,15 @@ class GroundTrainer:
                                     state=state):
             self.log(f"kimg {self.nimg / 1000:g}: wrote {name}")
 
-    def load_checkpoint(self, folder) -> None:
+    def load_checkpoint(self, folder) -> int:
+        """Networks, optimisers and progress of a checkpoint; returns the epoch it reached."""
         state = run_dir.read_checkpoint_state(folder)
         for name, network in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
             run_dir.load_network(folder, name, network)
         run_dir.load_optimizers(folder, {"G": self.G_opt, "D": self.D_opt}, state)
-        self.nimg, self.epoch = int(state["nimg"]), int(state.get("epoch", 0))
+        self.nimg = int(state["nimg"])
         run_dir.seed_everything(self.config.seed + self.nimg, self.dist.rank)
+        return int(state.get("epoch", 0))
 
     @torch.no_grad()
     def save_samples(self) -> None:
@@ -203,15 +202,6 @@ class GroundTrainer:
     def crossed(self, before: int, interval_kimg: float) -> bool:
         interval = max(round(interval_kimg * 1000), 1)
         return before // interval != self.nimg // interval
-
-    def next_index(self) -> int:
-        try:
-            return next(self.order)
-        except StopIteration:
-            self.epoch += 1
-            self.sampler.set_epoch(self.epoch)
-            self.order = iter(self.sampler)
-            return next(self.order)
 
     def log(self, message: str) -> None:
         if self.dist.is_main:

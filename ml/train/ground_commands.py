@@ -14,10 +14,9 @@ from pathlib import Path
 from ml.cli import CommandError
 from ml.models.ground import GroundConfig
 from ml.train import run_dir
-from ml.train.commands import (ERROR_ARCHITECTURE, ERROR_BATCH_RANKS, ERROR_DATA, ERROR_NO_CHECKPOINTS,
-                               ERROR_NO_DATA_FOLDER, ERROR_NON_NEGATIVE, ERROR_OUT_NOT_EMPTY, ERROR_POSITIVE,
-                               ERROR_RESUME_ARCHITECTURE, ERROR_RESUME_DONE, ERROR_RESUME_KIND,
-                               ERROR_RESUME_MISSING, ERROR_UNKNOWN_CHECKPOINT)
+from ml.train.commands import (ERROR_BATCH_RANKS, ERROR_DATA, ERROR_NO_CHECKPOINTS, ERROR_NO_DATA_FOLDER,
+                               ERROR_NON_NEGATIVE, ERROR_OUT_NOT_EMPTY, ERROR_POSITIVE, ERROR_RESUME_DONE,
+                               ERROR_UNKNOWN_CHECKPOINT, find_resume_checkpoint, resolve_architecture)
 from ml.train.ground import KIND, GroundTrainConfig, GroundTrainer
 from ml.train.ground_cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS, flag
 
@@ -25,7 +24,7 @@ LAND_USE_IMAGES = 2048  # training pairs the exported land-use head is fitted on
 
 
 def run_train_ground(args: argparse.Namespace) -> int:
-    resume = _find_resume_checkpoint(args.resume) if args.resume else None
+    resume = find_resume_checkpoint(args.resume, KIND) if args.resume else None
     resume_state = run_dir.read_checkpoint_state(resume) if resume else None
     config = build_train_config(args, resume_state)
     dist = run_dir.setup_distributed()
@@ -57,7 +56,8 @@ def run_train_ground(args: argparse.Namespace) -> int:
 
 
 def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> GroundTrainConfig:
-    model = _build_architecture(args, resume_state)
+    asked = {name: getattr(args, name) for name in ARCHITECTURE_OPTIONS if getattr(args, name) is not None}
+    model = resolve_architecture(GroundConfig, asked, resume_state, args.resume)
     resumed = resume_state.get("train", {}) if resume_state else {}
     values = {}
     for name in TRAIN_OPTIONS:
@@ -80,35 +80,6 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> G
         raise CommandError(ERROR_NO_DATA_FOLDER.format(args.data))
     return GroundTrainConfig(data=str(args.data.resolve()), out=str(args.out), model=model,
                              resume=str(args.resume) if args.resume else None, dry_run=args.dry_run, **values)
-
-
-def _build_architecture(args: argparse.Namespace, resume_state: dict | None) -> GroundConfig:
-    asked = {name: getattr(args, name) for name in ARCHITECTURE_OPTIONS if getattr(args, name) is not None}
-    base = resume_state["architecture"] if resume_state else GroundConfig().to_dict()
-    if resume_state:
-        differing = sorted(name for name, value in asked.items() if base.get(name) != value)
-        if differing:
-            was = ", ".join(f"{name}={base.get(name)}" for name in differing)
-            now = ", ".join(f"{name}={asked[name]}" for name in differing)
-            raise CommandError(ERROR_RESUME_ARCHITECTURE.format(args.resume, was, now))
-    try:
-        return GroundConfig.from_dict({**base, **asked})
-    except (TypeError, ValueError) as error:
-        raise CommandError(ERROR_ARCHITECTURE.format(error)) from None
-
-
-def _find_resume_checkpoint(path: Path) -> Path:
-    if (path / run_dir.STATE_FILE).is_file():
-        checkpoint = path
-    else:
-        checkpoints = run_dir.list_checkpoints(path) if path.is_dir() else []
-        if not checkpoints:
-            raise CommandError(ERROR_RESUME_MISSING.format(path))
-        checkpoint = checkpoints[-1]
-    state = run_dir.read_checkpoint_state(checkpoint)
-    if state.get("kind") != KIND:
-        raise CommandError(ERROR_RESUME_KIND.format(path, state.get("kind"), KIND))
-    return checkpoint
 
 
 def load_pairs(root, resolution: int, split: str, *, drop_outliers: bool = True, max_images: int | None = None,
