@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 from pathlib import Path
 
+from ml.train import edit_cli
 from ml.train.place_config import PlaceTrainConfig
 
 ARCHITECTURE_OPTIONS = ["resolution", "latent_dim", "fmap_base", "fmap_max", "fmap_min",
@@ -42,6 +44,7 @@ def register(subparsers) -> None:
     train = subparsers.add_parser("train", help="train a generator", description="Train a generator.")
     kinds = train.add_subparsers(dest="kind", required=True)
     _register_train_place(kinds)
+    edit_cli.register_train(kinds)
     export = subparsers.add_parser(
         "export", help="export a training run's checkpoint as a model folder",
         description="Write a model folder (weights.safetensors + config.json) from a run's checkpoint. "
@@ -96,6 +99,11 @@ def _train_place(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ml.train.commands import run_export
+    from ml.train.commands import read_run_options, run_export
 
+    options_path = args.run / "options.json"
+    if options_path.is_file() and json.loads(options_path.read_text(encoding="utf-8")).get("kind") == "edit":
+        from ml.train.edit_commands import run_export_edit
+
+        return run_export_edit(args, read_run_options(args.run, kind="edit"))
     return run_export(args)

@@ -295,13 +295,13 @@ def write_export(out: Path, checkpoint: Path, state: dict, options: dict, gap, *
                               training=training, metrics=metrics)
 
 
-def read_run_options(run: Path) -> dict:
+def read_run_options(run: Path, kind: str = KIND) -> dict:
     path = Path(run) / run_dir.OPTIONS_FILE
     if not path.is_file():
         raise CommandError(ERROR_RUN_MISSING.format(run, run_dir.OPTIONS_FILE))
     options = json.loads(path.read_text(encoding="utf-8"))
-    if options.get("kind") != KIND:
-        raise CommandError(ERROR_RUN_KIND.format(run, options.get("kind"), KIND))
+    if options.get("kind") != kind:
+        raise CommandError(ERROR_RUN_KIND.format(run, options.get("kind"), kind))
     return options
 
 

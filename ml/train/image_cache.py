@@ -6,7 +6,7 @@ loop free of DataLoader workers on a two-core machine.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -33,6 +33,7 @@ class ImageCache:
     summary: dict  # what the run records about its data
     labels: dict[str, torch.Tensor]  # attribute -> (N,) int64 class index (-1: unknown), see dataset.json
     classes: dict[str, list]  # attribute -> its class names, from dataset.json
+    captions: list[str] = field(default_factory=list)  # one per image ("" where the manifest has none)
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -106,4 +107,5 @@ def load_image_cache(root: str | Path, *, resolution: int, split: str | None, ci
         labels={name: torch.tensor([labels[name] for labels in row_labels], dtype=torch.int64)
                 for name in dataset.classes},
         classes=dataset.classes,
+        captions=[str(row.get("caption") or "") for row in rows],
     )
