@@ -4,7 +4,7 @@ import pytest
 
 from config import api as api_errors
 from generation import errors
-from generation.inputs import SEED_MAX
+from generation.inputs import INPUT_SERIALIZERS, SEED_MAX
 from generation.models import Job
 
 
@@ -85,7 +85,7 @@ BIG = json.dumps({"kind": "place", "inputs": {"lat": 0, "lon": 0}, "padding": "x
         (_inputs(city="2640729"), {"inputs": {"city": [errors.INTEGER_REQUIRED.format(type="a string")]}}),
         (_inputs(city=2640729, lat=1, lon=1), {"inputs": {"city": [errors.PLACE_CITY_OR_POINT]}}),
         (_inputs(lat=0, lon=0, altitude=3), {"inputs": {"altitude": [errors.FIELD_UNKNOWN]}}),
-        ({"kind": "teleport", "inputs": {}}, {"kind": [errors.KIND_UNKNOWN.format(kind="teleport", kinds="place")]}),
+        ({"kind": "teleport", "inputs": {}}, {"kind": [errors.KIND_UNKNOWN.format(kind="teleport", kinds=", ".join(INPUT_SERIALIZERS))]}),
         ({"inputs": {"lat": 0, "lon": 0}}, {"kind": ["This field is required."]}),
         ({"kind": "place", "inputs": [1, 2]}, {"inputs": ['Expected a dictionary of items but got type "list".']}),
         ({**_inputs(lat=0, lon=0), "seed": -1}, {"seed": [errors.SEED_RANGE.format(max=SEED_MAX)]}),
