@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "ml.train.cli",
     "ml.data.ingest.cli",
     "ml.eval.cli",
+    "ml.eval.edit_cli",
 ]
 
 

@@ -134,7 +134,8 @@ def run_export_edit(args: argparse.Namespace, options: dict) -> int:
     config = EditConfig.from_dict(state["architecture"])
     generator = run_dir.load_network(checkpoint, "G", EditGenerator(config))
     training = {"dataset": state.get("dataset"), "kimg": state["kimg"], "epoch": state.get("epoch"),
-                "seed": options["train"]["seed"], "command": options.get("command"),
+                "seed": options["train"]["seed"], "cycle_weight": options["train"]["cycle_weight"],
+                "kl_weight": options["train"]["kl_weight"], "command": options.get("command"),
                 "run": Path(args.run).resolve().name, "checkpoint": checkpoint.name}
     sha256 = write_model_folder(args.out, kind=KIND, architecture=config.to_dict(),
                                 state_dict=generator.state_dict(), training=training)
