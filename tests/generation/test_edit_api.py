@@ -149,3 +149,12 @@ def test_without_an_active_edit_model_nothing_is_written(client, place_model, ci
     assert response.status_code == 503
     assert response.json()["kind"] == [errors.NO_ACTIVE_MODEL.format(kind="edit")]
     assert edits().count() == 0
+
+
+def test_an_edit_model_registers_with_a_grid_of_a_rendered_source_edited_by_each_sample_text(edit_model):
+    from ml.train.edit import SAMPLE_TEXTS
+
+    grid = Image.open(edit_model.sample_grid)
+    gap = 1  # 16 // 16
+    assert grid.size == (gap + (16 + gap) * len(SAMPLE_TEXTS), gap + (16 + gap) * 4)  # 4 seeds, one row each
+    assert edit_model.validation_status == "passed"
