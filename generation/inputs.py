@@ -107,6 +107,7 @@ EDIT_COUNT_MAX = 8
 EDIT_FRAMES_MIN, EDIT_FRAMES_MAX, EDIT_FRAMES_DEFAULT = 2, 32, 8
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class EditTextField(serializers.Field):
     """A text of 1 to 300 characters, not only whitespace, valid UTF-8 (no lone surrogates,
     which is how undecodable request bytes arrive) and free of control characters."""
