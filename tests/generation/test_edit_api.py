@@ -158,3 +158,11 @@ def test_an_edit_model_registers_with_a_grid_of_a_rendered_source_edited_by_each
     gap = 1  # 16 // 16
     assert grid.size == (gap + (16 + gap) * len(SAMPLE_TEXTS), gap + (16 + gap) * 4)  # 4 seeds, one row each
     assert edit_model.validation_status == "passed"
+
+
+def test_an_edit_is_painted_again_to_the_same_bytes_from_its_source(client, source):
+    job_id = post(client, {"kind": "edit", "inputs": {"artwork": source.pk, "text": "foggy"}, "seed": 9}).json()["id"]
+    edit = run(job_id).artwork
+    again = run(services.artwork_regenerate(artwork=edit).pk)
+    assert again.verification["identical"] and again.artwork == edit
+    assert Artwork.objects.filter(kind="edit").count() == 1  # painting again makes no second artwork
