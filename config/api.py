@@ -25,7 +25,8 @@ class StrictJSONParser(JSONParser):
     """Parses a JSON object of bounded size.
 
     NaN and Infinity literals become floats here so that field validation rejects them with
-    the name of the field they were sent in, instead of one anonymous parse error.
+    the name of the field they were sent in, instead of one anonymous parse error. Bytes that
+    are not UTF-8 become lone surrogates (as a JSON "\\udcxx" escape would) for the same reason.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -36,7 +37,7 @@ class StrictJSONParser(JSONParser):
         if not raw.strip():
             raise BodyError(BODY_MISSING)
         try:
-            data = json.loads(raw.decode("utf-8"), parse_constant=float)
+            data = json.loads(raw.decode("utf-8", errors="surrogateescape"), parse_constant=float)
         except (UnicodeDecodeError, ValueError) as error:
             raise BodyError(BODY_NOT_JSON) from error
         if not isinstance(data, dict):

@@ -107,6 +107,8 @@ class ArtworkDetailView(DetailView):
         context["parent"] = selectors.artwork_parent(artwork=artwork)
         context["children"] = selectors.artwork_children(artwork=artwork)
         context["inputs_json"] = json.dumps(artwork.inputs, indent=2, sort_keys=True, ensure_ascii=False)
+        context["edit_available"] = model_version_active(kind="edit") is not None
+        context["strip_frames"] = artwork.inputs.get("frames") if artwork.kind == "edit" else None
         context["page_url"] = self.request.build_absolute_uri(artwork.get_absolute_url())
         context["image_url"] = self.request.build_absolute_uri(artwork.image.url)
         context["description"] = (

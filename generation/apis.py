@@ -120,12 +120,15 @@ class JobCreateApi(APIView):
         serializer = JobCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            result = services.job_create(**serializer.validated_data, **_asker(request))
+            results = services.jobs_create(**serializer.validated_data, **_asker(request))
         except services.NoActiveModelError as error:
             return _no_active_model(error)
-        body = JobSerializer(result.job, context={"request": request}).data
-        # A finished picture comes back at once (200); anything still to paint is accepted (202).
-        code = status.HTTP_200_OK if result.job.status == result.job.Status.DONE else status.HTTP_202_ACCEPTED
+        body = JobSerializer(results[0].job, context={"request": request}).data
+        if len(results) > 1:  # an edit with n > 1: the first job, and all n under "jobs"
+            body["jobs"] = _jobs([result.job for result in results], request)
+        # Finished pictures come back at once (200); anything still to paint is accepted (202).
+        done = all(result.job.status == result.job.Status.DONE for result in results)
+        code = status.HTTP_200_OK if done else status.HTTP_202_ACCEPTED
         return Response(body, status=code, headers={"Location": body["url"]})
 
 

@@ -4,6 +4,7 @@ Numbers are strict: a string, a boolean, NaN or Infinity is refused with the fie
 never coerced. Unknown fields are refused too, so a typo does not pass unnoticed.
 """
 import math
+import unicodedata
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -135,9 +136,72 @@ class GroundInputsSerializer(StrictSerializer):
         return attrs
 
 
+EDIT_TEXT_MAX = 300
+EDIT_COUNT_MAX = 8
+EDIT_FRAMES_MIN, EDIT_FRAMES_MAX, EDIT_FRAMES_DEFAULT = 2, 32, 8
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class EditTextField(serializers.Field):
+    """A text of 1 to 300 characters, not only whitespace, valid UTF-8 (no lone surrogates,
+    which is how undecodable request bytes arrive) and free of control characters."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(errors.TEXT_REQUIRED.format(type=_json_type(data)))
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            raise serializers.ValidationError(errors.TEXT_NOT_UTF8) from None
+        if any(unicodedata.category(character) == "Cc" for character in data):
+            raise serializers.ValidationError(errors.TEXT_CONTROL_CHARACTERS)
+        text = data.strip()
+        if not text:
+            raise serializers.ValidationError(errors.TEXT_EMPTY)
+        if len(text) > EDIT_TEXT_MAX:
+            raise serializers.ValidationError(errors.TEXT_TOO_LONG.format(length=len(text), max=EDIT_TEXT_MAX))
+        return text
+
+    def to_representation(self, value):
+        return value
+
+
+class EditInputsSerializer(StrictSerializer):
+    """{artwork, text, n}: n edits of a visible artwork; or {artwork, text, text_to, frames}:
+    one strip of frames going from the first text to the second."""
+
+    artwork = StrictIntegerField(min_value=1, max_value=INT64_MAX, range_message=errors.EDIT_ARTWORK_RANGE)
+    text = EditTextField()
+    n = StrictIntegerField(min_value=1, max_value=EDIT_COUNT_MAX,
+                           range_message=errors.EDIT_COUNT_RANGE.format(max=EDIT_COUNT_MAX), required=False)
+    text_to = EditTextField(required=False)
+    frames = StrictIntegerField(
+        min_value=EDIT_FRAMES_MIN, max_value=EDIT_FRAMES_MAX, required=False,
+        range_message=errors.EDIT_FRAMES_RANGE.format(min=EDIT_FRAMES_MIN, max=EDIT_FRAMES_MAX))
+
+    def validate_artwork(self, value: int) -> int:
+        from gallery.selectors import artwork_get
+
+        if artwork_get(artwork_id=value) is None:  # hidden artworks are not there for the public
+            raise serializers.ValidationError(errors.ARTWORK_UNKNOWN.format(artwork_id=value))
+        return value
+
+    def validate(self, attrs):
+        if "text_to" in attrs:
+            if "n" in attrs:
+                raise serializers.ValidationError({"n": [errors.EDIT_ONE_INTERPOLATION]})
+            attrs.setdefault("frames", EDIT_FRAMES_DEFAULT)
+        elif "frames" in attrs:
+            raise serializers.ValidationError({"frames": [errors.EDIT_FRAMES_NEED_TWO_TEXTS]})
+        else:
+            attrs.setdefault("n", 1)
+        return attrs
+
+
 INPUT_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     "place": PlaceInputsSerializer,
     "ground": GroundInputsSerializer,
+    "edit": EditInputsSerializer,
 }
 
 

@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "ml.eval.cli",
     "ml.eval.ground_cli",
     "ml.data.overhead_tiles",
+    "ml.eval.edit_cli",
 ]
 
 

@@ -149,9 +149,62 @@ class GroundPipeline:
         return views
 
 
+class EditPipeline:
+    """A source picture + a text -> the picture edited as the text says, by the SIMGAN generator.
+
+    inputs[i] is {"image": PIL image, "text": str}, and for a frame between two texts also
+    {"text_to": str, "mix": 0..1}. The seed draws the conditioning-augmentation noise, so one
+    (picture, text) gives a different edit per seed; the frames of one seed share that noise and
+    move along the straight line between the two texts' conditions."""
+
+    kind = "edit"
+
+    def __init__(self, generator, *, config: dict, sha256: str, text_encoder=None):
+        from ml.models.edit_text import TextEncoder
+
+        self.generator = generator.eval().requires_grad_(False)
+        self.config, self.sha256 = config, sha256
+        self.resolution = generator.config.resolution
+        self.device = next(generator.parameters()).device
+        self.text_encoder = text_encoder or TextEncoder()
+
+    @staticmethod
+    def build_network(architecture: dict):
+        from ml.models.edit import EditConfig, EditGenerator
+
+        return EditGenerator(EditConfig.from_dict(architecture))
+
+    def generate(self, inputs: list[dict], seeds: list[int], progress: Progress | None = None) -> list[Image.Image]:
+        if len(inputs) != len(seeds):
+            raise ValueError(f"got {len(inputs)} inputs but {len(seeds)} seeds")
+        if not inputs:
+            return []
+        config = self.generator.config
+        sources = torch.stack([_source_pixels(index, item, self.resolution) for index, item in enumerate(inputs)])
+        noise = torch.stack([_latent(index, seed, config.condition_dim) for index, seed in enumerate(seeds)])
+        texts = self.text_encoder.encode([_text(index, item, "text") for index, item in enumerate(inputs)])
+        texts_to = self.text_encoder.encode([_text(index, item, "text_to") if "text_to" in item else item["text"]
+                                             for index, item in enumerate(inputs)])
+        mix = torch.tensor([_mix(index, item) for index, item in enumerate(inputs)])[:, None]
+        _report(progress, 0.1)
+        count, padding = len(inputs), -len(inputs) % BATCH_MULTIPLE
+        with torch.inference_mode():
+            noise = _pad(noise, padding).to(self.device)
+            start, _, _ = self.generator.condition(_pad(texts, padding).to(self.device), noise)
+            end, _, _ = self.generator.condition(_pad(texts_to, padding).to(self.device), noise)
+            condition = torch.lerp(start, end, _pad(mix, padding).to(self.device))
+            images = self.generator.edit(_pad(sources, padding).to(self.device), condition)[:count]
+            _report(progress, 0.9)
+            arrays = (images * 127.5 + 127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+        pictures = [Image.fromarray(array.copy()) for array in arrays]
+        _report(progress, 1.0)
+        return pictures
+
+
 PIPELINES: dict[str, type] = {
     "place": PlacePipeline,
     "ground": GroundPipeline,
+    "edit": EditPipeline,
 }
 
 
@@ -228,3 +281,29 @@ def _pad(batch: torch.Tensor, count: int) -> torch.Tensor:
 def _report(progress: Progress | None, fraction: float) -> None:
     if progress is not None:
         progress(fraction)
+
+
+def _source_pixels(index: int, item: dict, resolution: int) -> torch.Tensor:
+    image = item.get("image")
+    if not isinstance(image, Image.Image):
+        raise ValueError(f"inputs[{index}] needs \"image\", a PIL image, got {type(image).__name__}")
+    image = image.convert("RGB")
+    if image.size != (resolution, resolution):
+        shrinking = image.width > resolution
+        image = image.resize((resolution, resolution), Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC)
+    pixels = torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8).view(resolution, resolution, 3)
+    return pixels.permute(2, 0, 1).float() / 127.5 - 1.0
+
+
+def _text(index: int, item: dict, key: str) -> str:
+    text = item.get(key)
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"inputs[{index}] needs a non-empty \"{key}\", got {text!r}")
+    return text
+
+
+def _mix(index: int, item: dict) -> float:
+    mix = item.get("mix", 0.0)
+    if isinstance(mix, bool) or not isinstance(mix, (int, float)) or not 0.0 <= mix <= 1.0:
+        raise ValueError(f"inputs[{index}] mix must be a number from 0 to 1, not {mix!r}")
+    return float(mix)

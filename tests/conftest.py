@@ -114,6 +114,22 @@ def write_tiny_ground_model(folder: Path, *, seed: int = 0) -> Path:
     return folder
 
 
+TINY_EDIT = dict(resolution=16, condition_dim=8, width=4, residual_units=1, d_width=4, d_text_dim=8)
+
+
+def write_tiny_edit_model(folder: Path, *, seed: int = 0) -> Path:
+    """A randomly initialised `edit` model (the real text encoder, a tiny SIMGAN generator)."""
+    import torch
+
+    from ml.modelfolder import write_model_folder
+    from ml.models.edit import EditConfig, EditGenerator
+
+    torch.manual_seed(seed)
+    config = EditConfig(**TINY_EDIT)
+    write_model_folder(folder, kind="edit", architecture=config.to_dict(), state_dict=EditGenerator(config).state_dict())
+    return folder
+
+
 @pytest.fixture(scope="session")
 def tiny_ground_model(tmp_path_factory) -> Path:
     return write_tiny_ground_model(tmp_path_factory.mktemp("models") / "tiny-ground")
@@ -126,6 +142,18 @@ def ground_model(db, tiny_ground_model):
 
     pipeline_cache._pipelines.clear()
     return model_version_register(folder=tiny_ground_model, name="tiny-ground", activate=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_edit_model(tmp_path_factory) -> Path:
+    return write_tiny_edit_model(tmp_path_factory.mktemp("models") / "tiny-edit")
+
+
+@pytest.fixture
+def edit_model(db, tiny_edit_model):
+    from generation.services import model_version_register
+
+    return model_version_register(folder=tiny_edit_model, name="tiny-edit", activate=True)
 
 
 @pytest.fixture

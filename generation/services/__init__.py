@@ -12,6 +12,7 @@ from generation.services.jobs import (
     job_fail,
     job_retry,
     job_run,
+    jobs_create,
     request_key,
     worker_seen_record,
 )

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 # Drawn seeds stay below 2**53 so that browsers read them exactly (JSON numbers are doubles in
 # JavaScript); a client may still ask for any seed up to 2**63 - 1.
 DRAWN_SEED_LIMIT = 2**53
+SEED_LIMIT = 2**63 - 1
 
 
 class NoActiveModelError(Exception):
@@ -75,7 +76,31 @@ def _canonical_ground_inputs(inputs: dict) -> dict:
     return {"point": spot, "spots": [spot]}
 
 
-CANONICAL_INPUTS = {"place": _canonical_place_inputs, "ground": _canonical_ground_inputs}
+def _canonical_edit_inputs(inputs: dict) -> dict:
+    """One job paints one picture: `n` becomes n jobs (see `jobs_create`), not part of a job."""
+    return {key: inputs[key] for key in ("artwork", "text", "text_to", "frames") if key in inputs}
+
+
+CANONICAL_INPUTS = {"place": _canonical_place_inputs, "ground": _canonical_ground_inputs,
+                    "edit": _canonical_edit_inputs}
+
+
+def jobs_create(*, kind: str, inputs: dict, seed: int | None = None, session_key: str = "", user=None
+                ) -> list[JobRequest]:
+    """The jobs of one request: one, or for an edit `n` jobs whose artworks become the source
+    artwork's children (seeds seed, seed + 1, ... when a seed is given, else drawn)."""
+    if kind != "edit":
+        return [job_create(kind=kind, inputs=inputs, seed=seed, session_key=session_key, user=user)]
+    from gallery.models import Artwork
+
+    source = Artwork.objects.get(pk=inputs["artwork"])
+    count = inputs.get("n", 1)
+    with transaction.atomic():
+        return [
+            job_create(kind=kind, inputs=inputs, seed=None if seed is None else (seed + index) % (SEED_LIMIT + 1),
+                       parent=source, session_key=session_key, user=user)
+            for index in range(count)
+        ]
 
 
 def job_create(
@@ -203,13 +228,39 @@ def _paint(job: Job):
     progress = _ProgressWriter(job.pk, start=10, end=90)
     pipeline = pipeline_for(job.model_version)
     progress(0.0)
-    (image,) = pipeline.generate([job.inputs], [job.seed], progress=progress)
+    if job.kind == "edit":
+        image = _paint_edit(pipeline, job, progress)
+    else:
+        (image,) = pipeline.generate([job.inputs], [job.seed], progress=progress)
     progress(1.0)
     return image
 
 
+def _paint_edit(pipeline, job: Job, progress):
+    """The source artwork's picture edited by the text; for two texts, the frames between them
+    side by side in one strip (every frame with the job's seed, so they differ by the text only)."""
+    from PIL import Image
+
+    from gallery.models import Artwork
+
+    source = Artwork.objects.get(pk=job.inputs["artwork"])
+    with source.image.open("rb") as handle:
+        picture = Image.open(io.BytesIO(handle.read())).convert("RGB")
+    item = {"image": picture, "text": job.inputs["text"]}
+    if "text_to" not in job.inputs:
+        (image,) = pipeline.generate([item], [job.seed], progress=progress)
+        return image
+    frames = job.inputs["frames"]
+    items = [{**item, "text_to": job.inputs["text_to"], "mix": index / (frames - 1)} for index in range(frames)]
+    pictures = pipeline.generate(items, [job.seed] * frames, progress=progress)
+    strip = Image.new("RGB", (sum(p.width for p in pictures), pictures[0].height))
+    for index, frame in enumerate(pictures):
+        strip.paste(frame, (index * frame.width, 0))
+    return strip
+
+
 def _generate(job: Job):
-    from gallery.models import City
+    from gallery.models import Artwork, City
     from gallery.selectors import artwork_find, city_nearest
     from gallery.services import artwork_create
 
@@ -217,7 +268,10 @@ def _generate(job: Job):
         return artwork
     image = _paint(job)
     lat, lon = job.inputs.get("lat"), job.inputs.get("lon")
-    if "city" in job.inputs:
+    if job.kind == "edit":  # an edit shows the place its source shows
+        source = Artwork.objects.select_related("city").get(pk=job.inputs["artwork"])
+        city, lat, lon = source.city, source.lat, source.lon
+    elif "city" in job.inputs:
         city = City.objects.filter(pk=job.inputs["city"]).first()
     else:
         city = city_nearest(lat=lat, lon=lon) if lat is not None else None

@@ -149,13 +149,21 @@ def model_version_validate(*, model_version_id: int) -> None:
         _validation_pass(version, grid=grid, metrics=_oracle_metrics(version.folder))
 
 
+def _sample_columns(pipeline) -> list[dict] | None:
+    if pipeline.kind == "edit":  # a rendered source picture edited by each sample text
+        from ml.eval.edit_samples import registry_sample_inputs
+
+        return registry_sample_inputs(pipeline.resolution)
+    return SAMPLE_INPUTS.get(pipeline.kind)
+
+
 def _sample_grid(pipeline) -> bytes:
     """PNG bytes of a grid: one row per sample seed, one column per sample input."""
     from PIL import Image
 
     from ml.modelfolder import ModelFolderError
 
-    columns = SAMPLE_INPUTS.get(pipeline.kind)
+    columns = _sample_columns(pipeline)
     if not columns:
         raise ModelFolderError(errors.VALIDATION_NO_SAMPLES.format(kind=pipeline.kind))
     images = pipeline.generate(

@@ -18,7 +18,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from ml.train import ground_cli
+from ml.train import edit_cli, ground_cli
 from ml.train.place_config import PlaceTrainConfig
 
 ARCHITECTURE_OPTIONS = ["resolution", "latent_dim", "fmap_base", "fmap_max", "fmap_min",
@@ -49,6 +49,7 @@ def register(subparsers) -> None:
     kinds = train.add_subparsers(dest="kind", required=True)
     _register_train_place(kinds)
     ground_cli.register(kinds)
+    edit_cli.register_train(kinds)
     export = subparsers.add_parser(
         "export", help="export a training run's checkpoint as a model folder",
         description="Write a model folder (weights.safetensors + config.json) from a run's checkpoint. "

@@ -235,10 +235,16 @@ def _one_line(error: Exception) -> str:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    if _run_kind(args.run) == "ground":
+    """Export a run of any kind: each kind writes its own model folder."""
+    kind = _run_kind(args.run)
+    if kind == "ground":
         from ml.train.ground_commands import run_export_ground
 
         return run_export_ground(args)
+    if kind == "edit":
+        from ml.train.edit_commands import run_export_edit
+
+        return run_export_edit(args, read_run_options(args.run, kind="edit"))
     options = read_run_options(args.run)
     for name in ("gap_steps", "gap_batch", "gap_images"):
         if getattr(args, name) < 1:
@@ -323,13 +329,13 @@ def _run_kind(run: Path) -> str | None:
     return json.loads(path.read_text(encoding="utf-8")).get("kind") if path.is_file() else None
 
 
-def read_run_options(run: Path) -> dict:
+def read_run_options(run: Path, kind: str = KIND) -> dict:
     path = Path(run) / run_dir.OPTIONS_FILE
     if not path.is_file():
         raise CommandError(ERROR_RUN_MISSING.format(run, run_dir.OPTIONS_FILE))
     options = json.loads(path.read_text(encoding="utf-8"))
-    if options.get("kind") != KIND:
-        raise CommandError(ERROR_RUN_KIND.format(run, options.get("kind"), KIND))
+    if options.get("kind") != kind:
+        raise CommandError(ERROR_RUN_KIND.format(run, options.get("kind"), kind))
     return options
 
 

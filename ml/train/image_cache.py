@@ -6,7 +6,7 @@ loop free of DataLoader workers on a two-core machine.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -34,6 +34,7 @@ class ImageCache:
     labels: dict[str, torch.Tensor]  # attribute -> (N,) int64 class index (-1: unknown), see dataset.json
     classes: dict[str, list]  # attribute -> its class names, from dataset.json
     overhead: torch.Tensor | None = None  # (N, 3, R, R) uint8 overhead tiles, when asked for
+    captions: list[str] = field(default_factory=list)  # one per image ("" where the manifest has none)
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -132,6 +133,7 @@ def load_image_cache(root: str | Path, *, resolution: int, split: str | None, ci
                 for name in dataset.classes},
         classes=dataset.classes,
         overhead=tiles,
+        captions=[str(row.get("caption") or "") for row in rows],
     )
 
 

@@ -20,7 +20,8 @@ def test_filter_the_grid_by_city_open_an_artwork_and_follow_its_lineage(page, li
     page.click(".site-nav >> text=Gallery")
     page.wait_for_selector(".artwork-grid")
     assert page.locator(".artwork-card").count() == 7
-    assert page.evaluate("() => [...document.images].every(img => img.complete && img.naturalWidth > 0)")
+    # Every picture arrives (waited for: on a busy machine they load after the grid is drawn).
+    page.wait_for_function("() => [...document.images].every(img => img.complete && img.naturalWidth > 0)")
     screenshot(page, "gallery.png")
 
     page.select_option("select[name=city]", label="Oxford, GB")
@@ -34,7 +35,8 @@ def test_filter_the_grid_by_city_open_an_artwork_and_follow_its_lineage(page, li
     provenance = page.inner_text(".provenance")
     assert painter.sha256 in provenance and painter.name in provenance and "2640729" in provenance
     image = page.locator(".artwork-image").element_handle()
-    assert page.evaluate("img => img.complete && img.naturalWidth", image) == painter.config["resolution"]
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image)
+    assert page.evaluate("img => img.naturalWidth", image) == painter.config["resolution"]
     assert page.get_attribute("meta[property='og:image']", "content").startswith(live_server.url + "/media/")
     assert page.locator(".lineage .lineage-node.current").count() == 1
     children = page.locator(".lineage .children .lineage-node")

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from ml import pipelines
 
@@ -10,6 +11,12 @@ MODELS = sorted(path.parent for path in SHIPPED.glob("*/config.json"))  # genera
 ORACLES = sorted(path.parent for path in SHIPPED.glob("oracles/*/config.json"))
 WEIGHTS_LIMIT = 15 * 1024 * 1024
 ALL_WEIGHTS_LIMIT = 30 * 1024 * 1024
+# What each kind's check paints: one request of that kind.
+SAMPLE_INPUT = {
+    "place": lambda: {"lat": 69.65, "lon": 18.96},
+    "ground": lambda: {"lat": 69.65, "lon": 18.96},
+    "edit": lambda: {"image": Image.new("RGB", (64, 64), (90, 120, 160)), "text": "the same place at night"},
+}
 
 
 @pytest.mark.parametrize("folder", MODELS, ids=[path.name for path in MODELS])
@@ -18,7 +25,7 @@ def test_a_shipped_model_loads_paints_and_says_how_it_was_made(folder):
     assert "python -m ml" in (folder / "README.md").read_text(), "the README gives the command that made it"
     pipeline = pipelines.load(folder)
     assert pipeline.config["training"], "a shipped model is a trained one"
-    (image,) = pipeline.generate([{"lat": 69.65, "lon": 18.96}], [0])
+    (image,) = pipeline.generate([SAMPLE_INPUT[pipeline.kind]()], [0])
     assert image.size == (pipeline.resolution, pipeline.resolution)
 
 

@@ -1,0 +1,115 @@
+"""The `edit` section of the results page: the table of measured figures, grids and strips.
+
+It measures nothing itself: the figures are the latest `python -m ml eval-edit` records of each
+model folder; the pictures are drawn here from the held-out photos of the dataset.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PIL import Image
+
+from ml.eval.edit_metrics import DIVERSITY_SEEDS, EDIT_TASKS, to_pictures
+from ml.sections import write_section
+from ml.train.image_cache import load_image_cache
+
+GRID_SOURCES = 4
+GRID_CELL = 64  # small pictures are enlarged (nearest neighbour) to this side
+STRIP_FRAMES = 8
+STRIP_PAIRS = (("by day, on a bright afternoon", "at night, after dark"), ("sunny and cloudless", "snowy and wintry"))
+STRIP_SOURCES = 2
+
+
+def describe(config: dict) -> str:
+    """What sets a model apart from full SIMGAN, from its config.json."""
+    architecture, training = config["architecture"], config.get("training") or {}
+    if architecture["residual_units"] == 0:
+        return "SISGAN-like: encoder-decoder, no residual units, no cycle loss"
+    differences = []
+    if training.get("cycle_weight") == 0:
+        differences.append("no cycle loss")
+    if not architecture["augmentation"]:
+        differences.append("no conditioning augmentation")
+    return "SIMGAN without " + " and ".join(d.removeprefix("no ") for d in differences) if differences else "SIMGAN"
+
+
+def _cell(picture: Image.Image) -> Image.Image:
+    return picture.resize((GRID_CELL, GRID_CELL), Image.Resampling.NEAREST)
+
+
+def edit_grid(pipeline, sources: list[Image.Image], texts: list[str], seed: int = 0) -> Image.Image:
+    """Rows of sources; the first column is the source, then one column per text."""
+    grid = Image.new("RGB", (GRID_CELL * (len(texts) + 1), GRID_CELL * len(sources)), "white")
+    for row, source in enumerate(sources):
+        edits = pipeline.generate([{"image": source, "text": text} for text in texts], [seed] * len(texts))
+        for column, picture in enumerate([source, *edits]):
+            grid.paste(_cell(picture), (column * GRID_CELL, row * GRID_CELL))
+    return grid
+
+
+def interpolation_strips(pipeline, sources: list[Image.Image], pairs=STRIP_PAIRS, frames: int = STRIP_FRAMES,
+                         seed: int = 0) -> Image.Image:
+    """One row per (source, pair of texts): the source, then the frames from one text to the other."""
+    rows = [(source, pair) for pair in pairs for source in sources]
+    grid = Image.new("RGB", (GRID_CELL * (frames + 1), GRID_CELL * len(rows)), "white")
+    for row, (source, (start, end)) in enumerate(rows):
+        items = [{"image": source, "text": start, "text_to": end, "mix": i / (frames - 1)} for i in range(frames)]
+        for column, picture in enumerate([source, *pipeline.generate(items, [seed] * frames)]):
+            grid.paste(_cell(picture), (column * GRID_CELL, row * GRID_CELL))
+    return grid
+
+
+def _figure(value, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def write_edit_results(rows: list[tuple], data: Path, out: Path, images: Path) -> None:
+    """rows: (model folder, pipeline, latest eval-edit record), the first being the one shown."""
+    from ml.modelfolder import read_config
+
+    images.mkdir(parents=True, exist_ok=True)
+    link = Path(os.path.relpath(images, out.parent)).as_posix()
+    resolution = rows[0][1].resolution
+    heldout = load_image_cache(data, resolution=resolution, split="heldout", max_images=GRID_SOURCES, progress=False)
+    sources = to_pictures(heldout.images)
+    texts = [text for _, _, text in EDIT_TASKS]
+    record = rows[0][2]
+    lines = [
+        f"Edits of {record['images']} photos of held-out cities ({record['data']}, at {resolution}x{resolution}) by "
+        f"{record['tasks']} texts that each name one attribute value, judged by the oracle "
+        f"(`ml/eval/edit_metrics.py`; made with `python -m ml eval-edit MODEL --data DIR` and "
+        f"`python -m ml report-edit MODEL ... --data DIR`). Accuracy: edits where the oracle finds the value "
+        f"the text asks for, among sources that lacked it. Consistency: attributes the text does not name that "
+        f"keep the oracle's prediction. Feature distance: oracle-feature distance edit-source over that of two "
+        f"random photos (lower keeps more). Sharpness: high-frequency energy over the photos'. Diversity: mean "
+        f"pixel difference between {DIVERSITY_SEEDS} seeds' edits of one source and text.",
+        "",
+        "| model | what it is | trained (kimg) | accuracy | consistency | feature distance | sharpness | diversity |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for folder, pipeline, measured in rows:
+        config = read_config(folder, verify_weights=False)
+        kimg = (config.get("training") or {}).get("kimg")
+        lines.append(f"| `{folder.name}` | {describe(config)} | {_figure(kimg, 0)} | {_figure(measured['accuracy'])} "
+                     f"| {_figure(measured['consistency'])} | {_figure(measured['feature_distance'])} "
+                     f"| {_figure(measured['sharpness'])} | {_figure(measured['diversity'])} |")
+    lines += ["", f"Accuracy of `{rows[0][0].name}` per text (and the oracle's own recall of that value on real photos):",
+              "", "| text | attribute = value | edits judged | accuracy | oracle on real photos |", "|---|---|---:|---:|---:|"]
+    for text, task in record["accuracy_by_task"].items():
+        lines.append(f"| “{text}” | {task['attribute']} = {task['value']} | {task['edits']} "
+                     f"| {_figure(task['accuracy'])} | {_figure(task['oracle_on_real'])} |")
+    lines += ["", "Held-out photos (first column) edited by each text above, in that order, seed 0:", ""]
+    for folder, pipeline, _ in rows:
+        name = f"edit-{folder.name}.png"
+        edit_grid(pipeline, sources, texts).save(images / name)
+        lines.append(f"![{folder.name}: sources x texts]({link}/{name})")
+        lines.append(f"*`{folder.name}`*")
+        lines.append("")
+    strips = f"edit-interpolation-{rows[0][0].name}.png"
+    interpolation_strips(rows[0][1], sources[:STRIP_SOURCES]).save(images / strips)
+    pairs = "; ".join(f"“{a}” → “{b}”" for a, b in STRIP_PAIRS)
+    lines += [f"Interpolation with `{rows[0][0].name}`: the source, then {STRIP_FRAMES} frames from one text's "
+              f"condition to the other's with the same noise ({pairs}):", "",
+              f"![interpolation strips]({link}/{strips})"]
+    write_section(out, "edit", "\n".join(lines), "Results")

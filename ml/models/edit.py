@@ -1,0 +1,175 @@
+"""Networks of the `edit` generator: SIMGAN, text-guided manipulation of a picture.
+
+The generator is an encoder-residual-decoder (Johnson et al., 2016; CycleGAN's generator):
+three convolutions take the picture down to a quarter of its side, the text features are
+tiled over that grid and concatenated with the image features, sixteen residual units work on
+the joint features, and two transposed convolutions bring them back to full size. The text
+enters through conditioning augmentation (Zhang et al., "StackGAN", ICCV 2017): the sentence
+embedding is mapped to the mean and log-variance of a Gaussian and a sample of it conditions the
+edit, so one (picture, text) pair has many edits, one per draw, and nearby texts give nearby
+conditions, which makes interpolating between two texts smooth.
+
+The discriminator has eight convolutions; it scores a (picture, text) pair: after its image
+layers bring the picture down to 4x4, the text features are tiled and concatenated, and the
+last two layers judge both together. Trained with a least-squares loss (Mao et al., 2017) on
+real/matching, real/mismatching and edited/target pairs, as text-conditional image editors
+since Dong, Yu, Wu and Guo ("Semantic Image Synthesis via Adversarial Learning", ICCV 2017:
+SISGAN) do. `residual_units=0` and `augmentation=False` give the baselines: SISGAN's plain
+encoder-decoder and the SIMGAN ablation without conditioning augmentation.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ml.configs import JSONConfig
+
+LEAKY_SLOPE = 0.2
+RESOLUTIONS = (16, 32, 64, 128, 256)  # 64 by default; 16 and 32 for tests and quick runs
+DISCRIMINATOR_LAYERS = 8
+
+
+@dataclass
+class EditConfig(JSONConfig):
+    resolution: int = 64  # side of the pictures edited: 16, 32, 64, 128 or 256
+    text_dim: int = 384  # size of the sentence embedding (all-MiniLM-L6-v2)
+    condition_dim: int = 64  # size of the text condition the generator sees
+    width: int = 16  # channels of the generator's first layer; x2 per halving (x4 in the residual units)
+    residual_units: int = 16  # residual units on the joint features (0: a SISGAN-like encoder-decoder)
+    augmentation: bool = True  # conditioning augmentation: sample the condition (False: the mean only)
+    d_width: int = 32  # channels of the discriminator's first layer; x2 per halving, at most 8x
+    d_text_dim: int = 64  # size of the text features the discriminator tiles over its 4x4 grid
+
+    def __post_init__(self) -> None:
+        if self.resolution not in RESOLUTIONS:
+            raise ValueError(f"EditConfig.resolution must be one of {', '.join(map(str, RESOLUTIONS))}, "
+                             f"not {self.resolution!r}")
+        for name in ("text_dim", "condition_dim", "width", "d_width", "d_text_dim"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"EditConfig.{name} must be a positive integer, not {value!r}")
+        if isinstance(self.residual_units, bool) or not isinstance(self.residual_units, int) \
+                or self.residual_units < 0:
+            raise ValueError(f"EditConfig.residual_units must be a non-negative integer, not {self.residual_units!r}")
+        if not isinstance(self.augmentation, bool):
+            raise ValueError(f"EditConfig.augmentation must be true or false, not {self.augmentation!r}")
+
+    @property
+    def downsamplings(self) -> int:
+        """Stride-2 layers of the discriminator: down to 4x4."""
+        return int(math.log2(self.resolution)) - 2
+
+
+class ConditioningAugmentation(nn.Module):
+    """Sentence embedding -> (mu, log sigma^2) of the condition, and a sample of it.
+
+    With `augmentation` off the condition is a plain linear map of the embedding (mu)."""
+
+    def __init__(self, config: EditConfig):
+        super().__init__()
+        self.augmentation = config.augmentation
+        self.project = nn.Linear(config.text_dim, 2 * config.condition_dim)
+
+    def forward(self, text: torch.Tensor, noise: torch.Tensor | None = None,
+                sample: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The condition, mu and logvar. `noise` (N(0, 1), shape of mu) fixes the draw; with
+        `sample` False (or augmentation off) the condition is mu."""
+        mu, logvar = F.leaky_relu(self.project(text), LEAKY_SLOPE).chunk(2, dim=1)
+        if not (self.augmentation and sample):
+            return mu, mu, logvar
+        if noise is None:
+            noise = torch.randn_like(mu)
+        return mu + noise * torch.exp(0.5 * logvar), mu, logvar
+
+
+def _norm(channels: int) -> nn.Module:
+    # Batch norm, not instance norm: the text reaches the features as per-channel shifts of a
+    # tiled vector, which instance norm would subtract away.
+    return nn.BatchNorm2d(channels)
+
+
+class ResidualUnit(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1, bias=False), _norm(channels), nn.ReLU(inplace=True),
+            nn.Conv2d(channels, channels, 3, padding=1, bias=False), _norm(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class EditGenerator(nn.Module):
+    """(picture in [-1, 1], sentence embedding) -> the edited picture, and (mu, logvar)."""
+
+    def __init__(self, config: EditConfig):
+        super().__init__()
+        self.config = config
+        w = config.width
+        self.condition = ConditioningAugmentation(config)
+        self.encoder = nn.Sequential(
+            nn.Conv2d(3, w, 3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(w, 2 * w, 4, stride=2, padding=1, bias=False), _norm(2 * w), nn.ReLU(inplace=True),
+            nn.Conv2d(2 * w, 4 * w, 4, stride=2, padding=1, bias=False), _norm(4 * w), nn.ReLU(inplace=True))
+        self.joint = nn.Sequential(
+            nn.Conv2d(4 * w + config.condition_dim, 4 * w, 3, padding=1, bias=False), _norm(4 * w),
+            nn.ReLU(inplace=True))
+        self.residual = nn.Sequential(*(ResidualUnit(4 * w) for _ in range(config.residual_units)))
+        self.decoder = nn.Sequential(
+            nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1, bias=False), _norm(2 * w), nn.ReLU(inplace=True),
+            nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False), _norm(w), nn.ReLU(inplace=True),
+            nn.Conv2d(w, 3, 3, padding=1), nn.Tanh())
+
+    def forward(self, images: torch.Tensor, text: torch.Tensor, noise: torch.Tensor | None = None,
+                sample: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        condition, mu, logvar = self.condition(text, noise, sample)
+        return self.edit(images, condition), mu, logvar
+
+    def edit(self, images: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        """The picture edited by a condition already drawn (interpolation mixes conditions)."""
+        features = self.encoder(images)
+        tiled = condition[:, :, None, None].expand(-1, -1, *features.shape[-2:])
+        features = self.joint(torch.cat([features, tiled.to(features.dtype)], dim=1))
+        return self.decoder(self.residual(features))
+
+
+def _leaky() -> nn.Module:
+    return nn.LeakyReLU(LEAKY_SLOPE, inplace=True)
+
+
+class EditDiscriminator(nn.Module):
+    """(picture, sentence embedding) -> one least-squares score per pair (1: real and matching).
+
+    Eight convolutions: stride-2 4x4 ones down to 4x4, then 3x3 ones, six on the picture in all;
+    then a 1x1 on the picture's 4x4 features joined with the tiled text and a 4x4 to the score.
+    No normalisation layer: a score depends on its own pair only, whatever else is in the batch,
+    and the overall brightness and colour (night, snow) reach the text comparison intact.
+    """
+
+    def __init__(self, config: EditConfig):
+        super().__init__()
+        self.config = config
+        layers, channels = [], 3
+        for index in range(config.downsamplings):
+            width = config.d_width * min(2 ** index, 8)
+            layers += [nn.Conv2d(channels, width, 4, stride=2, padding=1), _leaky()]
+            channels = width
+        for _ in range(DISCRIMINATOR_LAYERS - 2 - config.downsamplings):
+            layers += [nn.Conv2d(channels, channels, 3, padding=1), _leaky()]
+        self.image = nn.Sequential(*layers)
+        self.text = nn.Sequential(nn.Linear(config.text_dim, config.d_text_dim), _leaky())
+        self.joint = nn.Sequential(nn.Conv2d(channels + config.d_text_dim, channels, 1), _leaky(),
+                                   nn.Conv2d(channels, 1, 4))
+
+    def forward(self, images: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+        features = self.image(images)
+        tiled = self.text(text)[:, :, None, None].expand(-1, -1, *features.shape[-2:])
+        return self.joint(torch.cat([features, tiled.to(features.dtype)], dim=1)).flatten()
+
+
+def count_convolutions(module: nn.Module) -> int:
+    return sum(isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)) for layer in module.modules())

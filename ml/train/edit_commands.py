@@ -1,0 +1,144 @@
+"""What `python -m ml train edit` and `python -m ml export` of an edit run do (options: `ml.train.edit_cli`).
+
+Every option is checked here, once, before anything is written: a bad one is a `CommandError`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+from pathlib import Path
+
+from ml.cli import CommandError
+from ml.models.edit import EditConfig
+from ml.train import run_dir
+from ml.train.commands import ERROR_DATA, ERROR_NO_DATA_FOLDER, ERROR_NON_NEGATIVE, ERROR_POSITIVE
+from ml.train.commands import ERROR_ARCHITECTURE, ERROR_BATCH_RANKS, ERROR_NO_CHECKPOINTS, ERROR_OUT_NOT_EMPTY
+from ml.train.commands import ERROR_UNKNOWN_CHECKPOINT, _one_line
+from ml.train.edit_cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS, flag
+from ml.train.edit_config import KIND, EditTrainConfig
+
+ERROR_NO_CAPTIONS = "--data {}: {} of its {} pictures have no caption; the edit generator learns from captions"
+ERROR_BATCH_TWO = "--batch-size must give each process at least 2 pictures (a mismatching text comes from another), got {}"
+
+
+def run_train_edit(args: argparse.Namespace) -> int:
+    config = build_train_config(args)
+    dist = run_dir.setup_distributed()
+    try:
+        return _train(config, dist)
+    finally:
+        run_dir.teardown_distributed(dist)
+
+
+def build_train_config(args: argparse.Namespace) -> EditTrainConfig:
+    values = {name: getattr(args, name) if getattr(args, name) is not None else TRAIN_DEFAULTS[name]
+              for name in TRAIN_OPTIONS}
+    for name in ("batch_size", "lr", "lr_halve_epochs", "max_kimg", "tick_kimg", "sample_kimg", "snapshot_kimg"):
+        if not values[name] > 0:
+            raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
+    for name in ("cycle_weight", "kl_weight", "seed"):
+        if values[name] < 0:
+            raise CommandError(ERROR_NON_NEGATIVE.format(flag(name)[2:], values[name]))
+    if values["batch_size"] < 2:
+        raise CommandError(ERROR_BATCH_TWO.format(values["batch_size"]))
+    if not (0 <= values["beta1"] < 1 and 0 <= values["beta2"] < 1):
+        raise CommandError(f"--beta1 and --beta2 must be in [0, 1), got {values['beta1']} and {values['beta2']}")
+    if not args.data.is_dir():
+        raise CommandError(ERROR_NO_DATA_FOLDER.format(args.data))
+    asked = {name: getattr(args, name) for name in ARCHITECTURE_OPTIONS if getattr(args, name) is not None}
+    try:
+        model = EditConfig.from_dict({**EditConfig().to_dict(), **asked})
+    except (TypeError, ValueError) as error:
+        raise CommandError(ERROR_ARCHITECTURE.format(error)) from None
+    return EditTrainConfig(data=str(args.data.resolve()), out=str(args.out), model=model, dry_run=args.dry_run,
+                           **values)
+
+
+def _train(config: EditTrainConfig, dist: run_dir.Distributed) -> int:
+    from ml.models.edit_text import encode_with_file_cache
+    from ml.train.edit import SAMPLE_TEXTS, EditTrainer
+
+    if config.batch_size % dist.world_size:
+        raise CommandError(ERROR_BATCH_RANKS.format(config.batch_size, dist.world_size))
+    if config.batch_size // dist.world_size < 2:
+        raise CommandError(ERROR_BATCH_TWO.format(config.batch_size))
+    data = load_training_data(config, progress=dist.is_main)
+    options = {"kind": KIND, "command": command_line(config), "train": config.to_dict(), "dataset": data.summary,
+               "world_size": dist.world_size}
+    if config.dry_run:
+        print(json.dumps(options, indent=2))
+        return 0
+    texts = encode_with_file_cache(data.captions, config.text_cache)
+    sample_texts = encode_with_file_cache(list(SAMPLE_TEXTS), config.text_cache)
+    run_dir.seed_everything(config.seed, dist.rank)
+    run_dir.configure_backends(dist)
+    folder = run_dir.next_run_dir(config.out, f"{KIND}-{data.summary['name']}-{config.model.resolution}")
+    run = run_dir.RunDir(folder, enabled=dist.is_main)
+    if dist.is_main:
+        print(f"run folder: {folder}")
+    EditTrainer(config, data, texts, sample_texts, dist, run, options=options).train()
+    return 0
+
+
+def load_training_data(config: EditTrainConfig, progress: bool):
+    from ml.train.image_cache import load_image_cache
+
+    try:
+        data = load_image_cache(config.data, resolution=config.model.resolution, split="train",
+                                drop_outliers=config.drop_outliers, progress=progress)
+    except ValueError as error:
+        raise CommandError(ERROR_DATA.format(_one_line(error))) from None
+    uncaptioned = sum(not caption.strip() for caption in data.captions)
+    if uncaptioned:
+        raise CommandError(ERROR_NO_CAPTIONS.format(config.data, uncaptioned, len(data)))
+    return data
+
+
+def command_line(config: EditTrainConfig) -> str:
+    """The command that reproduces this run's options (every option spelled out)."""
+    parts = ["python", "-m", "ml", "train", KIND, "--data", config.data, "--out", config.out]
+    values = {**config.to_dict(), **config.model.to_dict()}
+    for name in [*TRAIN_OPTIONS, *ARCHITECTURE_OPTIONS]:
+        value = values[name]
+        if isinstance(value, bool):
+            parts.append(flag(name) if value else "--no-" + flag(name)[2:])
+        else:
+            parts += [flag(name), str(value)]
+    return shlex.join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# export
+
+
+def run_export_edit(args: argparse.Namespace, options: dict) -> int:
+    """The model folder of a checkpoint's generator: the latest, or the one named."""
+    from ml.modelfolder import write_model_folder
+    from ml.models.edit import EditGenerator
+
+    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
+        raise CommandError(ERROR_OUT_NOT_EMPTY.format(args.out))
+    checkpoints = run_dir.list_checkpoints(args.run)
+    if not checkpoints:
+        raise CommandError(ERROR_NO_CHECKPOINTS.format(args.run))
+    if args.checkpoint in ("best", "latest"):  # no selection criterion for edits: the last one
+        checkpoint = checkpoints[-1]
+    else:
+        named = [c for c in checkpoints if c.name in (args.checkpoint, run_dir.CHECKPOINT_PREFIX + args.checkpoint)]
+        if not named:
+            names = ", ".join(c.name for c in checkpoints)
+            raise CommandError(ERROR_UNKNOWN_CHECKPOINT.format(args.checkpoint, args.run, names))
+        checkpoint = named[0]
+    state = run_dir.read_checkpoint_state(checkpoint)
+    config = EditConfig.from_dict(state["architecture"])
+    generator = run_dir.load_network(checkpoint, "G", EditGenerator(config))
+    training = {"dataset": state.get("dataset"), "kimg": state["kimg"], "epoch": state.get("epoch"),
+                "seed": options["train"]["seed"], "cycle_weight": options["train"]["cycle_weight"],
+                "kl_weight": options["train"]["kl_weight"], "command": options.get("command"),
+                "run": Path(args.run).resolve().name, "checkpoint": checkpoint.name}
+    sha256 = write_model_folder(args.out, kind=KIND, architecture=config.to_dict(),
+                                state_dict=generator.state_dict(), training=training)
+    print(f"wrote {args.out} from {checkpoint.name} (weights sha256 {sha256})")
+    return 0
+

@@ -1,0 +1,83 @@
+"""The edit metrics on pipelines whose answers are known, and the eval-edit / report-edit commands."""
+import json
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from ml.cli import main
+from ml.eval.edit_metrics import EDIT_TASKS, evaluate_edits
+from ml.eval.oracle import load_oracle
+from tests.conftest import write_tiny_edit_model
+
+
+class Identity:
+    """Gives every source back unchanged."""
+
+    kind, resolution = "edit", 16
+
+    def generate(self, inputs, seeds):
+        return [item["image"].copy() for item in inputs]
+
+
+class Blur(Identity):
+    def generate(self, inputs, seeds):
+        return [item["image"].filter(ImageFilter.GaussianBlur(2)) for item in inputs]
+
+
+class Noisy(Identity):
+    """Adds noise drawn from the seed: different seeds, different pictures."""
+
+    def generate(self, inputs, seeds):
+        out = []
+        for item, seed in zip(inputs, seeds):
+            noise = np.random.default_rng(seed).integers(-40, 40, (16, 16, 3))
+            out.append(Image.fromarray((np.asarray(item["image"], dtype=np.int64) + noise).clip(0, 255).astype(np.uint8)))
+        return out
+
+
+@pytest.fixture(scope="module")
+def oracle(oracle_folder):
+    return load_oracle(oracle_folder)
+
+
+def measure(pipeline, oracle, scenes):
+    return evaluate_edits(pipeline, *oracle, scenes, split="train", images=24, progress=False)
+
+
+def test_an_edit_that_changes_nothing_is_consistent_sharp_and_not_diverse(oracle, scenes):
+    results = measure(Identity(), oracle, scenes)
+    assert results["consistency"] == 1.0 and results["feature_distance"] == 0.0
+    assert results["sharpness"] == 1.0 and results["diversity"] == 0.0
+    assert set(results["accuracy_by_task"]) == {text for _, _, text in EDIT_TASKS}
+    assert results["images"] == 24 and results["tasks"] == len(EDIT_TASKS)
+    # Unchanged sources keep whatever the oracle saw in them: accuracy is its error rate on them.
+    assert results["accuracy"] is None or results["accuracy"] < 0.5
+
+
+def test_blur_lowers_sharpness_and_seeded_noise_is_diverse(oracle, scenes):
+    assert measure(Blur(), oracle, scenes)["sharpness"] < 0.5
+    noisy = measure(Noisy(), oracle, scenes)
+    assert noisy["diversity"] > 0.05 and noisy["feature_distance"] > 0
+
+
+def test_eval_edit_and_report_edit_write_figures_and_pictures(scenes, oracle_folder, tmp_path):
+    model = write_tiny_edit_model(tmp_path / "tiny-edit")
+    assert main(["eval-edit", str(model), "--data", str(scenes), "--oracle", str(oracle_folder), "--images", "16",
+                 "--split", "train"]) == 0
+    (record,) = [json.loads(line) for line in (model / "metrics.jsonl").read_text().splitlines()]
+    assert record["kind"] == "edit" and 0 <= record["consistency"] <= 1 and record["sharpness"] > 0
+    page = tmp_path / "RESULTS.md"
+    page.write_text("# Results\n\nkept\n")
+    assert main(["report-edit", str(model), "--data", str(scenes), "--out", str(page),
+                 "--images", str(tmp_path / "img")]) == 0
+    text = page.read_text()
+    assert text.startswith("# Results\n\nkept\n") and "<!-- edit -->" in text and "| `tiny-edit` | SIMGAN |" in text
+    assert "![interpolation strips](img/edit-interpolation-tiny-edit.png)" in text
+    grid = Image.open(tmp_path / "img" / "edit-tiny-edit.png")
+    assert grid.size == (64 * (len(EDIT_TASKS) + 1), 64 * 4)
+
+
+def test_eval_edit_refuses_a_place_model(scenes, oracle_folder, place_folder, capsys):
+    assert main(["eval-edit", str(place_folder), "--data", str(scenes), "--oracle", str(oracle_folder)]) == 2
+    assert "is not an edit model folder" in capsys.readouterr().err

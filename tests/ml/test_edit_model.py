@@ -1,0 +1,98 @@
+"""The SIMGAN networks on a tiny config: shapes, gradients, one-to-many, the architecture's counts."""
+import pytest
+import torch
+
+from ml.models.edit import EditConfig, EditDiscriminator, EditGenerator, count_convolutions
+from ml.train.edit_losses import LeastSquaresDiscriminatorLoss
+
+TINY = dict(resolution=16, text_dim=12, condition_dim=6, width=4, residual_units=2, d_width=4, d_text_dim=6)
+
+
+def _batch(config: EditConfig, size: int = 4, seed: int = 0):
+    generator = torch.Generator().manual_seed(seed)
+    images = torch.rand(size, 3, config.resolution, config.resolution, generator=generator) * 2 - 1
+    texts = torch.nn.functional.normalize(torch.randn(size, config.text_dim, generator=generator), dim=1)
+    return images, texts
+
+
+def test_forward_and_backward_are_finite():
+    torch.manual_seed(0)
+    config = EditConfig(**TINY)
+    G, D = EditGenerator(config), EditDiscriminator(config)
+    images, texts = _batch(config)
+    edited, mu, logvar = G(images, texts)
+    scores = D(edited, texts)
+    assert edited.shape == images.shape and scores.shape == (4,)
+    assert mu.shape == logvar.shape == (4, 6)
+    assert edited.abs().max() <= 1 and torch.isfinite(scores).all()
+    scores.square().mean().backward()
+    for name, parameter in [*G.named_parameters(), *D.named_parameters()]:
+        assert parameter.grad is not None and torch.isfinite(parameter.grad).all(), name
+
+
+def test_one_discriminator_step_lowers_its_loss():
+    torch.manual_seed(0)
+    config = EditConfig(**TINY)
+    G, D = EditGenerator(config), EditDiscriminator(config)
+    images, texts = _batch(config)
+    with torch.no_grad():
+        edited, _, _ = G(images, texts.roll(1, 0))
+    loss_of = LeastSquaresDiscriminatorLoss()
+
+    def loss():
+        return loss_of(D(images, texts), D(images, texts.roll(1, 0)), D(edited, texts.roll(1, 0)))
+
+    optimiser = torch.optim.Adam(D.parameters(), lr=1e-3)
+    before = loss()
+    optimiser.zero_grad()
+    before.backward()
+    optimiser.step()
+    assert loss().item() < before.item()
+
+
+def test_the_default_architecture_is_simgans():
+    config = EditConfig()
+    G, D = EditGenerator(config), EditDiscriminator(config)
+    assert config.resolution == 64 and config.text_dim == 384 and config.residual_units == 16
+    assert count_convolutions(G.encoder) == 3 and len(G.residual) == 16
+    assert sum(isinstance(layer, torch.nn.ConvTranspose2d) for layer in G.decoder.modules()) == 2
+    assert count_convolutions(D) == 8
+    for resolution in (128, 256):
+        assert count_convolutions(EditDiscriminator(EditConfig(resolution=resolution, d_width=4))) == 8
+        G = EditGenerator(EditConfig(resolution=resolution, width=4, residual_units=1)).eval()
+        assert G(torch.zeros(1, 3, resolution, resolution), torch.zeros(1, 384))[0].shape[-1] == resolution
+
+
+def test_one_text_gives_many_edits_and_the_noise_fixes_each():
+    torch.manual_seed(0)
+    config = EditConfig(**TINY)
+    G = EditGenerator(config).eval()
+    images, texts = _batch(config, size=1)
+    noise = [torch.randn(1, 6, generator=torch.Generator().manual_seed(seed)) for seed in (0, 1)]
+    with torch.no_grad():
+        first, again, other = (G(images, texts, n)[0] for n in (noise[0], noise[0], noise[1]))
+        mean_a, mean_b = G(images, texts, noise[0], sample=False)[0], G(images, texts, noise[1], sample=False)[0]
+    assert torch.equal(first, again) and not torch.allclose(first, other)
+    assert torch.equal(mean_a, mean_b)
+
+
+def test_without_augmentation_the_noise_is_ignored():
+    torch.manual_seed(0)
+    config = EditConfig(**{**TINY, "augmentation": False})
+    G = EditGenerator(config).eval()
+    images, texts = _batch(config, size=1)
+    with torch.no_grad():
+        a = G(images, texts, torch.zeros(1, 6))[0]
+        b = G(images, texts, torch.ones(1, 6))[0]
+    assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"resolution": 48}, "EditConfig.resolution must be one of"),
+    ({"width": 0}, "EditConfig.width must be a positive integer"),
+    ({"residual_units": -1}, "EditConfig.residual_units must be a non-negative integer"),
+    ({"augmentation": "yes"}, "EditConfig.augmentation must be true or false"),
+])
+def test_bad_configs_are_refused(values, message):
+    with pytest.raises(ValueError, match=message):
+        EditConfig(**values)

@@ -1,0 +1,97 @@
+"""The edit training loop: a 3-step run on captioned pictures, its files, export, bad options."""
+import json
+import shutil
+
+import pytest
+
+from ml.cli import main
+from ml.modelfolder import read_config
+
+TINY_ARCHITECTURE = ["--resolution", "16", "--width", "4", "--residual-units", "2", "--condition-dim", "8",
+                     "--d-width", "4", "--d-text-dim", "8"]
+TINY_SCHEDULE = ["--batch-size", "4", "--tick-kimg", "0.004", "--sample-kimg", "0.008", "--snapshot-kimg", "0.004"]
+CAPTIONS = ["a snowy polar village at night", "a green town by day", "a sandy desert city at sunset"]
+
+
+@pytest.fixture(scope="session")
+def captioned_dataset(tiny_dataset, tmp_path_factory):
+    root = tmp_path_factory.mktemp("captioned") / "tiny-captioned"
+    shutil.copytree(tiny_dataset, root)
+    rows = [json.loads(line) for line in (root / "manifest.jsonl").read_text().splitlines()]
+    for index, row in enumerate(rows):
+        row["caption"] = CAPTIONS[index % len(CAPTIONS)]
+    (root / "manifest.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return root
+
+
+def train(data, runs, *extra):
+    return main(["train", "edit", "--data", str(data), "--out", str(runs), "--text-cache", str(runs / "text"),
+                 *TINY_ARCHITECTURE, *TINY_SCHEDULE, *extra])
+
+
+@pytest.fixture(scope="session")
+def edit_run(captioned_dataset, tmp_path_factory):
+    runs = tmp_path_factory.mktemp("edit-runs")
+    assert train(captioned_dataset, runs, "--max-kimg", "0.012") == 0
+    (run,) = runs.glob("0*")
+    return run
+
+
+def test_a_three_step_run_writes_its_folder(edit_run):
+    assert edit_run.name == "00000-edit-tiny-captioned-16"
+    names = {path.name for path in edit_run.iterdir()}
+    assert {"options.json", "log.txt", "stats.jsonl", "samples-000000.000.png", "samples-000000.008.png",
+            "samples-000000.012.png", "checkpoint-000000.004", "checkpoint-000000.012"} <= names
+    options = json.loads((edit_run / "options.json").read_text())
+    assert options["kind"] == "edit" and options["train"]["cycle_weight"] == 10 and options["train"]["lr"] == 2e-4
+    assert options["dataset"]["images"] == 16  # the outlier left out
+    assert options["command"].startswith("python -m ml train edit --data ")
+    stats = [json.loads(line) for line in (edit_run / "stats.jsonl").read_text().splitlines()]
+    assert [row["kimg"] for row in stats] == [0.004, 0.008, 0.012]
+    assert all({"loss_d", "loss_g", "g_cycle", "g_kl", "g_adversarial"} <= set(row) for row in stats)
+    assert all(row["loss_g"] == row["loss_g"] for row in stats)  # finite
+    assert sorted(p.name for p in (edit_run / "checkpoint-000000.012").iterdir()) == [
+        "D.safetensors", "G.safetensors", "optimizers.safetensors", "state.json"]
+
+
+def test_the_ablations_leave_out_their_terms(captioned_dataset, tmp_path):
+    assert train(captioned_dataset, tmp_path, "--max-kimg", "0.004", "--cycle-weight", "0", "--no-augmentation") == 0
+    (run,) = tmp_path.glob("0*")
+    (row,) = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert "g_cycle" not in row and "g_kl" not in row and row["loss_g"] == row["g_adversarial"]
+
+
+def test_the_learning_rate_halves_every_lr_halve_epochs(captioned_dataset, tmp_path):
+    # 16 pictures, batch 8: two steps an epoch; halving every epoch gives 2e-4, 2e-4, 1e-4, 1e-4, 5e-5.
+    assert train(captioned_dataset, tmp_path, "--batch-size", "8", "--tick-kimg", "0.008", "--max-kimg", "0.040",
+                 "--lr-halve-epochs", "1") == 0
+    (run,) = tmp_path.glob("0*")
+    rates = [json.loads(line)["lr"] for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert rates == [2e-4, 2e-4, 1e-4, 1e-4, 5e-5]
+
+
+def test_export_writes_the_generator_as_a_model_folder(edit_run, tmp_path, no_unpickling):
+    from ml.pipelines import load
+
+    assert main(["export", str(edit_run), "--out", str(tmp_path / "model")]) == 0
+    config = read_config(tmp_path / "model")
+    assert config["kind"] == "edit" and config["resolution"] == 16
+    assert config["training"]["checkpoint"] == "checkpoint-000000.012"
+    assert load(tmp_path / "model").kind == "edit"
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--batch-size", "1"], "--batch-size must give each process at least 2 pictures"),
+    (["--max-kimg", "0"], "--max-kimg must be positive"),
+    (["--cycle-weight", "-1"], "--cycle-weight must be >= 0"),
+    (["--resolution", "48"], "invalid architecture: EditConfig.resolution must be one of"),
+])
+def test_bad_options_are_refused_and_nothing_is_written(captioned_dataset, tmp_path, capsys, extra, message):
+    assert train(captioned_dataset, tmp_path, *extra) == 2
+    assert message in capsys.readouterr().err
+    assert not list(tmp_path.glob("0*"))
+
+
+def test_pictures_without_captions_are_refused(tiny_dataset, tmp_path, capsys):
+    assert train(tiny_dataset, tmp_path) == 2
+    assert "16 of its 16 pictures have no caption" in capsys.readouterr().err
