@@ -51,8 +51,12 @@ class CachedBatches:
         self.sampler.set_epoch(epoch)
         self.order = iter(self.sampler)
 
+    def next_indices(self) -> torch.Tensor:
+        """The rows of this rank's next batch (for data kept beside the cache, such as texts)."""
+        return torch.tensor([self._next_index() for _ in range(self.batch_size)])
+
     def next_batch(self) -> Batch:
-        indices = torch.tensor([self._next_index() for _ in range(self.batch_size)])
+        indices = self.next_indices()
         overhead = None if self.data.overhead is None else self.data.overhead[indices]
         return Batch(self.data.images[indices], self.data.lat[indices], self.data.lon[indices], overhead)
 

@@ -17,15 +17,16 @@ from __future__ import annotations
 import time
 
 import torch
-from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
 from ml.models.edit import EditDiscriminator, EditGenerator
 from ml.train import run_dir
+from ml.train.batches import CachedBatches
 from ml.train.edit_config import KIND, EditTrainConfig
 from ml.train.edit_losses import (ConditioningKL, CycleLoss, LeastSquaresDiscriminatorLoss,
                                   LeastSquaresGeneratorLoss)
 from ml.train.image_cache import ImageCache
+from ml.train.skeleton import TrainerSkeleton
 
 # The texts of the sample grids (and of the results' grids): one column each, after the source.
 SAMPLE_TEXTS = (
@@ -43,7 +44,7 @@ def sample_sources(data: ImageCache, count: int = SAMPLE_SOURCES) -> torch.Tenso
     return torch.linspace(0, len(data) - 1, min(count, len(data))).round().long()
 
 
-class EditTrainer:
+class EditTrainer(TrainerSkeleton):
     """Owns the networks, optimisers and data of one run; `train()` runs it to the end."""
 
     def __init__(self, config: EditTrainConfig, data: ImageCache, texts: torch.Tensor, sample_texts: torch.Tensor,
@@ -52,7 +53,6 @@ class EditTrainer:
         self.device = dist.device
         self.texts = texts  # (N, text_dim): the embedding of each picture's caption
         self.sample_texts = sample_texts.to(self.device)
-        self.batch_per_rank = config.batch_size // dist.world_size
         fmt = run_dir.memory_format(dist)
         self.G = EditGenerator(config.model).to(self.device, memory_format=fmt).train()
         self.D = EditDiscriminator(config.model).to(self.device, memory_format=fmt).train()
@@ -62,13 +62,11 @@ class EditTrainer:
         self.discriminator_loss, self.generator_loss = LeastSquaresDiscriminatorLoss(), LeastSquaresGeneratorLoss()
         self.cycle_loss = CycleLoss(config.cycle_weight)
         self.kl_loss = ConditioningKL(config.kl_weight)
-        self.sampler = DistributedSampler(range(len(data)), num_replicas=dist.world_size, rank=dist.rank,
-                                          shuffle=True, seed=config.seed, drop_last=False)
-        self.nimg, self.epoch = 0, 0
+        self.batches = CachedBatches(data, batch_size=config.batch_size // dist.world_size, rank=dist.rank,
+                                     world_size=dist.world_size, seed=config.seed)
+        self.nimg = 0
         for network in (self.G, self.D):
             run_dir.broadcast_parameters(network, dist)
-        self.sampler.set_epoch(self.epoch)
-        self.order = iter(self.sampler)
         self.tick_stats: dict[str, list[torch.Tensor]] = {}
 
     # -----------------------------------------------------------------------------------------
@@ -112,7 +110,7 @@ class EditTrainer:
     def fetch_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """This rank's pictures, their captions' embeddings, and mismatching target texts: the
         captions of the same batch rolled by one, so no picture gets its own caption back."""
-        indices = torch.tensor([self.next_index() for _ in range(self.batch_per_rank)])
+        indices = self.batches.next_indices()
         sources = ImageCache.to_float(self.data.images[indices]).to(self.device, non_blocking=True)
         if self.config.mirror:
             flip = torch.rand(len(indices), device=self.device) < 0.5
@@ -185,38 +183,14 @@ class EditTrainer:
         grid = torch.stack(columns, dim=1).flatten(0, 1)
         self.run.save_image_grid(grid, f"samples-{run_dir.kimg_label(self.nimg)}.png", len(columns))
 
-    def record(self, **values: torch.Tensor) -> None:
-        """Keep the losses as tensors: reading them every step would make the CPU wait for the GPU."""
-        for key, value in values.items():
-            self.tick_stats.setdefault(key, []).append(value.detach().float())
-
     def write_tick(self, images_per_second: float) -> None:
-        means = {key: torch.stack(values).mean().item() for key, values in self.tick_stats.items()}
-        self.tick_stats = {}
-        self.run.append_stats({"kimg": self.nimg / 1000, "epoch": self.epoch,
-                               "lr": self.G_opt.param_groups[0]["lr"],
-                               **{k: round(v, 6) for k, v in means.items()},
-                               "images_per_second": round(images_per_second, 2), "time": round(time.time(), 3)})
+        super().write_tick(images_per_second, epoch=self.epoch, lr=self.G_opt.param_groups[0]["lr"])
+
+    @property
+    def epoch(self) -> int:
+        return self.batches.epoch
 
     def progress_text(self) -> str:
         last = {key: values[-1].item() for key, values in self.tick_stats.items()}
         return (f"kimg {self.nimg / 1000:.3f} ep {self.epoch} D {last.get('loss_d', float('nan')):.3f} "
                 f"G {last.get('loss_g', float('nan')):.3f}")
-
-    def crossed(self, before: int, interval_kimg: float) -> bool:
-        interval = max(round(interval_kimg * 1000), 1)
-        return before // interval != self.nimg // interval
-
-    def next_index(self) -> int:
-        try:
-            return next(self.order)
-        except StopIteration:
-            self.epoch += 1
-            self.sampler.set_epoch(self.epoch)
-            self.order = iter(self.sampler)
-            return next(self.order)
-
-    def log(self, message: str) -> None:
-        if self.dist.is_main:
-            tqdm.write(message)
-        self.run.log(message)

@@ -25,6 +25,7 @@ from ml.train.batches import CachedBatches
 from ml.train.ground_config import KIND, GroundTrainConfig
 from ml.train.image_cache import ImageCache
 from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty, ReconstructionLoss
+from ml.train.skeleton import TrainerSkeleton
 
 __all__ = ["KIND", "GroundTrainConfig", "GroundTrainer"]
 
@@ -38,7 +39,7 @@ def sample_latents(latent_dim: int, rows: int) -> torch.Tensor:
                         for _ in range(rows) for seed in SAMPLE_SEEDS])
 
 
-class GroundTrainer:
+class GroundTrainer(TrainerSkeleton):
     """Owns the networks, optimisers and data of one run; `train()` runs it to the end."""
 
     def __init__(self, config: GroundTrainConfig, data: ImageCache, dist: run_dir.Distributed,
@@ -140,16 +141,6 @@ class GroundTrainer:
         self.G_opt.step()
         self.record(loss_g=loss, l1=reconstruction)
 
-    @torch.no_grad()
-    def update_ema(self) -> None:
-        """G_ema <- beta G_ema + (1 - beta) G, beta from a half-life in images (ramped up early)."""
-        half_life = self.config.ema_kimg * 1000
-        if self.config.ema_rampup is not None:
-            half_life = min(half_life, max(self.nimg, 1) * self.config.ema_rampup)
-        beta = 0.5 ** (self.config.batch_size / max(half_life, 1e-8))
-        for ema, live in zip(self.G_ema.parameters(), self.G.parameters()):
-            ema.lerp_(live.detach(), 1.0 - beta)
-
     # -----------------------------------------------------------------------------------------
     # Snapshots, samples and stats
 
@@ -187,23 +178,3 @@ class GroundTrainer:
         grid = torch.cat([tiles[:, None], reals[:, None], views.reshape(rows, len(SAMPLE_SEEDS), *views.shape[1:])],
                          dim=1).flatten(0, 1)
         self.run.save_image_grid(grid, f"samples-{run_dir.kimg_label(self.nimg)}.png", 2 + len(SAMPLE_SEEDS))
-
-    def record(self, **values: torch.Tensor) -> None:
-        """Kept as tensors, averaged once per tick: `.item()` every step would sync with the GPU."""
-        for key, value in values.items():
-            self.tick_stats.setdefault(key, []).append(value.detach().float())
-
-    def write_tick(self, images_per_second: float) -> None:
-        means = {key: torch.stack(values).mean().item() for key, values in self.tick_stats.items()}
-        self.tick_stats = {}
-        self.run.append_stats({"kimg": self.nimg / 1000, **{k: round(v, 6) for k, v in means.items()},
-                               "images_per_second": round(images_per_second, 2), "time": round(time.time(), 3)})
-
-    def crossed(self, before: int, interval_kimg: float) -> bool:
-        interval = max(round(interval_kimg * 1000), 1)
-        return before // interval != self.nimg // interval
-
-    def log(self, message: str) -> None:
-        if self.dist.is_main:
-            tqdm.write(message)
-        self.run.log(message)

@@ -26,6 +26,7 @@ from ml.train.batches import CachedBatches, StreamedBatches
 from ml.train.image_cache import ImageCache
 from ml.train.losses import ContextPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
 from ml.train.place_config import KIND, Phase, PlaceTrainConfig, phase_at
+from ml.train.skeleton import TrainerSkeleton
 
 __all__ = ["KIND", "Phase", "PlaceTrainConfig", "PlaceTrainer", "phase_at"]
 
@@ -50,7 +51,7 @@ def sample_inputs(config: PlaceConfig, device: torch.device) -> tuple[torch.Tens
     return latents.to(device), location_context(lat, lon, config.context_frequencies).to(device)
 
 
-class PlaceTrainer:
+class PlaceTrainer(TrainerSkeleton):
     """Owns the networks, optimisers and data of one run; `train()` runs it to the end."""
 
     def __init__(self, config: PlaceTrainConfig, data: CachedBatches | StreamedBatches, dist: run_dir.Distributed,
@@ -181,19 +182,6 @@ class PlaceTrainer:
         self.G_opt.step()
         self.record(loss_g=loss)
 
-    @torch.no_grad()
-    def update_ema(self) -> None:
-        """G_ema <- beta G_ema + (1 - beta) G, with beta set by a half-life in images; the
-        ramp-up shortens it early on, when the first weights are not worth remembering."""
-        half_life = self.config.ema_kimg * 1000
-        if self.config.ema_rampup is not None:
-            half_life = min(half_life, max(self.nimg, 1) * self.config.ema_rampup)
-        beta = 0.5 ** (self.config.batch_size / max(half_life, 1e-8))
-        for ema, live in zip(self.G_ema.parameters(), self.G.parameters()):
-            ema.lerp_(live.detach(), 1.0 - beta)
-        for ema, live in zip(self.G_ema.buffers(), self.G.buffers()):
-            ema.copy_(live)
-
     def grow(self, phase: Phase) -> None:
         """A new resolution starts fading in."""
         if self.config.reset_optimizers_on_grow:
@@ -254,30 +242,11 @@ class PlaceTrainer:
             images = F.interpolate(images.float(), scale_factor=float(factor), mode="nearest")
         self.run.save_image_grid(images, f"samples-{run_dir.kimg_label(self.nimg)}.png", len(SAMPLE_SEEDS))
 
-    def record(self, **values: torch.Tensor) -> None:
-        """Keep the losses as tensors: reading them (`.item()`) every step would make the CPU
-        wait for the GPU; they are averaged once per tick."""
-        for key, value in values.items():
-            self.tick_stats.setdefault(key, []).append(value.detach().float())
-
     def write_tick(self, phase: Phase, images_per_second: float) -> None:
-        means = {key: torch.stack(values).mean().item() for key, values in self.tick_stats.items()}
-        self.tick_stats = {}
-        self.run.append_stats({"kimg": self.nimg / 1000, "phase": phase.name, "stage": phase.stage,
-                               "alpha": round(phase.alpha, 6), **{k: round(v, 6) for k, v in means.items()},
-                               "images_per_second": round(images_per_second, 2),
-                               "time": round(time.time(), 3)})
+        super().write_tick(images_per_second, phase=phase.name, stage=phase.stage, alpha=round(phase.alpha, 6))
 
     def progress_text(self, phase: Phase) -> str:
         last = {key: values[-1].item() for key, values in self.tick_stats.items()}
         return (f"kimg {self.nimg / 1000:.3f} {phase.name} a={phase.alpha:.2f} "
                 f"D {last.get('loss_d', float('nan')):+.3f} G {last.get('loss_g', float('nan')):+.3f}")
 
-    def crossed(self, before: int, interval_kimg: float) -> bool:
-        interval = max(round(interval_kimg * 1000), 1)
-        return before // interval != self.nimg // interval
-
-    def log(self, message: str) -> None:
-        if self.dist.is_main:
-            tqdm.write(message)
-        self.run.log(message)
