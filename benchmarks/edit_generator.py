@@ -13,7 +13,6 @@ Prints a table and writes it into docs/BENCHMARKS.md between this benchmark's ma
 import argparse
 import dataclasses
 import os
-import statistics
 import time
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from benchmarks.report import REPO, REPORT, write_section
+from benchmarks.report import REPO, REPORT, median_seconds, write_section
 from ml import pipelines
 from ml.models.edit import EditConfig, EditGenerator
 from ml.models.edit_text import TEXT_DIM, TextEncoder
@@ -32,17 +31,6 @@ THREADS = 2
 BATCH = 16
 TARGET_MS = 100
 SENTENCES = [f"the same place in winter, seen from street number {n}" for n in range(200)]
-
-
-def median_seconds(run, repeats: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 @dataclasses.dataclass
@@ -63,7 +51,7 @@ def measure(name: str, generator: EditGenerator, runs: int) -> Row:
         for count in (1, BATCH):
             images = torch.rand(count, 3, side, side) * 2 - 1
             texts = torch.nn.functional.normalize(torch.randn(count, TEXT_DIM), dim=1)
-            times[count] = median_seconds(lambda: generator(images, texts), runs) * 1000
+            times[count] = median_seconds(lambda: generator(images, texts), runs, warmup=3) * 1000
     return Row(name, side, weights_mb, times[1], times[BATCH])
 
 
@@ -71,7 +59,7 @@ def pipeline_ms(model: Path, runs: int) -> float:
     pipeline = pipelines.load(model)
     source = Image.new("RGB", (pipeline.resolution, pipeline.resolution), (90, 120, 160))
     item = {"image": source, "text": "the same place in winter"}
-    return median_seconds(lambda: pipeline.generate([item], [7]), runs) * 1000
+    return median_seconds(lambda: pipeline.generate([item], [7]), runs, warmup=3) * 1000
 
 
 def sentence_ms() -> float:

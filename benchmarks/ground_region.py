@@ -10,14 +10,12 @@ and writes it into docs/BENCHMARKS.md between this benchmark's markers.
 """
 import argparse
 import os
-import statistics
-import time
 from datetime import date
 from pathlib import Path
 
 import torch
 
-from benchmarks.report import REPO, REPORT, write_section
+from benchmarks.report import REPO, REPORT, median_seconds, write_section
 from ml import pipelines
 
 SECTION = "ground_region"
@@ -28,24 +26,16 @@ DEFAULT_MODEL = REPO / "models" / "ground-demo"
 SPOTS = [{"lat": 45.70 + 0.04 * (i // 4), "lon": 4.75 + 0.05 * (i % 4)} for i in range(16)]
 
 
-def median_seconds(run, repeats: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def measure(pipeline, runs: int) -> dict:
     seeds = list(range(len(SPOTS)))
-    tiles = median_seconds(lambda: [pipeline.overhead(s["lat"], s["lon"], pipeline.resolution) for s in SPOTS], runs)
-    one_by_one = median_seconds(lambda: [pipeline.views([s], [seed]) for s, seed in zip(SPOTS, seeds)], runs)
-    batched = median_seconds(lambda: pipeline.views(SPOTS, seeds), runs)
+    sync = torch.cuda.synchronize if torch.cuda.is_available() else None
+
+    def timed(run) -> float:
+        return median_seconds(run, runs, warmup=1, sync=sync)
+
+    tiles = timed(lambda: [pipeline.overhead(s["lat"], s["lon"], pipeline.resolution) for s in SPOTS])
+    one_by_one = timed(lambda: [pipeline.views([s], [seed]) for s, seed in zip(SPOTS, seeds)])
+    batched = timed(lambda: pipeline.views(SPOTS, seeds))
     return {"tiles": len(SPOTS) / tiles, "one_by_one": len(SPOTS) / one_by_one, "batched": len(SPOTS) / batched}
 
 

@@ -11,14 +11,12 @@ load. Prints a table and writes it into docs/BENCHMARKS.md between this benchmar
 import argparse
 import dataclasses
 import os
-import statistics
 import tempfile
-import time
 from datetime import date
 
 import torch
 
-from benchmarks.report import REPO, REPORT, write_section
+from benchmarks.report import REPO, REPORT, median_seconds, write_section
 from ml import pipelines
 from ml.modelfolder import write_model_folder
 from ml.models.place import PlaceConfig, PlaceGenerator, location_context
@@ -36,17 +34,6 @@ class Measurement:
     weights_mb: float
     latency_ms: float
     throughput: float
-
-
-def median_seconds(run, repeats: int, warmup: int = 2) -> float:
-    for _ in range(warmup):
-        run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def inputs_for(config: PlaceConfig, batch: int):
