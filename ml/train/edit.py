@@ -48,7 +48,7 @@ class EditTrainer(TrainerSkeleton):
     """Owns the networks, optimisers and data of one run; `train()` runs it to the end."""
 
     def __init__(self, config: EditTrainConfig, data: ImageCache, texts: torch.Tensor, sample_texts: torch.Tensor,
-                 dist: run_dir.Distributed, run: run_dir.RunDir, *, options: dict):
+                 dist: run_dir.Distributed, run: run_dir.RunDir, *, options: dict, resume_from=None):
         self.config, self.data, self.dist, self.run, self.options = config, data, dist, run, options
         self.device = dist.device
         self.texts = texts  # (N, text_dim): the embedding of each picture's caption
@@ -62,9 +62,12 @@ class EditTrainer(TrainerSkeleton):
         self.discriminator_loss, self.generator_loss = LeastSquaresDiscriminatorLoss(), LeastSquaresGeneratorLoss()
         self.cycle_loss = CycleLoss(config.cycle_weight)
         self.kl_loss = ConditioningKL(config.kl_weight)
+        self.nimg, epoch = 0, 0
+        if resume_from is not None:
+            epoch = self.load_checkpoint(resume_from)
+        # A resumed run goes on with its epoch count, which the learning-rate halving counts in.
         self.batches = CachedBatches(data, batch_size=config.batch_size // dist.world_size, rank=dist.rank,
-                                     world_size=dist.world_size, seed=config.seed)
-        self.nimg = 0
+                                     world_size=dist.world_size, seed=config.seed, epoch=epoch)
         for network in (self.G, self.D):
             run_dir.broadcast_parameters(network, dist)
         self.tick_stats: dict[str, list[torch.Tensor]] = {}
@@ -75,7 +78,8 @@ class EditTrainer(TrainerSkeleton):
     def train(self) -> None:
         config, total = self.config, self.config.total_nimg()
         self.run.write_options(self.options)
-        self.log(f"training {KIND} on {len(self.data)} captioned pictures to kimg {total / 1000:g}")
+        self.log(f"training {KIND} on {len(self.data)} captioned pictures from kimg {self.nimg / 1000:g} "
+                 f"to {total / 1000:g}")
         self.save_samples()
         bar = tqdm(total=total, initial=self.nimg, unit="img", unit_scale=True, disable=not self.dist.is_main,
                    dynamic_ncols=True)
@@ -165,6 +169,17 @@ class EditTrainer(TrainerSkeleton):
         optimizers = {"G": self.G_opt, "D": self.D_opt}
         if self.run.save_checkpoint(name, networks=networks, optimizers=optimizers, state=state):
             self.log(f"kimg {self.nimg / 1000:g}: wrote {name}")
+
+    def load_checkpoint(self, folder) -> int:
+        """Networks, optimisers and progress of a checkpoint; returns the epoch it reached."""
+        state = run_dir.read_checkpoint_state(folder)
+        for name, network in (("G", self.G), ("D", self.D)):
+            run_dir.load_network(folder, name, network)
+        run_dir.load_optimizers(folder, {"G": self.G_opt, "D": self.D_opt}, state)
+        self.nimg = int(state["nimg"])
+        # Fresh noise after a resume instead of replaying the first run's draws.
+        run_dir.seed_everything(self.config.seed + self.nimg, self.dist.rank)
+        return int(state.get("epoch", 0))
 
     @torch.no_grad()
     def save_samples(self) -> None:

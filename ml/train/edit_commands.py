@@ -13,8 +13,8 @@ from ml.cli import CommandError
 from ml.models.edit import EditConfig
 from ml.train import run_dir
 from ml.train.commands import ERROR_DATA, ERROR_NO_DATA_FOLDER, ERROR_NON_NEGATIVE, ERROR_POSITIVE
-from ml.train.commands import ERROR_ARCHITECTURE, ERROR_BATCH_RANKS, ERROR_NO_CHECKPOINTS, ERROR_OUT_NOT_EMPTY
-from ml.train.commands import ERROR_UNKNOWN_CHECKPOINT, _one_line
+from ml.train.commands import ERROR_BATCH_RANKS, ERROR_NO_CHECKPOINTS, ERROR_OUT_NOT_EMPTY, ERROR_RESUME_DONE
+from ml.train.commands import ERROR_UNKNOWN_CHECKPOINT, _one_line, find_resume_checkpoint, resolve_architecture
 from ml.train.edit_cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS, flag
 from ml.train.edit_config import KIND, EditTrainConfig
 
@@ -23,17 +23,24 @@ ERROR_BATCH_TWO = "--batch-size must give each process at least 2 pictures (a mi
 
 
 def run_train_edit(args: argparse.Namespace) -> int:
-    config = build_train_config(args)
+    resume = find_resume_checkpoint(args.resume, KIND) if args.resume else None
+    resume_state = run_dir.read_checkpoint_state(resume) if resume else None
+    config = build_train_config(args, resume_state)
     dist = run_dir.setup_distributed()
     try:
-        return _train(config, dist)
+        return _train(config, dist, resume, resume_state)
     finally:
         run_dir.teardown_distributed(dist)
 
 
-def build_train_config(args: argparse.Namespace) -> EditTrainConfig:
-    values = {name: getattr(args, name) if getattr(args, name) is not None else TRAIN_DEFAULTS[name]
-              for name in TRAIN_OPTIONS}
+def build_train_config(args: argparse.Namespace, resume_state: dict | None = None) -> EditTrainConfig:
+    """The options of the command line as one checked EditTrainConfig (CommandError if not);
+    unset ones take the resumed checkpoint's value, else the default."""
+    resumed = resume_state.get("train", {}) if resume_state else {}
+    values = {}
+    for name in TRAIN_OPTIONS:
+        given = getattr(args, name)
+        values[name] = given if given is not None else resumed.get(name, TRAIN_DEFAULTS[name])
     for name in ("batch_size", "lr", "lr_halve_epochs", "max_kimg", "tick_kimg", "sample_kimg", "snapshot_kimg"):
         if not values[name] > 0:
             raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
@@ -47,15 +54,13 @@ def build_train_config(args: argparse.Namespace) -> EditTrainConfig:
     if not args.data.is_dir():
         raise CommandError(ERROR_NO_DATA_FOLDER.format(args.data))
     asked = {name: getattr(args, name) for name in ARCHITECTURE_OPTIONS if getattr(args, name) is not None}
-    try:
-        model = EditConfig.from_dict({**EditConfig().to_dict(), **asked})
-    except (TypeError, ValueError) as error:
-        raise CommandError(ERROR_ARCHITECTURE.format(error)) from None
-    return EditTrainConfig(data=str(args.data.resolve()), out=str(args.out), model=model, dry_run=args.dry_run,
-                           **values)
+    model = resolve_architecture(EditConfig, asked, resume_state, args.resume)
+    return EditTrainConfig(data=str(args.data.resolve()), out=str(args.out), model=model,
+                           resume=str(args.resume) if args.resume else None, dry_run=args.dry_run, **values)
 
 
-def _train(config: EditTrainConfig, dist: run_dir.Distributed) -> int:
+def _train(config: EditTrainConfig, dist: run_dir.Distributed, resume: Path | None = None,
+           resume_state: dict | None = None) -> int:
     from ml.models.edit_text import encode_with_file_cache
     from ml.train.edit import SAMPLE_TEXTS, EditTrainer
 
@@ -63,9 +68,13 @@ def _train(config: EditTrainConfig, dist: run_dir.Distributed) -> int:
         raise CommandError(ERROR_BATCH_RANKS.format(config.batch_size, dist.world_size))
     if config.batch_size // dist.world_size < 2:
         raise CommandError(ERROR_BATCH_TWO.format(config.batch_size))
+    if resume_state is not None and resume_state["nimg"] >= config.total_nimg():
+        raise CommandError(ERROR_RESUME_DONE.format(resume, resume_state["kimg"]))
     data = load_training_data(config, progress=dist.is_main)
     options = {"kind": KIND, "command": command_line(config), "train": config.to_dict(), "dataset": data.summary,
-               "world_size": dist.world_size}
+               "world_size": dist.world_size,
+               "resumed_from": None if resume is None else {"checkpoint": str(resume.resolve()),
+                                                            "kimg": resume_state["kimg"]}}
     if config.dry_run:
         print(json.dumps(options, indent=2))
         return 0
@@ -77,7 +86,7 @@ def _train(config: EditTrainConfig, dist: run_dir.Distributed) -> int:
     run = run_dir.RunDir(folder, enabled=dist.is_main)
     if dist.is_main:
         print(f"run folder: {folder}")
-    EditTrainer(config, data, texts, sample_texts, dist, run, options=options).train()
+    EditTrainer(config, data, texts, sample_texts, dist, run, options=options, resume_from=resume).train()
     return 0
 
 

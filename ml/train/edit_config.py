@@ -46,6 +46,7 @@ class EditTrainConfig:
     sample_kimg: float = 10.0  # a sample grid every this many kimg (and at the end)
     snapshot_kimg: float = 25.0  # a checkpoint every this many kimg (and at the end)
     seed: int = 0  # the one seed of the run (each rank offsets it)
+    resume: str | None = None  # checkpoint folder (or run folder: its latest) to continue from
     dry_run: bool = False  # check the options and data, print them, write nothing
 
     def to_dict(self) -> dict:

@@ -1,4 +1,4 @@
-"""The edit training loop: a 3-step run on captioned pictures, its files, export, bad options."""
+"""The edit training loop: a 3-step run on captioned pictures, its files, resume, export, bad options."""
 import json
 import shutil
 
@@ -6,6 +6,7 @@ import pytest
 
 from ml.cli import main
 from ml.modelfolder import read_config
+from ml.train.commands import ERROR_RESUME_ARCHITECTURE, ERROR_RESUME_DONE, ERROR_RESUME_KIND
 
 TINY_ARCHITECTURE = ["--resolution", "16", "--width", "4", "--residual-units", "2", "--condition-dim", "8",
                      "--d-width", "4", "--d-text-dim", "8"]
@@ -27,6 +28,15 @@ def captioned_dataset(tiny_dataset, tmp_path_factory):
 def train(data, runs, *extra):
     return main(["train", "edit", "--data", str(data), "--out", str(runs), "--text-cache", str(runs / "text"),
                  *TINY_ARCHITECTURE, *TINY_SCHEDULE, *extra])
+
+
+def resume(data, runs, checkpoint, *extra):
+    """A resumed run: every option left unset but --data, --out and `extra`."""
+    return main(["train", "edit", "--data", str(data), "--out", str(runs), "--resume", str(checkpoint), *extra])
+
+
+def tree(folder):
+    return sorted(path.relative_to(folder) for path in folder.rglob("*"))
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +78,56 @@ def test_the_learning_rate_halves_every_lr_halve_epochs(captioned_dataset, tmp_p
     (run,) = tmp_path.glob("0*")
     rates = [json.loads(line)["lr"] for line in (run / "stats.jsonl").read_text().splitlines()]
     assert rates == [2e-4, 2e-4, 1e-4, 1e-4, 5e-5]
+
+
+def test_resume_continues_from_the_checkpoint_kimg_and_epoch(captioned_dataset, tmp_path):
+    # 16 pictures, batch 8: two steps an epoch, so the third step (kimg 0.024) is in epoch 1.
+    assert train(captioned_dataset, tmp_path / "first", "--batch-size", "8", "--tick-kimg", "0.008",
+                 "--max-kimg", "0.024", "--lr-halve-epochs", "1") == 0
+    (first,) = (tmp_path / "first").glob("0*")
+    checkpoint = first / "checkpoint-000000.024"
+    assert json.loads((checkpoint / "state.json").read_text())["epoch"] == 1
+    before = tree(first)
+    assert resume(captioned_dataset, tmp_path / "second", first, "--max-kimg", "0.032") == 0
+    (run,) = (tmp_path / "second").glob("0*")
+    options = json.loads((run / "options.json").read_text())
+    assert options["resumed_from"] == {"checkpoint": str(checkpoint.resolve()), "kimg": 0.024}
+    # Unset options are the resumed run's, not the defaults.
+    assert options["train"]["batch_size"] == 8 and options["train"]["lr_halve_epochs"] == 1
+    assert options["train"]["model"]["width"] == 4 and options["train"]["max_kimg"] == 0.032
+    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert [(row["kimg"], row["epoch"], row["lr"]) for row in stats] == [(0.032, 1, 1e-4)]  # halved once
+    assert [p.name for p in run.glob("checkpoint-*")] == ["checkpoint-000000.032"]
+    assert json.loads((run / "checkpoint-000000.032" / "state.json").read_text())["epoch"] == 1
+    assert "from kimg 0.024 to 0.032" in (run / "log.txt").read_text()
+    assert tree(first) == before
+
+
+def test_resume_with_another_architecture_is_refused_and_writes_nothing(edit_run, captioned_dataset, tmp_path,
+                                                                         capsys):
+    before = tree(edit_run)
+    assert resume(captioned_dataset, tmp_path, edit_run, "--max-kimg", "0.02", "--width", "8") == 2
+    error = capsys.readouterr().err
+    assert error == f"error: {ERROR_RESUME_ARCHITECTURE.format(edit_run, 'width=4', 'width=8')}\n"
+    assert list(tmp_path.iterdir()) == []
+    assert tree(edit_run) == before
+
+
+def test_resume_of_a_finished_run_is_refused(edit_run, captioned_dataset, tmp_path, capsys):
+    assert resume(captioned_dataset, tmp_path / "runs", edit_run) == 2  # --max-kimg is the run's own 0.012
+    checkpoint = edit_run / "checkpoint-000000.012"
+    assert capsys.readouterr().err == f"error: {ERROR_RESUME_DONE.format(checkpoint, 0.012)}\n"
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("kind", ["place", "ground"])
+def test_resume_of_another_kind_of_checkpoint_is_refused(captioned_dataset, tmp_path, capsys, kind):
+    checkpoint = tmp_path / "checkpoint-000001.000"
+    checkpoint.mkdir()
+    (checkpoint / "state.json").write_text(json.dumps({"kind": kind, "nimg": 1000, "architecture": {}}))
+    assert resume(captioned_dataset, tmp_path / "runs", checkpoint, "--max-kimg", "2") == 2
+    assert capsys.readouterr().err == f"error: {ERROR_RESUME_KIND.format(checkpoint, kind, 'edit')}\n"
+    assert not (tmp_path / "runs").exists()
 
 
 def test_export_writes_the_generator_as_a_model_folder(edit_run, tmp_path, no_unpickling):
