@@ -27,6 +27,22 @@ from generation.selectors import (
 PING_TIMEOUT_S = 1.0
 
 
+def land_use_summary(metrics: dict) -> str:
+    """A ground model's target in a sentence above its metrics ("" for metrics without it)."""
+    figures = metrics.get("land_use_accuracy")
+    if not isinstance(figures, dict) or figures.get("ratio") is None:
+        return ""
+    verdict = "met" if figures["ratio"] >= figures["target"] else "missed"
+    # format_html escapes its arguments into strings first, so the numbers are formatted here
+    return format_html(
+        '<p class="metrics-summary">The oracle reads the land use of {} held-out places in {} of the views '
+        "this model paints from their overhead tiles, and in {} of their real ground views: "
+        "<strong>ratio {}</strong> (target {}: {}).</p>",
+        metrics.get("images", "the"), f"{figures['generated']:.1%}", f"{figures['real']:.1%}",
+        f"{figures['ratio']:.2f}", f"{figures['target']:.2f}", verdict,
+    )
+
+
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "short_sha256", "is_active", "validation_status", "artworks", "activated_at", "created"]
@@ -66,7 +82,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="metrics")
     def metrics_table(self, obj: ModelVersion) -> str:
         if obj.metrics is not None:
-            return format_html("<pre>{}</pre>", json.dumps(obj.metrics, indent=2, sort_keys=True))
+            return format_html("{}<pre>{}</pre>", land_use_summary(obj.metrics),
+                               json.dumps(obj.metrics, indent=2, sort_keys=True))
         if obj.validation_status == ModelVersion.Validation.PASSED:
             return "oracle not available"
         return "—"

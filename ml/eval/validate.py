@@ -3,6 +3,11 @@
 The reference photos are GeoScenes renders of held-out cities only (cities no shipped model
 and no oracle trained on), rendered once at the oracle's resolution into the cache folder;
 every model is then measured against the same photos, so versions can be compared.
+
+A `place` model gets FID, KID and conditional accuracy (`ml.eval.metrics.evaluate`); a `ground`
+model gets the ground target: the oracle's land-use accuracy on the views it paints from the
+reference's overhead tiles against the same figure on their real ground views
+(`ml.eval.ground_landuse.oracle_target`, as `python -m ml landuse` measures it).
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ REFERENCE_CITIES = 2000  # spread over the world; about a tenth of them are held
 REFERENCE_PER_CITY = 4
 REFERENCE_SEED = 11
 VALIDATION_IMAGES = 800
+MEASURED_KINDS = ("place", "ground")
 
 
 def reference_scenes(cache: Path, resolution: int, progress: bool = False) -> Path:
@@ -39,17 +45,40 @@ def reference_scenes(cache: Path, resolution: int, progress: bool = False) -> Pa
 
 def validation_metrics(folder: str | Path, *, oracle_folder: Path | None = None, cache: Path | None = None,
                        images: int = VALIDATION_IMAGES) -> dict | None:
-    """FID, KID and conditional accuracy of a `place` model folder; None for other kinds or
-    when no oracle is installed (default: the shipped oracle, and the eval cache)."""
+    """The oracle metrics of a `place` or `ground` model folder (see the module docstring); None
+    for other kinds or when no oracle is installed (default: the shipped oracle, and the eval cache)."""
     from ml import pipelines
     from ml.eval.metrics import evaluate
     from ml.eval.oracle import load_oracle
 
     oracle_folder, cache = Path(oracle_folder or DEFAULT_ORACLE), Path(cache or DEFAULT_CACHE)
     config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
-    if config.get("kind") != "place" or not (Path(oracle_folder) / "config.json").is_file():
+    if config.get("kind") not in MEASURED_KINDS or not (Path(oracle_folder) / "config.json").is_file():
         return None
     oracle, oracle_sha256 = load_oracle(oracle_folder)
+    pipeline = pipelines.load(folder)
+    if pipeline.kind == "ground":
+        return ground_metrics(pipeline, oracle, oracle_sha256, cache, images=images)
     data = reference_scenes(cache, oracle.config.resolution)
-    return evaluate(pipelines.load(folder), oracle, oracle_sha256, data, max_images=images, cache=cache,
-                    progress=False)
+    return evaluate(pipeline, oracle, oracle_sha256, data, max_images=images, cache=cache, progress=False)
+
+
+def ground_metrics(pipeline, oracle, oracle_sha256: str, cache: Path, *, images: int = VALIDATION_IMAGES) -> dict:
+    """The ground target of a GroundPipeline on (at most `images` of) the reference's held-out places.
+
+    The generator paints from tiles at its own resolution, so the reference is rendered at least
+    that large (a larger model gets its own render, never enlarged tiles); the real views are
+    decoded at the model's resolution, so that both sets reach the oracle through the same resizing."""
+    from ml.eval.ground_landuse import oracle_target
+    from ml.eval.metrics import dataset_hash
+    from ml.train.image_cache import load_image_cache
+
+    data = reference_scenes(cache, max(oracle.config.resolution, pipeline.resolution))
+    heldout = load_image_cache(data, resolution=pipeline.resolution, split="heldout", max_images=images,
+                               overhead=True, progress=False)
+    target = oracle_target(pipeline.model, oracle, heldout)
+    return {"images": len(heldout), "split": "heldout", "resolution": pipeline.resolution,
+            "data": heldout.summary["name"], "data_sha256": dataset_hash(data), "oracle_sha256": oracle_sha256,
+            "land_use_accuracy": {"generated": round(target["generated"], 4), "real": round(target["real"], 4),
+                                  "ratio": None if target["ratio"] is None else round(target["ratio"], 4),
+                                  "target": target["target"]}}

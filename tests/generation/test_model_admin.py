@@ -107,6 +107,15 @@ def test_the_change_page_shows_grid_metrics_validation_and_artworks(admin_client
     assert '<td class="field-artworks">1</td>' in listing
 
 
+def test_the_change_page_states_a_ground_models_land_use_target(admin_client, ground_model):
+    figures = {"generated": 0.2921, "real": 0.9354, "ratio": 0.3122, "target": 0.85}
+    ModelVersion.objects.filter(pk=ground_model.pk).update(metrics={"images": 743, "land_use_accuracy": figures})
+    page = admin_client.get(f"{CHANGELIST}{ground_model.pk}/change/").content.decode()
+    assert "land use of 743 held-out places in 29.2% of the views" in page and "in 93.5% of their real" in page
+    assert "<strong>ratio 0.31</strong> (target 0.85: missed)" in page
+    assert "&quot;ratio&quot;: 0.3122" in page  # and every figure, as for a place model
+
+
 def test_a_refused_version_shows_why(admin_client, db, tmp_path, validations):
     folder = write_tiny_place_model(tmp_path / "m")
     (folder / "weights.safetensors").write_bytes(b"\x00" * 10)

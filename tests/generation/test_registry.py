@@ -11,7 +11,7 @@ from gallery.models import Artwork
 from generation import errors, services
 from generation.models import Job, ModelVersion
 from generation.services.registry import SAMPLE_INPUTS, SAMPLE_SEEDS
-from tests.conftest import write_tiny_place_model
+from tests.conftest import write_tiny_ground_model, write_tiny_place_model
 from tests.generation.conftest import model_files
 
 
@@ -85,6 +85,15 @@ def test_validation_stores_the_oracles_metrics(db, tmp_path, validations, oracle
     assert metrics["oracle_sha256"] == weights_sha256(oracle) and metrics["split"] == "heldout"
     assert metrics["images"] > 0 and metrics["fid"] > 0 and metrics["kid_std"] >= 0
     assert set(metrics["conditional_accuracy"]) == {"biome", "density"}
+
+
+def test_validation_stores_a_ground_models_land_use_target(db, tmp_path, validations, oracle):
+    version = upload(write_tiny_ground_model(tmp_path / "g"))
+    services.model_version_validate(model_version_id=version.pk)
+    version.refresh_from_db()
+    figures = version.metrics["land_use_accuracy"]
+    assert version.validation_status == "passed" and version.metrics["images"] > 0
+    assert set(figures) == {"generated", "real", "ratio", "target"} and 0 <= figures["generated"] <= 1
 
 
 def _mismatched(folder):

@@ -1,6 +1,10 @@
+import json
+
+from ml.eval.cli import DEFAULT_ORACLE
 from ml.eval.validate import validation_metrics
-from tests.ml.conftest import write_place_folder
 from ml.models.place import PlaceConfig
+from tests.conftest import write_tiny_ground_model
+from tests.ml.conftest import write_place_folder
 
 
 def test_validation_measures_a_place_model_against_heldout_references(oracle_folder, tmp_path):
@@ -18,3 +22,24 @@ def test_validation_measures_a_place_model_against_heldout_references(oracle_fol
 
 def test_without_an_oracle_there_are_no_metrics(place_folder, tmp_path):
     assert validation_metrics(place_folder, oracle_folder=tmp_path / "none", cache=tmp_path) is None
+
+
+def test_validation_measures_a_ground_models_land_use_target_against_real_views(monkeypatch, tmp_path):
+    monkeypatch.setattr("ml.eval.validate.REFERENCE_CITIES", 400)  # fewer reference photos, rendered fast
+    folder = write_tiny_ground_model(tmp_path / "ground")
+    metrics = validation_metrics(folder, oracle_folder=DEFAULT_ORACLE, cache=tmp_path / "cache", images=64)
+    assert metrics["split"] == "heldout" and 0 < metrics["images"] <= 64 and metrics["resolution"] == 16
+    figures = metrics["land_use_accuracy"]
+    assert all(0 <= figures[name] <= 1 for name in ("generated", "real"))
+    assert figures["real"] > 0 and abs(figures["ratio"] - figures["generated"] / figures["real"]) < 1e-3
+    assert figures["target"] == 0.85
+    json.dumps(metrics)  # stored on the ModelVersion as it is
+    again = validation_metrics(folder, oracle_folder=DEFAULT_ORACLE, cache=tmp_path / "cache", images=64)
+    assert again == metrics  # the same views of the same places
+
+
+def test_kinds_without_oracle_metrics_have_none(tmp_path):
+    folder = tmp_path / "compose"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"kind": "compose"}))
+    assert validation_metrics(folder, oracle_folder=DEFAULT_ORACLE, cache=tmp_path / "cache") is None
