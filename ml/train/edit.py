@@ -53,12 +53,7 @@ class EditTrainer(TrainerSkeleton):
         self.device = dist.device
         self.texts = texts  # (N, text_dim): the embedding of each picture's caption
         self.sample_texts = sample_texts.to(self.device)
-        fmt = run_dir.memory_format(dist)
-        self.G = EditGenerator(config.model).to(self.device, memory_format=fmt).train()
-        self.D = EditDiscriminator(config.model).to(self.device, memory_format=fmt).train()
-        betas = (config.beta1, config.beta2)
-        self.G_opt = torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=betas)
-        self.D_opt = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas)
+        self.build_networks(EditGenerator(config.model), EditDiscriminator(config.model), ema=False)
         self.discriminator_loss, self.generator_loss = LeastSquaresDiscriminatorLoss(), LeastSquaresGeneratorLoss()
         self.cycle_loss = CycleLoss(config.cycle_weight)
         self.kl_loss = ConditioningKL(config.kl_weight)
@@ -68,8 +63,7 @@ class EditTrainer(TrainerSkeleton):
         # A resumed run goes on with its epoch count, which the learning-rate halving counts in.
         self.batches = CachedBatches(data, batch_size=config.batch_size // dist.world_size, rank=dist.rank,
                                      world_size=dist.world_size, seed=config.seed, epoch=epoch)
-        for network in (self.G, self.D):
-            run_dir.broadcast_parameters(network, dist)
+        self.broadcast_networks()
         self.tick_stats: dict[str, list[torch.Tensor]] = {}
 
     # -----------------------------------------------------------------------------------------
@@ -161,25 +155,7 @@ class EditTrainer(TrainerSkeleton):
     # Snapshots, samples and stats
 
     def save_snapshot(self) -> None:
-        name = run_dir.CHECKPOINT_PREFIX + run_dir.kimg_label(self.nimg)
-        state = {"kind": KIND, "nimg": self.nimg, "kimg": self.nimg / 1000, "epoch": self.epoch,
-                 "architecture": self.config.model.to_dict(), "train": self.options["train"],
-                 "dataset": self.data.summary}
-        networks = {"G": self.G, "D": self.D}
-        optimizers = {"G": self.G_opt, "D": self.D_opt}
-        if self.run.save_checkpoint(name, networks=networks, optimizers=optimizers, state=state):
-            self.log(f"kimg {self.nimg / 1000:g}: wrote {name}")
-
-    def load_checkpoint(self, folder) -> int:
-        """Networks, optimisers and progress of a checkpoint; returns the epoch it reached."""
-        state = run_dir.read_checkpoint_state(folder)
-        for name, network in (("G", self.G), ("D", self.D)):
-            run_dir.load_network(folder, name, network)
-        run_dir.load_optimizers(folder, {"G": self.G_opt, "D": self.D_opt}, state)
-        self.nimg = int(state["nimg"])
-        # Fresh noise after a resume instead of replaying the first run's draws.
-        run_dir.seed_everything(self.config.seed + self.nimg, self.dist.rank)
-        return int(state.get("epoch", 0))
+        self.write_snapshot(KIND, epoch=self.epoch, dataset=self.data.summary)
 
     @torch.no_grad()
     def save_samples(self) -> None:

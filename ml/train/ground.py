@@ -13,7 +13,6 @@ term alone. Every step is `fetch_batch` -> `step_discriminator` (n_critic times)
 """
 from __future__ import annotations
 
-import copy
 import time
 
 import torch
@@ -46,13 +45,7 @@ class GroundTrainer(TrainerSkeleton):
                  run: run_dir.RunDir, *, options: dict, resume_from=None):
         self.config, self.data, self.dist, self.run, self.options = config, data, dist, run, options
         self.device = dist.device
-        fmt = run_dir.memory_format(dist)
-        self.G = GroundGenerator(config.model).to(self.device, memory_format=fmt).train()
-        self.D = GroundDiscriminator(config.model).to(self.device, memory_format=fmt).train()
-        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        betas = (config.beta1, config.beta2)
-        self.G_opt = torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=betas)
-        self.D_opt = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas)
+        self.build_networks(GroundGenerator(config.model), GroundDiscriminator(config.model), ema=True)
         self.critic_loss, self.generator_loss = CriticLoss(), GeneratorLoss()
         self.gradient_penalty = GradientPenalty(config.gp_weight)
         self.drift_penalty = DriftPenalty(config.drift_weight)
@@ -62,8 +55,7 @@ class GroundTrainer(TrainerSkeleton):
             epoch = self.load_checkpoint(resume_from)
         self.batches = CachedBatches(data, batch_size=config.batch_size // dist.world_size, rank=dist.rank,
                                      world_size=dist.world_size, seed=config.seed, epoch=epoch)
-        for network in (self.G, self.D, self.G_ema):
-            run_dir.broadcast_parameters(network, dist)
+        self.broadcast_networks()
         self.tick_stats: dict[str, list[float]] = {}
 
     # -----------------------------------------------------------------------------------------
@@ -145,24 +137,7 @@ class GroundTrainer(TrainerSkeleton):
     # Snapshots, samples and stats
 
     def save_snapshot(self) -> None:
-        name = run_dir.CHECKPOINT_PREFIX + run_dir.kimg_label(self.nimg)
-        state = {"kind": KIND, "nimg": self.nimg, "kimg": self.nimg / 1000, "epoch": self.batches.epoch,
-                 "architecture": self.config.model.to_dict(), "train": self.options["train"],
-                 "dataset": self.data.summary}
-        networks = {"G": self.G, "D": self.D, "G_ema": self.G_ema}
-        if self.run.save_checkpoint(name, networks=networks, optimizers={"G": self.G_opt, "D": self.D_opt},
-                                    state=state):
-            self.log(f"kimg {self.nimg / 1000:g}: wrote {name}")
-
-    def load_checkpoint(self, folder) -> int:
-        """Networks, optimisers and progress of a checkpoint; returns the epoch it reached."""
-        state = run_dir.read_checkpoint_state(folder)
-        for name, network in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
-            run_dir.load_network(folder, name, network)
-        run_dir.load_optimizers(folder, {"G": self.G_opt, "D": self.D_opt}, state)
-        self.nimg = int(state["nimg"])
-        run_dir.seed_everything(self.config.seed + self.nimg, self.dist.rank)
-        return int(state.get("epoch", 0))
+        self.write_snapshot(KIND, epoch=self.batches.epoch, dataset=self.data.summary)
 
     @torch.no_grad()
     def save_samples(self) -> None:

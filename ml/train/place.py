@@ -13,7 +13,6 @@ Every step is `fetch_batch` -> `step_discriminator` (n_critic times) -> `step_ge
 """
 from __future__ import annotations
 
-import copy
 import time
 
 import torch
@@ -58,22 +57,15 @@ class PlaceTrainer(TrainerSkeleton):
                  run: run_dir.RunDir, *, options: dict, resume_from=None):
         self.config, self.data, self.dist, self.run, self.options = config, data, dist, run, options
         self.device = dist.device
-        fmt = run_dir.memory_format(dist)
-        self.G = PlaceGenerator(config.model).to(self.device, memory_format=fmt).train()
-        self.D = PlaceDiscriminator(config.model).to(self.device, memory_format=fmt).train()
-        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        betas = (config.beta1, config.beta2)
-        self.G_opt = torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=betas)
-        self.D_opt = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas)
+        self.build_networks(PlaceGenerator(config.model), PlaceDiscriminator(config.model), ema=True)
         self.critic_loss, self.generator_loss = CriticLoss(), GeneratorLoss()
         self.gradient_penalty = GradientPenalty(config.gp_weight)
         self.drift_penalty = DriftPenalty(config.drift_weight)
         self.context_prediction = ContextPredictionLoss(config.context_weight) if config.model.context_head else None
         self.nimg = 0
         if resume_from is not None:
-            self.load_checkpoint(resume_from)
-        for network in (self.G, self.D, self.G_ema):
-            run_dir.broadcast_parameters(network, dist)
+            self.load_checkpoint(resume_from)  # its epoch went to the batches (ml.train.commands)
+        self.broadcast_networks()
         self.stage = phase_at(self.nimg, config).stage
         self.tick_stats: dict[str, list[float]] = {}
 
@@ -196,34 +188,9 @@ class PlaceTrainer(TrainerSkeleton):
 
     def save_snapshot(self) -> None:
         phase = phase_at(self.nimg, self.config)
-        name = run_dir.CHECKPOINT_PREFIX + run_dir.kimg_label(self.nimg)
-        state = {
-            "kind": KIND,
-            "nimg": self.nimg,
-            "kimg": self.nimg / 1000,
-            "stage": phase.stage,
-            "alpha": phase.alpha,
-            "phase": phase.name,
-            "full_resolution": phase.stage == self.config.model.num_stages - 1 and phase.alpha == 1.0,
-            "epoch": self.data.epoch,
-            "architecture": self.config.model.to_dict(),
-            "train": self.options["train"],
-            "dataset": self.data.summary,
-            "cities": self.data.cities,
-        }
-        networks = {"G": self.G, "D": self.D, "G_ema": self.G_ema}
-        optimizers = {"G": self.G_opt, "D": self.D_opt}
-        if self.run.save_checkpoint(name, networks=networks, optimizers=optimizers, state=state):
-            self.log(f"kimg {self.nimg / 1000:g}: wrote {name}")
-
-    def load_checkpoint(self, folder) -> None:
-        state = run_dir.read_checkpoint_state(folder)
-        for name, network in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
-            run_dir.load_network(folder, name, network)
-        run_dir.load_optimizers(folder, {"G": self.G_opt, "D": self.D_opt}, state)
-        self.nimg = int(state["nimg"])
-        # Fresh noise after a resume instead of replaying the first run's draws.
-        run_dir.seed_everything(self.config.seed + self.nimg, self.dist.rank)
+        self.write_snapshot(KIND, stage=phase.stage, alpha=phase.alpha, phase=phase.name,
+                            full_resolution=phase.stage == self.config.model.num_stages - 1 and phase.alpha == 1.0,
+                            epoch=self.data.epoch, dataset=self.data.summary, cities=self.data.cities)
 
     def save_reals(self) -> None:
         preview = self.data.preview(len(SAMPLE_PLACES) * len(SAMPLE_SEEDS))

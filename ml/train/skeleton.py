@@ -2,20 +2,72 @@
 and the exponential moving average of the generator.
 
 Each kind's trainer (`ml.train.place`, `ml.train.ground`, `ml.train.edit`) inherits these and
-keeps its own loop, steps, snapshots and samples. A trainer sets `self.config`, `self.dist`,
-`self.run`, `self.nimg` (real images shown so far) and `self.tick_stats = {}` before training;
-`update_ema` also needs `self.G` and `self.G_ema`, and the config's `batch_size`, `ema_kimg`
-and `ema_rampup`.
+keeps its own loop, steps and samples. A trainer sets `self.config`, `self.dist`, `self.run`,
+`self.options`, `self.nimg` (real images shown so far) and `self.tick_stats = {}`, and builds
+its networks with `build_networks`; `update_ema` also needs the config's `batch_size`,
+`ema_kimg` and `ema_rampup`.
 """
 from __future__ import annotations
 
+import copy
 import time
 
 import torch
+from torch import nn
 from tqdm import tqdm
+
+from ml.train import run_dir
 
 
 class TrainerSkeleton:
+    def build_networks(self, G: nn.Module, D: nn.Module, *, ema: bool) -> None:
+        """G and D on this rank's device (channels-last on CUDA), G_ema (a frozen copy of G
+        that `update_ema` follows) when `ema`, and one Adam optimiser each with the config's
+        lr and betas."""
+        fmt = run_dir.memory_format(self.dist)
+        self.G = G.to(self.dist.device, memory_format=fmt).train()
+        self.D = D.to(self.dist.device, memory_format=fmt).train()
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if ema else None
+        betas = (self.config.beta1, self.config.beta2)
+        self.G_opt = torch.optim.Adam(self.G.parameters(), lr=self.config.lr, betas=betas)
+        self.D_opt = torch.optim.Adam(self.D.parameters(), lr=self.config.lr, betas=betas)
+
+    @property
+    def networks(self) -> dict[str, nn.Module]:
+        networks = {"G": self.G, "D": self.D}
+        if self.G_ema is not None:
+            networks["G_ema"] = self.G_ema
+        return networks
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"G": self.G_opt, "D": self.D_opt}
+
+    def broadcast_networks(self) -> None:
+        """Every rank starts from rank 0's weights."""
+        for network in self.networks.values():
+            run_dir.broadcast_parameters(network, self.dist)
+
+    def load_checkpoint(self, folder) -> int:
+        """Networks, optimisers and progress of a checkpoint; returns the epoch it reached."""
+        state = run_dir.read_checkpoint_state(folder)
+        for name, network in self.networks.items():
+            run_dir.load_network(folder, name, network)
+        run_dir.load_optimizers(folder, self.optimizers, state)
+        self.nimg = int(state["nimg"])
+        # Fresh noise after a resume instead of replaying the first run's draws.
+        run_dir.seed_everything(self.config.seed + self.nimg, self.dist.rank)
+        return int(state.get("epoch", 0))
+
+    def write_snapshot(self, kind: str, **state) -> None:
+        """A checkpoint named by kimg: the networks, optimisers and `state` (what the trainer
+        needs to resume or export, beside kind, progress, architecture and options)."""
+        name = run_dir.CHECKPOINT_PREFIX + run_dir.kimg_label(self.nimg)
+        state = {"kind": kind, "nimg": self.nimg, "kimg": self.nimg / 1000, **state,
+                 "architecture": self.config.model.to_dict(), "train": self.options["train"]}
+        if self.run.save_checkpoint(name, networks=self.networks, optimizers=self.optimizers, state=state):
+            self.log(f"kimg {self.nimg / 1000:g}: wrote {name}")
+
     def record(self, **values: torch.Tensor) -> None:
         """Keep the losses as tensors: reading them (`.item()`) every step would make the CPU
         wait for the GPU; they are averaged once per tick."""
