@@ -39,6 +39,11 @@ def parse_city_count(text: str) -> int | None:
     return count
 
 
+def flag(name: str) -> str:
+    """The command-line option of a config field: `batch_size` -> `--batch-size`."""
+    return "--" + name.replace("_", "-")
+
+
 def check_shard_size(size: int) -> None:
     """`--shard-size N` of the dataset writers: N samples per tar shard, 0 for none."""
     if size < 0:

@@ -18,6 +18,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+from ml.cli import flag
 from ml.train import edit_cli, ground_cli
 from ml.train.place_config import PlaceTrainConfig
 
@@ -91,10 +92,6 @@ def _register_train_place(kinds) -> None:
         else:
             group.add_argument(flag(name), type=float if name == "context_noise_std" else int, default=None)
     parser.set_defaults(func=_train_place)
-
-
-def flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
 
 
 def _train_place(args: argparse.Namespace) -> int:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import torch
 
-from ml.cli import CommandError, parse_city_count
+from ml.cli import CommandError, flag, parse_city_count
 from ml.models.place import PlaceConfig
 from ml.train import run_dir
-from ml.train.cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS, flag
+from ml.train.cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS
 from ml.train.place import KIND, PlaceTrainConfig, PlaceTrainer
 
 ERROR_RESOLUTION = "--{} must be a power of two from 4 to 1024, got {}"
@@ -44,48 +44,72 @@ ERROR_OUT_NOT_EMPTY = "--out {} exists and is not empty; choose a new folder"
 
 
 def run_train_place(args: argparse.Namespace) -> int:
-    resume = find_resume_checkpoint(args.resume) if args.resume else None
+    return run_training(args, KIND, build_train_config, _train)
+
+
+def run_training(args: argparse.Namespace, kind: str, build_config, train) -> int:
+    """The frame of every `python -m ml train KIND`: the checkpoint to resume (of that kind),
+    the checked config, then `train(config, dist, resume, resume_state)` between torchrun's
+    setup and teardown. A batch the processes cannot share, or a resumed run already at its
+    end, is refused before anything is written."""
+    resume = find_resume_checkpoint(args.resume, kind) if args.resume else None
     resume_state = run_dir.read_checkpoint_state(resume) if resume else None
-    config = build_train_config(args, resume_state)
+    config = build_config(args, resume_state)
     dist = run_dir.setup_distributed()
     try:
-        return _train(config, dist, resume, resume_state)
+        if config.batch_size % dist.world_size:
+            raise CommandError(ERROR_BATCH_RANKS.format(config.batch_size, dist.world_size))
+        if resume_state is not None and resume_state["nimg"] >= config.total_nimg():
+            raise CommandError(ERROR_RESUME_DONE.format(resume, resume_state["kimg"]))
+        return train(config, dist, resume, resume_state)
     finally:
         run_dir.teardown_distributed(dist)
 
 
-def _train(config: PlaceTrainConfig, dist: run_dir.Distributed, resume, resume_state) -> int:
-    if config.batch_size % dist.world_size:
-        raise CommandError(ERROR_BATCH_RANKS.format(config.batch_size, dist.world_size))
-    if resume_state is not None and resume_state["nimg"] >= config.total_nimg():
-        raise CommandError(ERROR_RESUME_DONE.format(resume, resume_state["kimg"]))
-    data = load_training_data(config, dist, epoch=resume_state.get("epoch", 0) if resume_state else 0)
-    options = {"kind": KIND, "command": command_line(config), "train": config.to_dict(),
-               "dataset": data.summary, "cities": data.cities, "world_size": dist.world_size,
+def start_run(kind: str, config, dist: run_dir.Distributed, *, command: str, dataset: dict, description: str,
+              resume: Path | None, resume_state: dict | None, **extra) -> tuple[run_dir.RunDir | None, dict]:
+    """The options a run records (options.json), and its numbered run folder after seeding and
+    setting up the backends. With --dry-run the options are printed instead and there is no
+    run (None)."""
+    options = {"kind": kind, "command": command, "train": config.to_dict(), "dataset": dataset, **extra,
+               "world_size": dist.world_size,
                "resumed_from": None if resume is None else {"checkpoint": str(resume.resolve()),
                                                             "kimg": resume_state["kimg"]}}
     if config.dry_run:
         print(json.dumps(options, indent=2))
-        print(plan(config))
-        return 0
+        return None, options
     run_dir.seed_everything(config.seed, dist.rank)
     run_dir.configure_backends(dist)
-    folder = run_dir.next_run_dir(config.out, run_description(config, data.summary["name"]))
-    run = run_dir.RunDir(folder, enabled=dist.is_main)
+    folder = run_dir.next_run_dir(config.out, description)
     if dist.is_main:
         print(f"run folder: {folder}")
+    return run_dir.RunDir(folder, enabled=dist.is_main), options
+
+
+def _train(config: PlaceTrainConfig, dist: run_dir.Distributed, resume, resume_state) -> int:
+    data = load_training_data(config, dist, epoch=resume_state.get("epoch", 0) if resume_state else 0)
+    run, options = start_run(KIND, config, dist, command=command_line(config), dataset=data.summary,
+                             description=run_description(config, data.summary["name"]), resume=resume,
+                             resume_state=resume_state, cities=data.cities)
+    if run is None:
+        print(plan(config))
+        return 0
     PlaceTrainer(config, data, dist, run, options=options, resume_from=resume).train()
     return 0
+
+
+def option_values(args: argparse.Namespace, names, defaults: dict, resume_state: dict | None) -> dict:
+    """Each training option as given on the command line, else the resumed run's, else the default."""
+    resumed = resume_state.get("train", {}) if resume_state else {}
+    return {name: getattr(args, name) if getattr(args, name) is not None else resumed.get(name, defaults[name])
+            for name in names}
 
 
 def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> PlaceTrainConfig:
     """The options of the command line as one checked PlaceTrainConfig (CommandError if not)."""
     model = build_architecture(args, resume_state)
     resumed = resume_state.get("train", {}) if resume_state else {}
-    values = {}
-    for name in TRAIN_OPTIONS:
-        given = getattr(args, name)
-        values[name] = given if given is not None else resumed.get(name, TRAIN_DEFAULTS[name])
+    values = option_values(args, TRAIN_OPTIONS, TRAIN_DEFAULTS, resume_state)
     if args.ema_rampup == 0:
         values["ema_rampup"] = None
     cities = parse_city_count(args.cities) if args.cities is not None else resumed.get("cities")
@@ -189,15 +213,22 @@ def run_description(config: PlaceTrainConfig, data_name: str) -> str:
 
 
 def command_line(config: PlaceTrainConfig) -> str:
-    """The command that reproduces this run's options (every option spelled out)."""
-    parts = ["python", "-m", "ml", "train", KIND, "--data", config.data, "--out", config.out,
-             "--cities", "all" if config.cities is None else str(config.cities)]
+    names = [f.name for f in dataclasses.fields(PlaceTrainConfig)
+             if f.name not in ("data", "out", "cities", "model", "dry_run")]
+    return reproducing_command(KIND, config, names + ARCHITECTURE_OPTIONS,
+                               "--cities", "all" if config.cities is None else str(config.cities))
+
+
+def reproducing_command(kind: str, config, names: list[str], *head: str) -> str:
+    """The command that reproduces a run's options: `head`, then every option in `names`
+    spelled out (from the config, or its architecture `config.model`)."""
+    parts = ["python", "-m", "ml", "train", kind, "--data", config.data, "--out", config.out, *head]
     values = {**config.to_dict(), **config.model.to_dict()}
-    for name in [f.name for f in dataclasses.fields(PlaceTrainConfig)] + ARCHITECTURE_OPTIONS:
+    for name in names:
         value = values.get(name)
         if name == "ema_rampup" and value is None:
             value = 0  # how the command line says "off"
-        if name in ("data", "out", "cities", "model", "dry_run") or value is None:
+        if value is None:
             continue
         if isinstance(value, bool):
             parts.append(flag(name) if value else "--no-" + flag(name)[2:])

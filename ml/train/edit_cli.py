@@ -17,6 +17,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+from ml.cli import flag
 from ml.train.edit_config import EditTrainConfig
 
 ARCHITECTURE_OPTIONS = ["resolution", "condition_dim", "width", "residual_units", "augmentation", "d_width",
@@ -27,10 +28,6 @@ TRAIN_OPTIONS = {
     "text_cache": str, "tick_kimg": float, "sample_kimg": float, "snapshot_kimg": float, "seed": int,
 }
 TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(EditTrainConfig) if f.name != "model"}
-
-
-def flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
 
 
 def register_train(kinds) -> None:

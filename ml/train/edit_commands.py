@@ -5,17 +5,16 @@ Every option is checked here, once, before anything is written: a bad one is a `
 from __future__ import annotations
 
 import argparse
-import json
-import shlex
 from pathlib import Path
 
-from ml.cli import CommandError
+from ml.cli import CommandError, flag
 from ml.models.edit import EditConfig
 from ml.train import run_dir
-from ml.train.commands import ERROR_DATA, ERROR_NO_DATA_FOLDER, ERROR_NON_NEGATIVE, ERROR_POSITIVE
-from ml.train.commands import ERROR_BATCH_RANKS, ERROR_NO_CHECKPOINTS, ERROR_OUT_NOT_EMPTY, ERROR_RESUME_DONE
-from ml.train.commands import ERROR_UNKNOWN_CHECKPOINT, _one_line, find_resume_checkpoint, resolve_architecture
-from ml.train.edit_cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS, flag
+from ml.train.commands import (ERROR_DATA, ERROR_NO_CHECKPOINTS, ERROR_NO_DATA_FOLDER, ERROR_NON_NEGATIVE,
+                               ERROR_OUT_NOT_EMPTY, ERROR_POSITIVE, ERROR_UNKNOWN_CHECKPOINT, _one_line,
+                               option_values, reproducing_command, resolve_architecture, run_training,
+                               start_run)
+from ml.train.edit_cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS
 from ml.train.edit_config import KIND, EditTrainConfig
 
 ERROR_NO_CAPTIONS = "--data {}: {} of its {} pictures have no caption; the edit generator learns from captions"
@@ -23,24 +22,13 @@ ERROR_BATCH_TWO = "--batch-size must give each process at least 2 pictures (a mi
 
 
 def run_train_edit(args: argparse.Namespace) -> int:
-    resume = find_resume_checkpoint(args.resume, KIND) if args.resume else None
-    resume_state = run_dir.read_checkpoint_state(resume) if resume else None
-    config = build_train_config(args, resume_state)
-    dist = run_dir.setup_distributed()
-    try:
-        return _train(config, dist, resume, resume_state)
-    finally:
-        run_dir.teardown_distributed(dist)
+    return run_training(args, KIND, build_train_config, _train)
 
 
 def build_train_config(args: argparse.Namespace, resume_state: dict | None = None) -> EditTrainConfig:
     """The options of the command line as one checked EditTrainConfig (CommandError if not);
     unset ones take the resumed checkpoint's value, else the default."""
-    resumed = resume_state.get("train", {}) if resume_state else {}
-    values = {}
-    for name in TRAIN_OPTIONS:
-        given = getattr(args, name)
-        values[name] = given if given is not None else resumed.get(name, TRAIN_DEFAULTS[name])
+    values = option_values(args, TRAIN_OPTIONS, TRAIN_DEFAULTS, resume_state)
     for name in ("batch_size", "lr", "lr_halve_epochs", "max_kimg", "tick_kimg", "sample_kimg", "snapshot_kimg"):
         if not values[name] > 0:
             raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
@@ -64,28 +52,16 @@ def _train(config: EditTrainConfig, dist: run_dir.Distributed, resume: Path | No
     from ml.models.edit_text import encode_with_file_cache
     from ml.train.edit import SAMPLE_TEXTS, EditTrainer
 
-    if config.batch_size % dist.world_size:
-        raise CommandError(ERROR_BATCH_RANKS.format(config.batch_size, dist.world_size))
     if config.batch_size // dist.world_size < 2:
         raise CommandError(ERROR_BATCH_TWO.format(config.batch_size))
-    if resume_state is not None and resume_state["nimg"] >= config.total_nimg():
-        raise CommandError(ERROR_RESUME_DONE.format(resume, resume_state["kimg"]))
     data = load_training_data(config, progress=dist.is_main)
-    options = {"kind": KIND, "command": command_line(config), "train": config.to_dict(), "dataset": data.summary,
-               "world_size": dist.world_size,
-               "resumed_from": None if resume is None else {"checkpoint": str(resume.resolve()),
-                                                            "kimg": resume_state["kimg"]}}
-    if config.dry_run:
-        print(json.dumps(options, indent=2))
+    run, options = start_run(KIND, config, dist, command=command_line(config), dataset=data.summary,
+                             description=f"{KIND}-{data.summary['name']}-{config.model.resolution}", resume=resume,
+                             resume_state=resume_state)
+    if run is None:
         return 0
     texts = encode_with_file_cache(data.captions, config.text_cache)
     sample_texts = encode_with_file_cache(list(SAMPLE_TEXTS), config.text_cache)
-    run_dir.seed_everything(config.seed, dist.rank)
-    run_dir.configure_backends(dist)
-    folder = run_dir.next_run_dir(config.out, f"{KIND}-{data.summary['name']}-{config.model.resolution}")
-    run = run_dir.RunDir(folder, enabled=dist.is_main)
-    if dist.is_main:
-        print(f"run folder: {folder}")
     EditTrainer(config, data, texts, sample_texts, dist, run, options=options, resume_from=resume).train()
     return 0
 
@@ -105,16 +81,7 @@ def load_training_data(config: EditTrainConfig, progress: bool):
 
 
 def command_line(config: EditTrainConfig) -> str:
-    """The command that reproduces this run's options (every option spelled out)."""
-    parts = ["python", "-m", "ml", "train", KIND, "--data", config.data, "--out", config.out]
-    values = {**config.to_dict(), **config.model.to_dict()}
-    for name in [*TRAIN_OPTIONS, *ARCHITECTURE_OPTIONS]:
-        value = values[name]
-        if isinstance(value, bool):
-            parts.append(flag(name) if value else "--no-" + flag(name)[2:])
-        else:
-            parts += [flag(name), str(value)]
-    return shlex.join(parts)
+    return reproducing_command(KIND, config, [*TRAIN_OPTIONS, *ARCHITECTURE_OPTIONS])
 
 
 # ---------------------------------------------------------------------------------------------

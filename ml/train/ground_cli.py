@@ -13,6 +13,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+from ml.cli import flag
 from ml.train.ground_config import GroundTrainConfig
 
 ARCHITECTURE_OPTIONS = {"resolution": int, "latent_dim": int, "width": int, "overhead_dim": int, "conditional": bool}
@@ -20,10 +21,6 @@ NOT_OPTIONS = ("data", "out", "model", "resume", "dry_run")
 TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(GroundTrainConfig) if f.name != "model"}
 TRAIN_OPTIONS = {name: type(default) if name != "ema_rampup" else float
                  for name, default in TRAIN_DEFAULTS.items() if name not in NOT_OPTIONS}
-
-
-def flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
 
 
 def register(kinds) -> None:

@@ -8,61 +8,40 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 from pathlib import Path
 
-from ml.cli import CommandError
+from ml.cli import CommandError, flag
 from ml.models.ground import GroundConfig
 from ml.train import run_dir
-from ml.train.commands import (ERROR_BATCH_RANKS, ERROR_DATA, ERROR_NO_CHECKPOINTS, ERROR_NO_DATA_FOLDER,
-                               ERROR_NON_NEGATIVE, ERROR_OUT_NOT_EMPTY, ERROR_POSITIVE, ERROR_RESUME_DONE,
-                               ERROR_UNKNOWN_CHECKPOINT, find_resume_checkpoint, resolve_architecture)
+from ml.train.commands import (ERROR_DATA, ERROR_NO_CHECKPOINTS, ERROR_NO_DATA_FOLDER, ERROR_NON_NEGATIVE,
+                               ERROR_OUT_NOT_EMPTY, ERROR_POSITIVE, ERROR_UNKNOWN_CHECKPOINT, option_values,
+                               reproducing_command, resolve_architecture, run_training, start_run)
 from ml.train.ground import KIND, GroundTrainConfig, GroundTrainer
-from ml.train.ground_cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS, flag
+from ml.train.ground_cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS
 
 LAND_USE_IMAGES = 2048  # training pairs the exported land-use head is fitted on, at most
 
 
 def run_train_ground(args: argparse.Namespace) -> int:
-    resume = find_resume_checkpoint(args.resume, KIND) if args.resume else None
-    resume_state = run_dir.read_checkpoint_state(resume) if resume else None
-    config = build_train_config(args, resume_state)
-    dist = run_dir.setup_distributed()
-    try:
-        if config.batch_size % dist.world_size:
-            raise CommandError(ERROR_BATCH_RANKS.format(config.batch_size, dist.world_size))
-        if resume_state is not None and resume_state["nimg"] >= config.total_nimg():
-            raise CommandError(ERROR_RESUME_DONE.format(resume, resume_state["kimg"]))
-        data = load_pairs(config.data, config.model.resolution, "train", drop_outliers=config.drop_outliers,
-                          progress=dist.is_main)
-        options = {"kind": KIND, "command": command_line(config), "train": config.to_dict(),
-                   "dataset": data.summary, "world_size": dist.world_size,
-                   "resumed_from": None if resume is None else {"checkpoint": str(resume.resolve()),
-                                                                "kimg": resume_state["kimg"]}}
-        if config.dry_run:
-            print(json.dumps(options, indent=2))
-            return 0
-        run_dir.seed_everything(config.seed, dist.rank)
-        run_dir.configure_backends(dist)
-        conditioning = "" if config.model.conditional else "-unconditional"
-        folder = run_dir.next_run_dir(config.out, f"{KIND}-{data.summary['name']}{conditioning}")
-        run = run_dir.RunDir(folder, enabled=dist.is_main)
-        if dist.is_main:
-            print(f"run folder: {folder}")
+    return run_training(args, KIND, build_train_config, _train)
+
+
+def _train(config: GroundTrainConfig, dist: run_dir.Distributed, resume, resume_state) -> int:
+    data = load_pairs(config.data, config.model.resolution, "train", drop_outliers=config.drop_outliers,
+                      progress=dist.is_main)
+    conditioning = "" if config.model.conditional else "-unconditional"
+    run, options = start_run(KIND, config, dist, command=command_line(config), dataset=data.summary,
+                             description=f"{KIND}-{data.summary['name']}{conditioning}", resume=resume,
+                             resume_state=resume_state)
+    if run is not None:
         GroundTrainer(config, data, dist, run, options=options, resume_from=resume).train()
-        return 0
-    finally:
-        run_dir.teardown_distributed(dist)
+    return 0
 
 
 def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> GroundTrainConfig:
     asked = {name: getattr(args, name) for name in ARCHITECTURE_OPTIONS if getattr(args, name) is not None}
     model = resolve_architecture(GroundConfig, asked, resume_state, args.resume)
-    resumed = resume_state.get("train", {}) if resume_state else {}
-    values = {}
-    for name in TRAIN_OPTIONS:
-        given = getattr(args, name)
-        values[name] = given if given is not None else resumed.get(name, TRAIN_DEFAULTS[name])
+    values = option_values(args, TRAIN_OPTIONS, TRAIN_DEFAULTS, resume_state)
     if args.ema_rampup == 0:
         values["ema_rampup"] = None
     for name in ("batch_size", "n_critic"):
@@ -95,18 +74,7 @@ def load_pairs(root, resolution: int, split: str, *, drop_outliers: bool = True,
 
 
 def command_line(config: GroundTrainConfig) -> str:
-    """The command that reproduces this run's options (every option spelled out)."""
-    parts = ["python", "-m", "ml", "train", KIND, "--data", config.data, "--out", config.out]
-    values = {**config.to_dict(), **config.model.to_dict()}
-    for name in [*TRAIN_OPTIONS, *ARCHITECTURE_OPTIONS]:
-        value = values.get(name)
-        if name == "ema_rampup" and value is None:
-            value = 0
-        if isinstance(value, bool):
-            parts.append(flag(name) if value else "--no-" + flag(name)[2:])
-        elif value is not None:
-            parts += [flag(name), str(value)]
-    return shlex.join(parts)
+    return reproducing_command(KIND, config, [*TRAIN_OPTIONS, *ARCHITECTURE_OPTIONS])
 
 
 # ---------------------------------------------------------------------------------------------
