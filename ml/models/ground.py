@@ -43,6 +43,7 @@ class GroundConfig(JSONConfig):
     overhead_dim: int = 128  # the overhead tile's feature vector, in G and in D
     conditional: bool = True  # False: the overhead is ignored (the unconditional baseline)
     mbstd_group_size: int = 4  # minibatch-stddev group (shrinks to divide the batch)
+    land_use_head: bool = False  # the critic also classifies a view's land use from the view alone (AC-GAN)
     land_uses: list[str] = field(default_factory=lambda: list(LAND_USES))  # classes of the land-use head
 
     def __post_init__(self) -> None:
@@ -55,8 +56,9 @@ class GroundConfig(JSONConfig):
                 raise ValueError(f"GroundConfig.{name} must be a positive integer, not {value!r}")
         if self.width < 8:
             raise ValueError(f"GroundConfig.width must be at least 8, not {self.width}")
-        if not isinstance(self.conditional, bool):
-            raise ValueError(f"GroundConfig.conditional must be true or false, not {self.conditional!r}")
+        for name in ("conditional", "land_use_head"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"GroundConfig.{name} must be true or false, not {getattr(self, name)!r}")
         if len(self.land_uses) < 2:
             raise ValueError("GroundConfig.land_uses must name at least two classes")
 
@@ -109,7 +111,12 @@ class GroundGenerator(nn.Module):
 
 class GroundDiscriminator(nn.Module):
     """(ground view, overhead tile) -> one unbounded score per pair (a WGAN critic); its
-    penultimate layer (`features`) is the pair's feature vector for land-use classification."""
+    penultimate layer (`features`) is the pair's feature vector for land-use classification.
+
+    With `land_use_head`, a second read-out of the view's features alone (not the tile's)
+    classifies the land use the view shows (`with_land_use=True` returns its logits too): an
+    auxiliary classifier (Odena et al., ICML 2017) that the training loop fits on real views and
+    asks generated views to satisfy, so the land use of the tile must show in the view."""
 
     def __init__(self, config: GroundConfig):
         super().__init__()
@@ -124,6 +131,8 @@ class GroundDiscriminator(nn.Module):
         self.encoder = OverheadEncoder(config)
         self.projection = EqualizedLinear(config.overhead_dim, widths[0], gain=1.0)
         self.feature_dim = widths[0] + config.overhead_dim
+        self.land_use_head = (EqualizedLinear(widths[0], len(config.land_uses), gain=1.0)
+                              if config.land_use_head else None)
 
     def _parts(self, images: torch.Tensor, overhead: torch.Tensor,
                group_size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -131,9 +140,12 @@ class GroundDiscriminator(nn.Module):
         x = _leaky(self.final_conv(minibatch_stddev(x, group_size)))
         return _leaky(self.final_dense(x.flatten(1))), self.encoder(overhead)
 
-    def forward(self, images: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
+    def forward(self, images: torch.Tensor, overhead: torch.Tensor, *, with_land_use: bool = False):
         features, condition = self._parts(images, overhead, self.config.mbstd_group_size)
-        return self.output(features).squeeze(1) + (features * self.projection(condition)).sum(dim=1)
+        scores = self.output(features).squeeze(1) + (features * self.projection(condition)).sum(dim=1)
+        if not with_land_use:
+            return scores
+        return scores, None if self.land_use_head is None else self.land_use_head(features)
 
     def features(self, images: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
         """The view's features beside the overhead's: (N, feature_dim). Each sample is its own

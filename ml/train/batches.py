@@ -36,7 +36,6 @@ class Batch:
     images: torch.Tensor  # (B, 3, R, R) uint8
     lat: torch.Tensor  # (B,) float32 degrees
     lon: torch.Tensor  # (B,) float32 degrees
-    overhead: torch.Tensor | None = None  # (B, 3, R, R) uint8 overhead tiles, when the data has them
 
 
 class CachedBatches:
@@ -52,13 +51,12 @@ class CachedBatches:
         self.order = iter(self.sampler)
 
     def next_indices(self) -> torch.Tensor:
-        """The rows of this rank's next batch (for data kept beside the cache, such as texts)."""
+        """The rows of this rank's next batch (for what else a loop reads of them: texts, tiles)."""
         return torch.tensor([self._next_index() for _ in range(self.batch_size)])
 
     def next_batch(self) -> Batch:
         indices = self.next_indices()
-        overhead = None if self.data.overhead is None else self.data.overhead[indices]
-        return Batch(self.data.images[indices], self.data.lat[indices], self.data.lon[indices], overhead)
+        return Batch(self.data.images[indices], self.data.lat[indices], self.data.lon[indices])
 
     def preview(self, count: int) -> torch.Tensor:
         """`count` pictures spread evenly over the data (uint8), for the run's reals.png."""

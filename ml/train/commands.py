@@ -9,7 +9,9 @@ import argparse
 import dataclasses
 import json
 import shlex
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -271,12 +273,40 @@ def run_export(args: argparse.Namespace) -> int:
     if kind == "ground":
         from ml.train.ground_commands import run_export_ground
 
-        return run_export_ground(args)
+        return run_export_ground(args, read_run_options(args.run, kind="ground"))
     if kind == "edit":
         from ml.train.edit_commands import run_export_edit
 
         return run_export_edit(args, read_run_options(args.run, kind="edit"))
     options = read_run_options(args.run)
+    checkpoint, state, gap = pick_checkpoint(args, options, place_players())
+    sha256 = write_export(args.out, checkpoint, state, options, gap, run=args.run)
+    print(f"wrote {args.out} (weights sha256 {sha256})")
+    return 0
+
+
+@dataclasses.dataclass
+class GapPlayers:
+    """What the duality gap needs of a kind: its architecture, its (G, D), and the condition
+    of each held-out picture (the place's context, or the spot's overhead tile)."""
+    architecture: Callable[[dict], Any]  # a checkpoint's "architecture" -> the kind's config
+    networks: Callable[[Any], tuple[torch.nn.Module, torch.nn.Module]]  # fresh (G, D) of a config
+    conditions: Callable[[Any, Any], torch.Tensor]  # (held-out ImageCache, config) -> conditions
+    overhead: bool = False  # the held-out pictures need their overhead tiles
+
+
+def place_players() -> GapPlayers:
+    from ml.models.place import PlaceDiscriminator, PlaceGenerator, location_context
+
+    return GapPlayers(architecture=PlaceConfig.from_dict,
+                      networks=lambda config: (PlaceGenerator(config), PlaceDiscriminator(config)),
+                      conditions=lambda data, config: location_context(data.lat, data.lon, config.context_frequencies))
+
+
+def pick_checkpoint(args: argparse.Namespace, options: dict, players: GapPlayers):
+    """The checkpoint `--checkpoint` names, or with `best` the full-resolution one whose (G, D)
+    is nearest an equilibrium (smallest duality gap); returns it, its state and its gap. The
+    options are checked and `--out` must be new or empty before anything is measured."""
     for name in ("gap_steps", "gap_batch", "gap_images"):
         if getattr(args, name) < 1:
             raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], getattr(args, name)))
@@ -287,12 +317,10 @@ def run_export(args: argparse.Namespace) -> int:
         raise CommandError(ERROR_NO_CHECKPOINTS.format(args.run))
     states = {checkpoint.name: run_dir.read_checkpoint_state(checkpoint) for checkpoint in checkpoints}
     candidates = export_candidates(args.checkpoint, args.run, checkpoints, states)
-    gaps = measure_gaps(candidates, states, options, args)
+    gaps = measure_gaps(candidates, states, options, args, players)
     picked = min(candidates, key=lambda checkpoint: gaps[checkpoint.name].gap)
     print(f"picked {picked.name} (gap {gaps[picked.name].gap:.5f})")
-    sha256 = write_export(args.out, picked, states[picked.name], options, gaps[picked.name], run=args.run)
-    print(f"wrote {args.out} (weights sha256 {sha256})")
-    return 0
+    return picked, states[picked.name], gaps[picked.name]
 
 
 def export_candidates(which: str, run: Path, checkpoints: list[Path], states: dict) -> list[Path]:
@@ -311,26 +339,27 @@ def export_candidates(which: str, run: Path, checkpoints: list[Path], states: di
     return candidates
 
 
-def measure_gaps(candidates: list[Path], states: dict, options: dict, args: argparse.Namespace) -> dict:
+def measure_gaps(candidates: list[Path], states: dict, options: dict, args: argparse.Namespace,
+                 players: GapPlayers) -> dict:
     """The duality gap of each candidate's (G, D), on the same held-out data, latents and seeds."""
-    from ml.models.place import PlaceDiscriminator, PlaceGenerator, location_context
     from ml.train.selection import GapConfig, HeldOutGame, duality_gap
 
-    architecture = PlaceConfig.from_dict(states[candidates[0].name]["architecture"])
-    heldout, split = _gap_data(args.data or options["dataset"]["path"], architecture.resolution, args.gap_images)
+    architecture = players.architecture(states[candidates[0].name]["architecture"])
+    heldout, split = _gap_data(args.data or options["dataset"]["path"], architecture.resolution, args.gap_images,
+                               overhead=players.overhead)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     gap_config = GapConfig(steps=args.gap_steps, batch_size=args.gap_batch, seed=options["train"]["seed"],
                            gp_weight=options["train"]["gp_weight"])
-    contexts = location_context(heldout.lat, heldout.lon, architecture.context_frequencies)
-    game = HeldOutGame(heldout, contexts, architecture.latent_dim, gap_config, device)
+    game = HeldOutGame(heldout, players.conditions(heldout, architecture), architecture.latent_dim, gap_config,
+                       device)
     print(f"duality gap (smaller is nearer an equilibrium) on {len(heldout)} {split} images, "
           f"{gap_config.steps} steps per player:")
     gaps = {}
     for checkpoint in candidates:
         state = states[checkpoint.name]
-        config = PlaceConfig.from_dict(state["architecture"])
-        G = run_dir.load_network(checkpoint, "G", PlaceGenerator(config)).to(device)
-        D = run_dir.load_network(checkpoint, "D", PlaceDiscriminator(config)).to(device)
+        G, D = players.networks(players.architecture(state["architecture"]))
+        G = run_dir.load_network(checkpoint, "G", G).to(device)
+        D = run_dir.load_network(checkpoint, "D", D).to(device)
         gaps[checkpoint.name] = duality_gap(G, D, game)
         gaps[checkpoint.name].split, gaps[checkpoint.name].images = split, len(heldout)
         print(f"  {checkpoint.name}  kimg {state['kimg']:>10g}  gap {gaps[checkpoint.name].gap:.5f}")
@@ -370,14 +399,15 @@ def read_run_options(run: Path, kind: str = KIND) -> dict:
     return options
 
 
-def _gap_data(path, resolution: int, max_images: int):
-    """Held-out cities' images; a dataset without any falls back to its training images."""
+def _gap_data(path, resolution: int, max_images: int, *, overhead: bool = False):
+    """Held-out cities' images (with their overhead tiles when asked); a dataset without any
+    falls back to its training images."""
     from ml.train.image_cache import load_image_cache
 
     for split in ("heldout", "train"):
         try:
             return load_image_cache(path, resolution=resolution, split=split, max_images=max_images,
-                                    progress=False), split
+                                    progress=False, overhead=overhead), split
         except ValueError as error:
             last = error
     raise CommandError(ERROR_DATA.format(_one_line(last)))

@@ -8,7 +8,9 @@ averaging are the `place` loop's (`ml.train.losses`, `ml.train.run_dir`); there 
 
 With `l1_weight` > 0 the generator also pays pix2pix's L1 distance to the real view of the same
 tile (Isola et al. 2017), which teaches the content a tile fixes far sooner than the adversarial
-term alone. Every step is `fetch_batch` -> `step_discriminator` (n_critic times) ->
+term alone. With the architecture's `land_use_head` the critic also learns to classify the land
+use of real views (from the view alone), and the generator pays `land_use_weight` times the
+cross-entropy of that classifier on its views against their tiles' land use. Every step is `fetch_batch` -> `step_discriminator` (n_critic times) ->
 `step_generator` -> `update_ema`.
 """
 from __future__ import annotations
@@ -18,12 +20,14 @@ import time
 import torch
 from tqdm import tqdm
 
+from ml.eval.ground_landuse import land_use_labels
 from ml.models.ground import GroundDiscriminator, GroundGenerator
 from ml.train import run_dir
 from ml.train.batches import CachedBatches
 from ml.train.ground_config import KIND, GroundTrainConfig
 from ml.train.image_cache import ImageCache
-from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty, ReconstructionLoss
+from ml.train.losses import (ClassPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty,
+                             ReconstructionLoss)
 from ml.train.skeleton import TrainerSkeleton
 
 __all__ = ["KIND", "GroundTrainConfig", "GroundTrainer"]
@@ -50,6 +54,8 @@ class GroundTrainer(TrainerSkeleton):
         self.gradient_penalty = GradientPenalty(config.gp_weight)
         self.drift_penalty = DriftPenalty(config.drift_weight)
         self.reconstruction = ReconstructionLoss(config.l1_weight)
+        self.land_use = ClassPredictionLoss(config.land_use_weight) if config.model.land_use_head else None
+        self.land_use_labels = land_use_labels(data, config.model.land_uses)
         self.nimg, epoch = 0, 0
         if resume_from is not None:
             epoch = self.load_checkpoint(resume_from)
@@ -72,9 +78,9 @@ class GroundTrainer(TrainerSkeleton):
         tick_start, tick_nimg = time.perf_counter(), self.nimg
         while self.nimg < total:
             for _ in range(config.n_critic):
-                reals, tiles = self.fetch_batch()
-                self.step_discriminator(reals, tiles)
-            self.step_generator(reals, tiles)
+                reals, tiles, land_uses = self.fetch_batch()
+                self.step_discriminator(reals, tiles, land_uses)
+            self.step_generator(reals, tiles, land_uses)
             self.update_ema()
             before, self.nimg = self.nimg, self.nimg + config.n_critic * config.batch_size
             bar.update(self.nimg - before)
@@ -89,43 +95,55 @@ class GroundTrainer(TrainerSkeleton):
         bar.close()
         self.log(f"done at kimg {self.nimg / 1000:g}")
 
-    def fetch_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """This rank's share of the next batch: ground views and their overhead tiles."""
-        batch = self.batches.next_batch()
+    def fetch_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """This rank's share of the next batch: ground views, their overhead tiles and the tiles'
+        land-use classes (-1: unknown)."""
+        rows = self.batches.next_indices()
         fmt = run_dir.memory_format(self.dist)
-        reals = ImageCache.to_float(batch.images).to(self.device, non_blocking=True)
-        tiles = ImageCache.to_float(batch.overhead).to(self.device, non_blocking=True)
+        reals = ImageCache.to_float(self.data.images[rows]).to(self.device, non_blocking=True)
+        tiles = ImageCache.to_float(self.data.overhead[rows]).to(self.device, non_blocking=True)
         if self.config.mirror:  # the view only: a mirrored tile would be another place
             flip = torch.rand(reals.shape[0], device=self.device) < 0.5
             reals = torch.where(flip[:, None, None, None], reals.flip(3), reals)
-        return reals.contiguous(memory_format=fmt), tiles.contiguous(memory_format=fmt)
+        land_uses = self.land_use_labels[rows].to(self.device, non_blocking=True)
+        return reals.contiguous(memory_format=fmt), tiles.contiguous(memory_format=fmt), land_uses
 
-    def step_discriminator(self, reals: torch.Tensor, tiles: torch.Tensor) -> None:
+    def step_discriminator(self, reals: torch.Tensor, tiles: torch.Tensor, land_uses: torch.Tensor) -> None:
         latents = torch.randn(reals.shape[0], self.config.model.latent_dim, device=self.device)
         with torch.no_grad(), run_dir.autocast(self.dist):
             fakes = self.G(latents, tiles)
         with run_dir.autocast(self.dist):
             # Two forwards: a minibatch-stddev group mixing reals with fakes would give them away.
-            real_scores = self.D(reals, tiles)
+            real_scores, real_land_uses = self.D(reals, tiles, with_land_use=True)
             fake_scores = self.D(fakes, tiles)
         critic = self.critic_loss(real_scores, fake_scores)
         drift = self.drift_penalty(real_scores)
         # fp32: bf16 would round away the small gradient-norm differences the penalty is made of.
         penalty = self.gradient_penalty(lambda images: self.D(images, tiles), reals.float(), fakes.float())
+        loss = critic + drift + penalty
+        if self.land_use is not None:  # learnt from real views only
+            classified = self.land_use(real_land_uses, land_uses)
+            loss = loss + classified
+            self.record(land_use_loss_d=classified)
         self.D_opt.zero_grad(set_to_none=True)
-        (critic + drift + penalty).backward()
+        loss.backward()
         run_dir.average_gradients(self.D, self.dist)
         self.D_opt.step()
-        self.record(loss_d=critic + drift + penalty, wasserstein=-critic, gradient_penalty=penalty)
+        self.record(loss_d=loss, wasserstein=-critic, gradient_penalty=penalty)
 
-    def step_generator(self, reals: torch.Tensor, tiles: torch.Tensor) -> None:
+    def step_generator(self, reals: torch.Tensor, tiles: torch.Tensor, land_uses: torch.Tensor) -> None:
         latents = torch.randn(tiles.shape[0], self.config.model.latent_dim, device=self.device)
         self.D.requires_grad_(False)  # D only passes gradients through
         with run_dir.autocast(self.dist):
             fakes = self.G(latents, tiles)
-            adversarial = self.generator_loss(self.D(fakes, tiles))
+            scores, shown_land_uses = self.D(fakes, tiles, with_land_use=True)
+            adversarial = self.generator_loss(scores)
         reconstruction = self.reconstruction(fakes, reals) if self.config.l1_weight else torch.zeros(())
         loss = adversarial + reconstruction
+        if self.land_use is not None:
+            classified = self.land_use(shown_land_uses, land_uses)
+            loss = loss + classified
+            self.record(land_use_loss_g=classified)
         self.G_opt.zero_grad(set_to_none=True)
         loss.backward()
         self.D.requires_grad_(True)
@@ -137,7 +155,7 @@ class GroundTrainer(TrainerSkeleton):
     # Snapshots, samples and stats
 
     def save_snapshot(self) -> None:
-        self.write_snapshot(KIND, epoch=self.batches.epoch, dataset=self.data.summary)
+        self.write_snapshot(KIND, epoch=self.batches.epoch, dataset=self.data.summary, full_resolution=True)
 
     @torch.no_grad()
     def save_samples(self) -> None:

@@ -16,7 +16,13 @@ from pathlib import Path
 from ml.cli import flag
 from ml.train.ground_config import GroundTrainConfig
 
-ARCHITECTURE_OPTIONS = {"resolution": int, "latent_dim": int, "width": int, "overhead_dim": int, "conditional": bool}
+ARCHITECTURE_OPTIONS = {"resolution": int, "latent_dim": int, "width": int, "overhead_dim": int, "conditional": bool,
+                        "land_use_head": bool}
+ARCHITECTURE_SWITCHES = {
+    "conditional": "condition on the overhead tile (default on; off: the unconditional baseline)",
+    "land_use_head": "the critic also classifies the land use a view shows, and the generator is trained to "
+                     "make its views show their tile's (default off)",
+}
 NOT_OPTIONS = ("data", "out", "model", "resume", "dry_run")
 TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(GroundTrainConfig) if f.name != "model"}
 TRAIN_OPTIONS = {name: type(default) if name != "ema_rampup" else float
@@ -44,7 +50,7 @@ def register(kinds) -> None:
     for name, kind in ARCHITECTURE_OPTIONS.items():
         if kind is bool:
             group.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
-                               help="condition on the overhead tile (default on; off: the unconditional baseline)")
+                               help=ARCHITECTURE_SWITCHES[name])
         else:
             group.add_argument(flag(name), type=kind, default=None)
     parser.set_defaults(func=_train_ground)

@@ -1,25 +1,28 @@
 """What `python -m ml train ground` and `python -m ml export <ground run>` do (options: `ml.train.ground_cli`).
 
 Every option is checked here, once, before anything is written: a bad one is a `CommandError`.
-The export writes a `ground` model folder: the checkpoint's G_ema, its D, and the land-use head
-fitted on D's features of generated views of the run's training tiles (`ml.eval.ground_landuse`).
+The export writes a `ground` model folder: the G_ema and D of the checkpoint the duality gap
+picks (`ml.train.selection`, as for `place`), and the land-use head fitted on D's features of
+generated views of the run's training tiles (`ml.eval.ground_landuse`).
 """
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from ml.cli import CommandError, flag
-from ml.models.ground import GroundConfig
+from ml.eval.ground_landuse import land_use_labels
+from ml.models.ground import LAND_USES, GroundConfig
 from ml.train import run_dir
-from ml.train.commands import (ERROR_DATA, ERROR_NO_CHECKPOINTS, ERROR_NO_DATA_FOLDER, ERROR_NON_NEGATIVE,
-                               ERROR_OUT_NOT_EMPTY, ERROR_POSITIVE, ERROR_UNKNOWN_CHECKPOINT, option_values,
-                               reproducing_command, resolve_architecture, run_training, start_run)
+from ml.train.commands import (ERROR_DATA, ERROR_NO_DATA_FOLDER, ERROR_NON_NEGATIVE, ERROR_POSITIVE, GapPlayers,
+                               option_values, pick_checkpoint, reproducing_command, resolve_architecture,
+                               run_training, start_run)
 from ml.train.ground import KIND, GroundTrainConfig, GroundTrainer
 from ml.train.ground_cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS
 
 LAND_USE_IMAGES = 2048  # training pairs the exported land-use head is fitted on, at most
+ERROR_NO_LAND_USE = ("--land-use-head needs rows whose attributes name a land use (density: {}), and the "
+                     "training rows of {{}} name none").format(", ".join(LAND_USES))
 
 
 def run_train_ground(args: argparse.Namespace) -> int:
@@ -29,9 +32,11 @@ def run_train_ground(args: argparse.Namespace) -> int:
 def _train(config: GroundTrainConfig, dist: run_dir.Distributed, resume, resume_state) -> int:
     data = load_pairs(config.data, config.model.resolution, "train", drop_outliers=config.drop_outliers,
                       progress=dist.is_main)
-    conditioning = "" if config.model.conditional else "-unconditional"
+    if config.model.land_use_head and not bool((land_use_labels(data, config.model.land_uses) >= 0).any()):
+        raise CommandError(ERROR_NO_LAND_USE.format(config.data))
+    variant = ("" if config.model.conditional else "-unconditional") + ("-landuse" if config.model.land_use_head else "")
     run, options = start_run(KIND, config, dist, command=command_line(config), dataset=data.summary,
-                             description=f"{KIND}-{data.summary['name']}{conditioning}", resume=resume,
+                             description=f"{KIND}-{data.summary['name']}{variant}", resume=resume,
                              resume_state=resume_state)
     if run is not None:
         GroundTrainer(config, data, dist, run, options=options, resume_from=resume).train()
@@ -50,7 +55,7 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> G
     for name in ("lr", "max_kimg", "tick_kimg", "sample_kimg", "snapshot_kimg"):
         if not values[name] > 0:
             raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
-    for name in ("gp_weight", "drift_weight", "l1_weight", "ema_kimg", "ema_rampup", "seed"):
+    for name in ("gp_weight", "drift_weight", "l1_weight", "land_use_weight", "ema_kimg", "ema_rampup", "seed"):
         if values[name] is not None and values[name] < 0:
             raise CommandError(ERROR_NON_NEGATIVE.format(flag(name)[2:], values[name]))
     if not (0 <= values["beta1"] < 1 and 0 <= values["beta2"] < 1):
@@ -81,28 +86,14 @@ def command_line(config: GroundTrainConfig) -> str:
 # export
 
 
-def run_export_ground(args: argparse.Namespace) -> int:
-    """The run's latest checkpoint ('best' means the latest: ground runs have no selection
-    criterion yet) or the one named, with its land-use head, as a model folder."""
+def run_export_ground(args: argparse.Namespace, options: dict) -> int:
+    """The checkpoint `pick_checkpoint` chooses (with `best`, the smallest duality gap on held-out
+    places, as for `place`), with its land-use head, as a model folder."""
     from ml.eval.ground_landuse import fit_land_use_head
     from ml.modelfolder import write_model_folder
     from ml.models.ground import GroundModel
 
-    options = json.loads((Path(args.run) / run_dir.OPTIONS_FILE).read_text(encoding="utf-8"))
-    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
-        raise CommandError(ERROR_OUT_NOT_EMPTY.format(args.out))
-    checkpoints = run_dir.list_checkpoints(args.run)
-    if not checkpoints:
-        raise CommandError(ERROR_NO_CHECKPOINTS.format(args.run))
-    if args.checkpoint in ("best", "latest"):
-        checkpoint = checkpoints[-1]
-    else:
-        named = [c for c in checkpoints if c.name in (args.checkpoint, run_dir.CHECKPOINT_PREFIX + args.checkpoint)]
-        if not named:
-            raise CommandError(ERROR_UNKNOWN_CHECKPOINT.format(args.checkpoint, args.run,
-                                                               ", ".join(c.name for c in checkpoints)))
-        checkpoint = named[0]
-    state = run_dir.read_checkpoint_state(checkpoint)
+    checkpoint, state, gap = pick_checkpoint(args, options, ground_players())
     config = GroundConfig.from_dict(state["architecture"])
     model = GroundModel(config)
     run_dir.load_network(checkpoint, "G_ema", model.generator)
@@ -114,10 +105,19 @@ def run_export_ground(args: argparse.Namespace) -> int:
     training = {"dataset": state.get("dataset"), "kimg": state["kimg"], "seed": options["train"]["seed"],
                 "command": options.get("command"), "run": Path(args.run).resolve().name,
                 "checkpoint": checkpoint.name}
-    metrics = {"land_use_train_accuracy": accuracy, "land_use_train_images": len(data)}
+    metrics = {"land_use_train_accuracy": accuracy, "land_use_train_images": len(data), "duality_gap": gap.gap,
+               "duality_gap_detail": {**gap.to_dict(), "split": gap.split, "images": gap.images, "steps": gap.steps}}
     sha256 = write_model_folder(args.out, kind=KIND, architecture=config.to_dict(), state_dict=model.state_dict(),
                                 training=training, metrics=metrics)
     print(f"exported {checkpoint.name}; land-use head accuracy on its training pairs {accuracy:.3f}")
     print(f"wrote {args.out} (weights sha256 {sha256})")
     return 0
 
+
+def ground_players() -> GapPlayers:
+    from ml.models.ground import GroundDiscriminator, GroundGenerator
+    from ml.train.image_cache import ImageCache
+
+    return GapPlayers(architecture=GroundConfig.from_dict,
+                      networks=lambda config: (GroundGenerator(config), GroundDiscriminator(config)),
+                      conditions=lambda data, config: ImageCache.to_float(data.overhead), overhead=True)

@@ -34,6 +34,7 @@ class GroundTrainConfig:
     gp_weight: float = 10.0  # gradient penalty weight lambda (Gulrajani et al.)
     drift_weight: float = 1e-3  # epsilon_drift on D(real)^2 (ProGAN)
     l1_weight: float = 0.0  # pix2pix's L1 to the real view of the same tile (0: the research's plain cGAN)
+    land_use_weight: float = 1.0  # weight of the critic's land-use classification (architecture's land_use_head)
     max_kimg: float = 200.0  # thousands of real pairs shown in all
     ema_kimg: float = 10.0  # half-life of G_ema, in thousands of images
     ema_rampup: float | None = 0.05  # half-life at most this share of the images seen so far

@@ -8,7 +8,8 @@ fake samples. The drift term comes from Karras et al., "Progressive Growing of G
 appendix A.1): a small penalty on D(real)^2 keeps the critic's output from drifting far from 0,
 which the Wasserstein loss alone does not prevent. The context prediction is the auxiliary
 classifier of Odena, Olah and Shlens, "Conditional Image Synthesis with Auxiliary Classifier
-GANs" (ICML 2017), with the place's context vector as a regression target.
+GANs" (ICML 2017), with the place's context vector as a regression target; the class
+prediction is the same classifier with classes (the land use a ground view shows) as targets.
 
 Each loss is a small class with one method, `__call__`, so its weight lives beside it and the
 training loop reads as a sum of named terms.
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 
 class CriticLoss:
@@ -76,6 +78,21 @@ class ContextPredictionLoss:
 
     def __call__(self, predicted: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         return self.weight * (predicted.float() - context.float()).square().mean()
+
+
+@dataclass
+class ClassPredictionLoss:
+    """weight * cross-entropy between the critic's class logits and the classes a picture should
+    show (AC-GAN, Odena et al. 2017); rows whose class is unknown (-1) count for nothing. As
+    with `ContextPredictionLoss`, the critic learns it on reals only and the generator is asked
+    to make it right on its own pictures."""
+
+    weight: float = 1.0
+
+    def __call__(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if not bool((labels >= 0).any()):
+            return logits.sum() * 0.0  # keeps the graph (and DDP's buckets) connected
+        return self.weight * F.cross_entropy(logits.float(), labels, ignore_index=-1)
 
 
 @dataclass

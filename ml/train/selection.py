@@ -21,7 +21,9 @@ The approximation used here, as in the paper's practical recipe:
   and V is evaluated on the other (odd), so the gap is not inflated by overfitting a batch.
 - The same latents, batches and seeds are used for every checkpoint, so gaps compare fairly.
 
-Context noise is off throughout: V is evaluated at the places themselves.
+Every network here is in eval mode, so the place generator's context noise is off throughout:
+V is evaluated at the places themselves. The players are any conditional (G, D) called as
+G(z, c) and D(x, c): the place's context, or the spot's overhead tile for a ground view.
 """
 from __future__ import annotations
 
@@ -92,8 +94,8 @@ class HeldOutGame:
         total, count, size = 0.0, images.shape[0], self.config.batch_size
         for start in range(0, count, size):
             c, z = contexts[start:start + size], latents[start:start + size]
-            real = D(images[start:start + size], c, context_noise=False)
-            fake = D(G(z, c, context_noise=False), c, context_noise=False)
+            real = D(images[start:start + size], c)
+            fake = D(G(z, c), c)
             total += (real.float().sum() - fake.float().sum()).item()
         return total / count
 
@@ -122,10 +124,9 @@ def _worst_critic(G: nn.Module, D: nn.Module, game: HeldOutGame) -> nn.Module:
     for step in range(game.config.steps):
         images, contexts, latents = game.fit_batch(step)
         with torch.no_grad():
-            fakes = G(latents, contexts, context_noise=False)
-        value = (critic(images, contexts, context_noise=False).mean()
-                 - critic(fakes, contexts, context_noise=False).mean())
-        gp = penalty(lambda x: critic(x, contexts, context_noise=False), images, fakes, generator=rng)
+            fakes = G(latents, contexts)
+        value = critic(images, contexts).mean() - critic(fakes, contexts).mean()
+        gp = penalty(lambda x: critic(x, contexts), images, fakes, generator=rng)
         optimizer.zero_grad(set_to_none=True)
         (gp - value).backward()
         optimizer.step()
@@ -139,7 +140,7 @@ def _worst_generator(G: nn.Module, D: nn.Module, game: HeldOutGame) -> nn.Module
     optimizer = _adam(generator, game.config)
     for step in range(game.config.steps):
         _, contexts, latents = game.fit_batch(step)
-        loss = -critic(generator(latents, contexts, context_noise=False), contexts, context_noise=False).mean()
+        loss = -critic(generator(latents, contexts), contexts).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -53,8 +53,21 @@ def test_the_model_folder_network_gives_views_and_land_use_logits():
     assert urban_or_rural("village") == "rural" and urban_or_rural("megacity") == "urban"
 
 
+def test_the_land_use_head_reads_the_view_alone():
+    torch.manual_seed(0)
+    D = GroundDiscriminator(GroundConfig(**TINY, land_use_head=True)).eval()
+    views = torch.rand(2, 3, 16, 16) * 2 - 1
+    scores, logits = D(views, -torch.ones(2, 3, 16, 16), with_land_use=True)
+    other_scores, other_logits = D(views, torch.ones(2, 3, 16, 16), with_land_use=True)
+    assert logits.shape == (2, 4) and torch.allclose(logits, other_logits)  # the tile does not enter
+    assert not torch.allclose(scores, other_scores)  # while the critic's score does read it
+    plain = GroundDiscriminator(GroundConfig(**TINY))
+    assert plain(views, views, with_land_use=True)[1] is None and plain.land_use_head is None
+
+
 @pytest.mark.parametrize("bad", [dict(resolution=24), dict(resolution=4), dict(width=4), dict(latent_dim=0),
-                                 dict(conditional="yes"), dict(land_uses=["only"])])
+                                 dict(conditional="yes"), dict(land_uses=["only"]),
+                                 dict(land_use_head=1)])
 def test_bad_configs_are_refused(bad):
     with pytest.raises(ValueError, match="GroundConfig"):
         GroundConfig(**{**TINY, **bad})

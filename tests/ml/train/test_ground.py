@@ -1,5 +1,6 @@
 """The ground training loop and export on a tiny GeoScenes dataset with overhead tiles."""
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,19 @@ def test_resume_continues_and_export_writes_a_ground_folder(ground_run, pairs, t
     assert 0 <= config["metrics"]["land_use_train_accuracy"] <= 1
 
 
+def test_export_picks_the_checkpoint_with_the_smallest_duality_gap(ground_run, tmp_path, capsys):
+    assert main(["export", str(ground_run), "--out", str(tmp_path / "model"), "--gap-steps", "2"]) == 0
+    printed = capsys.readouterr().out
+    gaps = {line.split()[0]: float(line.split()[-1]) for line in printed.splitlines()
+            if line.startswith("  checkpoint-")}
+    assert set(gaps) == {"checkpoint-000000.004", "checkpoint-000000.008"}  # measured on held-out places
+    best = min(gaps, key=gaps.get)
+    config = read_config(tmp_path / "model")
+    assert f"picked {best}" in printed and config["training"]["checkpoint"] == best
+    assert config["metrics"]["duality_gap"] == pytest.approx(gaps[best], abs=1e-5)
+    assert config["metrics"]["duality_gap_detail"]["split"] == "heldout"
+
+
 def test_the_pix2pix_l1_term_is_trained_and_recorded(pairs, tmp_path):
     assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path), *TINY, "--max-kimg", "0.004",
                  "--l1-weight", "10"]) == 0
@@ -68,6 +82,31 @@ def test_the_pix2pix_l1_term_is_trained_and_recorded(pairs, tmp_path):
     (stats,) = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
     assert stats["l1"] > 0 and json.loads((run / "options.json").read_text())["train"]["l1_weight"] == 10
     assert "--l1-weight 10.0" in json.loads((run / "options.json").read_text())["command"]
+
+
+def test_the_land_use_head_is_trained_on_both_sides_and_recorded(pairs, tmp_path):
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path), *TINY, "--max-kimg", "0.004",
+                 "--land-use-head", "--land-use-weight", "2"]) == 0
+    (run,) = tmp_path.iterdir()
+    assert run.name == "00000-ground-pairs-landuse"
+    (stats,) = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert stats["land_use_loss_d"] > 0 and stats["land_use_loss_g"] > 0  # cross-entropies, weighted
+    options = json.loads((run / "options.json").read_text())
+    assert options["train"]["model"]["land_use_head"] is True and options["train"]["land_use_weight"] == 2
+    assert "--land-use-head" in options["command"]
+
+
+def test_the_land_use_head_needs_rows_that_name_a_land_use(pairs, tmp_path, capsys):
+    data = tmp_path / "no-density"
+    shutil.copytree(pairs, data)
+    rows = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines()]
+    for row in rows:
+        del row["attributes"]["density"]
+    (data / "manifest.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert main(["train", "ground", "--data", str(data), "--out", str(tmp_path / "runs"), *TINY,
+                 "--land-use-head"]) == 2
+    assert "--land-use-head needs rows whose attributes name a land use" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
 
 
 def test_data_without_overhead_tiles_is_refused(tmp_path, capsys):

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
+from ml.train.losses import ClassPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
 
 
 def test_critic_loss_is_negative_when_the_critic_separates_reals_from_fakes():
@@ -49,3 +49,19 @@ def test_the_reconstruction_loss_is_the_weighted_mean_absolute_difference():
     fake, real = torch.zeros(2, 3, 4, 4), torch.full((2, 3, 4, 4), 0.5)
     assert ReconstructionLoss(10.0)(fake, real).item() == pytest.approx(5.0)
     assert ReconstructionLoss(0.0)(fake, real).item() == 0.0
+
+
+def test_class_prediction_is_weighted_cross_entropy_over_known_classes_only():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [5.0, -5.0]], requires_grad=True)
+    labels = torch.tensor([0, 0, -1])  # the third row's class is unknown: it counts for nothing
+    expected = (math.log(1 + math.exp(-2.0)) + math.log(1 + math.exp(2.0))) / 2
+    assert ClassPredictionLoss(3.0)(logits, labels).item() == pytest.approx(3.0 * expected)
+    ClassPredictionLoss(1.0)(logits, labels).backward()
+    assert logits.grad[2].abs().sum() == 0 and logits.grad[:2].abs().sum() > 0
+
+
+def test_class_prediction_of_a_batch_with_no_known_class_is_zero_and_still_differentiable():
+    logits = torch.randn(4, 3, requires_grad=True)
+    loss = ClassPredictionLoss(1.0)(logits, torch.full((4,), -1))
+    loss.backward()
+    assert loss.item() == 0 and logits.grad is not None and logits.grad.abs().sum() == 0
