@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ml.models.ground import LAND_USES, RURAL_LAND_USES, GroundDiscriminator, GroundGenerator
+from ml.models.ground import LAND_USES, RURAL_LAND_USES
 from ml.train.image_cache import ImageCache
 
 LAND_USE_ATTRIBUTE = "density"  # the GeoScenes attribute that is the land use
@@ -80,7 +80,7 @@ def view_latents(count: int, latent_dim: int, seed: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def generate_views(generator: GroundGenerator, tiles_uint8: torch.Tensor, seed: int) -> torch.Tensor:
+def generate_views(generator: nn.Module, tiles_uint8: torch.Tensor, seed: int) -> torch.Tensor:
     """One generated view per tile, in [-1, 1], with latents drawn from `seed`."""
     latents = view_latents(len(tiles_uint8), generator.config.latent_dim, seed)
     views = [generator(latents[i:i + BATCH], ImageCache.to_float(tiles_uint8[i:i + BATCH])).clamp(-1, 1)
@@ -89,7 +89,7 @@ def generate_views(generator: GroundGenerator, tiles_uint8: torch.Tensor, seed: 
 
 
 @torch.no_grad()
-def discriminator_features(discriminator: GroundDiscriminator, views: torch.Tensor,
+def discriminator_features(discriminator: nn.Module, views: torch.Tensor,
                            tiles_uint8: torch.Tensor) -> torch.Tensor:
     return torch.cat([discriminator.features(views[i:i + BATCH], ImageCache.to_float(tiles_uint8[i:i + BATCH]))
                       for i in range(0, len(views), BATCH)])

@@ -13,8 +13,16 @@ networks train at full resolution from the first step (no progressive growing): 
 tile fixes most of the layout, so the coarse-to-fine schedule buys little here. With
 `conditional` off the overhead is ignored (the unconditional baseline of the land-use table).
 
+The `pix2pix` variant is the stronger alternative the research points to (Isola, Zhu, Zhou and
+Efros, "Image-to-Image Translation with Conditional Adversarial Networks", CVPR 2017): a U-Net
+generator, whose decoder sees the tile's encoder features at every resolution through skip
+connections instead of one vector, and a PatchGAN critic that scores each patch of the view
+stacked channel-wise with its tile. The tile is not aligned with the view (one looks down, the
+other across), so the skips carry what is there (roofs, roads, water, trees) rather than where.
+
 `GroundModel` bundles what a model folder holds: the EMA generator, the discriminator and the
-land-use head trained on the discriminator's features.
+land-use head trained on the discriminator's features; `ground_networks` builds the (G, D) of
+either variant.
 """
 import math
 from dataclasses import dataclass, field
@@ -29,6 +37,8 @@ from ml.models.place import (RELU_GAIN, DiscriminatorBlock, EqualizedConv2d, Equ
 # Land use as GeoScenes knows it: the building density of the place (finer), and urban / rural.
 LAND_USES = ("village", "town", "city", "megacity")
 RURAL_LAND_USES = ("village",)
+VARIANTS = ("cgan", "pix2pix")  # the research's vector-conditioned cGAN; U-Net + PatchGAN
+PATCH_LEVELS = 3  # the PatchGAN critic scores patches at 1/8 of the resolution (at least 4x4)
 
 
 def urban_or_rural(land_use: str) -> str:
@@ -44,6 +54,7 @@ class GroundConfig(JSONConfig):
     conditional: bool = True  # False: the overhead is ignored (the unconditional baseline)
     mbstd_group_size: int = 4  # minibatch-stddev group (shrinks to divide the batch)
     land_use_head: bool = False  # the critic also classifies a view's land use from the view alone (AC-GAN)
+    variant: str = "cgan"  # "cgan": the tile as one vector in G and D; "pix2pix": U-Net G, PatchGAN D
     land_uses: list[str] = field(default_factory=lambda: list(LAND_USES))  # classes of the land-use head
 
     def __post_init__(self) -> None:
@@ -61,6 +72,13 @@ class GroundConfig(JSONConfig):
                 raise ValueError(f"GroundConfig.{name} must be true or false, not {getattr(self, name)!r}")
         if len(self.land_uses) < 2:
             raise ValueError("GroundConfig.land_uses must name at least two classes")
+        if self.variant not in VARIANTS:
+            raise ValueError(f"GroundConfig.variant must be one of {', '.join(VARIANTS)}, not {self.variant!r}")
+        if self.variant == "pix2pix" and self.land_use_head:
+            # The PatchGAN critic mixes view and tile from its first layer: a head on it could
+            # read the land use off the tile, and would teach the generator nothing.
+            raise ValueError("GroundConfig.land_use_head needs variant cgan: the PatchGAN critic reads the tile "
+                             "from its first layer")
 
     def stage_widths(self) -> list[int]:
         """Channels at 4x4, 8x8, ..., resolution."""
@@ -153,6 +171,72 @@ class GroundDiscriminator(nn.Module):
         return torch.cat(self._parts(images, overhead, 1), dim=1)
 
 
+class UNetGenerator(nn.Module):
+    """(z, overhead tile) -> ground-level view: the tile is encoded down to 4x4, the latent joins
+    it there, and each decoder block also reads the encoder's features of its resolution."""
+
+    def __init__(self, config: GroundConfig):
+        super().__init__()
+        self.config = config
+        widths = config.stage_widths()
+        self.conditional = config.conditional
+        self.from_rgb = EqualizedConv2d(3, widths[-1], 1)
+        self.down = nn.ModuleList(DiscriminatorBlock(widths[s], widths[s - 1]) for s in range(len(widths) - 1, 0, -1))
+        self.latent_dense = EqualizedLinear(config.latent_dim, widths[0] * 16, gain=RELU_GAIN / 4)
+        self.bottleneck = EqualizedConv2d(2 * widths[0], widths[0], 3)
+        self.up = nn.ModuleList(GeneratorBlock(2 * widths[s - 1], widths[s]) for s in range(1, len(widths)))
+        self.to_rgb = EqualizedConv2d(widths[-1], 3, 1, gain=1.0)
+
+    def forward(self, z: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
+        if not self.conditional:
+            overhead = torch.zeros_like(overhead)
+        skips, x = [], _leaky(self.from_rgb(overhead))
+        for block in self.down:  # R -> 4: the skip of each resolution is the block's output
+            x = block(x)
+            skips.append(x)
+        latent = self.latent_dense(pixel_norm(z)).reshape(z.shape[0], -1, 4, 4)
+        x = _leaky_pixel_norm(self.bottleneck(torch.cat([pixel_norm(latent), skips[-1]], dim=1)))
+        for block, skip in zip(self.up, reversed(skips)):  # 4 -> R, each block reading its skip
+            x = block(torch.cat([x, pixel_norm(skip)], dim=1))
+        return self.to_rgb(x)
+
+
+class PatchDiscriminator(nn.Module):
+    """(ground view, overhead tile) -> one unbounded score per pair: the mean of a PatchGAN's
+    scores of the view and tile stacked channel-wise (a WGAN critic). `features` are the last
+    feature maps averaged over the patches, the pair's vector for land-use classification."""
+
+    def __init__(self, config: GroundConfig):
+        super().__init__()
+        self.config = config
+        widths = config.stage_widths()
+        levels = min(PATCH_LEVELS, len(widths) - 1)
+        self.from_rgb = EqualizedConv2d(6 if config.conditional else 3, widths[-1], 1)
+        self.blocks = nn.Sequential(*(DiscriminatorBlock(widths[s], widths[s - 1])
+                                      for s in range(len(widths) - 1, len(widths) - 1 - levels, -1)))
+        self.feature_dim = widths[-1 - levels]
+        self.output = EqualizedConv2d(self.feature_dim, 1, 3, gain=1.0)
+        self.land_use_head = None  # see GroundConfig: only the cgan critic can have one
+
+    def _maps(self, images: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
+        pair = torch.cat([images, overhead], dim=1) if self.config.conditional else images
+        return self.blocks(_leaky(self.from_rgb(pair)))
+
+    def forward(self, images: torch.Tensor, overhead: torch.Tensor, *, with_land_use: bool = False):
+        scores = self.output(self._maps(images, overhead)).mean(dim=(1, 2, 3))
+        return (scores, None) if with_land_use else scores
+
+    def features(self, images: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
+        return self._maps(images, overhead).mean(dim=(2, 3))
+
+
+def ground_networks(config: GroundConfig) -> tuple[nn.Module, nn.Module]:
+    """A fresh (generator, discriminator) of the config's variant."""
+    if config.variant == "pix2pix":
+        return UNetGenerator(config), PatchDiscriminator(config)
+    return GroundGenerator(config), GroundDiscriminator(config)
+
+
 class GroundModel(nn.Module):
     """What a `ground` model folder holds: the (EMA) generator, the discriminator and the
     land-use head on the discriminator's features of a generated view and its tile."""
@@ -160,8 +244,7 @@ class GroundModel(nn.Module):
     def __init__(self, config: GroundConfig):
         super().__init__()
         self.config = config
-        self.generator = GroundGenerator(config)
-        self.discriminator = GroundDiscriminator(config)
+        self.generator, self.discriminator = ground_networks(config)
         self.land_use = nn.Linear(self.discriminator.feature_dim, len(config.land_uses))
 
     def forward(self, z: torch.Tensor, overhead: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -21,7 +21,7 @@ import torch
 from tqdm import tqdm
 
 from ml.eval.ground_landuse import land_use_labels
-from ml.models.ground import GroundDiscriminator, GroundGenerator
+from ml.models.ground import ground_networks
 from ml.train import run_dir
 from ml.train.batches import CachedBatches
 from ml.train.ground_config import KIND, GroundTrainConfig
@@ -49,7 +49,7 @@ class GroundTrainer(TrainerSkeleton):
                  run: run_dir.RunDir, *, options: dict, resume_from=None):
         self.config, self.data, self.dist, self.run, self.options = config, data, dist, run, options
         self.device = dist.device
-        self.build_networks(GroundGenerator(config.model), GroundDiscriminator(config.model), ema=True)
+        self.build_networks(*ground_networks(config.model), ema=True)
         self.critic_loss, self.generator_loss = CriticLoss(), GeneratorLoss()
         self.gradient_penalty = GradientPenalty(config.gp_weight)
         self.drift_penalty = DriftPenalty(config.drift_weight)

@@ -17,7 +17,7 @@ from ml.cli import flag
 from ml.train.ground_config import GroundTrainConfig
 
 ARCHITECTURE_OPTIONS = {"resolution": int, "latent_dim": int, "width": int, "overhead_dim": int, "conditional": bool,
-                        "land_use_head": bool}
+                        "land_use_head": bool, "variant": str}
 ARCHITECTURE_SWITCHES = {
     "conditional": "condition on the overhead tile (default on; off: the unconditional baseline)",
     "land_use_head": "the critic also classifies the land use a view shows, and the generator is trained to "
@@ -51,6 +51,9 @@ def register(kinds) -> None:
         if kind is bool:
             group.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
                                help=ARCHITECTURE_SWITCHES[name])
+        elif name == "variant":
+            group.add_argument(flag(name), default=None,
+                               help="cgan: the tile as one vector in G and D (default); pix2pix: U-Net G, PatchGAN D")
         else:
             group.add_argument(flag(name), type=kind, default=None)
     parser.set_defaults(func=_train_ground)

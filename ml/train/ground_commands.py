@@ -34,7 +34,9 @@ def _train(config: GroundTrainConfig, dist: run_dir.Distributed, resume, resume_
                       progress=dist.is_main)
     if config.model.land_use_head and not bool((land_use_labels(data, config.model.land_uses) >= 0).any()):
         raise CommandError(ERROR_NO_LAND_USE.format(config.data))
-    variant = ("" if config.model.conditional else "-unconditional") + ("-landuse" if config.model.land_use_head else "")
+    variant = "".join(suffix for suffix, on in (("-unconditional", not config.model.conditional),
+                                                ("-pix2pix", config.model.variant == "pix2pix"),
+                                                ("-landuse", config.model.land_use_head)) if on)
     run, options = start_run(KIND, config, dist, command=command_line(config), dataset=data.summary,
                              description=f"{KIND}-{data.summary['name']}{variant}", resume=resume,
                              resume_state=resume_state)
@@ -115,9 +117,8 @@ def run_export_ground(args: argparse.Namespace, options: dict) -> int:
 
 
 def ground_players() -> GapPlayers:
-    from ml.models.ground import GroundDiscriminator, GroundGenerator
+    from ml.models.ground import ground_networks
     from ml.train.image_cache import ImageCache
 
-    return GapPlayers(architecture=GroundConfig.from_dict,
-                      networks=lambda config: (GroundGenerator(config), GroundDiscriminator(config)),
+    return GapPlayers(architecture=GroundConfig.from_dict, networks=ground_networks,
                       conditions=lambda data, config: ImageCache.to_float(data.overhead), overhead=True)

@@ -2,15 +2,18 @@
 import pytest
 import torch
 
-from ml.models.ground import GroundConfig, GroundDiscriminator, GroundGenerator, GroundModel, urban_or_rural
+from ml.models.ground import (GroundConfig, GroundDiscriminator, GroundModel, PatchDiscriminator, UNetGenerator,
+                               ground_networks, urban_or_rural)
 
 TINY = dict(resolution=16, latent_dim=8, width=16, overhead_dim=8)
+BOTH = pytest.mark.parametrize("variant", ["cgan", "pix2pix"])
 
 
-def test_forward_and_backward_are_finite_with_the_right_shapes():
+@BOTH
+def test_forward_and_backward_are_finite_with_the_right_shapes(variant):
     torch.manual_seed(0)
-    config = GroundConfig(**TINY)
-    G, D = GroundGenerator(config), GroundDiscriminator(config)
+    config = GroundConfig(**TINY, variant=variant)
+    G, D = ground_networks(config)
     tiles = torch.rand(4, 3, 16, 16) * 2 - 1
     views = G(torch.randn(4, 8), tiles)
     scores = D(views, tiles)
@@ -21,10 +24,11 @@ def test_forward_and_backward_are_finite_with_the_right_shapes():
     assert grads and all(torch.isfinite(g).all() for g in grads)
 
 
-def test_one_step_lowers_the_generator_loss():
+@BOTH
+def test_one_step_lowers_the_generator_loss(variant):
     torch.manual_seed(0)
-    config = GroundConfig(**TINY)
-    G, D = GroundGenerator(config), GroundDiscriminator(config)
+    config = GroundConfig(**TINY, variant=variant)
+    G, D = ground_networks(config)
     z, tiles = torch.randn(8, 8), torch.rand(8, 3, 16, 16) * 2 - 1
     optimizer = torch.optim.Adam(G.parameters(), lr=1e-3)
     before = -D(G(z, tiles), tiles).mean()
@@ -34,20 +38,32 @@ def test_one_step_lowers_the_generator_loss():
     assert -D(G(z, tiles), tiles).mean().item() < before.item()
 
 
-def test_the_view_depends_on_the_tile_unless_unconditional():
+@BOTH
+def test_the_view_and_its_score_depend_on_the_tile_unless_unconditional(variant):
     torch.manual_seed(0)
     tiles = torch.stack([-torch.ones(3, 16, 16), torch.ones(3, 16, 16)])
     z = torch.randn(1, 8).repeat(2, 1)
-    conditional = GroundGenerator(GroundConfig(**TINY)).eval()
-    views = conditional(z, tiles)
+    G, D = ground_networks(GroundConfig(**TINY, variant=variant))
+    views = G.eval()(z, tiles)
     assert not torch.allclose(views[0], views[1])
-    unconditional = GroundGenerator(GroundConfig(**TINY, conditional=False)).eval()
-    views = unconditional(z, tiles)
+    same = views[:1].repeat(2, 1, 1, 1)
+    assert not torch.allclose(*D.eval().features(same, tiles))
+    G, D = ground_networks(GroundConfig(**TINY, variant=variant, conditional=False))
+    views = G.eval()(z, tiles)
     assert torch.allclose(views[0], views[1])
+    assert torch.allclose(*D.eval()(views[:1].repeat(2, 1, 1, 1), tiles))
 
 
-def test_the_model_folder_network_gives_views_and_land_use_logits():
-    model = GroundModel(GroundConfig(**TINY))
+def test_the_pix2pix_variant_is_a_unet_with_a_patch_critic():
+    G, D = ground_networks(GroundConfig(**TINY, variant="pix2pix"))
+    assert isinstance(G, UNetGenerator) and isinstance(D, PatchDiscriminator)
+    assert len(G.up) == len(G.down)  # one skip per decoder block
+    assert isinstance(ground_networks(GroundConfig(**TINY))[1], GroundDiscriminator)
+
+
+@BOTH
+def test_the_model_folder_network_gives_views_and_land_use_logits(variant):
+    model = GroundModel(GroundConfig(**TINY, variant=variant))
     views, logits = model(torch.randn(3, 8), torch.zeros(3, 3, 16, 16))
     assert views.shape == (3, 3, 16, 16) and logits.shape == (3, 4)
     assert urban_or_rural("village") == "rural" and urban_or_rural("megacity") == "urban"
@@ -67,7 +83,8 @@ def test_the_land_use_head_reads_the_view_alone():
 
 @pytest.mark.parametrize("bad", [dict(resolution=24), dict(resolution=4), dict(width=4), dict(latent_dim=0),
                                  dict(conditional="yes"), dict(land_uses=["only"]),
-                                 dict(land_use_head=1)])
+                                 dict(land_use_head=1), dict(variant="unet"),
+                                 dict(variant="pix2pix", land_use_head=True)])
 def test_bad_configs_are_refused(bad):
     with pytest.raises(ValueError, match="GroundConfig"):
         GroundConfig(**{**TINY, **bad})

@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 from ml.cli import main
 from ml.data.dataset import is_heldout_city
@@ -96,6 +97,22 @@ def test_the_land_use_head_is_trained_on_both_sides_and_recorded(pairs, tmp_path
     assert "--land-use-head" in options["command"]
 
 
+def test_the_pix2pix_variant_trains_resumes_and_exports(pairs, tmp_path):
+    from ml import pipelines
+
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path / "runs"), *TINY,
+                 "--max-kimg", "0.004", "--variant", "pix2pix", "--l1-weight", "100"]) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    assert run.name == "00000-ground-pairs-pix2pix"
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path / "more"), "--resume", str(run),
+                 "--max-kimg", "0.008"]) == 0  # the variant comes from the checkpoint
+    (more,) = (tmp_path / "more").iterdir()
+    assert main(["export", str(more), "--out", str(tmp_path / "model"), "--gap-steps", "1"]) == 0
+    assert read_config(tmp_path / "model")["architecture"]["variant"] == "pix2pix"
+    views = pipelines.load(tmp_path / "model").model(torch.randn(2, 8), torch.zeros(2, 3, 16, 16))[0]
+    assert views.shape == (2, 3, 16, 16) and torch.isfinite(views).all()
+
+
 def test_the_land_use_head_needs_rows_that_name_a_land_use(pairs, tmp_path, capsys):
     data = tmp_path / "no-density"
     shutil.copytree(pairs, data)
@@ -123,4 +140,6 @@ def test_bad_options_are_refused_before_writing(pairs, tmp_path, capsys):
     assert "--lr must be positive" in capsys.readouterr().err
     assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path), *TINY[:-6], "--width", "4"]) == 2
     assert "GroundConfig.width" in capsys.readouterr().err
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path), *TINY, "--variant", "unet"]) == 2
+    assert "GroundConfig.variant must be one of cgan, pix2pix" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
