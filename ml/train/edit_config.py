@@ -6,11 +6,12 @@ The defaults are SIMGAN's: Adam 2e-4 halved every 50 epochs, lambda_c = 10, lamb
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ml.configs import TrainConfig
 
 if TYPE_CHECKING:
     from ml.models.edit import EditConfig
@@ -27,7 +28,7 @@ def _default_architecture() -> EditConfig:
 
 
 @dataclass
-class EditTrainConfig:
+class EditTrainConfig(TrainConfig):
     data: str  # dataset folder with captions (python -m ml geoscenes ...)
     out: str = "runs"  # run folders are numbered inside it
     model: EditConfig = field(default_factory=_default_architecture)  # the networks' architecture
@@ -48,11 +49,3 @@ class EditTrainConfig:
     seed: int = 0  # the one seed of the run (each rank offsets it)
     resume: str | None = None  # checkpoint folder (or run folder: its latest) to continue from
     dry_run: bool = False  # check the options and data, print them, write nothing
-
-    def to_dict(self) -> dict:
-        values = dataclasses.asdict(self)
-        values["model"] = self.model.to_dict()
-        return values
-
-    def total_nimg(self) -> int:
-        return round(1000 * self.max_kimg)

@@ -5,9 +5,10 @@ field here with its default, checked once by the command line (`ml.train.ground_
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from ml.configs import TrainConfig
 
 if TYPE_CHECKING:
     from ml.models.ground import GroundConfig
@@ -22,7 +23,7 @@ def _default_architecture() -> GroundConfig:
 
 
 @dataclass
-class GroundTrainConfig:
+class GroundTrainConfig(TrainConfig):
     data: str  # dataset folder with overhead tiles (python -m ml geoscenes ...)
     out: str = "runs"  # run folders are numbered inside it
     model: GroundConfig = field(default_factory=_default_architecture)  # the networks' architecture
@@ -46,11 +47,3 @@ class GroundTrainConfig:
     seed: int = 0  # the one seed of the run (each rank offsets it)
     resume: str | None = None  # checkpoint folder (or run folder: its latest) to continue from
     dry_run: bool = False  # check the options and data, print them, write nothing
-
-    def to_dict(self) -> dict:
-        values = dataclasses.asdict(self)
-        values["model"] = self.model.to_dict()
-        return values
-
-    def total_nimg(self) -> int:
-        return round(1000 * self.max_kimg)

@@ -8,9 +8,10 @@ without loading torch.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from ml.configs import TrainConfig
 
 if TYPE_CHECKING:
     from ml.models.place import PlaceConfig
@@ -25,7 +26,7 @@ def _default_architecture() -> PlaceConfig:
 
 
 @dataclass
-class PlaceTrainConfig:
+class PlaceTrainConfig(TrainConfig):
     data: str  # dataset folder in the standard format (python -m ml geoscenes ...)
     out: str = "runs"  # run folders are numbered inside it
     cities: int | None = None  # curriculum: the first N cities of the dataset (None: all)
@@ -55,11 +56,6 @@ class PlaceTrainConfig:
     seed: int = 0  # the one seed of the run (each rank offsets it)
     resume: str | None = None  # checkpoint folder (or run folder: its latest) to continue from
     dry_run: bool = False  # check the options and data, print the plan, write nothing
-
-    def to_dict(self) -> dict:
-        values = dataclasses.asdict(self)
-        values["model"] = self.model.to_dict()
-        return values
 
     @property
     def start_stage(self) -> int:
