@@ -6,9 +6,9 @@ images, E[D(real)] - E[D(fake)], which it maximises (so it minimises the negativ
 staying close to 1-Lipschitz through a penalty on its gradient norm at points between real and
 fake samples. The drift term comes from Karras et al., "Progressive Growing of GANs" (ICLR 2018,
 appendix A.1): a small penalty on D(real)^2 keeps the critic's output from drifting far from 0,
-which the Wasserstein loss alone does not prevent. The context prediction is the auxiliary
+which the Wasserstein loss alone does not prevent. The place's class loss is the auxiliary
 classifier of Odena, Olah and Shlens, "Conditional Image Synthesis with Auxiliary Classifier
-GANs" (ICML 2017), with the place's context vector as a regression target.
+GANs" (ICML 2017), with the place's attribute classes (biome, density, ...) as its targets.
 
 Each loss is a small class with one method, `__call__`, so its weight lives beside it and the
 training loop reads as a sum of named terms.
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 
 class CriticLoss:
@@ -65,17 +66,25 @@ class DriftPenalty:
 
 
 @dataclass
-class ContextPredictionLoss:
-    """weight * mean squared error between the critic's predicted context and the place's.
+class PlaceClassLoss:
+    """weight * the sum over attributes of the cross-entropy between the critic's class logits
+    and the place's class, averaged over the pictures whose class is known (index >= 0).
 
-    On real photos it teaches the critic what each place looks like; on generated pictures the
-    generator is asked to paint so that the critic reads off the place it was given. The critic
-    learns from reals only, so it cannot make the task easy by agreeing with the generator."""
+    On real photos it teaches the critic what a biome or a density looks like; on generated
+    pictures the generator is asked to paint so that the critic reads off the classes of the
+    place it was given. The critic learns from reals only, so it cannot make the task easy by
+    agreeing with the generator. A picture of unknown class adds nothing, nor does an attribute
+    no picture of the batch knows (0, not the NaN of an empty mean)."""
 
     weight: float = 1.0
 
-    def __call__(self, predicted: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
-        return self.weight * (predicted.float() - context.float()).square().mean()
+    def __call__(self, logits: dict[str, torch.Tensor], labels: dict[str, torch.Tensor]) -> torch.Tensor:
+        total = torch.zeros((), device=next(iter(logits.values())).device)
+        for name, scores in logits.items():
+            known = labels[name] >= 0
+            summed = F.cross_entropy(scores.float(), labels[name], ignore_index=-1, reduction="sum")
+            total = total + summed / known.sum().clamp(min=1)
+        return self.weight * total
 
 
 @dataclass

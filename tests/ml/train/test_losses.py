@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
+from ml.train.losses import CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty, PlaceClassLoss
 
 
 def test_critic_loss_is_negative_when_the_critic_separates_reals_from_fakes():
@@ -49,3 +49,19 @@ def test_the_reconstruction_loss_is_the_weighted_mean_absolute_difference():
     fake, real = torch.zeros(2, 3, 4, 4), torch.full((2, 3, 4, 4), 0.5)
     assert ReconstructionLoss(10.0)(fake, real).item() == pytest.approx(5.0)
     assert ReconstructionLoss(0.0)(fake, real).item() == 0.0
+
+
+def test_place_class_loss_is_the_cross_entropy_of_the_pictures_of_known_class():
+    torch.manual_seed(0)
+    logits = {"biome": torch.randn(4, 3), "density": torch.randn(4, 2)}
+    labels = {"biome": torch.tensor([0, -1, 2, 1]), "density": torch.tensor([-1, -1, -1, 1])}
+    expected = (torch.nn.functional.cross_entropy(logits["biome"][[0, 2, 3]], labels["biome"][[0, 2, 3]])
+                + torch.nn.functional.cross_entropy(logits["density"][[3]], labels["density"][[3]]))
+    assert PlaceClassLoss(2.0)(logits, labels).item() == pytest.approx(2.0 * expected.item())
+
+
+def test_place_class_loss_of_a_batch_without_known_classes_is_zero_not_nan():
+    logits = {"biome": torch.randn(3, 4, requires_grad=True)}
+    loss = PlaceClassLoss()(logits, {"biome": torch.full((3,), -1)})
+    loss.backward()
+    assert loss.item() == 0.0 and torch.equal(logits["biome"].grad, torch.zeros(3, 4))
