@@ -132,7 +132,8 @@ class GroundDiscriminator(nn.Module):
     penultimate layer (`features`) is the pair's feature vector for land-use classification.
 
     With `land_use_head`, a second read-out of the view's features alone (not the tile's)
-    classifies the land use the view shows (`with_land_use=True` returns its logits too): an
+    classifies the land use the view shows (`with_classes=True` returns its logits too, as
+    {"land_use": (N, classes)}, like the place critic's attribute heads): an
     auxiliary classifier (Odena et al., ICML 2017) that the training loop fits on real views and
     asks generated views to satisfy, so the land use of the tile must show in the view."""
 
@@ -158,12 +159,12 @@ class GroundDiscriminator(nn.Module):
         x = _leaky(self.final_conv(minibatch_stddev(x, group_size)))
         return _leaky(self.final_dense(x.flatten(1))), self.encoder(overhead)
 
-    def forward(self, images: torch.Tensor, overhead: torch.Tensor, *, with_land_use: bool = False):
+    def forward(self, images: torch.Tensor, overhead: torch.Tensor, *, with_classes: bool = False):
         features, condition = self._parts(images, overhead, self.config.mbstd_group_size)
         scores = self.output(features).squeeze(1) + (features * self.projection(condition)).sum(dim=1)
-        if not with_land_use:
+        if not with_classes:
             return scores
-        return scores, None if self.land_use_head is None else self.land_use_head(features)
+        return scores, None if self.land_use_head is None else {"land_use": self.land_use_head(features)}
 
     def features(self, images: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
         """The view's features beside the overhead's: (N, feature_dim). Each sample is its own
@@ -222,9 +223,9 @@ class PatchDiscriminator(nn.Module):
         pair = torch.cat([images, overhead], dim=1) if self.config.conditional else images
         return self.blocks(_leaky(self.from_rgb(pair)))
 
-    def forward(self, images: torch.Tensor, overhead: torch.Tensor, *, with_land_use: bool = False):
+    def forward(self, images: torch.Tensor, overhead: torch.Tensor, *, with_classes: bool = False):
         scores = self.output(self._maps(images, overhead)).mean(dim=(1, 2, 3))
-        return (scores, None) if with_land_use else scores
+        return (scores, None) if with_classes else scores
 
     def features(self, images: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
         return self._maps(images, overhead).mean(dim=(2, 3))

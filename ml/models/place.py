@@ -13,7 +13,10 @@ near on Earth, including across the antimeridian, get near contexts. Gaussian no
 that context only (never to images), in training. The generator concatenates the mapped context
 with the latent; the discriminator scores it by projection (Miyato and Koyama, "cGANs with
 Projection Discriminator", ICLR 2018). A learned city embedding can be switched on; with
-`conditional` off every place gets the same (zero) context, the unconditional baseline.
+`conditional` off every place gets the same (zero) context, the unconditional baseline. With
+`context_head` the critic also classifies each picture into the place's attribute classes
+(biome, density, ...), the auxiliary classifier of Odena, Olah and Shlens, "Conditional Image
+Synthesis with Auxiliary Classifier GANs" (ICML 2017).
 
 Widths shrink as the resolution grows, as in ProGAN, and each upsampling (or downsampling)
 3x3 convolution runs fused as one strided 4x4 convolution, which computes exactly the same
@@ -21,7 +24,7 @@ function as nearest-neighbour resampling followed by the 3x3 convolution, with 2
 multiply-adds.
 """
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -45,7 +48,9 @@ class PlaceConfig(JSONConfig):
     context_noise_std: float = 0.05  # Gaussian noise on the context in training (0 = none)
     conditional: bool = True  # False: the place is ignored (the unconditional ablation)
     condition_blocks: bool = False  # the condition also shifts the features of every G stage
-    context_head: bool = False  # the critic also predicts the place's context from the image (AC-GAN style)
+    # attribute -> its class names (the dataset's dataset.json): the critic also classifies
+    # each picture into them, AC-GAN style ({}: no such head)
+    context_head: dict[str, list] = field(default_factory=dict)
     num_cities: int = 0  # >0 adds a learned city embedding; index 0 means "no city"
     city_embed_dim: int = 16  # size of that embedding
     mbstd_group_size: int = 4  # minibatch-stddev group (shrinks to divide the batch)
@@ -66,14 +71,28 @@ class PlaceConfig(JSONConfig):
                 raise ValueError(f"PlaceConfig.{name} must be a non-negative integer, not {value!r}")
         if self.fmap_min > self.fmap_max:
             raise ValueError(f"PlaceConfig.fmap_min ({self.fmap_min}) exceeds fmap_max ({self.fmap_max})")
-        for name in ("conditional", "condition_blocks", "context_head"):
+        for name in ("conditional", "condition_blocks"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"PlaceConfig.{name} must be true or false, not {getattr(self, name)!r}")
+        self._check_context_head()
         if not isinstance(self.context_noise_std, (int, float)) or self.context_noise_std < 0:
             raise ValueError(f"PlaceConfig.context_noise_std must be >= 0, not {self.context_noise_std!r}")
         if self.stage_widths()[0] % self.mbstd_channels:
             raise ValueError(f"PlaceConfig.mbstd_channels ({self.mbstd_channels}) must divide "
                              f"the 4x4 width ({self.stage_widths()[0]})")
+
+    def _check_context_head(self) -> None:
+        if self.context_head is False:  # configs written while the head was a switch, left off
+            self.context_head = {}
+        if self.context_head is True:
+            raise ValueError("PlaceConfig.context_head=true was a regression of the whole location context, "
+                             "which no longer exists; the head now classifies attributes, e.g. "
+                             "{'biome': [...classes], 'density': [...]}")
+        head = self.context_head
+        named = isinstance(head, dict) and all(isinstance(name, str) and name and "." not in name for name in head)
+        if not (named and all(isinstance(classes, list) and len(classes) >= 2 for classes in head.values())):
+            raise ValueError(f"PlaceConfig.context_head must map attribute names to lists of at least two "
+                             f"classes, not {head!r}")
 
     @property
     def num_stages(self) -> int:
@@ -317,8 +336,9 @@ class PlaceDiscriminator(nn.Module):
     """(image, location context[, city]) -> one unbounded score per image (a WGAN critic).
 
     The score is a linear read-out of the image features plus their inner product with the
-    projected condition (projection discriminator). With `context_head`, a second read-out of
-    the same features predicts the location context (`with_context=True` returns it too)."""
+    projected condition (projection discriminator). With `context_head`, one more linear
+    read-out of the same features per attribute gives its class logits (`with_classes=True`
+    returns them too, as {attribute: (N, classes)})."""
 
     def __init__(self, config: PlaceConfig):
         super().__init__()
@@ -331,11 +351,13 @@ class PlaceDiscriminator(nn.Module):
         self.output = EqualizedLinear(widths[0], 1, gain=1.0)
         self.condition = ConditionEncoder(config)
         self.projection = EqualizedLinear(self.condition.out_features, widths[0], gain=1.0)
-        self.context_head = EqualizedLinear(widths[0], config.context_dim, gain=1.0) if config.context_head else None
+        self.context_head = (nn.ModuleDict({name: EqualizedLinear(widths[0], len(classes), gain=1.0)
+                                            for name, classes in config.context_head.items()})
+                             if config.context_head else None)
 
     def forward(self, images: torch.Tensor, context: torch.Tensor, city: torch.Tensor | None = None, *,
                 stage: int | None = None, alpha: float = 1.0,
-                context_noise: bool | None = None, with_context: bool = False):
+                context_noise: bool | None = None, with_classes: bool = False):
         stage = _check_stage(self.config, stage, alpha)
         expected = self.config.stage_resolution(stage)
         if images.shape[-2:] != (expected, expected):
@@ -354,6 +376,8 @@ class PlaceDiscriminator(nn.Module):
         features = _leaky(self.final_dense(x.flatten(1)))
         projected = self.projection(self.condition(context, city, noise))
         scores = self.output(features).squeeze(1) + (features * projected).sum(dim=1)
-        if not with_context:
+        if not with_classes:
             return scores
-        return scores, None if self.context_head is None else self.context_head(features)
+        if self.context_head is None:
+            return scores, None
+        return scores, {name: head(features) for name, head in self.context_head.items()}

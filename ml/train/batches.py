@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -36,6 +36,8 @@ class Batch:
     images: torch.Tensor  # (B, 3, R, R) uint8
     lat: torch.Tensor  # (B,) float32 degrees
     lon: torch.Tensor  # (B,) float32 degrees
+    # attribute of dataset.json -> (B,) int64 class index of each picture (-1: unknown)
+    labels: dict[str, torch.Tensor] = field(default_factory=dict)
 
 
 class CachedBatches:
@@ -56,7 +58,8 @@ class CachedBatches:
 
     def next_batch(self) -> Batch:
         indices = self.next_indices()
-        return Batch(self.data.images[indices], self.data.lat[indices], self.data.lon[indices])
+        labels = {name: classes[indices] for name, classes in self.data.labels.items()}
+        return Batch(self.data.images[indices], self.data.lat[indices], self.data.lon[indices], labels)
 
     def preview(self, count: int) -> torch.Tensor:
         """`count` pictures spread evenly over the data (uint8), for the run's reals.png."""
@@ -74,11 +77,12 @@ class CachedBatches:
 
 
 class ShardStream(IterableDataset):
-    """One epoch of (picture, lat, lon) over the shards of this rank, split again over the
-    DataLoader's workers; shard order and the shuffle buffer are seeded by (seed, epoch)."""
+    """One epoch of (picture, lat, lon, class indices) over the shards of this rank, split again
+    over the DataLoader's workers; shard order and the shuffle buffer are seeded by (seed, epoch).
+    `keep` maps the id of each row to use to its class indices (one per attribute of dataset.json)."""
 
-    def __init__(self, shards: list[Path], keep: set[str], *, resolution: int, rank: int, world_size: int,
-                 seed: int, shuffle_buffer: int):
+    def __init__(self, shards: list[Path], keep: dict[str, torch.Tensor], *, resolution: int, rank: int,
+                 world_size: int, seed: int, shuffle_buffer: int):
         self.shards, self.keep, self.resolution = shards, keep, resolution
         self.rank, self.world_size, self.seed, self.shuffle_buffer = rank, world_size, seed, shuffle_buffer
         self.epoch = 0
@@ -100,7 +104,7 @@ class ShardStream(IterableDataset):
                 if row.get("id") not in self.keep:
                     continue
                 sample = (decode_picture(io.BytesIO(png), self.resolution),
-                          float(row["lat"]), float(row["lon"]))
+                          float(row["lat"]), float(row["lon"]), self.keep[row["id"]])
                 if len(buffer) < self.shuffle_buffer:
                     buffer.append(sample)
                     continue
@@ -129,7 +133,10 @@ class StreamedBatches:
         self.summary = {**selection.summary, "streamed_shards": len(shards)}
         self.cities = selection.cities
         self.rank, self.batch_size, self.epoch = rank, batch_size, epoch
-        keep = {row["id"] for row in selection.rows}
+        # The classes come from the manifest too, in the order of dataset.json's attributes.
+        self.attributes = list(selection.dataset.classes)
+        keep = {row["id"]: torch.tensor(list(selection.dataset.labels_of(row.get("attributes", {})).values()),
+                                        dtype=torch.int64) for row in selection.rows}
         self.stream = ShardStream(shards, keep, resolution=resolution, rank=rank, world_size=world_size,
                                   seed=seed, shuffle_buffer=shuffle_buffer)
         self.loader = DataLoader(self.stream, batch_size=batch_size, num_workers=workers, drop_last=True)
@@ -143,8 +150,9 @@ class StreamedBatches:
             batch = next(self.batches, None)
             if batch is None:
                 raise ValueError(ERROR_EMPTY_EPOCH.format(self.rank, self.batch_size))
-        images, lat, lon = batch
-        return Batch(images, lat.float(), lon.float())
+        images, lat, lon, labels = batch
+        return Batch(images, lat.float(), lon.float(),
+                     labels={name: labels[:, index] for index, name in enumerate(self.attributes)})
 
     def preview(self, count: int) -> torch.Tensor:
         """The first `count` pictures this rank streams (uint8), for the run's reals.png."""

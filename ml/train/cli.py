@@ -28,9 +28,11 @@ ARCHITECTURE_OPTIONS = ["resolution", "latent_dim", "fmap_base", "fmap_max", "fm
 BOOLEAN_ARCHITECTURE_HELP = {
     "conditional": "condition on the place (default on; off: the unconditional ablation)",
     "condition_blocks": "the place also shifts every generator stage's features (default off)",
-    "context_head": "the critic also predicts the place from the picture, and the generator is "
-                    "trained to make it right (auxiliary loss, --context-weight; default off)",
 }
+CONTEXT_HEAD_HELP = ("ATTRIBUTES (e.g. biome,density), or none: the critic also classifies each picture into "
+                     "these attribute classes of the data (dataset.json), learnt on the real photos, and the "
+                     "generator is trained so that its pictures of a place get that place's classes (AC-GAN, "
+                     "weighted by --context-weight; default none)")
 
 # Training options of the command line: name -> type. Unset ones take the resumed checkpoint's
 # value, else PlaceTrainConfig's default, so a resume continues the same schedule unless told.
@@ -89,6 +91,8 @@ def _register_train_place(kinds) -> None:
         if name in BOOLEAN_ARCHITECTURE_HELP:
             group.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
                                help=BOOLEAN_ARCHITECTURE_HELP[name])
+        elif name == "context_head":
+            group.add_argument(flag(name), metavar="ATTRIBUTES", default=None, help=CONTEXT_HEAD_HELP)
         else:
             group.add_argument(flag(name), type=float if name == "context_noise_std" else int, default=None)
     parser.set_defaults(func=_train_place)

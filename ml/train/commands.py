@@ -34,6 +34,9 @@ ERROR_RESUME_MISSING = "--resume {}: no checkpoint there (a checkpoint-*/ folder
 ERROR_RESUME_KIND = "--resume {}: a checkpoint of kind {!r}, not {!r}"
 ERROR_RESUME_ARCHITECTURE = "--resume {}: it was trained with {}, but this run asks for {}"
 ERROR_RESUME_DONE = "--resume {}: it is already at kimg {:g}; raise --max-kimg above that"
+ERROR_HEAD_ATTRIBUTE = "--context-head: {} lists no attribute {!r} in its dataset.json (it lists: {})"
+ERROR_HEAD_CLASSES = "--context-head: the {} classes of {} ({}) are not the ones the checkpoint was trained on ({})"
+ERROR_HEAD_UNLABELLED = "--context-head: no training row of {} carries a {} class, so the head would learn nothing"
 ERROR_RUN_MISSING = "{} is not a run folder (it has no {})"
 ERROR_RUN_KIND = "{} is a run of kind {!r}; only {!r} runs can be exported"
 ERROR_NO_CHECKPOINTS = "{} has no checkpoint yet"
@@ -109,7 +112,11 @@ def option_values(args: argparse.Namespace, names, defaults: dict, resume_state:
 
 def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> PlaceTrainConfig:
     """The options of the command line as one checked PlaceTrainConfig (CommandError if not)."""
+    if not args.data.is_dir():
+        raise CommandError(ERROR_NO_DATA_FOLDER.format(args.data))
     model = build_architecture(args, resume_state)
+    if model.context_head:
+        check_context_head(model.context_head, args.data)
     resumed = resume_state.get("train", {}) if resume_state else {}
     values = option_values(args, TRAIN_OPTIONS, TRAIN_DEFAULTS, resume_state)
     if args.ema_rampup == 0:
@@ -133,8 +140,6 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> P
         raise CommandError(ERROR_RESOLUTION.format("start-resolution", values["start_resolution"]))
     if values["start_resolution"] > model.resolution:
         raise CommandError(ERROR_START_RESOLUTION.format(values["start_resolution"], model.resolution))
-    if not args.data.is_dir():
-        raise CommandError(ERROR_NO_DATA_FOLDER.format(args.data))
     return PlaceTrainConfig(data=str(args.data.resolve()), out=str(args.out), cities=cities, model=model,
                             resume=str(args.resume) if args.resume else None, dry_run=args.dry_run, **values)
 
@@ -145,7 +150,52 @@ def build_architecture(args: argparse.Namespace, resume_state: dict | None) -> P
     asked = {name: getattr(args, name) for name in ARCHITECTURE_OPTIONS if getattr(args, name) is not None}
     if "resolution" in asked and not _power_of_two(asked["resolution"]):
         raise CommandError(ERROR_RESOLUTION.format("resolution", asked["resolution"]))
+    if "context_head" in asked:
+        asked["context_head"] = context_head_classes(asked["context_head"], args.data)
     return resolve_architecture(PlaceConfig, asked, resume_state, args.resume)
+
+
+def context_head_classes(text: str, data: Path) -> dict[str, list]:
+    """The value of `--context-head biome,density|none`: each attribute named, with its classes
+    as the dataset's dataset.json lists them (the architecture records them with the head)."""
+    names = [] if text.strip().lower() == "none" else [name.strip() for name in text.split(",") if name.strip()]
+    listed = _dataset_classes(data)
+    for name in names:
+        if name not in listed:
+            raise CommandError(ERROR_HEAD_ATTRIBUTE.format(data, name, ", ".join(listed) or "none"))
+    return {name: listed[name] for name in dict.fromkeys(names)}
+
+
+def check_context_head(head: dict[str, list], data: Path) -> None:
+    """The data can train the head: its classes are the head's (a resumed head keeps its own),
+    and some training row carries each attribute."""
+    from ml.data.dataset import ManifestDataset
+
+    listed = _dataset_classes(data)
+    for name, classes in head.items():
+        if name not in listed:
+            raise CommandError(ERROR_HEAD_ATTRIBUTE.format(data, name, ", ".join(listed) or "none"))
+        if listed[name] != classes:
+            raise CommandError(ERROR_HEAD_CLASSES.format(name, data, ", ".join(map(str, listed[name])),
+                                                         ", ".join(map(str, classes))))
+    try:
+        dataset = ManifestDataset(data, split="train")
+    except ValueError:
+        return  # no usable rows: loading the data says so
+    for name in head:
+        if not any(dataset.labels_of(row.get("attributes", {}))[name] >= 0 for row in dataset.rows):
+            raise CommandError(ERROR_HEAD_UNLABELLED.format(data, name))
+
+
+def _dataset_classes(data: Path) -> dict[str, list]:
+    """attribute -> its classes, from the dataset folder's dataset.json (none without one)."""
+    description = data / "dataset.json"
+    if not description.is_file():
+        return {}
+    try:
+        return json.loads(description.read_text(encoding="utf-8")).get("attributes", {})
+    except (OSError, ValueError) as error:
+        raise CommandError(ERROR_DATA.format(f"{description}: {_one_line(error)}")) from None
 
 
 def resolve_architecture(config_class, asked: dict, resume_state: dict | None, resume: Path | None):
@@ -232,6 +282,8 @@ def reproducing_command(kind: str, config, names: list[str], *head: str) -> str:
             value = 0  # how the command line says "off"
         if value is None:
             continue
+        if isinstance(value, dict):  # a head's attributes: their classes come from the data
+            value = ",".join(value) or "none"
         if isinstance(value, bool):
             parts.append(flag(name) if value else "--no-" + flag(name)[2:])
         else:

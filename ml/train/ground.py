@@ -114,7 +114,7 @@ class GroundTrainer(TrainerSkeleton):
             fakes = self.G(latents, tiles)
         with run_dir.autocast(self.dist):
             # Two forwards: a minibatch-stddev group mixing reals with fakes would give them away.
-            real_scores, real_land_uses = self.D(reals, tiles, with_land_use=True)
+            real_scores, real_classes = self.D(reals, tiles, with_classes=True)
             fake_scores = self.D(fakes, tiles)
         critic = self.critic_loss(real_scores, fake_scores)
         drift = self.drift_penalty(real_scores)
@@ -122,7 +122,7 @@ class GroundTrainer(TrainerSkeleton):
         penalty = self.gradient_penalty(lambda images: self.D(images, tiles), reals.float(), fakes.float())
         loss = critic + drift + penalty
         if self.land_use is not None:  # learnt from real views only
-            classified = self.land_use(real_land_uses, land_uses)
+            classified = self.land_use(real_classes, {"land_use": land_uses})
             loss = loss + classified
             self.record(land_use_loss_d=classified)
         self.D_opt.zero_grad(set_to_none=True)
@@ -136,12 +136,12 @@ class GroundTrainer(TrainerSkeleton):
         self.D.requires_grad_(False)  # D only passes gradients through
         with run_dir.autocast(self.dist):
             fakes = self.G(latents, tiles)
-            scores, shown_land_uses = self.D(fakes, tiles, with_land_use=True)
+            scores, shown_classes = self.D(fakes, tiles, with_classes=True)
             adversarial = self.generator_loss(scores)
         reconstruction = self.reconstruction(fakes, reals) if self.config.l1_weight else torch.zeros(())
         loss = adversarial + reconstruction
         if self.land_use is not None:
-            classified = self.land_use(shown_land_uses, land_uses)
+            classified = self.land_use(shown_classes, {"land_use": land_uses})
             loss = loss + classified
             self.record(land_use_loss_g=classified)
         self.G_opt.zero_grad(set_to_none=True)

@@ -6,10 +6,10 @@ images, E[D(real)] - E[D(fake)], which it maximises (so it minimises the negativ
 staying close to 1-Lipschitz through a penalty on its gradient norm at points between real and
 fake samples. The drift term comes from Karras et al., "Progressive Growing of GANs" (ICLR 2018,
 appendix A.1): a small penalty on D(real)^2 keeps the critic's output from drifting far from 0,
-which the Wasserstein loss alone does not prevent. The context prediction is the auxiliary
+which the Wasserstein loss alone does not prevent. The place's class loss is the auxiliary
 classifier of Odena, Olah and Shlens, "Conditional Image Synthesis with Auxiliary Classifier
-GANs" (ICML 2017), with the place's context vector as a regression target; the class
-prediction is the same classifier with classes (the land use a ground view shows) as targets.
+GANs" (ICML 2017), with attribute classes as its targets: the place's (biome, density, ...), or
+the land use a ground view shows.
 
 Each loss is a small class with one method, `__call__`, so its weight lives beside it and the
 training loop reads as a sum of named terms.
@@ -67,32 +67,26 @@ class DriftPenalty:
 
 
 @dataclass
-class ContextPredictionLoss:
-    """weight * mean squared error between the critic's predicted context and the place's.
-
-    On real photos it teaches the critic what each place looks like; on generated pictures the
-    generator is asked to paint so that the critic reads off the place it was given. The critic
-    learns from reals only, so it cannot make the task easy by agreeing with the generator."""
-
-    weight: float = 1.0
-
-    def __call__(self, predicted: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
-        return self.weight * (predicted.float() - context.float()).square().mean()
-
-
-@dataclass
 class ClassPredictionLoss:
-    """weight * cross-entropy between the critic's class logits and the classes a picture should
-    show (AC-GAN, Odena et al. 2017); rows whose class is unknown (-1) count for nothing. As
-    with `ContextPredictionLoss`, the critic learns it on reals only and the generator is asked
-    to make it right on its own pictures."""
+    """weight * the sum over attributes of the cross-entropy between the critic's class logits
+    and the classes a picture should show, averaged over the pictures whose class is known
+    (index >= 0).
+
+    On real pictures it teaches the critic what a biome, a density or a land use looks like; on
+    generated ones the generator is asked to paint so that the critic reads off the classes of
+    the place (or tile) it was given. The critic learns from reals only, so it cannot make the
+    task easy by agreeing with the generator. A picture of unknown class adds nothing, nor does
+    an attribute no picture of the batch knows (0, not the NaN of an empty mean)."""
 
     weight: float = 1.0
 
-    def __call__(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        if not bool((labels >= 0).any()):
-            return logits.sum() * 0.0  # keeps the graph (and DDP's buckets) connected
-        return self.weight * F.cross_entropy(logits.float(), labels, ignore_index=-1)
+    def __call__(self, logits: dict[str, torch.Tensor], labels: dict[str, torch.Tensor]) -> torch.Tensor:
+        total = torch.zeros((), device=next(iter(logits.values())).device)
+        for name, scores in logits.items():
+            known = labels[name] >= 0
+            summed = F.cross_entropy(scores.float(), labels[name], ignore_index=-1, reduction="sum")
+            total = total + summed / known.sum().clamp(min=1)
+        return self.weight * total
 
 
 @dataclass

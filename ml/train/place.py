@@ -9,7 +9,9 @@ fake. The generator is followed by an exponential moving average of its weights 
 is what the samples, the export and the gallery use.
 
 Every step is `fetch_batch` -> `step_discriminator` (n_critic times) -> `step_generator` ->
-`update_ema`; the run writes its files through `ml.train.run_dir`.
+`update_ema`; the run writes its files through `ml.train.run_dir`. With the architecture's
+`context_head`, both players also minimise `ClassPredictionLoss` (AC-GAN): the critic on the reals'
+attribute classes, the generator on the classes of the places it was asked for.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, loc
 from ml.train import run_dir
 from ml.train.batches import CachedBatches, StreamedBatches
 from ml.train.image_cache import ImageCache
-from ml.train.losses import ContextPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
+from ml.train.losses import ClassPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
 from ml.train.place_config import KIND, Phase, PlaceTrainConfig, phase_at
 from ml.train.skeleton import TrainerSkeleton
 
@@ -61,7 +63,7 @@ class PlaceTrainer(TrainerSkeleton):
         self.critic_loss, self.generator_loss = CriticLoss(), GeneratorLoss()
         self.gradient_penalty = GradientPenalty(config.gp_weight)
         self.drift_penalty = DriftPenalty(config.drift_weight)
-        self.context_prediction = ContextPredictionLoss(config.context_weight) if config.model.context_head else None
+        self.place_classes = ClassPredictionLoss(config.context_weight) if config.model.context_head else None
         self.nimg = 0
         if resume_from is not None:
             self.load_checkpoint(resume_from)  # its epoch went to the batches (ml.train.commands)
@@ -87,11 +89,11 @@ class PlaceTrainer(TrainerSkeleton):
             if phase.stage != self.stage:
                 self.grow(phase)
             for _ in range(config.n_critic):
-                reals, contexts = self.fetch_batch(phase)
-                self.step_discriminator(phase, reals, contexts)
+                reals, contexts, labels = self.fetch_batch(phase)
+                self.step_discriminator(phase, reals, contexts, labels)
             # The generator is asked for the places the critic just saw: it learns p(image | place)
-            # weighted by how often the data shows each place.
-            self.step_generator(phase, contexts)
+            # weighted by how often the data shows each place, and those places' classes.
+            self.step_generator(phase, contexts, labels)
             self.update_ema()
             before, self.nimg = self.nimg, self.nimg + config.n_critic * config.batch_size
             bar.update(self.nimg - before)
@@ -109,9 +111,12 @@ class PlaceTrainer(TrainerSkeleton):
         bar.close()
         self.log(f"done at kimg {self.nimg / 1000:g}")
 
-    def fetch_batch(self, phase: Phase) -> tuple[torch.Tensor, torch.Tensor]:
-        """This rank's share of the next batch: reals at the phase's resolution, and contexts."""
+    def fetch_batch(self, phase: Phase) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        """This rank's share of the next batch: reals at the phase's resolution, their contexts,
+        and the class indices of the attributes the context head reads."""
         batch = self.data.next_batch()
+        labels = {name: batch.labels[name].to(self.device, non_blocking=True)
+                  for name in self.config.model.context_head}
         reals = ImageCache.to_float(batch.images).to(self.device, non_blocking=True)
         contexts = location_context(batch.lat, batch.lon, self.config.model.context_frequencies)
         contexts = contexts.to(self.device, non_blocking=True)
@@ -126,9 +131,10 @@ class PlaceTrainer(TrainerSkeleton):
             # in the reals no faster than the generator can produce it.
             coarse = F.interpolate(F.avg_pool2d(reals, 2), scale_factor=2.0, mode="nearest")
             reals = torch.lerp(coarse, reals, phase.alpha)
-        return reals.contiguous(memory_format=run_dir.memory_format(self.dist)), contexts
+        return reals.contiguous(memory_format=run_dir.memory_format(self.dist)), contexts, labels
 
-    def step_discriminator(self, phase: Phase, reals: torch.Tensor, contexts: torch.Tensor) -> None:
+    def step_discriminator(self, phase: Phase, reals: torch.Tensor, contexts: torch.Tensor,
+                           labels: dict[str, torch.Tensor]) -> None:
         stage = dict(stage=phase.stage, alpha=phase.alpha)
         latents = torch.randn(reals.shape[0], self.config.model.latent_dim, device=self.device)
         with torch.no_grad(), run_dir.autocast(self.dist):
@@ -136,15 +142,15 @@ class PlaceTrainer(TrainerSkeleton):
         with run_dir.autocast(self.dist):
             # Two forwards, not one on the concatenation: the minibatch-stddev layer groups
             # samples, and a group mixing reals with fakes would give the fakes away.
-            real_scores, real_places = self.D(reals, contexts, with_context=True, **stage)
+            real_scores, real_classes = self.D(reals, contexts, with_classes=True, **stage)
             fake_scores = self.D(fakes, contexts, **stage)
         critic = self.critic_loss(real_scores, fake_scores)
         drift = self.drift_penalty(real_scores)
         loss = critic + drift
-        if self.context_prediction is not None:  # learnt from reals only
-            place = self.context_prediction(real_places, contexts)
+        if self.place_classes is not None:  # learnt from reals only
+            place = self.place_classes(real_classes, labels)
             loss = loss + place
-            self.record(context_loss_d=place)
+            self.record(context_loss_d=place, **self.accuracies(real_classes, labels, "d"))
         # The penalty differentiates D twice; run it in fp32, where bf16 would round away the
         # small gradient-norm differences it is made of.
         penalty = self.gradient_penalty(lambda images: self.D(images, contexts, **stage),
@@ -156,23 +162,34 @@ class PlaceTrainer(TrainerSkeleton):
         self.D_opt.step()
         self.record(loss_d=loss, wasserstein=-critic, gradient_penalty=penalty, drift=drift)
 
-    def step_generator(self, phase: Phase, contexts: torch.Tensor) -> None:
+    def step_generator(self, phase: Phase, contexts: torch.Tensor, labels: dict[str, torch.Tensor]) -> None:
         stage = dict(stage=phase.stage, alpha=phase.alpha)
         latents = torch.randn(contexts.shape[0], self.config.model.latent_dim, device=self.device)
         self.D.requires_grad_(False)  # D only passes gradients through; no need for its own
         with run_dir.autocast(self.dist):
-            scores, places = self.D(self.G(latents, contexts, **stage), contexts, with_context=True, **stage)
+            scores, classes = self.D(self.G(latents, contexts, **stage), contexts, with_classes=True, **stage)
             loss = self.generator_loss(scores)
-        if self.context_prediction is not None:
-            place = self.context_prediction(places, contexts)
+        if self.place_classes is not None:
+            place = self.place_classes(classes, labels)
             loss = loss + place
-            self.record(context_loss_g=place)
+            self.record(context_loss_g=place, **self.accuracies(classes, labels, "g"))
         self.G_opt.zero_grad(set_to_none=True)
         loss.backward()
         self.D.requires_grad_(True)
         run_dir.average_gradients(self.G, self.dist)
         self.G_opt.step()
         self.record(loss_g=loss)
+
+    @staticmethod
+    def accuracies(logits: dict[str, torch.Tensor], labels: dict[str, torch.Tensor], player: str) -> dict:
+        """`{attribute}_accuracy_{player}`: how often the critic's top class is the place's, over
+        the pictures whose class is known (on reals for "d", on the generator's for "g")."""
+        accuracies = {}
+        for name, scores in logits.items():
+            known = labels[name] >= 0
+            hits = (scores.detach().argmax(dim=1) == labels[name])[known].float().sum()
+            accuracies[f"{name}_accuracy_{player}"] = hits / known.sum().clamp(min=1)
+        return accuracies
 
     def grow(self, phase: Phase) -> None:
         """A new resolution starts fading in."""

@@ -38,7 +38,7 @@ class PlaceTrainConfig(TrainConfig):
     n_critic: int = 1  # critic steps per generator step (WGAN-GP used 5, ProGAN 1)
     gp_weight: float = 10.0  # gradient penalty weight lambda (Gulrajani et al.)
     drift_weight: float = 1e-3  # epsilon_drift on D(real)^2 (ProGAN)
-    context_weight: float = 1.0  # weight of the critic's context prediction (architecture's context_head)
+    context_weight: float = 1.0  # weight of the place-class loss of both players (architecture's context_head)
     start_resolution: int = 4  # resolution the growing starts at
     fade_kimg: float = 600.0  # thousands of real images per fade-in phase
     stable_kimg: float = 600.0  # thousands of real images per stable phase

@@ -73,12 +73,13 @@ def test_the_land_use_head_reads_the_view_alone():
     torch.manual_seed(0)
     D = GroundDiscriminator(GroundConfig(**TINY, land_use_head=True)).eval()
     views = torch.rand(2, 3, 16, 16) * 2 - 1
-    scores, logits = D(views, -torch.ones(2, 3, 16, 16), with_land_use=True)
-    other_scores, other_logits = D(views, torch.ones(2, 3, 16, 16), with_land_use=True)
-    assert logits.shape == (2, 4) and torch.allclose(logits, other_logits)  # the tile does not enter
+    scores, logits = D(views, -torch.ones(2, 3, 16, 16), with_classes=True)
+    other_scores, other_logits = D(views, torch.ones(2, 3, 16, 16), with_classes=True)
+    assert logits["land_use"].shape == (2, 4)
+    assert torch.allclose(logits["land_use"], other_logits["land_use"])  # the tile does not enter
     assert not torch.allclose(scores, other_scores)  # while the critic's score does read it
     plain = GroundDiscriminator(GroundConfig(**TINY))
-    assert plain(views, views, with_land_use=True)[1] is None and plain.land_use_head is None
+    assert plain(views, views, with_classes=True)[1] is None and plain.land_use_head is None
 
 
 @pytest.mark.parametrize("bad", [dict(resolution=24), dict(resolution=4), dict(width=4), dict(latent_dim=0),

@@ -210,13 +210,49 @@ def test_the_condition_can_shift_every_generator_stage():
     assert PlaceGenerator(PlaceConfig(resolution=16, fmap_base=64, fmap_max=16)).stage_condition is None
 
 
-def test_the_critic_can_read_the_place_off_a_picture(tiny_config):
-    config = dataclasses.replace(tiny_config, context_head=True)
+HEAD = {"biome": ["polar", "temperate", "tropical"], "density": ["town", "city"]}
+
+
+def test_the_critic_can_classify_the_place_off_a_picture(tiny_config):
+    config = dataclasses.replace(tiny_config, context_head=HEAD)
     critic = PlaceDiscriminator(config)
     z, context, real = _batch(config)
-    scores, places = critic(real, context, with_context=True, context_noise=False)
-    assert scores.shape == (4,) and places.shape == context.shape
+    scores, classes = critic(real, context, with_classes=True, context_noise=False)
+    assert scores.shape == (4,) and {name: tuple(logits.shape) for name, logits in classes.items()} == {
+        "biome": (4, 3), "density": (4, 2)}
     assert torch.equal(scores, critic(real, context, context_noise=False))  # the score is unchanged
-    torch.nn.functional.mse_loss(places, context).backward()
-    assert critic.context_head.weight.grad.abs().sum() > 0
-    assert PlaceDiscriminator(tiny_config)(real, context, with_context=True)[1] is None
+    F.cross_entropy(classes["biome"], torch.tensor([0, 1, 2, 0])).backward()
+    assert critic.context_head["biome"].weight.grad.abs().sum() > 0
+    assert PlaceDiscriminator(tiny_config)(real, context, with_classes=True)[1] is None
+    assert PlaceConfig.from_dict(config.to_dict()) == config
+
+
+def test_the_class_loss_teaches_the_generator_to_paint_the_asked_class(tiny_config):
+    """With the critic fixed, a few generator steps on the class loss alone make the critic read
+    the asked classes off the generated pictures: the head's gradient reaches the generator."""
+    from ml.train.losses import ClassPredictionLoss
+
+    config = dataclasses.replace(tiny_config, context_head=HEAD)
+    torch.manual_seed(0)
+    G, D = PlaceGenerator(config), PlaceDiscriminator(config).requires_grad_(False)
+    z, context, _ = _batch(config, size=8)
+    asked = {"biome": torch.tensor([0, 1, 2, 0, 1, 2, 0, 1]), "density": torch.tensor([0, 1] * 4)}
+    loss = ClassPredictionLoss()
+    optimiser = torch.optim.Adam(G.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(20):
+        classes = D(G(z, context, context_noise=False), context, with_classes=True, context_noise=False)[1]
+        step = loss(classes, asked)
+        optimiser.zero_grad()
+        step.backward()
+        optimiser.step()
+        losses.append(step.item())
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_the_context_head_is_attribute_classes():
+    assert PlaceConfig(context_head=False).context_head == {}  # configs written while it was a switch
+    with pytest.raises(ValueError, match="no longer exists"):
+        PlaceConfig(context_head=True)  # the removed regression of the whole context
+    with pytest.raises(ValueError, match="at least two"):
+        PlaceConfig(context_head={"biome": ["polar"]})

@@ -11,6 +11,10 @@ from ml.data.dataset import is_heldout_city
 
 TRAIN_CITIES = [(1000, 69.65, 18.96), (1001, -3.10, -60.03)]  # (geonameid, lat, lon)
 HELDOUT_CITY = (1012, 35.69, 139.69)
+# The place classes of each city above, in order, as GeoScenes writes them in the attributes.
+CITY_CLASSES = [{"biome": "polar", "density": "town"}, {"biome": "tropical", "density": "city"},
+                {"biome": "temperate", "density": "megacity"}]
+CLASSES = {"biome": ["polar", "temperate", "tropical"], "density": ["town", "city", "megacity"]}
 PER_CITY = 8
 SIZE = 16
 # A 3-step run at 8x8: one stable 4x4 step, one fade-in step, one stable 8x8 step, each a
@@ -21,8 +25,9 @@ TINY_SCHEDULE = ["--batch-size", "4", "--stable-kimg", "0.004", "--fade-kimg", "
                  "--sample-kimg", "0.004", "--snapshot-kimg", "0.004"]
 
 
-def write_tiny_dataset(root: Path) -> Path:
-    """PNGs of smooth colour gradients, one hue per city, plus one outlier row."""
+def write_tiny_dataset(root: Path, *, place_classes: bool = True) -> Path:
+    """PNGs of smooth colour gradients, one hue per city, plus one outlier row; each row carries
+    its city's biome and density unless `place_classes` is off (dataset.json lists them anyway)."""
     assert not any(is_heldout_city(city) for city, _, _ in TRAIN_CITIES) and is_heldout_city(HELDOUT_CITY[0])
     (root / "images").mkdir(parents=True)
     rng = np.random.default_rng(0)
@@ -36,10 +41,10 @@ def write_tiny_dataset(root: Path) -> Path:
             Image.fromarray(pixels, "RGB").save(root / "images" / f"{ident}.png")
             outlier = index == PER_CITY  # the one extra picture of the first city
             rows.append({"id": ident, "image": f"images/{ident}.png", "lat": lat, "lon": lon, "city": city,
-                         "attributes": {"outlier": outlier}})
+                         "attributes": {"outlier": outlier, **(CITY_CLASSES[number] if place_classes else {})}})
     (root / "manifest.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     description = {"format": "genius-loci-dataset", "version": 1, "source": "test", "count": len(rows),
-                   "cities": 3, "size": SIZE, "attributes": {"outlier": [False, True]}}
+                   "cities": 3, "size": SIZE, "attributes": {"outlier": [False, True], **CLASSES}}
     (root / "dataset.json").write_text(json.dumps(description), encoding="utf-8")
     return root
 

@@ -39,20 +39,34 @@ def test_streamed_ranks_share_one_epoch_of_exactly_the_cached_training_rows(shar
                                   shuffle_buffer=4)
         assert batches.summary["images"] == len(cached) and batches.cities == cached.cities
         per_rank.append(list(batches.stream))
-    streamed = [picture for rank in per_rank for picture, _, _ in rank]
+    streamed = [picture for rank in per_rank for picture, _, _, _ in rank]
     assert all(len(rank) > 0 for rank in per_rank)
     assert _pictures(torch.stack(streamed)) == _pictures(cached.images)
-    lats = torch.tensor([lat for rank in per_rank for _, lat, _ in rank], dtype=torch.float32)
+    lats = torch.tensor([lat for rank in per_rank for _, lat, _, _ in rank], dtype=torch.float32)
     assert torch.equal(lats.sort().values, cached.lat.sort().values)
 
 
 def test_the_stream_order_is_seeded_by_epoch(sharded_dataset):
     batches = StreamedBatches(sharded_dataset, resolution=8, batch_size=2, shuffle_buffer=8)
-    first = [picture.numpy().tobytes() for picture, _, _ in list(batches.stream)]
-    assert [picture.numpy().tobytes() for picture, _, _ in list(batches.stream)] == first
+    first = [picture.numpy().tobytes() for picture, _, _, _ in list(batches.stream)]
+    assert [picture.numpy().tobytes() for picture, _, _, _ in list(batches.stream)] == first
     batches.stream.epoch = 1
-    second = [picture.numpy().tobytes() for picture, _, _ in list(batches.stream)]
+    second = [picture.numpy().tobytes() for picture, _, _, _ in list(batches.stream)]
     assert second != first and sorted(second) == sorted(first)
+
+
+def test_streamed_and_cached_batches_carry_the_same_place_classes(sharded_dataset):
+    cached = CachedBatches(load_image_cache(sharded_dataset, resolution=8, split="train", progress=False),
+                           batch_size=16)
+    streamed = StreamedBatches(sharded_dataset, resolution=8, batch_size=16, shuffle_buffer=4)
+    batches = {"cached": cached.next_batch(), "streamed": streamed.next_batch()}
+    for batch in batches.values():
+        assert set(batch.labels) == {"outlier", "biome", "density"}
+        # Each picture's classes are its city's: polar towns at 69.65N, tropical cities south.
+        polar = batch.lat > 0
+        assert (batch.labels["biome"][polar] == 0).all() and (batch.labels["biome"][~polar] == 2).all()
+        assert (batch.labels["density"][polar] == 0).all() and (batch.labels["density"][~polar] == 1).all()
+    assert sorted(batches["cached"].labels["biome"].tolist()) == sorted(batches["streamed"].labels["biome"].tolist())
 
 
 def test_streamed_batches_go_on_past_the_end_of_an_epoch(sharded_dataset):

@@ -3,7 +3,7 @@ import pytest
 
 from ml.cli import main
 
-from .conftest import train
+from .conftest import train, write_tiny_dataset
 
 
 @pytest.mark.parametrize("extra, message", [
@@ -12,11 +12,21 @@ from .conftest import train
     (["--batch-size", "0"], "error: --batch-size must be positive, got 0"),
     (["--cities", "many"], "error: --cities must be a positive integer or 'all', got 'many'"),
     (["--cities", "5"], "error: --cities 5 asks for more cities than the dataset's 2 training cities"),
+    (["--context-head", "biome,weather"], "error: --context-head: {data} lists no attribute 'weather' in its "
+                                          "dataset.json (it lists: outlier, biome, density)"),
 ])
 def test_bad_training_options_are_one_line_errors(tiny_dataset, tmp_path, capsys, extra, message):
     assert train(tiny_dataset, tmp_path, *extra) == 2
-    assert capsys.readouterr().err == message + "\n"
+    assert capsys.readouterr().err == message.format(data=tiny_dataset) + "\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_context_head_on_rows_without_its_classes_is_refused(tmp_path, capsys):
+    unlabelled = write_tiny_dataset(tmp_path / "unlabelled", place_classes=False)
+    assert train(unlabelled, tmp_path / "runs", "--context-head", "biome,density") == 2
+    assert capsys.readouterr().err == (f"error: --context-head: no training row of {unlabelled} carries a biome "
+                                       "class, so the head would learn nothing\n")
+    assert not (tmp_path / "runs").exists()
 
 
 def test_a_dataset_folder_without_images_is_refused(tmp_path, capsys):

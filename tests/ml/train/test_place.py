@@ -2,11 +2,12 @@
 import json
 
 import pytest
+import torch
 
 from ml.models.place import PlaceConfig
 from ml.train.place_config import PlaceTrainConfig, phase_at
 
-from .conftest import train
+from .conftest import CLASSES, train
 
 
 def test_phases_grow_from_the_start_resolution_with_fade_ins():
@@ -81,10 +82,49 @@ def test_the_cities_curriculum_keeps_the_first_cities(tiny_dataset, tmp_path, ca
     assert list(tmp_path.iterdir()) == []  # a dry run writes nothing
 
 
-def test_the_context_head_adds_its_losses_for_both_players(tiny_dataset, tmp_path):
-    assert train(tiny_dataset, tmp_path, "--max-kimg", "0.008", "--context-head", "--context-weight", "2") == 0
+def test_the_context_head_classifies_the_place_for_both_players(tiny_dataset, tmp_path):
+    assert train(tiny_dataset, tmp_path, "--max-kimg", "0.008", "--context-head", "biome,density",
+                 "--context-weight", "2") == 0
     (run,) = tmp_path.iterdir()
     options = json.loads((run / "options.json").read_text())
-    assert options["train"]["model"]["context_head"] is True and options["train"]["context_weight"] == 2
+    assert options["train"]["model"]["context_head"] == {"biome": CLASSES["biome"], "density": CLASSES["density"]}
+    assert options["train"]["context_weight"] == 2
+    assert options["command"].endswith(" --context-head biome,density")
     stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
-    assert all(row["context_loss_d"] > 0 and row["context_loss_g"] > 0 for row in stats)
+    assert len(stats) == 2 and all(row["context_loss_d"] > 0 and row["context_loss_g"] > 0 for row in stats)
+    assert all(0 <= row[f"{name}_accuracy_{player}"] <= 1 for row in stats for name in CLASSES for player in "dg")
+    state = json.loads((run / "checkpoint-000000.008" / "state.json").read_text())
+    assert state["architecture"]["context_head"] == options["train"]["model"]["context_head"]
+    # A resume keeps the checkpoint's head; asking for another one is refused.
+    assert train(tiny_dataset, tmp_path / "more", "--resume", str(run), "--max-kimg", "0.012") == 0
+    (resumed,) = (tmp_path / "more").iterdir()
+    assert "context_loss_g" in json.loads((resumed / "stats.jsonl").read_text().splitlines()[-1])
+    assert train(tiny_dataset, tmp_path / "other", "--resume", str(run), "--max-kimg", "0.012",
+                 "--context-head", "biome") == 2
+    assert not (tmp_path / "other").exists()
+
+
+def test_the_generator_step_passes_the_class_loss_on_to_the_generator(tiny_dataset, tmp_path):
+    """The generator's gradient changes with the class loss's weight: its pictures are pushed
+    towards the classes of the places they were asked for, through the critic's head."""
+    from ml.train import run_dir
+    from ml.train.batches import CachedBatches
+    from ml.train.image_cache import load_image_cache
+    from ml.train.place import PlaceTrainer
+
+    config = PlaceTrainConfig(data=str(tiny_dataset), batch_size=4, stable_kimg=1, fade_kimg=1, model=PlaceConfig(
+        resolution=8, latent_dim=8, fmap_base=64, fmap_max=16, fmap_min=8, context_frequencies=2,
+        context_embed_dim=8, context_head=CLASSES))
+    data = CachedBatches(load_image_cache(tiny_dataset, resolution=8, split="train", progress=False), batch_size=4)
+    trainer = PlaceTrainer(config, data, run_dir.Distributed(), run_dir.RunDir(tmp_path / "run"), options={})
+    phase = phase_at(0, config)
+    _, contexts, labels = trainer.fetch_batch(phase)
+    assert set(labels) == set(CLASSES) and all((classes >= 0).all() for classes in labels.values())
+    trainer.G_opt.step = lambda: None  # keep G as it is, to compare the gradients
+    gradients = []
+    for weight in (0.0, 1.0):
+        trainer.place_classes.weight = weight
+        torch.manual_seed(0)  # the same latents
+        trainer.step_generator(phase, contexts, labels)
+        gradients.append(torch.cat([p.grad.flatten() for p in trainer.G.parameters() if p.grad is not None]))
+    assert not torch.allclose(gradients[0], gradients[1])
