@@ -18,21 +18,21 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from ml.cli import flag
 from ml.train import edit_cli, ground_cli
+from ml.train.options import add_run_options
 from ml.train.place_config import PlaceTrainConfig
 
-ARCHITECTURE_OPTIONS = ["resolution", "latent_dim", "fmap_base", "fmap_max", "fmap_min",
-                        "context_frequencies", "context_embed_dim", "context_noise_std", "conditional",
-                        "condition_blocks", "context_head"]
-BOOLEAN_ARCHITECTURE_HELP = {
+ARCHITECTURE_OPTIONS = {"resolution": int, "latent_dim": int, "fmap_base": int, "fmap_max": int, "fmap_min": int,
+                        "context_frequencies": int, "context_embed_dim": int, "context_noise_std": float,
+                        "conditional": bool, "condition_blocks": bool, "context_head": str}
+ARCHITECTURE_HELP = {
     "conditional": "condition on the place (default on; off: the unconditional ablation)",
     "condition_blocks": "the place also shifts every generator stage's features (default off)",
+    "context_head": "ATTRIBUTES (e.g. biome,density), or none: the critic also classifies each picture into "
+                    "these attribute classes of the data (dataset.json), learnt on the real photos, and the "
+                    "generator is trained so that its pictures of a place get that place's classes (AC-GAN, "
+                    "weighted by --context-weight; default none)",
 }
-CONTEXT_HEAD_HELP = ("ATTRIBUTES (e.g. biome,density), or none: the critic also classifies each picture into "
-                     "these attribute classes of the data (dataset.json), learnt on the real photos, and the "
-                     "generator is trained so that its pictures of a place get that place's classes (AC-GAN, "
-                     "weighted by --context-weight; default none)")
 
 # Training options of the command line: name -> type. Unset ones take the resumed checkpoint's
 # value, else PlaceTrainConfig's default, so a resume continues the same schedule unless told.
@@ -73,28 +73,10 @@ def _register_train_place(kinds) -> None:
                               description="Train the location-conditional place generator. Options left "
                                           "unset take the resumed checkpoint's value, else the default shown.")
     parser.add_argument("--data", type=Path, required=True, help="dataset folder")
-    parser.add_argument("--out", type=Path, default=Path(TRAIN_DEFAULTS["out"]),
-                        help=f"folder of the run folders (default {TRAIN_DEFAULTS['out']})")
     parser.add_argument("--cities", help="curriculum: train on the first N cities (1, 25, ...) or all (default all)")
-    for name, kind in TRAIN_OPTIONS.items():
-        default = TRAIN_DEFAULTS[name]
-        if kind is bool:
-            parser.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
-                                help=f"(default {'on' if default else 'off'})")
-        else:
-            note = {"max_kimg": "end of the schedule", "ema_rampup": "0.05; 0 turns it off"}.get(name, default)
-            parser.add_argument(flag(name), type=kind, default=None, help=f"(default {note})")
-    parser.add_argument("--resume", type=Path, help="checkpoint folder, or a run folder (its latest checkpoint)")
-    parser.add_argument("--dry-run", action="store_true", help="check everything, print the plan, write nothing")
-    group = parser.add_argument_group("architecture (default: PlaceConfig's, or the resumed checkpoint's)")
-    for name in ARCHITECTURE_OPTIONS:
-        if name in BOOLEAN_ARCHITECTURE_HELP:
-            group.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
-                               help=BOOLEAN_ARCHITECTURE_HELP[name])
-        elif name == "context_head":
-            group.add_argument(flag(name), metavar="ATTRIBUTES", default=None, help=CONTEXT_HEAD_HELP)
-        else:
-            group.add_argument(flag(name), type=float if name == "context_noise_std" else int, default=None)
+    add_run_options(parser, train=TRAIN_OPTIONS, defaults=TRAIN_DEFAULTS, architecture=ARCHITECTURE_OPTIONS,
+                    config_name="PlaceConfig", architecture_help=ARCHITECTURE_HELP,
+                    notes={"max_kimg": "end of the schedule", "ema_rampup": "0.05; 0 turns it off"})
     parser.set_defaults(func=_train_place)
 
 

@@ -267,7 +267,7 @@ def run_description(config: PlaceTrainConfig, data_name: str) -> str:
 def command_line(config: PlaceTrainConfig) -> str:
     names = [f.name for f in dataclasses.fields(PlaceTrainConfig)
              if f.name not in ("data", "out", "cities", "model", "dry_run")]
-    return reproducing_command(KIND, config, names + ARCHITECTURE_OPTIONS,
+    return reproducing_command(KIND, config, [*names, *ARCHITECTURE_OPTIONS],
                                "--cities", "all" if config.cities is None else str(config.cities))
 
 

@@ -17,11 +17,12 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from ml.cli import flag
 from ml.train.edit_config import EditTrainConfig
+from ml.train.options import add_run_options
 
-ARCHITECTURE_OPTIONS = ["resolution", "condition_dim", "width", "residual_units", "augmentation", "d_width",
-                        "d_text_dim"]
+ARCHITECTURE_OPTIONS = {"resolution": int, "condition_dim": int, "width": int, "residual_units": int,
+                        "augmentation": bool, "d_width": int, "d_text_dim": int}
+ARCHITECTURE_HELP = {"augmentation": "conditioning augmentation (default on; off: the ablation)"}
 TRAIN_OPTIONS = {
     "batch_size": int, "lr": float, "beta1": float, "beta2": float, "lr_halve_epochs": float,
     "cycle_weight": float, "kl_weight": float, "max_kimg": float, "mirror": bool, "drop_outliers": bool,
@@ -36,24 +37,8 @@ def register_train(kinds) -> None:
                                           "Options left unset take the resumed checkpoint's value, else the "
                                           "default shown.")
     parser.add_argument("--data", type=Path, required=True, help="dataset folder with captions")
-    parser.add_argument("--out", type=Path, default=Path(TRAIN_DEFAULTS["out"]),
-                        help=f"folder of the run folders (default {TRAIN_DEFAULTS['out']})")
-    for name, kind in TRAIN_OPTIONS.items():
-        default = TRAIN_DEFAULTS[name]
-        if kind is bool:
-            parser.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
-                                help=f"(default {'on' if default else 'off'})")
-        else:
-            parser.add_argument(flag(name), type=kind, default=None, help=f"(default {default})")
-    parser.add_argument("--resume", type=Path, help="checkpoint folder, or a run folder (its latest checkpoint)")
-    parser.add_argument("--dry-run", action="store_true", help="check everything, print the options, write nothing")
-    group = parser.add_argument_group("architecture (default: EditConfig's, or the resumed checkpoint's)")
-    for name in ARCHITECTURE_OPTIONS:
-        if name == "augmentation":
-            group.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
-                               help="conditioning augmentation (default on; off: the ablation)")
-        else:
-            group.add_argument(flag(name), type=int, default=None)
+    add_run_options(parser, train=TRAIN_OPTIONS, defaults=TRAIN_DEFAULTS, architecture=ARCHITECTURE_OPTIONS,
+                    config_name="EditConfig", architecture_help=ARCHITECTURE_HELP)
     parser.set_defaults(func=_train_edit)
 
 

@@ -13,15 +13,16 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from ml.cli import flag
 from ml.train.ground_config import GroundTrainConfig
+from ml.train.options import add_run_options
 
 ARCHITECTURE_OPTIONS = {"resolution": int, "latent_dim": int, "width": int, "overhead_dim": int, "conditional": bool,
                         "land_use_head": bool, "variant": str}
-ARCHITECTURE_SWITCHES = {
+ARCHITECTURE_HELP = {
     "conditional": "condition on the overhead tile (default on; off: the unconditional baseline)",
     "land_use_head": "the critic also classifies the land use a view shows, and the generator is trained to "
                      "make its views show their tile's (default off)",
+    "variant": "cgan: the tile as one vector in G and D (default); pix2pix: U-Net G, PatchGAN D",
 }
 NOT_OPTIONS = ("data", "out", "model", "resume", "dry_run")
 TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(GroundTrainConfig) if f.name != "model"}
@@ -35,27 +36,9 @@ def register(kinds) -> None:
                                           "Options left unset take the resumed checkpoint's value, else the "
                                           "default shown.")
     parser.add_argument("--data", type=Path, required=True, help="dataset folder with overhead tiles")
-    parser.add_argument("--out", type=Path, default=Path(TRAIN_DEFAULTS["out"]),
-                        help=f"folder of the run folders (default {TRAIN_DEFAULTS['out']})")
-    for name, kind in TRAIN_OPTIONS.items():
-        if kind is bool:
-            parser.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
-                                help=f"(default {'on' if TRAIN_DEFAULTS[name] else 'off'})")
-        else:
-            note = "0.05; 0 turns it off" if name == "ema_rampup" else TRAIN_DEFAULTS[name]
-            parser.add_argument(flag(name), type=kind, default=None, help=f"(default {note})")
-    parser.add_argument("--resume", type=Path, help="checkpoint folder, or a run folder (its latest checkpoint)")
-    parser.add_argument("--dry-run", action="store_true", help="check everything, print the options, write nothing")
-    group = parser.add_argument_group("architecture (default: GroundConfig's, or the resumed checkpoint's)")
-    for name, kind in ARCHITECTURE_OPTIONS.items():
-        if kind is bool:
-            group.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
-                               help=ARCHITECTURE_SWITCHES[name])
-        elif name == "variant":
-            group.add_argument(flag(name), default=None,
-                               help="cgan: the tile as one vector in G and D (default); pix2pix: U-Net G, PatchGAN D")
-        else:
-            group.add_argument(flag(name), type=kind, default=None)
+    add_run_options(parser, train=TRAIN_OPTIONS, defaults=TRAIN_DEFAULTS, architecture=ARCHITECTURE_OPTIONS,
+                    config_name="GroundConfig", architecture_help=ARCHITECTURE_HELP,
+                    notes={"ema_rampup": "0.05; 0 turns it off"})
     parser.set_defaults(func=_train_ground)
 
 
