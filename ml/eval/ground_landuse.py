@@ -158,6 +158,17 @@ def oracle_target(model, oracle, heldout: ImageCache, *, seed: int = 0) -> dict:
     return {"real": real, "generated": generated, "ratio": generated / real if real else None, "target": TARGET_RATIO}
 
 
+def seed_diversity(model, heldout: ImageCache, *, seed: int = 0) -> dict:
+    """How much a tile's views change with the latent: the mean absolute difference (pixels in
+    [0, 1]) between two seeds' views of each held-out tile; for scale, the same between the real
+    views of neighbouring held-out rows (other spots, often of the same city)."""
+    generator = model.generator.eval()
+    first, second = (generate_views(generator, heldout.overhead, seed + k) for k in (1, 2))
+    real = ImageCache.to_float(heldout.images)
+    return {"generated": float((first - second).abs().mean() / 2),
+            "real": float((real - real.roll(1, dims=0)).abs().mean() / 2)}
+
+
 def compare(conditional, unconditional, oracle, train: ImageCache, heldout: ImageCache, *, seed: int = 0) -> dict:
     """The four rows (and the oracle's land-use accuracy on real and generated held-out views).
 
