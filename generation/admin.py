@@ -85,6 +85,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return format_html("{}<pre>{}</pre>", land_use_summary(obj.metrics),
                                json.dumps(obj.metrics, indent=2, sort_keys=True))
         if obj.validation_status == ModelVersion.Validation.PASSED:
+            from ml.eval.validate import MEASURED_KINDS
+
+            if obj.kind not in MEASURED_KINDS:
+                return f"none at upload for {obj.kind} models (python -m ml eval-edit measures them)"
             return "oracle not available"
         return "—"
 

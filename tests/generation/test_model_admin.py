@@ -116,6 +116,13 @@ def test_the_change_page_states_a_ground_models_land_use_target(admin_client, gr
     assert "&quot;ratio&quot;: 0.3122" in page  # and every figure, as for a place model
 
 
+def test_the_change_page_says_why_an_edit_model_has_no_metrics(admin_client, edit_model):
+    ModelVersion.objects.filter(pk=edit_model.pk).update(validation_status=ModelVersion.Validation.PASSED)
+    page = admin_client.get(f"{CHANGELIST}{edit_model.pk}/change/").content.decode()
+    assert "none at upload for edit models (python -m ml eval-edit measures them)" in page
+    assert "oracle not available" not in page
+
+
 def test_a_refused_version_shows_why(admin_client, db, tmp_path, validations):
     folder = write_tiny_place_model(tmp_path / "m")
     (folder / "weights.safetensors").write_bytes(b"\x00" * 10)
