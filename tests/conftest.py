@@ -69,15 +69,15 @@ def cities(db):
 TINY_PLACE = dict(resolution=16, latent_dim=16, fmap_base=128, fmap_max=32, fmap_min=8, context_embed_dim=8)
 
 
-def write_tiny_place_model(folder: Path, *, seed: int = 0) -> Path:
-    """A randomly initialised `place` model small enough to run in milliseconds."""
+def write_tiny_place_model(folder: Path, *, seed: int = 0, config=None) -> Path:
+    """A randomly initialised `place` model (`config`, else a tiny one) that runs in milliseconds."""
     import torch
 
     from ml.modelfolder import write_model_folder
     from ml.models.place import PlaceConfig, PlaceGenerator
 
     torch.manual_seed(seed)
-    config = PlaceConfig(**TINY_PLACE)
+    config = config or PlaceConfig(**TINY_PLACE)
     generator = PlaceGenerator(config)
     write_model_folder(folder, kind="place", architecture=config.to_dict(), state_dict=generator.state_dict())
     return folder

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ml.modelfolder import write_model_folder
-from ml.models.place import PlaceConfig, PlaceGenerator
+from ml.models.place import PlaceConfig
+from tests.conftest import write_tiny_place_model
 
 TINY = dict(resolution=16, latent_dim=16, fmap_base=128, fmap_max=32, fmap_min=8,
             context_frequencies=2, context_embed_dim=8)
@@ -16,17 +16,9 @@ def tiny_config() -> PlaceConfig:
     return PlaceConfig(**TINY)
 
 
-def write_place_folder(folder: Path, config: PlaceConfig, *, seed: int = 0) -> Path:
-    torch.manual_seed(seed)
-    generator = PlaceGenerator(config)
-    write_model_folder(folder, kind="place", architecture=config.to_dict(), state_dict=generator.state_dict(),
-                       training={"images": 0}, metrics={"kid": None})
-    return folder
-
-
 @pytest.fixture
 def place_folder(tmp_path, tiny_config) -> Path:
-    return write_place_folder(tmp_path / "tiny-place", tiny_config)
+    return write_tiny_place_model(tmp_path / "tiny-place", config=tiny_config)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from ml import pipelines
 from ml.modelfolder import ModelFolderError, weights_sha256, write_model_folder
 from ml.models.place import PlaceGenerator
 
-from .conftest import write_place_folder
+from tests.conftest import write_tiny_place_model
 
 TROMSO = {"lat": 69.65, "lon": 18.96, "city": "Tromsø"}
 SUVA = {"lat": -18.14, "lon": 178.44}
@@ -108,7 +108,7 @@ def test_missing_and_unexpected_tensors_are_refused(tmp_path, tiny_config):
 
 
 def test_weights_that_do_not_match_the_recorded_sha256_are_refused(place_folder, tmp_path, tiny_config):
-    other = write_place_folder(tmp_path / "other", tiny_config, seed=1)
+    other = write_tiny_place_model(tmp_path / "other", config=tiny_config, seed=1)
     (place_folder / "weights.safetensors").write_bytes((other / "weights.safetensors").read_bytes())
     with pytest.raises(ModelFolderError, match="sha256"):
         pipelines.load(place_folder)

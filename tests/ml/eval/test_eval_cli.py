@@ -3,13 +3,13 @@ import json
 import pytest
 
 from ml.cli import main
-from tests.ml.conftest import write_place_folder
+from tests.conftest import write_tiny_place_model
 from ml.models.place import PlaceConfig
 
 
 @pytest.fixture
 def model_folder(tmp_path):
-    return write_place_folder(tmp_path / "place", PlaceConfig(resolution=16, latent_dim=16, fmap_base=128,
+    return write_tiny_place_model(tmp_path / "place", config=PlaceConfig(resolution=16, latent_dim=16, fmap_base=128,
                                                               fmap_max=32, fmap_min=8, context_frequencies=2,
                                                               context_embed_dim=8))
 

@@ -4,11 +4,11 @@ from ml.eval.cli import DEFAULT_ORACLE
 from ml.eval.validate import validation_metrics
 from ml.models.place import PlaceConfig
 from tests.conftest import write_tiny_ground_model
-from tests.ml.conftest import write_place_folder
+from tests.conftest import write_tiny_place_model
 
 
 def test_validation_measures_a_place_model_against_heldout_references(oracle_folder, tmp_path):
-    folder = write_place_folder(tmp_path / "place", PlaceConfig(resolution=16, latent_dim=16, fmap_base=128,
+    folder = write_tiny_place_model(tmp_path / "place", config=PlaceConfig(resolution=16, latent_dim=16, fmap_base=128,
                                                                 fmap_max=32, context_frequencies=2))
     metrics = validation_metrics(folder, oracle_folder=oracle_folder, cache=tmp_path / "cache", images=100)
     assert metrics["split"] == "heldout" and 0 < metrics["images"] <= 100
