@@ -58,7 +58,7 @@ def _load(folder: Path):
 
 
 def run_landuse(args) -> int:
-    from ml.eval.ground_landuse import compare, oracle_target, seed_diversity
+    from ml.eval.ground_landuse import compare, oracle_target, view_quality
     from ml.eval.oracle import load_oracle
     from ml.train.ground_commands import load_pairs
 
@@ -76,8 +76,8 @@ def run_landuse(args) -> int:
     for folder in args.target:
         model = _load(folder).model
         result["targets"][str(folder)] = {**oracle_target(model, oracle, heldout, seed=args.seed),
-                                          "diversity": seed_diversity(model, heldout, seed=args.seed)}
-    result["oracle"]["diversity"] = seed_diversity(conditional.model, heldout, seed=args.seed)
+                                          **view_quality(model, oracle, heldout, seed=args.seed)}
+    result["oracle"].update(view_quality(conditional.model, oracle, heldout, seed=args.seed))
     result["models"] = {"conditional": conditional.config.get("training"), "unconditional": unconditional.config.get("training")}
     print(json.dumps(result, indent=2))
     from ml.sections import write_section
@@ -119,14 +119,16 @@ def section_text(result: dict, args) -> str:
         f"**Target**: the oracle's land-use accuracy on generated views of the held-out places against "
         f"{oracle['real']:.1%} on their real ground views; at least {oracle['target']:.2f} of it is the target.",
         "",
-        "| generator | oracle land-use accuracy on its views | ratio to real | target | two seeds' views of a tile differ by |",
-        "|---|---:|---:|---|---:|",
+        "| generator | oracle land-use accuracy on its views | ratio to real | target | FID of its views "
+        "| two seeds' views of a tile differ by |",
+        "|---|---:|---:|---|---:|---:|",
         _target_row(f"the cGAN of rows (c) and (d) (`{args.conditional}`)", oracle),
         *(_target_row(f"`{folder}`", figures) for folder, figures in result["targets"].items()),
         "",
-        f"The last column is the mean absolute pixel difference (0 to 1) between the views two seeds paint "
-        f"of one tile: 0 means the latent changes nothing. For scale, the real views of neighbouring "
-        f"held-out rows (other spots) differ by {oracle['diversity']['real']:.3f}.",
+        f"What the target does not see: the FID of the views against the real views of the same places, in "
+        f"the oracle's features (lower is nearer), and the mean absolute pixel difference (0 to 1) between "
+        f"the views two seeds paint of one tile (0: the latent changes nothing; for scale, the real views "
+        f"of neighbouring held-out rows, other spots, differ by {oracle['diversity']['real']:.3f}).",
         "",
         "Measured with:",
         "",
@@ -140,7 +142,7 @@ def section_text(result: dict, args) -> str:
 def _target_row(name: str, figures: dict) -> str:
     met = figures["ratio"] is not None and figures["ratio"] >= figures["target"]
     return (f"| {name} | {figures['generated']:.1%} | {figures['ratio']:.2f} | "
-            f"{'met' if met else 'missed'} | {figures['diversity']['generated']:.3f} |")
+            f"{'met' if met else 'missed'} | {figures['fid']:.1f} | {figures['diversity']['generated']:.3f} |")
 
 
 def _budget(training: dict | None) -> str:

@@ -2,7 +2,7 @@
 import torch
 
 from ml.cli import main
-from ml.eval.ground_landuse import fit_linear, interpolated_features, seed_diversity
+from ml.eval.ground_landuse import fit_linear, interpolated_features, view_quality
 from ml.modelfolder import write_model_folder
 from ml.models.ground import GroundConfig, GroundModel
 from ml.train.image_cache import load_image_cache
@@ -43,18 +43,21 @@ def test_the_comparison_writes_four_rows_and_the_target(scenes, oracle_folder, t
         assert row in text
     assert "**Target**" in text and "Order measured here" in text
     assert text.count("| met |") + text.count("| missed |") == 2  # the cGAN and the --target model
-    assert "two seeds' views of a tile differ by" in text
+    assert "FID of its views | two seeds' views of a tile differ by |" in text
 
 
-def test_seed_diversity_is_zero_for_a_generator_that_ignores_its_latent(scenes):
+def test_view_quality_sees_a_generator_that_ignores_its_latent(scenes, oracle_folder):
+    from ml.eval.oracle import load_oracle
+
+    oracle, _ = load_oracle(oracle_folder)
     heldout = load_image_cache(scenes, resolution=16, split="heldout", overhead=True, progress=False)
     torch.manual_seed(0)
     model = GroundModel(GroundConfig(resolution=16, latent_dim=8, width=16, overhead_dim=8))
-    varied = seed_diversity(model, heldout)
-    assert varied["generated"] > 0 and 0 < varied["real"] <= 1
+    varied = view_quality(model, oracle, heldout)
+    assert varied["diversity"]["generated"] > 0 and 0 < varied["diversity"]["real"] <= 1 and varied["fid"] > 0
     with torch.no_grad():
         model.generator.input_dense.weight[:, :8] = 0  # the latent's columns: z no longer enters
-    assert seed_diversity(model, heldout)["generated"] == 0
+    assert view_quality(model, oracle, heldout)["diversity"]["generated"] == 0
 
 
 def test_a_place_model_is_refused(scenes, oracle_folder, tmp_path, capsys, place_folder):
