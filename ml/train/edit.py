@@ -14,10 +14,7 @@ halves every `lr_halve_epochs` epochs. The run writes its files through `ml.trai
 """
 from __future__ import annotations
 
-import time
-
 import torch
-from tqdm import tqdm
 
 from ml.models.edit import EditDiscriminator, EditGenerator
 from ml.train import run_dir
@@ -75,29 +72,21 @@ class EditTrainer(TrainerSkeleton):
         self.log(f"training {KIND} on {len(self.data)} captioned pictures from kimg {self.nimg / 1000:g} "
                  f"to {total / 1000:g}")
         self.save_samples()
-        bar = tqdm(total=total, initial=self.nimg, unit="img", unit_scale=True, disable=not self.dist.is_main,
-                   dynamic_ncols=True)
-        tick_start, tick_nimg, shown = time.perf_counter(), self.nimg, 0.0
+        self.start_progress(total)
         while self.nimg < total:
             sources, own_texts, target_texts = self.fetch_batch()
             self.set_learning_rate()  # after the fetch, which starts each new epoch
             self.step_discriminator(sources, own_texts, target_texts)
             self.step_generator(sources, own_texts, target_texts)
             before, self.nimg = self.nimg, self.nimg + config.batch_size
-            bar.update(self.nimg - before)
-            if time.perf_counter() - shown > 1.0:  # reading the losses syncs with the GPU
-                bar.set_postfix_str(self.progress_text(), refresh=False)
-                shown = time.perf_counter()
-            done = self.nimg >= total
-            if done or self.crossed(before, config.tick_kimg):
-                self.write_tick((self.nimg - tick_nimg) / (time.perf_counter() - tick_start))
-                tick_start, tick_nimg = time.perf_counter(), self.nimg
-            if done or self.crossed(before, config.sample_kimg):
+            due = self.finish_step(before, self.progress_text)
+            if due.images_per_second is not None:
+                self.write_tick(due.images_per_second)
+            if due.samples:
                 self.save_samples()
-            if done or self.crossed(before, config.snapshot_kimg):
+            if due.snapshot:
                 self.save_snapshot()
-        bar.close()
-        self.log(f"done at kimg {self.nimg / 1000:g}")
+        self.finish_progress()
 
     def set_learning_rate(self) -> None:
         lr = self.config.lr * 0.5 ** int(self.epoch // self.config.lr_halve_epochs)

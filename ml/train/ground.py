@@ -15,10 +15,7 @@ cross-entropy of that classifier on its views against their tiles' land use. Eve
 """
 from __future__ import annotations
 
-import time
-
 import torch
-from tqdm import tqdm
 
 from ml.eval.ground_landuse import land_use_labels
 from ml.models.ground import ground_networks
@@ -73,9 +70,7 @@ class GroundTrainer(TrainerSkeleton):
         self.log(f"training {KIND} on {len(self.data)} (view, tile) pairs of {len(self.data.cities)} cities "
                  f"from kimg {self.nimg / 1000:g} to {total / 1000:g}")
         self.save_samples()
-        bar = tqdm(total=total, initial=self.nimg, unit="img", unit_scale=True, disable=not self.dist.is_main,
-                   dynamic_ncols=True)
-        tick_start, tick_nimg = time.perf_counter(), self.nimg
+        self.start_progress(total)
         while self.nimg < total:
             for _ in range(config.n_critic):
                 reals, tiles, land_uses = self.fetch_batch()
@@ -83,17 +78,14 @@ class GroundTrainer(TrainerSkeleton):
             self.step_generator(reals, tiles, land_uses)
             self.update_ema()
             before, self.nimg = self.nimg, self.nimg + config.n_critic * config.batch_size
-            bar.update(self.nimg - before)
-            done = self.nimg >= total
-            if done or self.crossed(before, config.tick_kimg):
-                self.write_tick((self.nimg - tick_nimg) / (time.perf_counter() - tick_start))
-                tick_start, tick_nimg = time.perf_counter(), self.nimg
-            if done or self.crossed(before, config.sample_kimg):
+            due = self.finish_step(before)
+            if due.images_per_second is not None:
+                self.write_tick(due.images_per_second)
+            if due.samples:
                 self.save_samples()
-            if done or self.crossed(before, config.snapshot_kimg):
+            if due.snapshot:
                 self.save_snapshot()
-        bar.close()
-        self.log(f"done at kimg {self.nimg / 1000:g}")
+        self.finish_progress()
 
     def fetch_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """This rank's share of the next batch: ground views, their overhead tiles and the tiles'

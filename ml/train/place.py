@@ -15,11 +15,8 @@ attribute classes, the generator on the classes of the places it was asked for.
 """
 from __future__ import annotations
 
-import time
-
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, location_context
 from ml.train import run_dir
@@ -81,9 +78,7 @@ class PlaceTrainer(TrainerSkeleton):
                  f"from kimg {self.nimg / 1000:g} to {total / 1000:g}; phase {phase_at(self.nimg, config).name}")
         self.save_reals()
         self.save_samples(phase_at(self.nimg, config))
-        bar = tqdm(total=total, initial=self.nimg, unit="img", unit_scale=True, disable=not self.dist.is_main,
-                   dynamic_ncols=True)
-        tick_start, tick_nimg, shown = time.perf_counter(), self.nimg, 0.0
+        self.start_progress(total)
         while self.nimg < total:
             phase = phase_at(self.nimg, config)
             if phase.stage != self.stage:
@@ -96,20 +91,15 @@ class PlaceTrainer(TrainerSkeleton):
             self.step_generator(phase, contexts, labels)
             self.update_ema()
             before, self.nimg = self.nimg, self.nimg + config.n_critic * config.batch_size
-            bar.update(self.nimg - before)
-            if time.perf_counter() - shown > 1.0:  # reading the losses syncs with the GPU
-                bar.set_postfix_str(self.progress_text(phase), refresh=False)
-                shown = time.perf_counter()
-            done, next_phase = self.nimg >= total, phase_at(self.nimg, config)
-            if done or self.crossed(before, config.tick_kimg):
-                self.write_tick(phase, (self.nimg - tick_nimg) / (time.perf_counter() - tick_start))
-                tick_start, tick_nimg = time.perf_counter(), self.nimg
-            if done or self.crossed(before, config.sample_kimg) or next_phase.name != phase.name:
+            due = self.finish_step(before, lambda: self.progress_text(phase))
+            next_phase = phase_at(self.nimg, config)
+            if due.images_per_second is not None:
+                self.write_tick(phase, due.images_per_second)
+            if due.samples or next_phase.name != phase.name:
                 self.save_samples(next_phase)
-            if done or self.crossed(before, config.snapshot_kimg):
+            if due.snapshot:
                 self.save_snapshot()
-        bar.close()
-        self.log(f"done at kimg {self.nimg / 1000:g}")
+        self.finish_progress()
 
     def fetch_batch(self, phase: Phase) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """This rank's share of the next batch: reals at the phase's resolution, their contexts,
