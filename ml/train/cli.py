@@ -19,7 +19,7 @@ import dataclasses
 from pathlib import Path
 
 from ml.train import edit_cli, ground_cli
-from ml.train.options import add_run_options
+from ml.train.options import add_train_parser
 from ml.train.place_config import PlaceTrainConfig
 
 ARCHITECTURE_OPTIONS = {"resolution": int, "latent_dim": int, "fmap_base": int, "fmap_max": int, "fmap_min": int,
@@ -69,14 +69,13 @@ def register(subparsers) -> None:
 
 
 def _register_train_place(kinds) -> None:
-    parser = kinds.add_parser("place", help="train the place generator (progressive WGAN-GP)",
-                              description="Train the location-conditional place generator. Options left "
-                                          "unset take the resumed checkpoint's value, else the default shown.")
-    parser.add_argument("--data", type=Path, required=True, help="dataset folder")
+    parser = add_train_parser(kinds, "place", help="train the place generator (progressive WGAN-GP)",
+                              description="Train the location-conditional place generator.",
+                              data_help="dataset folder", train=TRAIN_OPTIONS, defaults=TRAIN_DEFAULTS,
+                              architecture=ARCHITECTURE_OPTIONS, config_name="PlaceConfig",
+                              architecture_help=ARCHITECTURE_HELP,
+                              notes={"max_kimg": "end of the schedule", "ema_rampup": "0.05; 0 turns it off"})
     parser.add_argument("--cities", help="curriculum: train on the first N cities (1, 25, ...) or all (default all)")
-    add_run_options(parser, train=TRAIN_OPTIONS, defaults=TRAIN_DEFAULTS, architecture=ARCHITECTURE_OPTIONS,
-                    config_name="PlaceConfig", architecture_help=ARCHITECTURE_HELP,
-                    notes={"max_kimg": "end of the schedule", "ema_rampup": "0.05; 0 turns it off"})
     parser.set_defaults(func=_train_place)
 
 

@@ -68,25 +68,16 @@ class EditTrainer(TrainerSkeleton):
 
     def train(self) -> None:
         config, total = self.config, self.config.total_nimg()
-        self.run.write_options(self.options)
-        self.log(f"training {KIND} on {len(self.data)} captioned pictures from kimg {self.nimg / 1000:g} "
-                 f"to {total / 1000:g}")
-        self.save_samples()
-        self.start_progress(total)
+        self.start_training(total, f"training {KIND} on {len(self.data)} captioned pictures from kimg "
+                                   f"{self.nimg / 1000:g} to {total / 1000:g}")
         while self.nimg < total:
             sources, own_texts, target_texts = self.fetch_batch()
             self.set_learning_rate()  # after the fetch, which starts each new epoch
             self.step_discriminator(sources, own_texts, target_texts)
             self.step_generator(sources, own_texts, target_texts)
             before, self.nimg = self.nimg, self.nimg + config.batch_size
-            due = self.finish_step(before, self.progress_text)
-            if due.images_per_second is not None:
-                self.write_tick(due.images_per_second)
-            if due.samples:
-                self.save_samples()
-            if due.snapshot:
-                self.save_snapshot()
-        self.finish_progress()
+            self.finish_step(before)
+        self.finish_training()
 
     def set_learning_rate(self) -> None:
         lr = self.config.lr * 0.5 ** int(self.epoch // self.config.lr_halve_epochs)

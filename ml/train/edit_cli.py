@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from pathlib import Path
 
 from ml.train.edit_config import EditTrainConfig
-from ml.train.options import add_run_options
+from ml.train.options import add_train_parser
 
 ARCHITECTURE_OPTIONS = {"resolution": int, "condition_dim": int, "width": int, "residual_units": int,
                         "augmentation": bool, "d_width": int, "d_text_dim": int}
@@ -32,13 +31,11 @@ TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(EditTrainConfig)
 
 
 def register_train(kinds) -> None:
-    parser = kinds.add_parser("edit", help="train the text-edit generator (SIMGAN)",
-                              description="Train the SIMGAN text-edit generator on captioned pictures. "
-                                          "Options left unset take the resumed checkpoint's value, else the "
-                                          "default shown.")
-    parser.add_argument("--data", type=Path, required=True, help="dataset folder with captions")
-    add_run_options(parser, train=TRAIN_OPTIONS, defaults=TRAIN_DEFAULTS, architecture=ARCHITECTURE_OPTIONS,
-                    config_name="EditConfig", architecture_help=ARCHITECTURE_HELP)
+    parser = add_train_parser(kinds, "edit", help="train the text-edit generator (SIMGAN)",
+                              description="Train the SIMGAN text-edit generator on captioned pictures.",
+                              data_help="dataset folder with captions", train=TRAIN_OPTIONS, defaults=TRAIN_DEFAULTS,
+                              architecture=ARCHITECTURE_OPTIONS, config_name="EditConfig",
+                              architecture_help=ARCHITECTURE_HELP)
     parser.set_defaults(func=_train_edit)
 
 

@@ -66,11 +66,8 @@ class GroundTrainer(TrainerSkeleton):
 
     def train(self) -> None:
         config, total = self.config, self.config.total_nimg()
-        self.run.write_options(self.options)
-        self.log(f"training {KIND} on {len(self.data)} (view, tile) pairs of {len(self.data.cities)} cities "
-                 f"from kimg {self.nimg / 1000:g} to {total / 1000:g}")
-        self.save_samples()
-        self.start_progress(total)
+        self.start_training(total, f"training {KIND} on {len(self.data)} (view, tile) pairs of "
+                                   f"{len(self.data.cities)} cities from kimg {self.nimg / 1000:g} to {total / 1000:g}")
         while self.nimg < total:
             for _ in range(config.n_critic):
                 reals, tiles, land_uses = self.fetch_batch()
@@ -78,14 +75,8 @@ class GroundTrainer(TrainerSkeleton):
             self.step_generator(reals, tiles, land_uses)
             self.update_ema()
             before, self.nimg = self.nimg, self.nimg + config.n_critic * config.batch_size
-            due = self.finish_step(before)
-            if due.images_per_second is not None:
-                self.write_tick(due.images_per_second)
-            if due.samples:
-                self.save_samples()
-            if due.snapshot:
-                self.save_snapshot()
-        self.finish_progress()
+            self.finish_step(before)
+        self.finish_training()
 
     def fetch_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """This rank's share of the next batch: ground views, their overhead tiles and the tiles'

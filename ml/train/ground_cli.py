@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from pathlib import Path
 
 from ml.train.ground_config import GroundTrainConfig
-from ml.train.options import add_run_options
+from ml.train.options import add_train_parser
 
 ARCHITECTURE_OPTIONS = {"resolution": int, "latent_dim": int, "width": int, "overhead_dim": int, "conditional": bool,
                         "land_use_head": bool, "variant": str}
@@ -31,14 +30,11 @@ TRAIN_OPTIONS = {name: type(default) if name != "ema_rampup" else float
 
 
 def register(kinds) -> None:
-    parser = kinds.add_parser("ground", help="train the ground generator (overhead tile -> ground view cGAN)",
-                              description="Train the conditional GAN from overhead tiles to ground-level views. "
-                                          "Options left unset take the resumed checkpoint's value, else the "
-                                          "default shown.")
-    parser.add_argument("--data", type=Path, required=True, help="dataset folder with overhead tiles")
-    add_run_options(parser, train=TRAIN_OPTIONS, defaults=TRAIN_DEFAULTS, architecture=ARCHITECTURE_OPTIONS,
-                    config_name="GroundConfig", architecture_help=ARCHITECTURE_HELP,
-                    notes={"ema_rampup": "0.05; 0 turns it off"})
+    parser = add_train_parser(kinds, "ground", help="train the ground generator (overhead tile -> ground view cGAN)",
+                              description="Train the conditional GAN from overhead tiles to ground-level views.",
+                              data_help="dataset folder with overhead tiles", train=TRAIN_OPTIONS,
+                              defaults=TRAIN_DEFAULTS, architecture=ARCHITECTURE_OPTIONS, config_name="GroundConfig",
+                              architecture_help=ARCHITECTURE_HELP, notes={"ema_rampup": "0.05; 0 turns it off"})
     parser.set_defaults(func=_train_ground)
 
 

@@ -13,13 +13,17 @@ from pathlib import Path
 from ml.cli import flag
 
 
-def add_run_options(parser: argparse.ArgumentParser, *, train: dict[str, type], defaults: dict,
-                    architecture: dict[str, type], config_name: str, notes: dict[str, str] | None = None,
-                    architecture_help: dict[str, str] | None = None) -> None:
-    """--out, the training options, --resume, --dry-run and the architecture group. `notes`
-    replace a training option's default in its help; `architecture_help` explains an
-    architecture option."""
+def add_train_parser(kinds, kind: str, *, help: str, description: str, data_help: str, train: dict[str, type],
+                     defaults: dict, architecture: dict[str, type], config_name: str,
+                     notes: dict[str, str] | None = None,
+                     architecture_help: dict[str, str] | None = None) -> argparse.ArgumentParser:
+    """The parser of `python -m ml train KIND`: --data, --out, the training options, --resume,
+    --dry-run and the architecture group. `notes` replace a training option's default in its
+    help; `architecture_help` explains an architecture option."""
     notes, architecture_help = notes or {}, architecture_help or {}
+    parser = kinds.add_parser(kind, help=help, description=f"{description} Options left unset take the resumed "
+                                                           "checkpoint's value, else the default shown.")
+    parser.add_argument("--data", type=Path, required=True, help=data_help)
     parser.add_argument("--out", type=Path, default=Path(defaults["out"]),
                         help=f"folder of the run folders (default {defaults['out']})")
     for name, kind in train.items():
@@ -38,3 +42,4 @@ def add_run_options(parser: argparse.ArgumentParser, *, train: dict[str, type], 
                                help=architecture_help.get(name))
         else:
             group.add_argument(flag(name), type=kind, default=None, help=architecture_help.get(name))
+    return parser

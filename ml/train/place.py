@@ -73,14 +73,13 @@ class PlaceTrainer(TrainerSkeleton):
 
     def train(self) -> None:
         config, total = self.config, self.config.total_nimg()
-        self.run.write_options(self.options)
-        self.log(f"training {KIND} on {self.data.summary['images']} images of {len(self.data.cities)} cities "
-                 f"from kimg {self.nimg / 1000:g} to {total / 1000:g}; phase {phase_at(self.nimg, config).name}")
+        self.phase = phase_at(self.nimg, config)  # of the step being taken
+        self.start_training(total, f"training {KIND} on {self.data.summary['images']} images of "
+                                   f"{len(self.data.cities)} cities from kimg {self.nimg / 1000:g} to "
+                                   f"{total / 1000:g}; phase {self.phase.name}")
         self.save_reals()
-        self.save_samples(phase_at(self.nimg, config))
-        self.start_progress(total)
         while self.nimg < total:
-            phase = phase_at(self.nimg, config)
+            phase = self.phase = phase_at(self.nimg, config)
             if phase.stage != self.stage:
                 self.grow(phase)
             for _ in range(config.n_critic):
@@ -91,15 +90,9 @@ class PlaceTrainer(TrainerSkeleton):
             self.step_generator(phase, contexts, labels)
             self.update_ema()
             before, self.nimg = self.nimg, self.nimg + config.n_critic * config.batch_size
-            due = self.finish_step(before, lambda: self.progress_text(phase))
-            next_phase = phase_at(self.nimg, config)
-            if due.images_per_second is not None:
-                self.write_tick(phase, due.images_per_second)
-            if due.samples or next_phase.name != phase.name:
-                self.save_samples(next_phase)
-            if due.snapshot:
-                self.save_snapshot()
-        self.finish_progress()
+            # A new phase shows its first samples at once.
+            self.finish_step(before, samples=phase_at(self.nimg, config).name != phase.name)
+        self.finish_training()
 
     def fetch_batch(self, phase: Phase) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """This rank's share of the next batch: reals at the phase's resolution, their contexts,
@@ -204,11 +197,12 @@ class PlaceTrainer(TrainerSkeleton):
         self.run.save_image_grid(ImageCache.to_float(preview), "reals.png", len(SAMPLE_SEEDS))
 
     @torch.no_grad()
-    def save_samples(self, phase: Phase) -> None:
-        """G_ema's pictures of the fixed places and seeds, at the phase's resolution shown at
-        full size, so grids of different phases line up."""
+    def save_samples(self) -> None:
+        """G_ema's pictures of the fixed places and seeds, at the resolution of the phase the run
+        is in, shown at full size, so grids of different phases line up."""
         if not self.dist.is_main:
             return
+        phase = phase_at(self.nimg, self.config)
         latents, contexts = sample_inputs(self.config.model, self.device)
         images = self.G_ema(latents, contexts, stage=phase.stage, alpha=phase.alpha, context_noise=False)
         factor = self.config.model.resolution // phase.resolution
@@ -216,10 +210,12 @@ class PlaceTrainer(TrainerSkeleton):
             images = F.interpolate(images.float(), scale_factor=float(factor), mode="nearest")
         self.run.save_image_grid(images, f"samples-{run_dir.kimg_label(self.nimg)}.png", len(SAMPLE_SEEDS))
 
-    def write_tick(self, phase: Phase, images_per_second: float) -> None:
+    def write_tick(self, images_per_second: float) -> None:
+        phase = self.phase
         super().write_tick(images_per_second, phase=phase.name, stage=phase.stage, alpha=round(phase.alpha, 6))
 
-    def progress_text(self, phase: Phase) -> str:
+    def progress_text(self) -> str:
+        phase = self.phase
         last = {key: values[-1].item() for key, values in self.tick_stats.items()}
         return (f"kimg {self.nimg / 1000:.3f} {phase.name} a={phase.alpha:.2f} "
                 f"D {last.get('loss_d', float('nan')):+.3f} G {last.get('loss_g', float('nan')):+.3f}")

@@ -6,28 +6,19 @@ Each kind's trainer (`ml.train.place`, `ml.train.ground`, `ml.train.edit`) inher
 keeps its own loop, steps and samples. A trainer sets `self.config`, `self.dist`, `self.run`,
 `self.options`, `self.nimg` (real images shown so far) and `self.tick_stats = {}`, and builds
 its networks with `build_networks`; `update_ema` also needs the config's `batch_size`,
-`ema_kimg` and `ema_rampup`, and `finish_step` its `tick_kimg`, `sample_kimg` and `snapshot_kimg`.
+`ema_kimg` and `ema_rampup`, and `finish_step` its `tick_kimg`, `sample_kimg` and `snapshot_kimg`
+and the trainer's `save_samples()` and `save_snapshot()`.
 """
 from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 from tqdm import tqdm
 
 from ml.train import run_dir
-
-
-@dataclass
-class Due:
-    """What the end of a training step calls for."""
-    images_per_second: float | None  # a stats line is due: the rate since the last one (else None)
-    samples: bool  # a sample grid
-    snapshot: bool  # a checkpoint
 
 
 class TrainerSkeleton:
@@ -93,33 +84,43 @@ class TrainerSkeleton:
                                "images_per_second": round(images_per_second, 2),
                                "time": round(time.time(), 3)})
 
-    def start_progress(self, total: int) -> None:
-        """The progress bar up to `total` images (main rank only) and the clock of the first tick."""
+    def start_training(self, total: int, message: str) -> None:
+        """The options file first, the log line `message`, the first sample grid, then the
+        progress bar up to `total` images (main rank only) and the clock of the first tick."""
+        self.run.write_options(self.options)
+        self.log(message)
+        self.save_samples()
         self.total = total
         self.bar = tqdm(total=total, initial=self.nimg, unit="img", unit_scale=True, disable=not self.dist.is_main,
                         dynamic_ncols=True)
         self.tick_start, self.tick_nimg, self.shown = time.perf_counter(), self.nimg, 0.0
 
-    def finish_step(self, before: int, status: Callable[[], str] | None = None) -> Due:
-        """Move the bar from `before` to `self.nimg`, with `status()` beside it at most once a
-        second (reading the losses makes the CPU wait for the GPU), and say what is due: each
-        of the config's tick, sample and snapshot intervals the step crossed, and all at the end."""
+    def finish_step(self, before: int, *, samples: bool = False) -> None:
+        """After a step took the run from `before` to `self.nimg` images: move the bar (with
+        `progress_text()` beside it at most once a second: reading the losses makes the CPU wait
+        for the GPU), then write what is due: a tick line, samples (also when `samples`), a
+        snapshot, for each of the config's intervals the step crossed, and all of them at the end."""
         self.bar.update(self.nimg - before)
         now = time.perf_counter()
-        if status is not None and now - self.shown > 1.0:
-            self.bar.set_postfix_str(status(), refresh=False)
+        if now - self.shown > 1.0 and (status := self.progress_text()) is not None:
+            self.bar.set_postfix_str(status, refresh=False)
             self.shown = now
         done = self.nimg >= self.total
-        rate = None
         if done or self.crossed(before, self.config.tick_kimg):
-            rate = (self.nimg - self.tick_nimg) / (now - self.tick_start)
+            self.write_tick((self.nimg - self.tick_nimg) / (now - self.tick_start))
             self.tick_start, self.tick_nimg = now, self.nimg
-        return Due(rate, done or self.crossed(before, self.config.sample_kimg),
-                   done or self.crossed(before, self.config.snapshot_kimg))
+        if done or samples or self.crossed(before, self.config.sample_kimg):
+            self.save_samples()
+        if done or self.crossed(before, self.config.snapshot_kimg):
+            self.save_snapshot()
 
-    def finish_progress(self) -> None:
+    def finish_training(self) -> None:
         self.bar.close()
         self.log(f"done at kimg {self.nimg / 1000:g}")
+
+    def progress_text(self) -> str | None:
+        """The losses shown beside the progress bar (None: none)."""
+        return None
 
     def crossed(self, before: int, interval_kimg: float) -> bool:
         """Whether the last step went past a multiple of `interval_kimg`."""
