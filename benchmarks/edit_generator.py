@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from benchmarks.report import REPO, REPORT, median_seconds, write_section
+from benchmarks.report import REPO, median_seconds, publish
 from ml import pipelines
 from ml.models.edit import EditConfig, EditGenerator
 from ml.models.edit_text import TEXT_DIM, TextEncoder
@@ -112,10 +112,7 @@ def main() -> None:
     rows = [measure(f"SIMGAN 64x64, width {default.config.width}", default, args.runs),
             measure(f"shipped `{args.model.name}`", shipped.generator, args.runs)]
     text = report(rows, pipeline_ms(args.model, args.runs), sentence_ms(), args, load)
-    print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
-        print(f"\nwritten to {REPORT.relative_to(REPO)}")
+    publish(SECTION, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 import PIL  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from benchmarks.report import write_section  # noqa: E402
+from benchmarks.report import publish  # noqa: E402
 from ml.data.geoscenes.places import place_of, select_cities  # noqa: E402
 from ml.data.geoscenes.render import render_sample  # noqa: E402
 from ml.data.geoscenes.writer import write_dataset  # noqa: E402
@@ -137,9 +137,7 @@ def main() -> None:
     pinned = pin_to_one_core()
     load = os.getloadavg()[0]
     text = report(measure(args.cities, args.per_city, args.repeats), args, pinned, load)
-    print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
+    publish(SECTION, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

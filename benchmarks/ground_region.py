@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks.report import REPO, REPORT, median_seconds, write_section
+from benchmarks.report import REPO, median_seconds, publish
 from ml import pipelines
 
 SECTION = "ground_region"
@@ -75,10 +75,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     pipeline = pipelines.load(args.model, device=device)
     text = report(args.model.resolve(), pipeline, measure(pipeline, args.runs), device, args.runs, load)
-    print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
-        print(f"\nwritten to {REPORT.relative_to(REPO)}")
+    publish(SECTION, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

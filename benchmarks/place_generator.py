@@ -16,7 +16,7 @@ from datetime import date
 
 import torch
 
-from benchmarks.report import REPO, REPORT, median_seconds, write_section
+from benchmarks.report import REPO, median_seconds, publish
 from ml import pipelines
 from ml.modelfolder import write_model_folder
 from ml.models.place import PlaceConfig, PlaceGenerator, location_context
@@ -109,10 +109,7 @@ def main() -> None:
     place = measure("place (default)", config, args.latency_runs, args.throughput_runs)
     baseline = measure("equal-width baseline", equal_width, args.latency_runs, args.throughput_runs)
     text = report(place, baseline, pipeline_latency_ms(config, args.latency_runs), args, load)
-    print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
-        print(f"\nwritten to {REPORT.relative_to(REPO)}")
+    publish(SECTION, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from datetime import date
 
 import torch
 
-from benchmarks.report import REPO, REPORT, write_section
+from benchmarks.report import REPO, publish
 from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, location_context
 from ml.train import run_dir
 from ml.train.batches import CachedBatches
@@ -148,9 +148,7 @@ def main() -> None:
         "model's (fmap_base 1024, fmap_max 128), at 64x64 the defaults. Target on a GPU: ours at least "
         "1.5x the baseline.",
     ])
-    if not args.no_write:
-        write_section(SECTION, text)
-        print(f"\nwritten to {REPORT.relative_to(REPO)}")
+    publish(SECTION, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

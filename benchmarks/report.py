@@ -10,9 +10,13 @@ REPO = Path(__file__).resolve().parent.parent
 REPORT = REPO / "docs" / "BENCHMARKS.md"
 
 
-def write_section(name: str, text: str) -> None:
-    """Replace the section `name` of the report with `text` (append it if absent), keeping the others."""
-    write_page_section(REPORT, name, text, title="Benchmarks")
+def publish(name: str, text: str, *, write: bool) -> None:
+    """Print a benchmark's section `text` and, with `write`, replace the section `name` of the
+    report with it (append it if absent), keeping the others."""
+    print(text)
+    if write:
+        write_page_section(REPORT, name, text, title="Benchmarks")
+        print(f"\nwritten to {REPORT.relative_to(REPO)}")
 
 
 def median_seconds(run, repeats: int, warmup: int = 2, sync=None) -> float:

@@ -75,17 +75,9 @@
     const body = await ask(actions.dataset.variationsUrl, { count: VARIATIONS });
     if (!body) return;
     const jobs = body.jobs;
-    const progress = jobs.map(() => 0);
-    const finished = jobs.map(() => false);
-    const update = (i) => (job) => {
-      progress[i] = job.progress;
-      finished[i] = api.FINISHED.includes(job.status);
-      el("action-progress").value = progress.reduce((a, b) => a + b, 0) / jobs.length;
-      el("action-status").textContent = "Painting variations: " + finished.filter(Boolean).length + " of " + jobs.length + " finished.";
-    };
     let results;
     try {
-      results = await Promise.all(jobs.map((job, i) => api.followJob(job.url, { onUpdate: update(i) })));
+      results = await followAll(jobs, "Painting variations");
     } catch (error) {
       fail(error.message);
       return;
