@@ -16,7 +16,7 @@ from datetime import date
 
 import torch
 
-from benchmarks.report import REPO, median_seconds, publish
+from benchmarks.report import median_seconds, publish
 from ml import pipelines
 from ml.modelfolder import write_model_folder
 from ml.models.place import PlaceConfig, PlaceGenerator, location_context

@@ -18,7 +18,7 @@ from datetime import date
 
 import torch
 
-from benchmarks.report import REPO, publish
+from benchmarks.report import publish
 from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, location_context
 from ml.train import run_dir
 from ml.train.batches import CachedBatches

@@ -18,7 +18,6 @@ import torch
 
 from ml.models.edit import EditDiscriminator, EditGenerator
 from ml.train import run_dir
-from ml.train.batches import CachedBatches
 from ml.train.edit_config import KIND, EditTrainConfig
 from ml.train.edit_losses import (ConditioningKL, CycleLoss, LeastSquaresDiscriminatorLoss,
                                   LeastSquaresGeneratorLoss)
@@ -54,14 +53,8 @@ class EditTrainer(TrainerSkeleton):
         self.discriminator_loss, self.generator_loss = LeastSquaresDiscriminatorLoss(), LeastSquaresGeneratorLoss()
         self.cycle_loss = CycleLoss(config.cycle_weight)
         self.kl_loss = ConditioningKL(config.kl_weight)
-        self.nimg, epoch = 0, 0
-        if resume_from is not None:
-            epoch = self.load_checkpoint(resume_from)
         # A resumed run goes on with its epoch count, which the learning-rate halving counts in.
-        self.batches = CachedBatches(data, batch_size=config.batch_size // dist.world_size, rank=dist.rank,
-                                     world_size=dist.world_size, seed=config.seed, epoch=epoch)
-        self.broadcast_networks()
-        self.tick_stats: dict[str, list[torch.Tensor]] = {}
+        self.resume_cached(data, resume_from)
 
     # -----------------------------------------------------------------------------------------
     # The loop

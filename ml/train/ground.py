@@ -20,7 +20,6 @@ import torch
 from ml.eval.ground_landuse import land_use_labels
 from ml.models.ground import ground_networks
 from ml.train import run_dir
-from ml.train.batches import CachedBatches
 from ml.train.ground_config import KIND, GroundTrainConfig
 from ml.train.image_cache import ImageCache
 from ml.train.losses import (ClassPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty,
@@ -53,13 +52,7 @@ class GroundTrainer(TrainerSkeleton):
         self.reconstruction = ReconstructionLoss(config.l1_weight)
         self.land_use = ClassPredictionLoss(config.land_use_weight) if config.model.land_use_head else None
         self.land_use_labels = land_use_labels(data, config.model.land_uses)
-        self.nimg, epoch = 0, 0
-        if resume_from is not None:
-            epoch = self.load_checkpoint(resume_from)
-        self.batches = CachedBatches(data, batch_size=config.batch_size // dist.world_size, rank=dist.rank,
-                                     world_size=dist.world_size, seed=config.seed, epoch=epoch)
-        self.broadcast_networks()
-        self.tick_stats: dict[str, list[float]] = {}
+        self.resume_cached(data, resume_from)
 
     # -----------------------------------------------------------------------------------------
     # The loop

@@ -61,12 +61,10 @@ class PlaceTrainer(TrainerSkeleton):
         self.gradient_penalty = GradientPenalty(config.gp_weight)
         self.drift_penalty = DriftPenalty(config.drift_weight)
         self.place_classes = ClassPredictionLoss(config.context_weight) if config.model.context_head else None
-        self.nimg = 0
         if resume_from is not None:
             self.load_checkpoint(resume_from)  # its epoch went to the batches (ml.train.commands)
         self.broadcast_networks()
         self.stage = phase_at(self.nimg, config).stage
-        self.tick_stats: dict[str, list[float]] = {}
 
     # -----------------------------------------------------------------------------------------
     # The loop

@@ -3,9 +3,9 @@ end calls for (a tick line, samples, a snapshot), logging and the exponential mo
 the generator.
 
 Each kind's trainer (`ml.train.place`, `ml.train.ground`, `ml.train.edit`) inherits these and
-keeps its own loop, steps and samples. A trainer sets `self.config`, `self.dist`, `self.run`,
-`self.options`, `self.nimg` (real images shown so far) and `self.tick_stats = {}`, and builds
-its networks with `build_networks`; `update_ema` also needs the config's `batch_size`,
+keeps its own loop, steps and samples. A trainer sets `self.config`, `self.dist`, `self.run` and
+`self.options`, and builds its networks with `build_networks` (which also starts `self.nimg`,
+the real images shown so far, at 0); `update_ema` also needs the config's `batch_size`,
 `ema_kimg` and `ema_rampup`, and `finish_step` its `tick_kimg`, `sample_kimg` and `snapshot_kimg`
 and the trainer's `save_samples()` and `save_snapshot()`.
 """
@@ -19,6 +19,8 @@ from torch import nn
 from tqdm import tqdm
 
 from ml.train import run_dir
+from ml.train.batches import CachedBatches
+from ml.train.image_cache import ImageCache
 
 
 class TrainerSkeleton:
@@ -33,6 +35,18 @@ class TrainerSkeleton:
         betas = (self.config.beta1, self.config.beta2)
         self.G_opt = torch.optim.Adam(self.G.parameters(), lr=self.config.lr, betas=betas)
         self.D_opt = torch.optim.Adam(self.D.parameters(), lr=self.config.lr, betas=betas)
+        self.nimg = 0
+        self.tick_stats: dict[str, list[torch.Tensor]] = {}  # `record`ed losses since the last tick
+
+    def resume_cached(self, data: ImageCache, resume_from) -> None:
+        """Continue from the checkpoint `resume_from` (None: start afresh), then this rank's
+        batches of the in-memory `data` from the epoch it reached, and the same networks on
+        every rank."""
+        epoch = self.load_checkpoint(resume_from) if resume_from is not None else 0
+        self.batches = CachedBatches(data, batch_size=self.config.batch_size // self.dist.world_size,
+                                     rank=self.dist.rank, world_size=self.dist.world_size, seed=self.config.seed,
+                                     epoch=epoch)
+        self.broadcast_networks()
 
     @property
     def networks(self) -> dict[str, nn.Module]:
