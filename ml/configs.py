@@ -19,6 +19,14 @@ class JSONConfig:
         return cls(**values)
 
 
+def check_class_head(owner: str, head) -> None:
+    """A critic's class head as its config stores it: attribute name -> at least two class names
+    (the dataset's dataset.json lists them), or {} for none; ValueError naming `owner` if not."""
+    named = isinstance(head, dict) and all(isinstance(name, str) and name and "." not in name for name in head)
+    if not (named and all(isinstance(classes, list) and len(classes) >= 2 for classes in head.values())):
+        raise ValueError(f"{owner} must map attribute names to lists of at least two classes, not {head!r}")
+
+
 class TrainConfig:
     """Mixin for the one typed config of a training run (its architecture nested as `model`)."""
 

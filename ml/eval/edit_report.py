@@ -25,13 +25,21 @@ def describe(config: dict) -> str:
     """What sets a model apart from full SIMGAN, from its config.json."""
     architecture, training = config["architecture"], config.get("training") or {}
     if architecture["residual_units"] == 0:
-        return "SISGAN-like: encoder-decoder, no residual units, no cycle loss"
-    differences = []
-    if training.get("cycle_weight") == 0:
-        differences.append("no cycle loss")
-    if not architecture["augmentation"]:
-        differences.append("no conditioning augmentation")
-    return "SIMGAN without " + " and ".join(d.removeprefix("no ") for d in differences) if differences else "SIMGAN"
+        what = "SISGAN-like: encoder-decoder, no residual units, no cycle loss"
+    else:
+        differences = []
+        if training.get("cycle_weight") == 0:
+            differences.append("cycle loss")
+        if not architecture["augmentation"]:
+            differences.append("conditioning augmentation")
+        what = "SIMGAN without " + " and ".join(differences) if differences else "SIMGAN"
+    extras = []
+    if architecture.get("attribute_head"):
+        extras.append(f"attribute head on {', '.join(architecture['attribute_head'])} "
+                      f"(weight {training.get('attribute_weight', 1):g})")
+    if training.get("phrase_edits"):
+        extras.append(f"{training['phrase_edits']:.0%} phrase edits")
+    return f"{what}; {' and '.join(extras)}" if extras else what
 
 
 def _cell(picture: Image.Image) -> Image.Image:

@@ -20,13 +20,13 @@ encoder-decoder and the SIMGAN ablation without conditioning augmentation.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.configs import JSONConfig
+from ml.configs import JSONConfig, check_class_head
 
 LEAKY_SLOPE = 0.2
 RESOLUTIONS = (16, 32, 64, 128, 256)  # 64 by default; 16 and 32 for tests and quick runs
@@ -43,6 +43,9 @@ class EditConfig(JSONConfig):
     augmentation: bool = True  # conditioning augmentation: sample the condition (False: the mean only)
     d_width: int = 32  # channels of the discriminator's first layer; x2 per halving, at most 8x
     d_text_dim: int = 64  # size of the text features the discriminator tiles over its 4x4 grid
+    # attribute -> its class names (the dataset's dataset.json): the discriminator also
+    # classifies each picture into them, from the picture alone ({}: no such head)
+    attribute_head: dict[str, list] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.resolution not in RESOLUTIONS:
@@ -57,6 +60,7 @@ class EditConfig(JSONConfig):
             raise ValueError(f"EditConfig.residual_units must be a non-negative integer, not {self.residual_units!r}")
         if not isinstance(self.augmentation, bool):
             raise ValueError(f"EditConfig.augmentation must be true or false, not {self.augmentation!r}")
+        check_class_head("EditConfig.attribute_head", self.attribute_head)
 
     @property
     def downsamplings(self) -> int:
@@ -148,6 +152,10 @@ class EditDiscriminator(nn.Module):
     then a 1x1 on the picture's 4x4 features joined with the tiled text and a 4x4 to the score.
     No normalisation layer: a score depends on its own pair only, whatever else is in the batch,
     and the overall brightness and colour (night, snow) reach the text comparison intact.
+
+    With `attribute_head`, one linear read-out per attribute of the picture's 4x4 features (before
+    the text joins them) gives that attribute's class logits: `with_classes=True` returns them
+    too, as {attribute: (N, classes)} (StarGAN's domain classifier, Choi et al. 2018).
     """
 
     def __init__(self, config: EditConfig):
@@ -164,11 +172,16 @@ class EditDiscriminator(nn.Module):
         self.text = nn.Sequential(nn.Linear(config.text_dim, config.d_text_dim), _leaky())
         self.joint = nn.Sequential(nn.Conv2d(channels + config.d_text_dim, channels, 1), _leaky(),
                                    nn.Conv2d(channels, 1, 4))
+        self.attributes = nn.ModuleDict({name: nn.Linear(channels * 16, len(classes))
+                                         for name, classes in config.attribute_head.items()})
 
-    def forward(self, images: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+    def forward(self, images: torch.Tensor, text: torch.Tensor, with_classes: bool = False):
         features = self.image(images)
         tiled = self.text(text)[:, :, None, None].expand(-1, -1, *features.shape[-2:])
-        return self.joint(torch.cat([features, tiled.to(features.dtype)], dim=1)).flatten()
+        scores = self.joint(torch.cat([features, tiled.to(features.dtype)], dim=1)).flatten()
+        if not with_classes:
+            return scores
+        return scores, {name: head(features.flatten(1)) for name, head in self.attributes.items()}
 
 
 def count_convolutions(module: nn.Module) -> int:

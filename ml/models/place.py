@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.configs import JSONConfig
+from ml.configs import JSONConfig, check_class_head
 
 LEAKY_SLOPE = 0.2
 RELU_GAIN = math.sqrt(2.0)
@@ -88,11 +88,7 @@ class PlaceConfig(JSONConfig):
             raise ValueError("PlaceConfig.context_head=true was a regression of the whole location context, "
                              "which no longer exists; the head now classifies attributes, e.g. "
                              "{'biome': [...classes], 'density': [...]}")
-        head = self.context_head
-        named = isinstance(head, dict) and all(isinstance(name, str) and name and "." not in name for name in head)
-        if not (named and all(isinstance(classes, list) and len(classes) >= 2 for classes in head.values())):
-            raise ValueError(f"PlaceConfig.context_head must map attribute names to lists of at least two "
-                             f"classes, not {head!r}")
+        check_class_head("PlaceConfig.context_head", self.context_head)
 
     @property
     def num_stages(self) -> int:

@@ -34,9 +34,9 @@ ERROR_RESUME_MISSING = "--resume {}: no checkpoint there (a checkpoint-*/ folder
 ERROR_RESUME_KIND = "--resume {}: a checkpoint of kind {!r}, not {!r}"
 ERROR_RESUME_ARCHITECTURE = "--resume {}: it was trained with {}, but this run asks for {}"
 ERROR_RESUME_DONE = "--resume {}: it is already at kimg {:g}; raise --max-kimg above that"
-ERROR_HEAD_ATTRIBUTE = "--context-head: {} lists no attribute {!r} in its dataset.json (it lists: {})"
-ERROR_HEAD_CLASSES = "--context-head: the {} classes of {} ({}) are not the ones the checkpoint was trained on ({})"
-ERROR_HEAD_UNLABELLED = "--context-head: no training row of {} carries a {} class, so the head would learn nothing"
+ERROR_HEAD_ATTRIBUTE = "{}: {} lists no attribute {!r} in its dataset.json (it lists: {})"
+ERROR_HEAD_CLASSES = "{}: the {} classes of {} ({}) are not the ones the checkpoint was trained on ({})"
+ERROR_HEAD_UNLABELLED = "{}: no training row of {} carries a {} class, so the head would learn nothing"
 ERROR_RUN_MISSING = "{} is not a run folder (it has no {})"
 ERROR_RUN_KIND = "{} is a run of kind {!r}; only {!r} runs can be exported"
 ERROR_NO_CHECKPOINTS = "{} has no checkpoint yet"
@@ -116,7 +116,7 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> P
         raise CommandError(ERROR_NO_DATA_FOLDER.format(args.data))
     model = build_architecture(args, resume_state)
     if model.context_head:
-        check_context_head(model.context_head, args.data)
+        check_head(model.context_head, args.data)
     resumed = resume_state.get("train", {}) if resume_state else {}
     values = option_values(args, TRAIN_OPTIONS, TRAIN_DEFAULTS, resume_state)
     if args.ema_rampup == 0:
@@ -151,32 +151,33 @@ def build_architecture(args: argparse.Namespace, resume_state: dict | None) -> P
     if "resolution" in asked and not _power_of_two(asked["resolution"]):
         raise CommandError(ERROR_RESOLUTION.format("resolution", asked["resolution"]))
     if "context_head" in asked:
-        asked["context_head"] = context_head_classes(asked["context_head"], args.data)
+        asked["context_head"] = head_classes(asked["context_head"], args.data)
     return resolve_architecture(PlaceConfig, asked, resume_state, args.resume)
 
 
-def context_head_classes(text: str, data: Path) -> dict[str, list]:
-    """The value of `--context-head biome,density|none`: each attribute named, with its classes
-    as the dataset's dataset.json lists them (the architecture records them with the head)."""
+def head_classes(text: str, data: Path, option: str = "--context-head") -> dict[str, list]:
+    """The value of a class-head option (`--context-head biome,density|none`): each attribute
+    named, with its classes as the dataset's dataset.json lists them (the architecture records
+    them with the head)."""
     names = [] if text.strip().lower() == "none" else [name.strip() for name in text.split(",") if name.strip()]
     listed = _dataset_classes(data)
     for name in names:
         if name not in listed:
-            raise CommandError(ERROR_HEAD_ATTRIBUTE.format(data, name, ", ".join(listed) or "none"))
+            raise CommandError(ERROR_HEAD_ATTRIBUTE.format(option, data, name, ", ".join(listed) or "none"))
     return {name: listed[name] for name in dict.fromkeys(names)}
 
 
-def check_context_head(head: dict[str, list], data: Path) -> None:
-    """The data can train the head: its classes are the head's (a resumed head keeps its own),
-    and some training row carries each attribute."""
+def check_head(head: dict[str, list], data: Path, option: str = "--context-head") -> None:
+    """The data can train a class head: its classes are the head's (a resumed head keeps its
+    own), and some training row carries each attribute."""
     from ml.data.dataset import ManifestDataset
 
     listed = _dataset_classes(data)
     for name, classes in head.items():
         if name not in listed:
-            raise CommandError(ERROR_HEAD_ATTRIBUTE.format(data, name, ", ".join(listed) or "none"))
+            raise CommandError(ERROR_HEAD_ATTRIBUTE.format(option, data, name, ", ".join(listed) or "none"))
         if listed[name] != classes:
-            raise CommandError(ERROR_HEAD_CLASSES.format(name, data, ", ".join(map(str, listed[name])),
+            raise CommandError(ERROR_HEAD_CLASSES.format(option, name, data, ", ".join(map(str, listed[name])),
                                                          ", ".join(map(str, classes))))
     try:
         dataset = ManifestDataset(data, split="train")
@@ -184,7 +185,7 @@ def check_context_head(head: dict[str, list], data: Path) -> None:
         return  # no usable rows: loading the data says so
     for name in head:
         if not any(dataset.labels_of(row.get("attributes", {}))[name] >= 0 for row in dataset.rows):
-            raise CommandError(ERROR_HEAD_UNLABELLED.format(data, name))
+            raise CommandError(ERROR_HEAD_UNLABELLED.format(option, data, name))
 
 
 def _dataset_classes(data: Path) -> dict[str, list]:

@@ -11,8 +11,24 @@ picture, drawn from the other pictures of the batch, which is also the edit's ta
 The backward edit of the cycle is conditioned on the mean of t's condition (no sampling), so
 the noise of conditioning augmentation belongs to the forward edit alone. The learning rate
 halves every `lr_halve_epochs` epochs. The run writes its files through `ml.train.run_dir`.
+
+Two options go beyond SIMGAN's recipe, both off by default:
+
+- `phrase_edits`: that share of the pictures get, instead of another picture's caption, a
+  target text that names one attribute value only, in the captions' own words ("snowy", "the
+  same place, at night"), the kind of text a visitor types; the discriminator's matching pair
+  for those pictures is a phrase naming a value they do show, so it learns what such short texts
+  match. The value asked for is one the picture lacks; the other attributes should stay.
+- the architecture's `attribute_head`: the discriminator also classifies real pictures into
+  the dataset's attribute classes (from the picture alone), and the generator pays
+  `attribute_weight` times that classifier's cross-entropy on its edits against the classes
+  the target text asks for: the other picture's for a caption, the source's own with the named
+  value changed for a phrase (StarGAN's domain classification loss, Choi et al. 2018).
 """
 from __future__ import annotations
+
+import random
+from dataclasses import dataclass
 
 import torch
 
@@ -22,6 +38,7 @@ from ml.train.edit_config import KIND, EditTrainConfig
 from ml.train.edit_losses import (ConditioningKL, CycleLoss, LeastSquaresDiscriminatorLoss,
                                   LeastSquaresGeneratorLoss)
 from ml.train.image_cache import ImageCache
+from ml.train.losses import ClassPredictionLoss, class_accuracies
 from ml.train.skeleton import TrainerSkeleton
 
 # The texts of the sample grids (and of the results' grids): one column each, after the source.
@@ -40,15 +57,72 @@ def sample_sources(data: ImageCache, count: int = SAMPLE_SOURCES) -> torch.Tenso
     return torch.linspace(0, len(data) - 1, min(count, len(data))).round().long()
 
 
+def attribute_phrases(classes: dict[str, list]) -> list[tuple[str, int, str]]:
+    """(attribute, class index, text) of every text naming one value of an attribute the data
+    labels, in the words GeoScenes captions use for it: the word alone and "the same place, ..."."""
+    from ml.data.geoscenes.captions import KEYWORDS
+
+    phrases = []
+    for attribute, words in KEYWORDS.items():
+        names = classes.get(attribute, [])
+        for value, wordings in words.items():
+            if value in names:
+                phrases += [(attribute, names.index(value), text)
+                            for wording in wordings for text in (wording, f"the same place, {wording}")]
+    return phrases
+
+
+@dataclass
+class PhraseBook:
+    """The phrases of `attribute_phrases` with their text embeddings, drawn per picture."""
+
+    phrases: list[tuple[str, int, str]]
+    embeddings: torch.Tensor  # (P, text_dim), one row per phrase
+
+    def __post_init__(self) -> None:
+        self.by_value: dict[tuple[str, int], list[int]] = {}
+        for row, (attribute, value, _) in enumerate(self.phrases):
+            self.by_value.setdefault((attribute, value), []).append(row)
+        self.attributes = sorted({attribute for attribute, _ in self.by_value})
+
+    def draw(self, labels: dict[str, int], rng: random.Random) -> tuple[int, int, str, int] | None:
+        """For a picture with these classes: a phrase of a value it shows (its matching text), a
+        phrase of another value of the same attribute (its target), that attribute and value;
+        None when the picture's class of every phrased attribute is unknown."""
+        known = [a for a in self.attributes if labels.get(a, -1) >= 0 and (a, labels[a]) in self.by_value]
+        if not known:
+            return None
+        attribute = rng.choice(known)
+        others = [value for (a, value) in self.by_value if a == attribute and value != labels[attribute]]
+        value = rng.choice(others)
+        return (rng.choice(self.by_value[attribute, labels[attribute]]), rng.choice(self.by_value[attribute, value]),
+                attribute, value)
+
+
+@dataclass
+class EditBatch:
+    sources: torch.Tensor  # (B, 3, R, R) real pictures in [-1, 1]
+    captions: torch.Tensor  # (B, text_dim) their own captions: the cycle's way back
+    matching: torch.Tensor  # (B, text_dim) texts they match: their captions, or a phrase of a value they show
+    targets: torch.Tensor  # (B, text_dim) the forward edits' texts
+    labels: dict[str, torch.Tensor]  # attribute -> (B,) their classes (-1: unknown), for the attribute head
+    target_labels: dict[str, torch.Tensor]  # attribute -> (B,) the classes the targets ask for
+
+
 class EditTrainer(TrainerSkeleton):
     """Owns the networks, optimisers and data of one run; `train()` runs it to the end."""
 
     def __init__(self, config: EditTrainConfig, data: ImageCache, texts: torch.Tensor, sample_texts: torch.Tensor,
-                 dist: run_dir.Distributed, run: run_dir.RunDir, *, options: dict, resume_from=None):
+                 dist: run_dir.Distributed, run: run_dir.RunDir, *, options: dict, resume_from=None,
+                 phrases: PhraseBook | None = None):
         self.config, self.data, self.dist, self.run, self.options = config, data, dist, run, options
         self.device = dist.device
         self.texts = texts  # (N, text_dim): the embedding of each picture's caption
         self.sample_texts = sample_texts.to(self.device)
+        self.phrases = phrases if config.phrase_edits > 0 else None
+        self.phrase_rng = random.Random(config.seed * 1000 + dist.rank)
+        self.attribute_classes = (ClassPredictionLoss(config.attribute_weight)
+                                  if config.model.attribute_head else None)
         self.build_networks(EditGenerator(config.model), EditDiscriminator(config.model), ema=False)
         self.discriminator_loss, self.generator_loss = LeastSquaresDiscriminatorLoss(), LeastSquaresGeneratorLoss()
         self.cycle_loss = CycleLoss(config.cycle_weight)
@@ -64,10 +138,10 @@ class EditTrainer(TrainerSkeleton):
         self.start_training(total, f"training {KIND} on {len(self.data)} captioned pictures from kimg "
                                    f"{self.nimg / 1000:g} to {total / 1000:g}")
         while self.nimg < total:
-            sources, own_texts, target_texts = self.fetch_batch()
+            batch = self.fetch_batch()
             self.set_learning_rate()  # after the fetch, which starts each new epoch
-            self.step_discriminator(sources, own_texts, target_texts)
-            self.step_generator(sources, own_texts, target_texts)
+            self.step_discriminator(batch)
+            self.step_generator(batch)
             before, self.nimg = self.nimg, self.nimg + config.batch_size
             self.finish_step(before)
         self.finish_training()
@@ -78,26 +152,58 @@ class EditTrainer(TrainerSkeleton):
             for group in optimizer.param_groups:
                 group["lr"] = lr
 
-    def fetch_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """This rank's pictures, their captions' embeddings, and mismatching target texts: the
-        captions of the same batch rolled by one, so no picture gets its own caption back."""
+    def fetch_batch(self) -> EditBatch:
+        """This rank's pictures, their captions' embeddings, and target texts: the captions of
+        the same batch rolled by one, so no picture gets its own caption back, or for a
+        `phrase_edits` share of the pictures a phrase naming one value they lack."""
         indices = self.batches.next_indices()
         sources = ImageCache.to_float(self.data.images[indices]).to(self.device, non_blocking=True)
         if self.config.mirror:
             flip = torch.rand(len(indices), device=self.device) < 0.5
             sources = torch.where(flip[:, None, None, None], sources.flip(3), sources)
-        own = self.texts[indices].to(self.device, non_blocking=True)
-        targets = own.roll(1, dims=0)
-        return sources.contiguous(memory_format=run_dir.memory_format(self.dist)), own, targets
+        captions = self.texts[indices]
+        labels = {name: self.data.labels[name][indices] for name in self.config.model.attribute_head}
+        matching, targets = captions.clone(), captions.roll(1, dims=0)
+        target_labels = {name: values.roll(1, dims=0) for name, values in labels.items()}
+        if self.phrases is not None:
+            self.use_phrases(indices, matching, targets, target_labels)
+        to = dict(device=self.device, non_blocking=True)
+        return EditBatch(sources.contiguous(memory_format=run_dir.memory_format(self.dist)), captions.to(**to),
+                         matching.to(**to), targets.to(**to), {name: v.to(**to) for name, v in labels.items()},
+                         {name: v.to(**to) for name, v in target_labels.items()})
 
-    def step_discriminator(self, sources: torch.Tensor, own_texts: torch.Tensor, target_texts: torch.Tensor) -> None:
+    def use_phrases(self, indices: torch.Tensor, matching: torch.Tensor, targets: torch.Tensor,
+                    target_labels: dict[str, torch.Tensor]) -> None:
+        """Give a `phrase_edits` share of the rows a phrase pair (in place): a matching phrase
+        of a value the picture shows, a target phrase of one it lacks, and as target classes its
+        own with that one changed."""
+        for row, index in enumerate(indices.tolist()):
+            if self.phrase_rng.random() >= self.config.phrase_edits:
+                continue
+            own = {name: int(values[index]) for name, values in self.data.labels.items()}
+            drawn = self.phrases.draw(own, self.phrase_rng)
+            if drawn is None:
+                continue
+            matching_phrase, target_phrase, attribute, value = drawn
+            matching[row], targets[row] = self.phrases.embeddings[matching_phrase], self.phrases.embeddings[target_phrase]
+            for name in target_labels:
+                target_labels[name][row] = value if name == attribute else own[name]
+
+    def step_discriminator(self, batch: EditBatch) -> None:
         with torch.no_grad(), run_dir.autocast(self.dist):
-            edited, _, _ = self.G(sources, target_texts)
+            edited, _, _ = self.G(batch.sources, batch.targets)
+        sources = batch.sources
         with run_dir.autocast(self.dist):
             # One forward over the three kinds of pairs (the discriminator has no batch statistics).
-            scores = self.D(torch.cat([sources, sources, edited]), torch.cat([own_texts, target_texts, target_texts]))
+            scores, classes = self.D(torch.cat([sources, sources, edited]),
+                                     torch.cat([batch.matching, batch.targets, batch.targets]), with_classes=True)
         real_matching, real_mismatching, edited_target = scores.chunk(3)
         loss = self.discriminator_loss(real_matching, real_mismatching, edited_target)
+        if self.attribute_classes is not None:  # learnt from the real pictures only
+            real_classes = {name: logits[:len(sources)] for name, logits in classes.items()}
+            classified = self.attribute_classes(real_classes, batch.labels)
+            loss = loss + classified
+            self.record(attribute_loss_d=classified, **class_accuracies(real_classes, batch.labels, "d"))
         self.D_opt.zero_grad(set_to_none=True)
         loss.backward()
         run_dir.average_gradients(self.D, self.dist)
@@ -105,17 +211,20 @@ class EditTrainer(TrainerSkeleton):
         self.record(loss_d=loss, d_real_matching=real_matching.float().mean(),
                     d_real_mismatching=real_mismatching.float().mean(), d_edited=edited_target.float().mean())
 
-    def step_generator(self, sources: torch.Tensor, own_texts: torch.Tensor, target_texts: torch.Tensor) -> None:
+    def step_generator(self, batch: EditBatch) -> None:
         self.D.requires_grad_(False)  # D only passes gradients through; no need for its own
         with run_dir.autocast(self.dist):
-            edited, mu, logvar = self.G(sources, target_texts)
-            adversarial = self.generator_loss(self.D(edited, target_texts))
-            terms = {"adversarial": adversarial}
+            edited, mu, logvar = self.G(batch.sources, batch.targets)
+            scores, classes = self.D(edited, batch.targets, with_classes=True)
+            terms = {"adversarial": self.generator_loss(scores)}
             if self.config.cycle_weight > 0:
-                back, _, _ = self.G(edited, own_texts, sample=False)
-                terms["cycle"] = self.cycle_loss(back, sources)
+                back, _, _ = self.G(edited, batch.captions, sample=False)
+                terms["cycle"] = self.cycle_loss(back, batch.sources)
             if self.config.model.augmentation and self.config.kl_weight > 0:
                 terms["kl"] = self.kl_loss(mu, logvar)
+        if self.attribute_classes is not None:
+            terms["attributes"] = self.attribute_classes(classes, batch.target_labels)
+            self.record(**class_accuracies(classes, batch.target_labels, "g"))
         loss = sum(terms.values())
         self.G_opt.zero_grad(set_to_none=True)
         loss.backward()

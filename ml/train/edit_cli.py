@@ -10,6 +10,8 @@ that differs from the checkpoint's is refused (the weights would not fit).
 
 The baselines: `--cycle-weight 0` (no cycle loss), `--no-augmentation` (no conditioning
 augmentation), `--residual-units 0 --cycle-weight 0` (a SISGAN-like encoder-decoder).
+Beyond SIMGAN's recipe: `--attribute-head ATTRIBUTES` and `--phrase-edits SHARE` (see
+`ml.train.edit`).
 """
 from __future__ import annotations
 
@@ -20,11 +22,17 @@ from ml.train.edit_config import EditTrainConfig
 from ml.train.options import add_train_parser
 
 ARCHITECTURE_OPTIONS = {"resolution": int, "condition_dim": int, "width": int, "residual_units": int,
-                        "augmentation": bool, "d_width": int, "d_text_dim": int}
-ARCHITECTURE_HELP = {"augmentation": "conditioning augmentation (default on; off: the ablation)"}
+                        "augmentation": bool, "d_width": int, "d_text_dim": int, "attribute_head": str}
+ARCHITECTURE_HELP = {
+    "augmentation": "conditioning augmentation (default on; off: the ablation)",
+    "attribute_head": "ATTRIBUTES (e.g. biome,time_of_day,weather), or none: the discriminator also classifies "
+                      "each picture into these attribute classes of the data (dataset.json), learnt on the real "
+                      "pictures, and the generator is trained so that its edits get the classes the target text "
+                      "asks for (weighted by --attribute-weight; default none)",
+}
 TRAIN_OPTIONS = {
     "batch_size": int, "lr": float, "beta1": float, "beta2": float, "lr_halve_epochs": float,
-    "cycle_weight": float, "kl_weight": float, "max_kimg": float, "mirror": bool, "drop_outliers": bool,
+    "cycle_weight": float, "kl_weight": float, "attribute_weight": float, "phrase_edits": float, "max_kimg": float, "mirror": bool, "drop_outliers": bool,
     "text_cache": str, "tick_kimg": float, "sample_kimg": float, "snapshot_kimg": float, "seed": int,
 }
 TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(EditTrainConfig) if f.name != "model"}

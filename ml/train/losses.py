@@ -89,6 +89,17 @@ class ClassPredictionLoss:
         return self.weight * total
 
 
+def class_accuracies(logits: dict[str, torch.Tensor], labels: dict[str, torch.Tensor], player: str) -> dict:
+    """`{attribute}_accuracy_{player}`: how often the critic's top class is the one asked for, over
+    the pictures whose class is known (on reals for "d", on the generator's for "g")."""
+    accuracies = {}
+    for name, scores in logits.items():
+        known = labels[name] >= 0
+        hits = (scores.detach().argmax(dim=1) == labels[name])[known].float().sum()
+        accuracies[f"{name}_accuracy_{player}"] = hits / known.sum().clamp(min=1)
+    return accuracies
+
+
 @dataclass
 class ReconstructionLoss:
     """weight * E[|fake - real|] (L1) between a generated view and the real view of the same

@@ -22,7 +22,8 @@ from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, loc
 from ml.train import run_dir
 from ml.train.batches import CachedBatches, StreamedBatches
 from ml.train.image_cache import ImageCache
-from ml.train.losses import ClassPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
+from ml.train.losses import (ClassPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty,
+                             class_accuracies)
 from ml.train.place_config import KIND, Phase, PlaceTrainConfig, phase_at
 from ml.train.skeleton import TrainerSkeleton
 
@@ -131,7 +132,7 @@ class PlaceTrainer(TrainerSkeleton):
         if self.place_classes is not None:  # learnt from reals only
             place = self.place_classes(real_classes, labels)
             loss = loss + place
-            self.record(context_loss_d=place, **self.accuracies(real_classes, labels, "d"))
+            self.record(context_loss_d=place, **class_accuracies(real_classes, labels, "d"))
         # The penalty differentiates D twice; run it in fp32, where bf16 would round away the
         # small gradient-norm differences it is made of.
         penalty = self.gradient_penalty(lambda images: self.D(images, contexts, **stage),
@@ -153,24 +154,13 @@ class PlaceTrainer(TrainerSkeleton):
         if self.place_classes is not None:
             place = self.place_classes(classes, labels)
             loss = loss + place
-            self.record(context_loss_g=place, **self.accuracies(classes, labels, "g"))
+            self.record(context_loss_g=place, **class_accuracies(classes, labels, "g"))
         self.G_opt.zero_grad(set_to_none=True)
         loss.backward()
         self.D.requires_grad_(True)
         run_dir.average_gradients(self.G, self.dist)
         self.G_opt.step()
         self.record(loss_g=loss)
-
-    @staticmethod
-    def accuracies(logits: dict[str, torch.Tensor], labels: dict[str, torch.Tensor], player: str) -> dict:
-        """`{attribute}_accuracy_{player}`: how often the critic's top class is the place's, over
-        the pictures whose class is known (on reals for "d", on the generator's for "g")."""
-        accuracies = {}
-        for name, scores in logits.items():
-            known = labels[name] >= 0
-            hits = (scores.detach().argmax(dim=1) == labels[name])[known].float().sum()
-            accuracies[f"{name}_accuracy_{player}"] = hits / known.sum().clamp(min=1)
-        return accuracies
 
     def grow(self, phase: Phase) -> None:
         """A new resolution starts fading in."""

@@ -87,7 +87,23 @@ def test_without_augmentation_the_noise_is_ignored():
     assert torch.equal(a, b)
 
 
+def test_the_attribute_head_reads_the_picture_alone():
+    torch.manual_seed(0)
+    head = {"weather": ["clear", "snow", "fog"], "biome": ["polar", "desert"]}
+    D = EditDiscriminator(EditConfig(**TINY, attribute_head=head))
+    images, texts = _batch(EditConfig(**TINY))
+    scores, classes = D(images, texts, with_classes=True)
+    assert scores.shape == (4,) and {name: logits.shape for name, logits in classes.items()} == {
+        "weather": (4, 3), "biome": (4, 2)}
+    _, other_text = D(images, texts.roll(1, 0), with_classes=True)
+    assert all(torch.equal(classes[name], other_text[name]) for name in head)  # the text plays no part
+    # Without a head the discriminator has the same weights as before the head existed.
+    assert D.state_dict().keys() - EditDiscriminator(EditConfig(**TINY)).state_dict().keys() == {
+        "attributes.weather.weight", "attributes.weather.bias", "attributes.biome.weight", "attributes.biome.bias"}
+
+
 @pytest.mark.parametrize("values, message", [
+    ({"attribute_head": {"weather": ["snow"]}}, "EditConfig.attribute_head must map attribute names to lists"),
     ({"resolution": 48}, "EditConfig.resolution must be one of"),
     ({"width": 0}, "EditConfig.width must be a positive integer"),
     ({"residual_units": -1}, "EditConfig.residual_units must be a non-negative integer"),

@@ -81,3 +81,18 @@ def test_eval_edit_and_report_edit_write_figures_and_pictures(scenes, oracle_fol
 def test_eval_edit_refuses_a_place_model(scenes, oracle_folder, place_folder, capsys):
     assert main(["eval-edit", str(place_folder), "--data", str(scenes), "--oracle", str(oracle_folder)]) == 2
     assert "is not an edit model folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("architecture, training, described", [
+    ({"residual_units": 16, "augmentation": True}, {"cycle_weight": 10}, "SIMGAN"),
+    ({"residual_units": 16, "augmentation": False}, {"cycle_weight": 0},
+     "SIMGAN without cycle loss and conditioning augmentation"),
+    ({"residual_units": 0, "augmentation": True, "attribute_head": {"weather": ["snow", "fog"], "biome": ["a", "b"]}},
+     {"cycle_weight": 0, "attribute_weight": 5, "phrase_edits": 0.5},
+     "SISGAN-like: encoder-decoder, no residual units, no cycle loss; attribute head on weather, biome (weight 5) "
+     "and 50% phrase edits"),
+])
+def test_the_results_table_says_what_sets_each_model_apart(architecture, training, described):
+    from ml.eval.edit_report import describe
+
+    assert describe({"architecture": architecture, "training": training}) == described

@@ -3,10 +3,13 @@ import json
 import shutil
 
 import pytest
+import torch
 
 from ml.cli import main
 from ml.modelfolder import read_config
 from ml.train.commands import ERROR_RESUME_ARCHITECTURE, ERROR_RESUME_DONE, ERROR_RESUME_KIND
+
+from .conftest import CLASSES
 
 TINY_ARCHITECTURE = ["--resolution", "16", "--width", "4", "--residual-units", "2", "--condition-dim", "8",
                      "--d-width", "4", "--d-text-dim", "8"]
@@ -80,6 +83,51 @@ def test_the_learning_rate_halves_every_lr_halve_epochs(captioned_dataset, tmp_p
     assert rates == [2e-4, 2e-4, 1e-4, 1e-4, 5e-5]
 
 
+def test_the_attribute_head_and_phrase_edits_train_and_are_recorded(captioned_dataset, tmp_path):
+    assert train(captioned_dataset, tmp_path, "--max-kimg", "0.008", "--attribute-head", "biome,density",
+                 "--attribute-weight", "2", "--phrase-edits", "1") == 0
+    (run,) = tmp_path.glob("0*")
+    options = json.loads((run / "options.json").read_text())
+    assert options["train"]["model"]["attribute_head"] == {"biome": CLASSES["biome"], "density": CLASSES["density"]}
+    assert options["train"]["attribute_weight"] == 2 and options["train"]["phrase_edits"] == 1
+    assert options["command"].endswith(" --attribute-head biome,density")
+    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert len(stats) == 2 and all(row["attribute_loss_d"] > 0 and row["g_attributes"] > 0 for row in stats)
+    assert all(0 <= row[f"{name}_accuracy_{player}"] <= 1 for row in stats for name in CLASSES for player in "dg")
+    assert main(["export", str(run), "--out", str(tmp_path / "model")]) == 0
+    training = read_config(tmp_path / "model")["training"]
+    assert training["attribute_weight"] == 2 and training["phrase_edits"] == 1
+
+
+def test_a_phrase_edit_asks_for_one_value_the_picture_lacks_and_keeps_the_others(captioned_dataset, tmp_path):
+    from ml.models.edit import EditConfig
+    from ml.models.edit_text import encode_with_file_cache
+    from ml.train import run_dir
+    from ml.train.edit import EditTrainer, PhraseBook, attribute_phrases
+    from ml.train.edit_config import EditTrainConfig
+    from ml.train.image_cache import load_image_cache
+
+    data = load_image_cache(captioned_dataset, resolution=16, split="train", progress=False)
+    phrases = attribute_phrases(data.classes)
+    assert ("biome", CLASSES["biome"].index("polar"), "the same place, frozen") in phrases
+    assert {attribute for attribute, _, _ in phrases} == {"biome", "density"}  # the ones the data labels
+    book = PhraseBook(phrases, encode_with_file_cache([text for *_, text in phrases], tmp_path / "text"))
+    config = EditTrainConfig(data=str(captioned_dataset), batch_size=16, phrase_edits=1.0, model=EditConfig(
+        resolution=16, width=4, residual_units=2, condition_dim=8, d_width=4, d_text_dim=8,
+        attribute_head={"biome": CLASSES["biome"], "density": CLASSES["density"]}))
+    trainer = EditTrainer(config, data, encode_with_file_cache(data.captions, tmp_path / "text"),
+                          torch.zeros(1, 384), run_dir.Distributed(), run_dir.RunDir(tmp_path / "run"), options={},
+                          phrases=book)
+    batch = trainer.fetch_batch()
+    by_text = {tuple(book.embeddings[row].tolist()): phrase for row, phrase in enumerate(phrases)}
+    for row in range(16):
+        own = {name: int(batch.labels[name][row]) for name in CLASSES}
+        matched, target = by_text[tuple(batch.matching[row].tolist())], by_text[tuple(batch.targets[row].tolist())]
+        assert matched[0] == target[0] and own[matched[0]] == matched[1] != target[1]
+        asked = {name: int(batch.target_labels[name][row]) for name in CLASSES}
+        assert asked == {**own, target[0]: target[1]}
+
+
 def test_resume_continues_from_the_checkpoint_kimg_and_epoch(captioned_dataset, tmp_path):
     # 16 pictures, batch 8: two steps an epoch, so the third step (kimg 0.024) is in epoch 1.
     assert train(captioned_dataset, tmp_path / "first", "--batch-size", "8", "--tick-kimg", "0.008",
@@ -144,6 +192,9 @@ def test_export_writes_the_generator_as_a_model_folder(edit_run, tmp_path, no_un
     (["--batch-size", "1"], "--batch-size must give each process at least 2 pictures"),
     (["--max-kimg", "0"], "--max-kimg must be positive"),
     (["--cycle-weight", "-1"], "--cycle-weight must be >= 0"),
+    (["--phrase-edits", "1.5"], "--phrase-edits must be a share between 0 and 1, got 1.5"),
+    (["--attribute-head", "biome,snowfall"], "--attribute-head: "),
+    (["--attribute-weight", "-2"], "--attribute-weight must be >= 0"),
     (["--resolution", "48"], "invalid architecture: EditConfig.resolution must be one of"),
 ])
 def test_bad_options_are_refused_and_nothing_is_written(captioned_dataset, tmp_path, capsys, extra, message):
