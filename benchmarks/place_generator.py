@@ -19,7 +19,7 @@ import torch
 from benchmarks.report import median_seconds, publish
 from ml import pipelines
 from ml.modelfolder import write_model_folder
-from ml.models.place import PlaceConfig, PlaceGenerator, location_context
+from ml.models.place import PlaceConfig, PlaceGenerator, place_context
 
 SECTION = "place_generator"
 COMMAND = "python -m benchmarks.place_generator"
@@ -41,7 +41,7 @@ def inputs_for(config: PlaceConfig, batch: int):
     z = torch.randn(batch, config.latent_dim, generator=generator)
     lat = torch.rand(batch, generator=generator) * 180 - 90
     lon = torch.rand(batch, generator=generator) * 360 - 180
-    return z, location_context(lat, lon, config.context_frequencies)
+    return z, place_context(lat, lon, config)
 
 
 def measure(name: str, config: PlaceConfig, latency_runs: int, throughput_runs: int) -> Measurement:

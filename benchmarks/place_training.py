@@ -19,7 +19,7 @@ from datetime import date
 import torch
 
 from benchmarks.report import publish
-from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, location_context
+from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, place_context
 from ml.train import run_dir
 from ml.train.batches import CachedBatches
 from ml.train.image_cache import ImageCache
@@ -86,7 +86,7 @@ def baseline(resolution: int, device: torch.device, seconds: float, sync) -> flo
     G_opt = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.0, 0.99))
     D_opt = torch.optim.Adam(D.parameters(), lr=1e-3, betas=(0.0, 0.99))
     data = random_data(resolution)
-    contexts_all = location_context(data.lat, data.lon, model.context_frequencies)
+    contexts_all = place_context(data.lat, data.lon, model)
 
     def step():
         index = torch.randint(0, IMAGES, (BATCH,))

@@ -21,7 +21,7 @@ from torch import nn
 from ml.data.overhead_tiles import Overhead, geoscenes_overhead
 from ml.modelfolder import ModelFolderError, read_config, read_weights
 from ml.models.ground import GroundConfig, GroundModel
-from ml.models.place import PlaceConfig, PlaceGenerator, location_context
+from ml.models.place import PlaceConfig, PlaceGenerator, place_context
 
 MAX_SEED = 2**63 - 1
 # CPU BLAS and oneDNN kernels choose their reduction order by batch size (batch 1 and batches
@@ -72,7 +72,7 @@ class PlacePipeline:
         config = self.generator.config
         latitudes, longitudes = zip(*(_coordinates(index, item) for index, item in enumerate(inputs)))
         latents = torch.stack([_latent(index, seed, config.latent_dim) for index, seed in enumerate(seeds)])
-        context = location_context(torch.tensor(latitudes), torch.tensor(longitudes), config.context_frequencies)
+        context = place_context(torch.tensor(latitudes), torch.tensor(longitudes), config)
         city = (torch.tensor([_city_id(index, item, config.num_cities) for index, item in enumerate(inputs)])
                 if config.num_cities else None)
         _report(progress, 0.1)

@@ -116,6 +116,20 @@ def _haversine_rad(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def nearest_populations(lat, lon, chunk: int = 512) -> np.ndarray:
+    """The population of the world city (`world_cities()`) nearest to each point, for 1-D
+    arrays of latitudes and longitudes in degrees."""
+    pool, city_lat, city_lon = _default_pool()
+    populations = np.fromiter((c.population for c in pool), np.int64, len(pool))
+    lat, lon = np.radians(np.atleast_1d(np.asarray(lat, dtype=float))), np.radians(np.atleast_1d(np.asarray(lon, dtype=float)))
+    nearest = np.empty(len(lat), dtype=np.int64)
+    for start in range(0, len(lat), chunk):
+        rows = slice(start, start + chunk)
+        distances = _haversine_rad(lat[rows, None], lon[rows, None], city_lat[None], city_lon[None])
+        nearest[rows] = distances.argmin(axis=1)
+    return populations[nearest]
+
+
 def nearest_city(lat: float, lon: float, cities: list[City] | tuple[City, ...] | None = None) -> City:
     """The city closest to (lat, lon) in degrees; `cities` defaults to `world_cities()`."""
     if not -90.0 <= lat <= 90.0:

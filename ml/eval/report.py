@@ -63,6 +63,10 @@ def describe_run(options: dict) -> str:
         parts.append("condition at every stage")
     if model.get("context_noise_std", 0) == 0:
         parts.append("no context noise")
+    if model.get("context_population", False):
+        parts.append("city population in the context")
+    if model.get("context_head"):
+        parts.append(f"class head on {', '.join(model['context_head'])} (weight {train.get('context_weight', 1):g})")
     if not train.get("drop_outliers", True):
         parts.append("outliers kept")
     if train.get("start_resolution", 4) == model["resolution"]:

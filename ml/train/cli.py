@@ -24,10 +24,13 @@ from ml.train.place_config import PlaceTrainConfig
 
 ARCHITECTURE_OPTIONS = {"resolution": int, "latent_dim": int, "fmap_base": int, "fmap_max": int, "fmap_min": int,
                         "context_frequencies": int, "context_embed_dim": int, "context_noise_std": float,
-                        "conditional": bool, "condition_blocks": bool, "context_head": str}
+                        "conditional": bool, "condition_blocks": bool, "context_population": bool,
+                        "context_head": str}
 ARCHITECTURE_HELP = {
     "conditional": "condition on the place (default on; off: the unconditional ablation)",
     "condition_blocks": "the place also shifts every generator stage's features (default off)",
+    "context_population": "the context also holds the population of the nearest world city, so a village and a "
+                          "metropolis a few kilometres apart get different conditions (default off)",
     "context_head": "ATTRIBUTES (e.g. biome,density), or none: the critic also classifies each picture into "
                     "these attribute classes of the data (dataset.json), learnt on the real photos, and the "
                     "generator is trained so that its pictures of a place get that place's classes (AC-GAN, "

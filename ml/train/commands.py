@@ -349,11 +349,11 @@ class GapPlayers:
 
 
 def place_players() -> GapPlayers:
-    from ml.models.place import PlaceDiscriminator, PlaceGenerator, location_context
+    from ml.models.place import PlaceDiscriminator, PlaceGenerator, place_context
 
     return GapPlayers(architecture=PlaceConfig.from_dict,
                       networks=lambda config: (PlaceGenerator(config), PlaceDiscriminator(config)),
-                      conditions=lambda data, config: location_context(data.lat, data.lon, config.context_frequencies))
+                      conditions=lambda data, config: place_context(data.lat, data.lon, config))
 
 
 def pick_checkpoint(args: argparse.Namespace, options: dict, players: GapPlayers):

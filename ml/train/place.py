@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, location_context
+from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, place_context
 from ml.train import run_dir
 from ml.train.batches import CachedBatches, StreamedBatches
 from ml.train.image_cache import ImageCache
@@ -47,7 +47,7 @@ def sample_inputs(config: PlaceConfig, device: torch.device) -> tuple[torch.Tens
                            for _ in SAMPLE_PLACES for seed in SAMPLE_SEEDS])
     lat = torch.tensor([lat for _, lat, _ in SAMPLE_PLACES for _ in SAMPLE_SEEDS])
     lon = torch.tensor([lon for _, _, lon in SAMPLE_PLACES for _ in SAMPLE_SEEDS])
-    return latents.to(device), location_context(lat, lon, config.context_frequencies).to(device)
+    return latents.to(device), place_context(lat, lon, config).to(device)
 
 
 class PlaceTrainer(TrainerSkeleton):
@@ -100,7 +100,7 @@ class PlaceTrainer(TrainerSkeleton):
         labels = {name: batch.labels[name].to(self.device, non_blocking=True)
                   for name in self.config.model.context_head}
         reals = ImageCache.to_float(batch.images).to(self.device, non_blocking=True)
-        contexts = location_context(batch.lat, batch.lon, self.config.model.context_frequencies)
+        contexts = place_context(batch.lat, batch.lon, self.config.model)
         contexts = contexts.to(self.device, non_blocking=True)
         if self.config.mirror:
             flip = torch.rand(reals.shape[0], device=self.device) < 0.5

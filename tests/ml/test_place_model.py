@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from ml.models.place import (EqualizedConv2d, PlaceConfig, PlaceDiscriminator, PlaceGenerator,
-                             location_context)
+                             location_context, place_context)
 
 
 def _batch(config: PlaceConfig, size: int = 4, seed: int = 0):
@@ -161,6 +161,25 @@ def test_location_context_changes_smoothly():
     context = location_context(torch.full_like(lon, 30.0), lon)
     bound = math.pi * 2**5 * math.radians(0.01)
     assert (context[1:] - context[:-1]).abs().max() <= bound
+
+
+def test_the_population_context_tells_a_metropolis_from_a_village_nearby(tiny_config):
+    from ml.data.cities import world_cities
+
+    cities = world_cities()
+    largest, smallest = cities[0], cities[-1]
+    config = dataclasses.replace(tiny_config, context_population=True)
+    lat, lon = torch.tensor([largest.lat, smallest.lat]), torch.tensor([largest.lon, smallest.lon])
+    context = place_context(lat, lon, config)
+    assert context.shape == (2, config.context_dim) == (2, tiny_config.context_dim + 1)
+    assert torch.equal(context[:, :-1], place_context(lat, lon, tiny_config))  # the location part is the same
+    assert context[:, -1].tolist() == pytest.approx([(math.log10(c.population) - 5) / 2 for c in (largest, smallest)])
+    # A point a few hundred metres from a city takes that city's size.
+    near = place_context(torch.tensor([largest.lat + 0.003]), torch.tensor([largest.lon]), config)
+    assert near[0, -1] == context[0, -1]
+    G, D = PlaceGenerator(config), PlaceDiscriminator(config)
+    z = torch.randn(2, config.latent_dim)
+    assert torch.isfinite(D(G(z, context), context)).all()
 
 
 def test_config_round_trips_and_rejects_unknown_keys():

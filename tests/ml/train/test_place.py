@@ -4,6 +4,7 @@ import json
 import pytest
 import torch
 
+from ml.cli import main
 from ml.models.place import PlaceConfig
 from ml.train.place_config import PlaceTrainConfig, phase_at
 
@@ -128,3 +129,17 @@ def test_the_generator_step_passes_the_class_loss_on_to_the_generator(tiny_datas
         trainer.step_generator(phase, contexts, labels)
         gradients.append(torch.cat([p.grad.flatten() for p in trainer.G.parameters() if p.grad is not None]))
     assert not torch.allclose(gradients[0], gradients[1])
+
+
+def test_a_run_with_the_population_context_exports_a_model_that_paints_cities(tiny_dataset, tmp_path):
+    from ml.pipelines import load
+
+    assert train(tiny_dataset, tmp_path / "runs", "--max-kimg", "0.008", "--context-population") == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    options = json.loads((run / "options.json").read_text())
+    assert options["train"]["model"]["context_population"] is True
+    assert " --context-population" in options["command"]
+    assert main(["export", str(run), "--checkpoint", "latest", "--out", str(tmp_path / "model")]) == 0
+    pipeline = load(tmp_path / "model")
+    pictures = pipeline.generate([{"lat": 35.69, "lon": 139.69}, {"lat": 69.65, "lon": 18.96}], [0, 0])
+    assert [picture.size for picture in pictures] == [(8, 8), (8, 8)]
