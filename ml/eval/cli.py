@@ -31,6 +31,7 @@ ERROR_UNKNOWN_METRIC = "unknown metric {!r}; known: {}"
 ERROR_NO_ORACLE = "no oracle at {}; train one with `python -m ml oracle --data DIR --out {}`"
 ERROR_REPORT_RUN = "{} must be a run folder exported to {} (python -m ml export RUN --out ...)"
 ERROR_NO_CHECKPOINT = "{} has no checkpoint {!r}; it has: {}"
+ERROR_NEIGHBOURS = "--neighbours must list positive integers (e.g. 1,3,5), got {!r}"
 
 
 def register(subparsers) -> None:
@@ -57,6 +58,15 @@ def register(subparsers) -> None:
     evaluate.add_argument("--split", choices=("heldout", "train"), default="heldout")
     evaluate.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where real features are cached")
     evaluate.set_defaults(func=run_eval)
+
+    ceiling = subparsers.add_parser("location-ceiling", help="how much of a place's attributes its location tells",
+                                    description="For the photos of the held-out cities, the accuracy of guessing an "
+                                                "attribute from the k nearest training cities: the best a generator "
+                                                "that knows only the location can do on this data.")
+    ceiling.add_argument("--data", type=Path, required=True, help="dataset folder")
+    ceiling.add_argument("--attributes", default="biome,density", help="comma-separated (default biome,density)")
+    ceiling.add_argument("--neighbours", default="1,3,5,9", help="values of k, comma-separated (default 1,3,5,9)")
+    ceiling.set_defaults(func=run_location_ceiling)
 
     report = subparsers.add_parser("report", help="write the measured runs into a results page",
                                    description="Tables of the oracle metrics and sample grids of training runs "
@@ -92,6 +102,28 @@ def run_oracle(args) -> int:
         raise CommandError(str(error)) from None
     print("held-out accuracy: " + ", ".join(f"{name} {value:.3f}" for name, value in accuracy.items()))
     print(f"wrote {args.out}")
+    return 0
+
+
+def run_location_ceiling(args) -> int:
+    from ml.eval.location_ceiling import location_ceiling
+
+    _check_dataset(args.data)
+    try:
+        neighbours = [int(k) for k in args.neighbours.split(",") if k.strip()]
+    except ValueError:
+        neighbours = []
+    if not neighbours or min(neighbours) < 1:
+        raise CommandError(ERROR_NEIGHBOURS.format(args.neighbours))
+    for attribute in [name.strip() for name in args.attributes.split(",") if name.strip()]:
+        try:
+            found = location_ceiling(args.data, attribute, neighbours)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        nearest = ", ".join(f"{k}: {accuracy:.3f}" for k, accuracy in found["nearest"].items())
+        print(f"{attribute}: {found['photos']} photos of {found['heldout_cities']} held-out cities, "
+              f"{found['train_cities']} training cities; k nearest cities vote: {nearest}; "
+              f"commonest class: {found['majority']:.3f}")
     return 0
 
 
