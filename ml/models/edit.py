@@ -43,6 +43,7 @@ class EditConfig(JSONConfig):
     augmentation: bool = True  # conditioning augmentation: sample the condition (False: the mean only)
     d_width: int = 32  # channels of the discriminator's first layer; x2 per halving, at most 8x
     d_text_dim: int = 64  # size of the text features the discriminator tiles over its 4x4 grid
+    standardize_text: bool = False  # both networks see sentence embeddings standardised over the training texts
     # attribute -> its class names (the dataset's dataset.json): the discriminator also
     # classifies each picture into them, from the picture alone ({}: no such head)
     attribute_head: dict[str, list] = field(default_factory=dict)
@@ -58,14 +59,43 @@ class EditConfig(JSONConfig):
         if isinstance(self.residual_units, bool) or not isinstance(self.residual_units, int) \
                 or self.residual_units < 0:
             raise ValueError(f"EditConfig.residual_units must be a non-negative integer, not {self.residual_units!r}")
-        if not isinstance(self.augmentation, bool):
-            raise ValueError(f"EditConfig.augmentation must be true or false, not {self.augmentation!r}")
+        for name in ("augmentation", "standardize_text"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"EditConfig.{name} must be true or false, not {getattr(self, name)!r}")
         check_class_head("EditConfig.attribute_head", self.attribute_head)
 
     @property
     def downsamplings(self) -> int:
         """Stride-2 layers of the discriminator: down to 4x4."""
         return int(math.log2(self.resolution)) - 2
+
+
+class TextStandardizer(nn.Module):
+    """Sentence embedding -> the same, less the training texts' mean and over their standard
+    deviation, per dimension (buffers, set by `fit` before training and saved with the weights).
+
+    Captions of one kind of picture are close together in the sentence-embedding space (all
+    unit vectors, a per-dimension spread of about 0.04 around a common mean of norm 0.7), so a
+    freshly initialised linear layer maps two different texts to conditions about 0.01 apart,
+    which the unit noise of conditioning augmentation drowns; standardised, they differ by O(1)."""
+
+    def __init__(self, text_dim: int):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(text_dim))
+        self.register_buffer("scale", torch.ones(text_dim))
+
+    @torch.no_grad()
+    def fit(self, texts: torch.Tensor) -> None:
+        self.mean.copy_(texts.float().mean(0))
+        self.scale.copy_(texts.float().std(0).clamp_min(1e-4))
+
+    def forward(self, text: torch.Tensor) -> torch.Tensor:
+        return (text - self.mean) / self.scale
+
+
+def text_input(config: EditConfig) -> nn.Module:
+    """What a network does to a sentence embedding before its own layers."""
+    return TextStandardizer(config.text_dim) if config.standardize_text else nn.Identity()
 
 
 class ConditioningAugmentation(nn.Module):
@@ -76,13 +106,14 @@ class ConditioningAugmentation(nn.Module):
     def __init__(self, config: EditConfig):
         super().__init__()
         self.augmentation = config.augmentation
+        self.standardize = text_input(config)
         self.project = nn.Linear(config.text_dim, 2 * config.condition_dim)
 
     def forward(self, text: torch.Tensor, noise: torch.Tensor | None = None,
                 sample: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The condition, mu and logvar. `noise` (N(0, 1), shape of mu) fixes the draw; with
         `sample` False (or augmentation off) the condition is mu."""
-        mu, logvar = F.leaky_relu(self.project(text), LEAKY_SLOPE).chunk(2, dim=1)
+        mu, logvar = F.leaky_relu(self.project(self.standardize(text)), LEAKY_SLOPE).chunk(2, dim=1)
         if not (self.augmentation and sample):
             return mu, mu, logvar
         if noise is None:
@@ -169,6 +200,7 @@ class EditDiscriminator(nn.Module):
         for _ in range(DISCRIMINATOR_LAYERS - 2 - config.downsamplings):
             layers += [nn.Conv2d(channels, channels, 3, padding=1), _leaky()]
         self.image = nn.Sequential(*layers)
+        self.standardize = text_input(config)
         self.text = nn.Sequential(nn.Linear(config.text_dim, config.d_text_dim), _leaky())
         self.joint = nn.Sequential(nn.Conv2d(channels + config.d_text_dim, channels, 1), _leaky(),
                                    nn.Conv2d(channels, 1, 4))
@@ -177,7 +209,7 @@ class EditDiscriminator(nn.Module):
 
     def forward(self, images: torch.Tensor, text: torch.Tensor, with_classes: bool = False):
         features = self.image(images)
-        tiled = self.text(text)[:, :, None, None].expand(-1, -1, *features.shape[-2:])
+        tiled = self.text(self.standardize(text))[:, :, None, None].expand(-1, -1, *features.shape[-2:])
         scores = self.joint(torch.cat([features, tiled.to(features.dtype)], dim=1)).flatten()
         if not with_classes:
             return scores

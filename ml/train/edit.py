@@ -124,6 +124,10 @@ class EditTrainer(TrainerSkeleton):
         self.attribute_classes = (ClassPredictionLoss(config.attribute_weight)
                                   if config.model.attribute_head else None)
         self.build_networks(EditGenerator(config.model), EditDiscriminator(config.model), ema=False)
+        if config.model.standardize_text:  # over every text the run trains with (a resume loads the same)
+            every_text = texts if self.phrases is None else torch.cat([texts, self.phrases.embeddings])
+            for standardizer in (self.G.condition.standardize, self.D.standardize):
+                standardizer.fit(every_text.to(self.device))
         self.discriminator_loss, self.generator_loss = LeastSquaresDiscriminatorLoss(), LeastSquaresGeneratorLoss()
         self.cycle_loss = CycleLoss(config.cycle_weight)
         self.kl_loss = ConditioningKL(config.kl_weight)

@@ -22,9 +22,12 @@ from ml.train.edit_config import EditTrainConfig
 from ml.train.options import add_train_parser
 
 ARCHITECTURE_OPTIONS = {"resolution": int, "condition_dim": int, "width": int, "residual_units": int,
-                        "augmentation": bool, "d_width": int, "d_text_dim": int, "attribute_head": str}
+                        "augmentation": bool, "d_width": int, "d_text_dim": int, "standardize_text": bool,
+                        "attribute_head": str}
 ARCHITECTURE_HELP = {
     "augmentation": "conditioning augmentation (default on; off: the ablation)",
+    "standardize_text": "both networks see the sentence embeddings standardised per dimension over the training "
+                        "texts, so different texts give clearly different conditions from the first step (default off)",
     "attribute_head": "ATTRIBUTES (e.g. biome,time_of_day,weather), or none: the discriminator also classifies "
                       "each picture into these attribute classes of the data (dataset.json), learnt on the real "
                       "pictures, and the generator is trained so that its edits get the classes the target text "

@@ -102,7 +102,32 @@ def test_the_attribute_head_reads_the_picture_alone():
         "attributes.weather.weight", "attributes.weather.bias", "attributes.biome.weight", "attributes.biome.bias"}
 
 
+def test_standardised_texts_give_clearly_different_conditions():
+    torch.manual_seed(0)
+    config = EditConfig(**{**TINY, "text_dim": 384})
+    # Texts as sentence embeddings of captions are: unit vectors close to a common mean.
+    common = torch.nn.functional.normalize(torch.randn(384), dim=0)
+    texts = torch.nn.functional.normalize(common + 0.05 * torch.randn(64, 384), dim=1)
+    spreads = {}
+    for standardize in (False, True):
+        torch.manual_seed(1)
+        G = EditGenerator(EditConfig(**{**TINY, "text_dim": 384, "standardize_text": standardize}))
+        if standardize:
+            G.condition.standardize.fit(texts)
+            standardized = G.condition.standardize(texts)
+            assert standardized.mean(0).abs().max() < 1e-4 and (standardized.std(0) - 1).abs().max() < 1e-3
+        _, mu, _ = G.condition(texts)
+        spreads[standardize] = mu.std(0).mean().item()
+    assert spreads[True] > 10 * spreads[False]
+    # The buffers travel with the weights; without standardisation the weights are as before.
+    keys = EditGenerator(EditConfig(**{**TINY, "standardize_text": True})).state_dict().keys()
+    assert keys - EditGenerator(config).state_dict().keys() == {"condition.standardize.mean",
+                                                                 "condition.standardize.scale"}
+    assert "standardize.mean" in EditDiscriminator(EditConfig(**{**TINY, "standardize_text": True})).state_dict()
+
+
 @pytest.mark.parametrize("values, message", [
+    ({"standardize_text": 1}, "EditConfig.standardize_text must be true or false"),
     ({"attribute_head": {"weather": ["snow"]}}, "EditConfig.attribute_head must map attribute names to lists"),
     ({"resolution": 48}, "EditConfig.resolution must be one of"),
     ({"width": 0}, "EditConfig.width must be a positive integer"),

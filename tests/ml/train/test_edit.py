@@ -99,6 +99,29 @@ def test_the_attribute_head_and_phrase_edits_train_and_are_recorded(captioned_da
     assert training["attribute_weight"] == 2 and training["phrase_edits"] == 1
 
 
+def test_standardised_texts_are_fitted_on_the_training_texts_and_shipped_with_the_model(captioned_dataset, tmp_path,
+                                                                                        no_unpickling):
+    from safetensors.torch import load_file
+
+    from ml.models.edit_text import encode_with_file_cache
+    from ml.pipelines import load
+    from ml.train.image_cache import load_image_cache
+
+    assert train(captioned_dataset, tmp_path, "--max-kimg", "0.004", "--standardize-text") == 0
+    (run,) = tmp_path.glob("0*")
+    assert " --standardize-text" in json.loads((run / "options.json").read_text())["command"]
+    captions = load_image_cache(captioned_dataset, resolution=16, split="train", progress=False).captions
+    texts = encode_with_file_cache(captions, tmp_path / "text")
+    weights = load_file(str(run / "checkpoint-000000.004" / "G.safetensors"))
+    assert torch.allclose(weights["condition.standardize.mean"], texts.mean(0), atol=1e-6)
+    assert main(["export", str(run), "--out", str(tmp_path / "model")]) == 0
+    pipeline = load(tmp_path / "model")
+    from PIL import Image
+
+    (edited,) = pipeline.generate([{"image": Image.new("RGB", (16, 16), "grey"), "text": "snowy"}], [0])
+    assert edited.size == (16, 16)
+
+
 def test_a_phrase_edit_asks_for_one_value_the_picture_lacks_and_keeps_the_others(captioned_dataset, tmp_path):
     from ml.models.edit import EditConfig
     from ml.models.edit_text import encode_with_file_cache
