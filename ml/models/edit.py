@@ -15,7 +15,8 @@ last two layers judge both together. Trained with a least-squares loss (Mao et a
 real/matching, real/mismatching and edited/target pairs, as text-conditional image editors
 since Dong, Yu, Wu and Guo ("Semantic Image Synthesis via Adversarial Learning", ICCV 2017:
 SISGAN) do. `residual_units=0` and `augmentation=False` give the baselines: SISGAN's plain
-encoder-decoder and the SIMGAN ablation without conditioning augmentation.
+encoder-decoder and the SIMGAN ablation without conditioning augmentation. `standardize_text`
+and `attribute_head` go beyond SIMGAN (see `TextStandardizer` and `EditDiscriminator`).
 """
 from __future__ import annotations
 

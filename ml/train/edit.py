@@ -12,7 +12,7 @@ The backward edit of the cycle is conditioned on the mean of t's condition (no s
 the noise of conditioning augmentation belongs to the forward edit alone. The learning rate
 halves every `lr_halve_epochs` epochs. The run writes its files through `ml.train.run_dir`.
 
-Two options go beyond SIMGAN's recipe, both off by default:
+Three options go beyond SIMGAN's recipe, all off by default (the shipped model uses them):
 
 - `phrase_edits`: that share of the pictures get, instead of another picture's caption, a
   target text that names one attribute value only, in the captions' own words ("snowy", "the
@@ -24,6 +24,8 @@ Two options go beyond SIMGAN's recipe, both off by default:
   `attribute_weight` times that classifier's cross-entropy on its edits against the classes
   the target text asks for: the other picture's for a caption, the source's own with the named
   value changed for a phrase (StarGAN's domain classification loss, Choi et al. 2018).
+- the architecture's `standardize_text`: both networks see the sentence embeddings standardised
+  over every text the run trains with (`ml.models.edit.TextStandardizer`), fitted here.
 """
 from __future__ import annotations
 
