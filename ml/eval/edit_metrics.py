@@ -6,9 +6,10 @@ Each evaluation edits real held-out photos with texts that each name one attribu
 - `accuracy`: of the edits whose source does not already have the value the text names, the
   share in which the oracle finds that value; per task and overall.
 - `consistency`: for the attributes the text does not name, the share of edits in which the
-  oracle's prediction is the same as on the source; and `feature_distance`, the distance
-  between the oracle features of edit and source, in units of the mean distance between two
-  random real photos (0: unchanged, 1: as far apart as two unrelated photos).
+  oracle's prediction is the same as on the source (overall and per attribute); and
+  `feature_distance`, the distance between the oracle features of edit and source, in units of
+  the mean distance between two random real photos (0: unchanged, 1: as far apart as two
+  unrelated photos).
 - `sharpness`: the high-frequency energy (mean squared Laplacian of the luminance) of the edits
   divided by that of the real photos (1: as sharp as the photos, below 1: blurrier).
 - `diversity`: the mean pairwise absolute pixel difference (0..1 scale) between the edits of
@@ -129,13 +130,17 @@ def consistency_metric(evaluation: EditEvaluation) -> dict:
     pairs = rng.integers(len(features), size=(4 * len(features), 2))
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     unrelated = np.linalg.norm(features[pairs[:, 0]] - features[pairs[:, 1]], axis=1).mean()
+    by_attribute: dict[str, list[np.ndarray]] = {}
     for attribute, _, text in EDIT_TASKS:
         for other in JUDGED_ATTRIBUTES:
             if other != attribute and other in evaluation.classes:
-                kept.append(evaluation.edit_oracle[text].predictions[other] ==
-                            evaluation.source_oracle.predictions[other])
+                same = evaluation.edit_oracle[text].predictions[other] == evaluation.source_oracle.predictions[other]
+                kept.append(same)
+                by_attribute.setdefault(other, []).append(same)
         distances.append(np.linalg.norm(evaluation.edit_oracle[text].features - features, axis=1))
     return {"consistency": round(float(np.concatenate(kept).mean()), 4),
+            "consistency_by_attribute": {name: round(float(np.concatenate(values).mean()), 4)
+                                         for name, values in by_attribute.items()},
             "feature_distance": round(float(np.concatenate(distances).mean() / unrelated), 4)}
 
 

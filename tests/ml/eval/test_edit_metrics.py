@@ -48,6 +48,7 @@ def measure(pipeline, oracle, scenes):
 def test_an_edit_that_changes_nothing_is_consistent_sharp_and_not_diverse(oracle, scenes):
     results = measure(Identity(), oracle, scenes)
     assert results["consistency"] == 1.0 and results["feature_distance"] == 0.0
+    assert set(results["consistency_by_attribute"].values()) == {1.0}
     assert results["sharpness"] == 1.0 and results["diversity"] == 0.0
     assert set(results["accuracy_by_task"]) == {text for _, _, text in EDIT_TASKS}
     assert results["images"] == 24 and results["tasks"] == len(EDIT_TASKS)
