@@ -33,13 +33,13 @@ def describe(config: dict) -> str:
         if not architecture["augmentation"]:
             differences.append("conditioning augmentation")
         what = "SIMGAN without " + " and ".join(differences) if differences else "SIMGAN"
-    extras = []
+    extras = ["standardised texts"] if architecture.get("standardize_text") else []
     if architecture.get("attribute_head"):
         extras.append(f"attribute head on {', '.join(architecture['attribute_head'])} "
                       f"(weight {training.get('attribute_weight', 1):g})")
     if training.get("phrase_edits"):
         extras.append(f"{training['phrase_edits']:.0%} phrase edits")
-    return f"{what}; {' and '.join(extras)}" if extras else what
+    return f"{what}; {', '.join(extras)}" if extras else what
 
 
 def _cell(picture: Image.Image) -> Image.Image:

@@ -90,8 +90,10 @@ def test_eval_edit_refuses_a_place_model(scenes, oracle_folder, place_folder, ca
      "SIMGAN without cycle loss and conditioning augmentation"),
     ({"residual_units": 0, "augmentation": True, "attribute_head": {"weather": ["snow", "fog"], "biome": ["a", "b"]}},
      {"cycle_weight": 0, "attribute_weight": 5, "phrase_edits": 0.5},
-     "SISGAN-like: encoder-decoder, no residual units, no cycle loss; attribute head on weather, biome (weight 5) "
-     "and 50% phrase edits"),
+     "SISGAN-like: encoder-decoder, no residual units, no cycle loss; attribute head on weather, biome (weight 5), "
+     "50% phrase edits"),
+    ({"residual_units": 16, "augmentation": True, "standardize_text": True}, {"cycle_weight": 10},
+     "SIMGAN; standardised texts"),
 ])
 def test_the_results_table_says_what_sets_each_model_apart(architecture, training, described):
     from ml.eval.edit_report import describe
