@@ -121,7 +121,8 @@ def nearest_populations(lat, lon, chunk: int = 512) -> np.ndarray:
     arrays of latitudes and longitudes in degrees."""
     pool, city_lat, city_lon = _default_pool()
     populations = np.fromiter((c.population for c in pool), np.int64, len(pool))
-    lat, lon = np.radians(np.atleast_1d(np.asarray(lat, dtype=float))), np.radians(np.atleast_1d(np.asarray(lon, dtype=float)))
+    lat = np.radians(np.atleast_1d(np.asarray(lat, dtype=float)))
+    lon = np.radians(np.atleast_1d(np.asarray(lon, dtype=float)))
     nearest = np.empty(len(lat), dtype=np.int64)
     for start in range(0, len(lat), chunk):
         rows = slice(start, start + chunk)

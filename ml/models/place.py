@@ -122,7 +122,7 @@ def place_context(lat, lon, config: PlaceConfig) -> torch.Tensor:
     from ml.data.cities import nearest_populations
 
     lat, lon = torch.as_tensor(lat).reshape(-1), torch.as_tensor(lon).reshape(-1)
-    population = nearest_populations(lat.double().numpy(), lon.double().numpy())
+    population = nearest_populations(lat.double().cpu().numpy(), lon.double().cpu().numpy())
     size = (torch.from_numpy(np.log10(population.astype(np.float64))) - 5.0) / 2.0
     return torch.cat([context.reshape(len(lat), -1), size.float().unsqueeze(1).to(context.device)], dim=1)
 

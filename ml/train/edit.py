@@ -191,7 +191,8 @@ class EditTrainer(TrainerSkeleton):
             if drawn is None:
                 continue
             matching_phrase, target_phrase, attribute, value = drawn
-            matching[row], targets[row] = self.phrases.embeddings[matching_phrase], self.phrases.embeddings[target_phrase]
+            matching[row] = self.phrases.embeddings[matching_phrase]
+            targets[row] = self.phrases.embeddings[target_phrase]
             for name in target_labels:
                 target_labels[name][row] = value if name == attribute else own[name]
 

@@ -40,7 +40,7 @@ class EditTrainConfig(TrainConfig):
     cycle_weight: float = 10.0  # lambda_c of the cycle loss (0: the no-cycle ablation)
     kl_weight: float = 1.0  # lambda_ca of the conditioning-augmentation KL (forward edit only)
     attribute_weight: float = 1.0  # weight of the attribute-class loss of both players (architecture's attribute_head)
-    phrase_edits: float = 0.0  # share of the edits whose target text names one attribute value only (0: SIMGAN's captions)
+    phrase_edits: float = 0.0  # share of edits whose target names one attribute value (0: captions only)
     max_kimg: float = 200.0  # thousands of pictures to train on
     mirror: bool = True  # flip pictures left-right at random (photos have no handedness)
     drop_outliers: bool = True  # leave out rows the manifest marks as outliers (their captions say nothing of a place)
