@@ -17,7 +17,9 @@ def test_search_a_city_click_it_and_see_its_picture(page, live_server, cities, p
     page.wait_for_selector("#job-progress", state="visible")
     page.wait_for_selector("#job-result:not([hidden])", timeout=60_000)
     image = page.locator("#job-image")
-    assert page.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 16
+    # The result appears as soon as the job ends; the picture may still be on its way.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert page.evaluate("img => img.naturalWidth", image.element_handle()) == 16
     assert "Oxford" in page.inner_text("#job-caption")
 
     permalink = page.get_attribute("#job-permalink", "href")
