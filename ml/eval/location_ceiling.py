@@ -22,14 +22,21 @@ from ml.data.dataset import ManifestDataset
 DEFAULT_NEIGHBOURS = (1, 3, 5, 9)
 
 
+def scene_class(dataset: ManifestDataset, row: dict, attribute: str) -> str | None:
+    """The row's class of `attribute`, or None for an outlier (no scene) or an unknown class."""
+    attributes = row.get("attributes", {})
+    if attributes.get("outlier") or dataset.labels_of(attributes)[attribute] < 0:
+        return None
+    return attributes[attribute]
+
+
 def city_classes(dataset: ManifestDataset, attribute: str) -> dict[int, tuple[float, float, str]]:
     """city -> (lat, lon, its photos' commonest class of `attribute`), outliers and unknowns left out."""
     votes: dict[int, Counter] = {}
     places: dict[int, tuple[float, float]] = {}
     for row in dataset.rows:
-        attributes = row.get("attributes", {})
-        value = attributes.get(attribute)
-        if attributes.get("outlier") or value not in dataset.classes.get(attribute, []):
+        value = scene_class(dataset, row, attribute)
+        if value is None:
             continue
         city = int(row.get("city") or 0)
         votes.setdefault(city, Counter())[value] += 1
@@ -48,9 +55,8 @@ def location_ceiling(data: str | Path, attribute: str, neighbours=DEFAULT_NEIGHB
     if not known:
         raise ValueError(f"{data}: no training photo carries a {attribute} class")
     train_lat, train_lon, train_class = (np.array(values) for values in zip(*known.values()))
-    photos = [(float(row["lat"]), float(row["lon"]), row["attributes"][attribute]) for row in heldout.rows
-              if not row.get("attributes", {}).get("outlier")
-              and row.get("attributes", {}).get(attribute) in heldout.classes.get(attribute, [])]
+    photos = [(float(row["lat"]), float(row["lon"]), value) for row in heldout.rows
+              if (value := scene_class(heldout, row, attribute)) is not None]
     if not photos:
         raise ValueError(f"{data}: no held-out photo carries a {attribute} class")
     lat, lon, truth = (np.array(values) for values in zip(*photos))
