@@ -116,19 +116,29 @@ def _haversine_rad(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def nearest_populations(lat, lon, chunk: int = 512) -> np.ndarray:
-    """The population of the world city (`world_cities()`) nearest to each point, for 1-D
-    arrays of latitudes and longitudes in degrees."""
-    pool, city_lat, city_lon = _default_pool()
-    populations = np.fromiter((c.population for c in pool), np.int64, len(pool))
-    lat = np.radians(np.atleast_1d(np.asarray(lat, dtype=float)))
-    lon = np.radians(np.atleast_1d(np.asarray(lon, dtype=float)))
+def _nearest(lat: np.ndarray, lon: np.ndarray, city_lat: np.ndarray, city_lon: np.ndarray,
+             chunk: int = 512) -> np.ndarray:
+    """Index of the nearest city to each point (radians, 1-D), a chunk of points at a time."""
     nearest = np.empty(len(lat), dtype=np.int64)
     for start in range(0, len(lat), chunk):
         rows = slice(start, start + chunk)
-        distances = _haversine_rad(lat[rows, None], lon[rows, None], city_lat[None], city_lon[None])
-        nearest[rows] = distances.argmin(axis=1)
-    return populations[nearest]
+        nearest[rows] = _haversine_rad(lat[rows, None], lon[rows, None], city_lat[None], city_lon[None]).argmin(axis=1)
+    return nearest
+
+
+@functools.cache
+def _default_populations() -> np.ndarray:
+    pool, _, _ = _default_pool()
+    return np.fromiter((c.population for c in pool), np.int64, len(pool))
+
+
+def nearest_populations(lat, lon) -> np.ndarray:
+    """The population of the world city (`world_cities()`) nearest to each point, for 1-D
+    arrays of latitudes and longitudes in degrees."""
+    _, city_lat, city_lon = _default_pool()
+    lat = np.radians(np.atleast_1d(np.asarray(lat, dtype=float)))
+    lon = np.radians(np.atleast_1d(np.asarray(lon, dtype=float)))
+    return _default_populations()[_nearest(lat, lon, city_lat, city_lon)]
 
 
 def nearest_city(lat: float, lon: float, cities: list[City] | tuple[City, ...] | None = None) -> City:
@@ -142,5 +152,4 @@ def nearest_city(lat: float, lon: float, cities: list[City] | tuple[City, ...] |
         if not pool:
             raise ValueError("nearest_city needs at least one city")
         city_lat, city_lon = _coordinates(pool)
-    distances = _haversine_rad(np.radians(lat), np.radians(lon), city_lat, city_lon)
-    return pool[int(np.argmin(distances))]
+    return pool[int(_nearest(np.radians([lat]), np.radians([lon]), city_lat, city_lon)[0])]

@@ -121,7 +121,7 @@ class EditTrainer(TrainerSkeleton):
         self.device = dist.device
         self.texts = texts  # (N, text_dim): the embedding of each picture's caption
         self.sample_texts = sample_texts.to(self.device)
-        self.phrases = phrases if config.phrase_edits > 0 else None
+        self.phrases = phrases  # None unless the run asks for phrase edits
         self.phrase_rng = random.Random(config.seed * 1000 + dist.rank)
         self.attribute_classes = (ClassPredictionLoss(config.attribute_weight)
                                   if config.model.attribute_head else None)
