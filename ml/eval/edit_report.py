@@ -39,6 +39,8 @@ def describe(config: dict) -> str:
                       f"(weight {training.get('attribute_weight', 1):g})")
     if training.get("phrase_edits"):
         extras.append(f"{training['phrase_edits']:.0%} phrase edits")
+    if training.get("identity_weight"):
+        extras.append(f"identity loss (weight {training['identity_weight']:g})")
     return f"{what}; {', '.join(extras)}" if extras else what
 
 

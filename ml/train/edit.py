@@ -7,12 +7,13 @@ picture, drawn from the other pictures of the batch, which is also the edit's ta
     step_generator       LSGAN on (G(x, t'), t') -> 1
                          + lambda_c |G(G(x, t'), t) - x|_1   (the cycle: edit, then edit back)
                          + lambda_ca KL of the forward edit's text condition
+                         [+ lambda_id |G(x, t_match) - x|_1   (identity, off by default)]
 
 The backward edit of the cycle is conditioned on the mean of t's condition (no sampling), so
 the noise of conditioning augmentation belongs to the forward edit alone. The learning rate
 halves every `lr_halve_epochs` epochs. The run writes its files through `ml.train.run_dir`.
 
-Three options go beyond SIMGAN's recipe, all off by default (the shipped model uses them):
+Four options go beyond SIMGAN's recipe, all off by default (the shipped model uses the first three):
 
 - `phrase_edits`: that share of the pictures get, instead of another picture's caption, a
   target text that names one attribute value only, in the captions' own words ("snowy", "the
@@ -26,6 +27,10 @@ Three options go beyond SIMGAN's recipe, all off by default (the shipped model u
   value changed for a phrase (StarGAN's domain classification loss, Choi et al. 2018).
 - the architecture's `standardize_text`: both networks see the sentence embeddings standardised
   over every text the run trains with (`ml.models.edit.TextStandardizer`), fitted here.
+- `identity_weight`: CycleGAN's identity loss. The picture "edited" with a text it matches (its
+  caption, or a phrase of a value it shows), with the conditioning noise sampled as in a forward
+  edit, must come back unchanged, so neither the text nor the noise moves what the text does not
+  ask to change.
 """
 from __future__ import annotations
 
@@ -37,8 +42,8 @@ import torch
 from ml.models.edit import EditDiscriminator, EditGenerator
 from ml.train import run_dir
 from ml.train.edit_config import KIND, EditTrainConfig
-from ml.train.edit_losses import (ConditioningKL, CycleLoss, LeastSquaresDiscriminatorLoss,
-                                  LeastSquaresGeneratorLoss)
+from ml.train.edit_losses import (ConditioningKL, LeastSquaresDiscriminatorLoss, LeastSquaresGeneratorLoss,
+                                  ReconstructionLoss)
 from ml.train.image_cache import ImageCache
 from ml.train.losses import ClassPredictionLoss, class_accuracies
 from ml.train.skeleton import TrainerSkeleton
@@ -131,7 +136,8 @@ class EditTrainer(TrainerSkeleton):
             for standardizer in (self.G.condition.standardize, self.D.standardize):
                 standardizer.fit(every_text.to(self.device))
         self.discriminator_loss, self.generator_loss = LeastSquaresDiscriminatorLoss(), LeastSquaresGeneratorLoss()
-        self.cycle_loss = CycleLoss(config.cycle_weight)
+        self.cycle_loss = ReconstructionLoss(config.cycle_weight)
+        self.identity_loss = ReconstructionLoss(config.identity_weight)
         self.kl_loss = ConditioningKL(config.kl_weight)
         # A resumed run goes on with its epoch count, which the learning-rate halving counts in.
         self.resume_cached(data, resume_from)
@@ -227,6 +233,9 @@ class EditTrainer(TrainerSkeleton):
             if self.config.cycle_weight > 0:
                 back, _, _ = self.G(edited, batch.captions, sample=False)
                 terms["cycle"] = self.cycle_loss(back, batch.sources)
+            if self.config.identity_weight > 0:
+                kept, _, _ = self.G(batch.sources, batch.matching)
+                terms["identity"] = self.identity_loss(kept, batch.sources)
             if self.config.model.augmentation and self.config.kl_weight > 0:
                 terms["kl"] = self.kl_loss(mu, logvar)
         if self.attribute_classes is not None:

@@ -10,8 +10,8 @@ that differs from the checkpoint's is refused (the weights would not fit).
 
 The baselines: `--cycle-weight 0` (no cycle loss), `--no-augmentation` (no conditioning
 augmentation), `--residual-units 0 --cycle-weight 0` (a SISGAN-like encoder-decoder).
-Beyond SIMGAN's recipe: `--attribute-head ATTRIBUTES` and `--phrase-edits SHARE` (see
-`ml.train.edit`).
+Beyond SIMGAN's recipe: `--attribute-head ATTRIBUTES`, `--phrase-edits SHARE` and
+`--identity-weight W` (see `ml.train.edit`).
 """
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ ARCHITECTURE_HELP = {
 }
 TRAIN_OPTIONS = {
     "batch_size": int, "lr": float, "beta1": float, "beta2": float, "lr_halve_epochs": float,
-    "cycle_weight": float, "kl_weight": float, "attribute_weight": float, "phrase_edits": float, "max_kimg": float, "mirror": bool, "drop_outliers": bool,
+    "cycle_weight": float, "identity_weight": float, "kl_weight": float, "attribute_weight": float,
+    "phrase_edits": float, "max_kimg": float, "mirror": bool, "drop_outliers": bool,
     "text_cache": str, "tick_kimg": float, "sample_kimg": float, "snapshot_kimg": float, "seed": int,
 }
 TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(EditTrainConfig) if f.name != "model"}

@@ -38,6 +38,7 @@ class EditTrainConfig(TrainConfig):
     beta2: float = 0.999
     lr_halve_epochs: float = 50.0  # the learning rate halves every this many epochs
     cycle_weight: float = 10.0  # lambda_c of the cycle loss (0: the no-cycle ablation)
+    identity_weight: float = 0.0  # weight of |G(x, a text x matches) - x|_1 (0: off, as in SIMGAN)
     kl_weight: float = 1.0  # lambda_ca of the conditioning-augmentation KL (forward edit only)
     attribute_weight: float = 1.0  # weight of the attribute-class loss of both players (architecture's attribute_head)
     phrase_edits: float = 0.0  # share of edits whose target names one attribute value (0: captions only)

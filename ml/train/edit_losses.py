@@ -6,7 +6,8 @@
   with their target text to 0 (the three terms of SISGAN, Dong et al. 2017); the generator
   drives its edited/target pairs to 1.
 - Cycle loss (Zhu et al., "CycleGAN", ICCV 2017): the edit undone with the source's own text
-  must give the source back, which keeps what the text does not mention.
+  must give the source back, which keeps what the text does not mention. The same L1 term is
+  CycleGAN's identity loss when the picture is "edited" with a text it already matches.
 - Conditioning-augmentation KL (Zhang et al., "StackGAN", ICCV 2017): KL(N(mu, sigma^2) ||
   N(0, I)) keeps the text condition a smooth Gaussian manifold.
 """
@@ -33,8 +34,9 @@ class LeastSquaresGeneratorLoss:
 
 
 @dataclass
-class CycleLoss:
-    """weight * |G(G(x, t_target), t_source) - x|_1."""
+class ReconstructionLoss:
+    """weight * |y - x|_1: the cycle, y = G(G(x, t_target), t_source), or the identity,
+    y = G(x, t) for a text t that x matches."""
 
     weight: float = 10.0
 

@@ -83,9 +83,9 @@ def test_the_learning_rate_halves_every_lr_halve_epochs(captioned_dataset, tmp_p
     assert rates == [2e-4, 2e-4, 1e-4, 1e-4, 5e-5]
 
 
-def test_the_attribute_head_and_phrase_edits_train_and_are_recorded(captioned_dataset, tmp_path):
+def test_the_attribute_head_phrase_edits_and_identity_loss_train_and_are_recorded(captioned_dataset, tmp_path):
     assert train(captioned_dataset, tmp_path, "--max-kimg", "0.008", "--attribute-head", "biome,density",
-                 "--attribute-weight", "2", "--phrase-edits", "1") == 0
+                 "--attribute-weight", "2", "--phrase-edits", "1", "--identity-weight", "3") == 0
     (run,) = tmp_path.glob("0*")
     options = json.loads((run / "options.json").read_text())
     assert options["train"]["model"]["attribute_head"] == {"biome": CLASSES["biome"], "density": CLASSES["density"]}
@@ -93,10 +93,11 @@ def test_the_attribute_head_and_phrase_edits_train_and_are_recorded(captioned_da
     assert options["command"].endswith(" --attribute-head biome,density")
     stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
     assert len(stats) == 2 and all(row["attribute_loss_d"] > 0 and row["g_attributes"] > 0 for row in stats)
+    assert all(row["g_identity"] > 0 for row in stats) and options["train"]["identity_weight"] == 3
     assert all(0 <= row[f"{name}_accuracy_{player}"] <= 1 for row in stats for name in CLASSES for player in "dg")
     assert main(["export", str(run), "--out", str(tmp_path / "model")]) == 0
     training = read_config(tmp_path / "model")["training"]
-    assert training["attribute_weight"] == 2 and training["phrase_edits"] == 1
+    assert training["attribute_weight"] == 2 and training["phrase_edits"] == 1 and training["identity_weight"] == 3
 
 
 def test_standardised_texts_are_fitted_on_the_training_texts_and_shipped_with_the_model(captioned_dataset, tmp_path,
@@ -218,6 +219,7 @@ def test_export_writes_the_generator_as_a_model_folder(edit_run, tmp_path, no_un
     (["--phrase-edits", "1.5"], "--phrase-edits must be a share between 0 and 1, got 1.5"),
     (["--attribute-head", "biome,snowfall"], "--attribute-head: "),
     (["--attribute-weight", "-2"], "--attribute-weight must be >= 0"),
+    (["--identity-weight", "-1"], "--identity-weight must be >= 0"),
     (["--resolution", "48"], "invalid architecture: EditConfig.resolution must be one of"),
 ])
 def test_bad_options_are_refused_and_nothing_is_written(captioned_dataset, tmp_path, capsys, extra, message):

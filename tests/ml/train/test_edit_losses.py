@@ -3,7 +3,7 @@ import math
 
 import torch
 
-from ml.train.edit_losses import ConditioningKL, CycleLoss, LeastSquaresDiscriminatorLoss, LeastSquaresGeneratorLoss
+from ml.train.edit_losses import ConditioningKL, ReconstructionLoss, LeastSquaresDiscriminatorLoss, LeastSquaresGeneratorLoss
 
 
 def test_least_squares_terms():
@@ -16,8 +16,8 @@ def test_least_squares_terms():
 
 def test_cycle_loss_is_weighted_l1():
     source = torch.zeros(2, 3, 4, 4)
-    assert CycleLoss(10.0)(source, source).item() == 0
-    assert math.isclose(CycleLoss(10.0)(source + 0.5, source).item(), 5.0)
+    assert ReconstructionLoss(10.0)(source, source).item() == 0
+    assert math.isclose(ReconstructionLoss(10.0)(source + 0.5, source).item(), 5.0)
 
 
 def test_kl_is_zero_at_the_standard_normal_and_grows_away_from_it():
