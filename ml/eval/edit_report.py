@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ml.eval.edit_metrics import DIVERSITY_SEEDS, EDIT_TASKS, to_pictures
+from ml.eval.edit_metrics import DIVERSITY_SEEDS, EDIT_TASKS, VISITOR_TASKS, to_pictures
 from ml.sections import write_section
 from ml.train.image_cache import load_image_cache
 
@@ -90,26 +90,32 @@ def write_edit_results(rows: list[tuple], data: Path, out: Path, images: Path) -
         f"{record['tasks']} texts that each name one attribute value, judged by the oracle "
         f"(`ml/eval/edit_metrics.py`; made with `python -m ml eval-edit MODEL --data DIR` and "
         f"`python -m ml report-edit MODEL ... --data DIR`). Accuracy: edits where the oracle finds the value "
-        f"the text asks for, among sources that lacked it. Consistency: attributes the text does not name that "
+        f"the text asks for, among sources that lacked it; in a visitor's words: the same for "
+        f"{len(VISITOR_TASKS)} texts asking for these values in words no caption uses. Consistency: attributes "
+        f"the text does not name that "
         f"keep the oracle's prediction. Feature distance: oracle-feature distance edit-source over that of two "
         f"random photos (lower keeps more). Sharpness: high-frequency energy over the photos'. Diversity: mean "
         f"pixel difference between {DIVERSITY_SEEDS} seeds' edits of one source and text.",
         "",
-        "| model | what it is | trained (kimg) | accuracy | consistency | feature distance | sharpness | diversity |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| model | what it is | trained (kimg) | accuracy | in a visitor's words | consistency | feature distance "
+        "| sharpness | diversity |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for folder, pipeline, measured in rows:
         config = read_config(folder, verify_weights=False)
         kimg = (config.get("training") or {}).get("kimg")
-        lines.append(f"| `{folder.name}` | {describe(config)} | {_figure(kimg, 0)} | {_figure(measured['accuracy'])} "
-                     f"| {_figure(measured['consistency'])} | {_figure(measured['feature_distance'])} "
-                     f"| {_figure(measured['sharpness'])} | {_figure(measured['diversity'])} |")
-    lines += ["", f"Accuracy of `{rows[0][0].name}` per text (and the oracle's own recall of that value on real photos):",
+        figures = [measured["accuracy"], measured.get("visitor_accuracy"), measured["consistency"],
+                   measured["feature_distance"], measured["sharpness"], measured["diversity"]]
+        lines.append(f"| `{folder.name}` | {describe(config)} | {_figure(kimg, 0)} | "
+                     + " | ".join(_figure(value) for value in figures) + " |")
+    lines += ["", f"Accuracy of `{rows[0][0].name}` per text, the captions' words first, then a visitor's (and the "
+              f"oracle's own recall of that value on real photos):",
               "", "| text | attribute = value | edits judged | accuracy | oracle on real photos |", "|---|---|---:|---:|---:|"]
-    for text, task in record["accuracy_by_task"].items():
+    for text, task in {**record["accuracy_by_task"], **record.get("visitor_accuracy_by_task", {})}.items():
         lines.append(f"| “{text}” | {task['attribute']} = {task['value']} | {task['edits']} "
                      f"| {_figure(task['accuracy'])} | {_figure(task['oracle_on_real'])} |")
-    lines += ["", "Held-out photos (first column) edited by each text above, in that order, seed 0:", ""]
+    lines += ["", "Held-out photos (first column) edited by each text in the captions' words above, in that order, "
+                  "seed 0:", ""]
     for folder, pipeline, _ in rows:
         name = f"edit-{folder.name}.png"
         edit_grid(pipeline, sources, texts).save(images / name)

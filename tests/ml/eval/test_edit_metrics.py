@@ -6,7 +6,7 @@ import pytest
 from PIL import Image, ImageFilter
 
 from ml.cli import main
-from ml.eval.edit_metrics import EDIT_TASKS, evaluate_edits
+from ml.eval.edit_metrics import EDIT_TASKS, VISITOR_TASKS, evaluate_edits
 from ml.eval.oracle import load_oracle
 from tests.conftest import write_tiny_edit_model
 
@@ -51,9 +51,19 @@ def test_an_edit_that_changes_nothing_is_consistent_sharp_and_not_diverse(oracle
     assert set(results["consistency_by_attribute"].values()) == {1.0}
     assert results["sharpness"] == 1.0 and results["diversity"] == 0.0
     assert set(results["accuracy_by_task"]) == {text for _, _, text in EDIT_TASKS}
+    assert set(results["visitor_accuracy_by_task"]) == {text for _, _, text in VISITOR_TASKS}
+    assert results["visitor_accuracy"] is None or results["visitor_accuracy"] < 0.5
     assert results["images"] == 24 and results["tasks"] == len(EDIT_TASKS)
     # Unchanged sources keep whatever the oracle saw in them: accuracy is its error rate on them.
     assert results["accuracy"] is None or results["accuracy"] < 0.5
+
+
+def test_the_visitor_texts_use_no_caption_wording_and_ask_for_the_values_the_caption_texts_do():
+    from ml.data.geoscenes.captions import KEYWORDS
+
+    wordings = [wording for values in KEYWORDS.values() for words in values.values() for wording in words]
+    assert not [(text, w) for _, _, text in VISITOR_TASKS for w in wordings if w in text.lower()]
+    assert {(a, v) for a, v, _ in VISITOR_TASKS} == {(a, v) for a, v, _ in EDIT_TASKS} - {("biome", "polar")}
 
 
 def test_blur_lowers_sharpness_and_seeded_noise_is_diverse(oracle, scenes):
@@ -74,6 +84,7 @@ def test_eval_edit_and_report_edit_write_figures_and_pictures(scenes, oracle_fol
                  "--images", str(tmp_path / "img")]) == 0
     text = page.read_text()
     assert text.startswith("# Results\n\nkept\n") and "<!-- edit -->" in text and "| `tiny-edit` | SIMGAN |" in text
+    assert "| in a visitor's words |" in text and "“the same place in winter” | weather = snow |" in text
     assert "![interpolation strips](img/edit-interpolation-tiny-edit.png)" in text
     grid = Image.open(tmp_path / "img" / "edit-tiny-edit.png")
     assert grid.size == (64 * (len(EDIT_TASKS) + 1), 64 * 4)
