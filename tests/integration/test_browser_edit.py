@@ -14,6 +14,9 @@ def test_edit_by_text_then_the_frames_between_two_texts(page, live_server, citie
     artwork = _paint_with_the_worker(cities["Tromsø"], seed=21)
     page.goto(live_server.url + artwork.get_absolute_url())
 
+    # The box suggests the wordings the shipped model edits well (docs/RESULTS.md).
+    suggestions = page.locator("#edit-suggestions option").evaluate_all("options => options.map(o => o.value)")
+    assert "snowy and wintry" in suggestions and page.get_attribute("#edit-text", "list") == "edit-suggestions"
     page.fill("#edit-text", "the same place at night")
     page.select_option("#edit-count", "2")
     page.click("#edit-submit")
