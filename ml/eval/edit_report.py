@@ -41,8 +41,6 @@ def describe(config: dict) -> str:
         extras.append(f"{training['phrase_edits']:.0%} phrase edits")
     if training.get("identity_weight"):
         extras.append(f"identity loss (weight {training['identity_weight']:g})")
-    if training.get("text_noise"):
-        extras.append(f"reworded targets (noise {training['text_noise']:g})")
     return f"{what}; {', '.join(extras)}" if extras else what
 
 

@@ -13,7 +13,7 @@ The backward edit of the cycle is conditioned on the mean of t's condition (no s
 the noise of conditioning augmentation belongs to the forward edit alone. The learning rate
 halves every `lr_halve_epochs` epochs. The run writes its files through `ml.train.run_dir`.
 
-Five options go beyond SIMGAN's recipe, all off by default (the shipped model uses the first three):
+Four options go beyond SIMGAN's recipe, all off by default (the shipped model uses the first three):
 
 - `phrase_edits`: that share of the pictures get, instead of another picture's caption, a
   target text that names one attribute value only, in the captions' own words ("snowy", "the
@@ -31,10 +31,6 @@ Five options go beyond SIMGAN's recipe, all off by default (the shipped model us
   caption, or a phrase of a value it shows), with the conditioning noise sampled as in a forward
   edit, must come back unchanged, so neither the text nor the noise moves what the text does not
   ask to change.
-- `text_noise`: the generator is given the target text's embedding moved by Gaussian noise of
-  this many times the training texts' spread (`reworded`), as another wording of it would be,
-  while the discriminator judges the edit against the text itself: one edit for a neighbourhood
-  of wordings, not for one sentence.
 """
 from __future__ import annotations
 
@@ -110,21 +106,12 @@ class PhraseBook:
                 attribute, value)
 
 
-def reworded(texts: torch.Tensor, spread: torch.Tensor, noise: float) -> torch.Tensor:
-    """Sentence embeddings moved by Gaussian noise of `noise` times the training texts' `spread`
-    (their standard deviation per dimension): a stand-in for other wordings of the same texts.
-    In those units, a visitor's wording lies 0.7 to 1.3 from the nearest training phrase of the
-    value it asks for, and two different training phrases about 0.85 apart."""
-    return texts + noise * spread * torch.randn_like(texts)
-
-
 @dataclass
 class EditBatch:
     sources: torch.Tensor  # (B, 3, R, R) real pictures in [-1, 1]
     captions: torch.Tensor  # (B, text_dim) their own captions: the cycle's way back
     matching: torch.Tensor  # (B, text_dim) texts they match: their captions, or a phrase of a value they show
     targets: torch.Tensor  # (B, text_dim) the forward edits' texts
-    asked: torch.Tensor  # (B, text_dim) what the generator is given for them: the targets, or reworded (text_noise)
     labels: dict[str, torch.Tensor]  # attribute -> (B,) their classes (-1: unknown), for the attribute head
     target_labels: dict[str, torch.Tensor]  # attribute -> (B,) the classes the targets ask for
 
@@ -144,9 +131,8 @@ class EditTrainer(TrainerSkeleton):
         self.attribute_classes = (ClassPredictionLoss(config.attribute_weight)
                                   if config.model.attribute_head else None)
         self.build_networks(EditGenerator(config.model), EditDiscriminator(config.model), ema=False)
-        every_text = texts if self.phrases is None else torch.cat([texts, self.phrases.embeddings])
-        self.text_spread = every_text.float().std(0)  # per dimension, for text_noise
         if config.model.standardize_text:  # over every text the run trains with (a resume loads the same)
+            every_text = texts if self.phrases is None else torch.cat([texts, self.phrases.embeddings])
             for standardizer in (self.G.condition.standardize, self.D.standardize):
                 standardizer.fit(every_text.to(self.device))
         self.discriminator_loss, self.generator_loss = LeastSquaresDiscriminatorLoss(), LeastSquaresGeneratorLoss()
@@ -194,10 +180,8 @@ class EditTrainer(TrainerSkeleton):
         if self.phrases is not None:
             self.use_phrases(indices, matching, targets, target_labels)
         to = dict(device=self.device, non_blocking=True)
-        asked = reworded(targets, self.text_spread, self.config.text_noise) if self.config.text_noise > 0 else targets
         return EditBatch(sources.contiguous(memory_format=run_dir.memory_format(self.dist)), captions.to(**to),
-                         matching.to(**to), targets.to(**to), asked.to(**to),
-                         {name: v.to(**to) for name, v in labels.items()},
+                         matching.to(**to), targets.to(**to), {name: v.to(**to) for name, v in labels.items()},
                          {name: v.to(**to) for name, v in target_labels.items()})
 
     def use_phrases(self, indices: torch.Tensor, matching: torch.Tensor, targets: torch.Tensor,
@@ -220,7 +204,7 @@ class EditTrainer(TrainerSkeleton):
 
     def step_discriminator(self, batch: EditBatch) -> None:
         with torch.no_grad(), run_dir.autocast(self.dist):
-            edited, _, _ = self.G(batch.sources, batch.asked)
+            edited, _, _ = self.G(batch.sources, batch.targets)
         sources = batch.sources
         with run_dir.autocast(self.dist):
             # One forward over the three kinds of pairs (the discriminator has no batch statistics).
@@ -243,7 +227,7 @@ class EditTrainer(TrainerSkeleton):
     def step_generator(self, batch: EditBatch) -> None:
         self.D.requires_grad_(False)  # D only passes gradients through; no need for its own
         with run_dir.autocast(self.dist):
-            edited, mu, logvar = self.G(batch.sources, batch.asked)
+            edited, mu, logvar = self.G(batch.sources, batch.targets)
             scores, classes = self.D(edited, batch.targets, with_classes=True)
             terms = {"adversarial": self.generator_loss(scores)}
             if self.config.cycle_weight > 0:

@@ -35,7 +35,7 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None = Non
     for name in ("batch_size", "lr", "lr_halve_epochs", "max_kimg", "tick_kimg", "sample_kimg", "snapshot_kimg"):
         if not values[name] > 0:
             raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
-    for name in ("cycle_weight", "identity_weight", "kl_weight", "attribute_weight", "text_noise", "seed"):
+    for name in ("cycle_weight", "identity_weight", "kl_weight", "attribute_weight", "seed"):
         if values[name] < 0:
             raise CommandError(ERROR_NON_NEGATIVE.format(flag(name)[2:], values[name]))
     if values["batch_size"] < 2:
@@ -129,7 +129,6 @@ def run_export_edit(args: argparse.Namespace, options: dict) -> int:
     training = {"dataset": state.get("dataset"), "kimg": state["kimg"], "epoch": state.get("epoch"),
                 "seed": options["train"]["seed"], "cycle_weight": options["train"]["cycle_weight"],
                 "identity_weight": options["train"].get("identity_weight", 0.0),
-                "text_noise": options["train"].get("text_noise", 0.0),
                 "kl_weight": options["train"]["kl_weight"],
                 "attribute_weight": options["train"].get("attribute_weight"),
                 "phrase_edits": options["train"].get("phrase_edits"), "command": options.get("command"),

@@ -41,7 +41,6 @@ class EditTrainConfig(TrainConfig):
     identity_weight: float = 0.0  # weight of |G(x, a text x matches) - x|_1 (0: off, as in SIMGAN)
     kl_weight: float = 1.0  # lambda_ca of the conditioning-augmentation KL (forward edit only)
     attribute_weight: float = 1.0  # weight of the attribute-class loss of both players (architecture's attribute_head)
-    text_noise: float = 0.0  # noise on the generator's target texts, in units of the texts' spread (0: off)
     phrase_edits: float = 0.0  # share of edits whose target names one attribute value (0: captions only)
     max_kimg: float = 200.0  # thousands of pictures to train on
     mirror: bool = True  # flip pictures left-right at random (photos have no handedness)
