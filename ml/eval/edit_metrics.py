@@ -21,6 +21,7 @@ Each metric is registered by name in `EDIT_METRICS` and returns a dict.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,8 +124,9 @@ def _true_labels(evaluation: EditEvaluation, attribute: str) -> np.ndarray:
                      for label in labels])
 
 
-def task_accuracies(evaluation: EditEvaluation, tasks) -> tuple[float | None, dict]:
-    """Overall and per-task accuracy of the edits by these (attribute, value, text) tasks."""
+def task_accuracies(evaluation: EditEvaluation, tasks=EDIT_TASKS, name: str = "accuracy") -> dict:
+    """`name`: the accuracy of the edits by these (attribute, value, text) tasks over all of them,
+    and `name`_by_task: per task, beside the oracle's own recall of the value on real photos."""
     per_task, hits, total = {}, 0, 0
     for attribute, value, text in tasks:
         target = evaluation.classes[attribute].index(value)
@@ -136,17 +138,7 @@ def task_accuracies(evaluation: EditEvaluation, tasks) -> tuple[float | None, di
                           "accuracy": round(float(found.mean()), 4) if changed.any() else None,
                           "oracle_on_real": round(float(real.mean()), 4) if real.size else None}
         hits, total = hits + int(found.sum()), total + int(changed.sum())
-    return (round(hits / total, 4) if total else None), per_task
-
-
-def accuracy_metric(evaluation: EditEvaluation) -> dict:
-    overall, per_task = task_accuracies(evaluation, EDIT_TASKS)
-    return {"accuracy": overall, "accuracy_by_task": per_task}
-
-
-def visitor_accuracy_metric(evaluation: EditEvaluation) -> dict:
-    overall, per_task = task_accuracies(evaluation, VISITOR_TASKS)
-    return {"visitor_accuracy": overall, "visitor_accuracy_by_task": per_task}
+    return {name: round(hits / total, 4) if total else None, f"{name}_by_task": per_task}
 
 
 def consistency_metric(evaluation: EditEvaluation) -> dict:
@@ -192,8 +184,8 @@ def diversity_metric(evaluation: EditEvaluation) -> dict:
 
 
 EDIT_METRICS: dict[str, Callable[[EditEvaluation], dict]] = {
-    "accuracy": accuracy_metric,
-    "visitor_accuracy": visitor_accuracy_metric,
+    "accuracy": task_accuracies,
+    "visitor_accuracy": functools.partial(task_accuracies, tasks=VISITOR_TASKS, name="visitor_accuracy"),
     "consistency": consistency_metric,
     "sharpness": sharpness_metric,
     "diversity": diversity_metric,
