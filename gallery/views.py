@@ -13,7 +13,7 @@ from gallery import selectors, services
 from gallery.curation.permissions import is_curator
 from gallery.filters import PAGE_SIZE, SORTS, ArtworkFilterSerializer, page_of
 from generation.models import Kind
-from generation.selectors import model_version_active
+from generation.selectors import EDIT_SUGGESTION_ACCURACY, edit_suggestions, model_version_active
 
 
 class BasemapMixin:
@@ -107,7 +107,10 @@ class ArtworkDetailView(DetailView):
         context["parent"] = selectors.artwork_parent(artwork=artwork)
         context["children"] = selectors.artwork_children(artwork=artwork)
         context["inputs_json"] = json.dumps(artwork.inputs, indent=2, sort_keys=True, ensure_ascii=False)
-        context["edit_available"] = model_version_active(kind="edit") is not None
+        edit_version = model_version_active(kind="edit")
+        context["edit_available"] = edit_version is not None
+        context["edit_suggestions"] = edit_suggestions(model_version=edit_version)
+        context["edit_suggestion_percent"] = round(100 * EDIT_SUGGESTION_ACCURACY)
         context["strip_frames"] = artwork.inputs.get("frames") if artwork.kind == "edit" else None
         context["page_url"] = self.request.build_absolute_uri(artwork.get_absolute_url())
         context["image_url"] = self.request.build_absolute_uri(artwork.image.url)

@@ -17,6 +17,7 @@ from generation import errors, services
 from generation.forms import ModelUploadForm, UploadLimitHandler
 from generation.models import Job, ModelVersion
 from generation.selectors import (
+    edit_suggestions,
     job_status_counts,
     model_version_deletion_refusal,
     model_version_list,
@@ -40,6 +41,24 @@ def land_use_summary(metrics: dict) -> str:
         "<strong>ratio {}</strong> (target {}: {}).</p>",
         metrics.get("images", "the"), f"{figures['generated']:.1%}", f"{figures['real']:.1%}",
         f"{figures['ratio']:.2f}", f"{figures['target']:.2f}", verdict,
+    )
+
+
+def edit_summary(version: ModelVersion) -> str:
+    """An edit model's figures in a sentence above its metrics, with what the artwork page
+    suggests from them ("" for metrics without them)."""
+    metrics = version.metrics
+    if metrics.get("accuracy") is None or metrics.get("consistency") is None:
+        return ""
+    visitor = metrics.get("visitor_accuracy")
+    suggested = "; ".join(f"“{text}”" for text in edit_suggestions(model_version=version))
+    return format_html(
+        '<p class="metrics-summary">The oracle finds what the text asks for in <strong>{}</strong> of the '
+        "edits of {} held-out photos worded as the captions are, and in <strong>{}</strong> worded as a "
+        "visitor might; the attributes the text does not name keep their value in {}. The artwork page "
+        "suggests: {}.</p>",
+        f"{metrics['accuracy']:.1%}", metrics.get("images", "the"), "—" if visitor is None else f"{visitor:.1%}",
+        f"{metrics['consistency']:.1%}", suggested or "nothing (no text reaches the bar)",
     )
 
 
@@ -82,13 +101,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="metrics")
     def metrics_table(self, obj: ModelVersion) -> str:
         if obj.metrics is not None:
-            return format_html("{}<pre>{}</pre>", land_use_summary(obj.metrics),
+            return format_html("{}{}<pre>{}</pre>", land_use_summary(obj.metrics), edit_summary(obj),
                                json.dumps(obj.metrics, indent=2, sort_keys=True))
         if obj.validation_status == ModelVersion.Validation.PASSED:
-            from ml.eval.validate import MEASURED_KINDS
-
-            if obj.kind not in MEASURED_KINDS:
-                return f"none at upload for {obj.kind} models (python -m ml eval-edit measures them)"
             return "oracle not available"
         return "—"
 

@@ -11,10 +11,31 @@ PENDING = (Job.Status.QUEUED, Job.Status.RUNNING)
 RECENT = timedelta(days=1)  # finished jobs a visitor still sees in their queue
 VISITOR_JOBS_SHOWN = 50
 WORKER_RECENT = timedelta(minutes=10)
+# An edit text is suggested when the oracle found what it asks for in this share of the held-out
+# edits that had to change (of at least EDIT_SUGGESTION_MIN_EDITS), one text per value at most.
+EDIT_SUGGESTION_ACCURACY = 0.9
+EDIT_SUGGESTION_MIN_EDITS = 30
+EDIT_SUGGESTIONS = 6
 
 
 def model_version_active(*, kind: str) -> ModelVersion | None:
     return ModelVersion.objects.filter(kind=kind, is_active=True).first()
+
+
+def edit_suggestions(*, model_version: ModelVersion | None) -> list[str]:
+    """The texts an edit version was measured to edit best, best first: from its validation
+    metrics (`ml.eval.edit_metrics`, captions' and visitor's wordings alike), the best text of each
+    attribute value that reaches EDIT_SUGGESTION_ACCURACY. None without metrics."""
+    metrics = (model_version.metrics if model_version else None) or {}
+    measured = {**(metrics.get("accuracy_by_task") or {}), **(metrics.get("visitor_accuracy_by_task") or {})}
+    best: dict[tuple[str, str], tuple[float, str]] = {}
+    for text, task in measured.items():
+        accuracy = task.get("accuracy")
+        if accuracy is None or accuracy < EDIT_SUGGESTION_ACCURACY or task.get("edits", 0) < EDIT_SUGGESTION_MIN_EDITS:
+            continue
+        value = (task.get("attribute"), task.get("value"))
+        best[value] = max(best.get(value, (accuracy, text)), (accuracy, text))
+    return [text for _, text in sorted(best.values(), reverse=True)[:EDIT_SUGGESTIONS]]
 
 
 def model_version_list() -> QuerySet[ModelVersion]:

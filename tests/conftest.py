@@ -156,6 +156,42 @@ def edit_model(db, tiny_edit_model):
     return model_version_register(folder=tiny_edit_model, name="tiny-edit", activate=True)
 
 
+def _task(attribute: str, value: str, edits: int, accuracy: float | None) -> dict:
+    return {"attribute": attribute, "value": value, "edits": edits, "accuracy": accuracy, "oracle_on_real": 1.0}
+
+
+# Validation metrics of an edit model as `ml.eval.validate` stores them (figures of a real run),
+# and the texts the artwork page suggests from them: the best of each value at 0.9 or more, of
+# at least 30 edits judged.
+EDIT_METRICS = {
+    "images": 300, "split": "heldout", "resolution": 32, "tasks": 9, "accuracy": 0.739, "visitor_accuracy": 0.308,
+    "consistency": 0.522, "feature_distance": 0.859, "sharpness": 0.732, "diversity": 0.028,
+    "accuracy_by_task": {
+        "snowy and wintry": _task("weather", "snow", 288, 0.938),
+        "foggy and misty": _task("weather", "fog", 276, 0.547),
+        "sunny and cloudless": _task("weather", "clear", 143, 0.993),
+        "at night, after dark": _task("time_of_day", "night", 210, 0.971),
+        "icy, frozen and polar": _task("biome", "polar", 294, 0.0),
+    },
+    "visitor_accuracy_by_task": {
+        "under a blue sky": _task("weather", "clear", 140, 0.95),
+        "at midnight with the lights on": _task("time_of_day", "night", 12, 1.0),
+        "deep in a rainforest": _task("biome", "tropical", 221, 0.878),
+        "in the middle of the Sahara": _task("biome", "desert", 0, None),
+    },
+}
+EDIT_SUGGESTED = ["sunny and cloudless", "at night, after dark", "snowy and wintry"]
+
+
+@pytest.fixture
+def measured_edit_model(edit_model):
+    from generation.models import ModelVersion
+
+    ModelVersion.objects.filter(pk=edit_model.pk).update(metrics=EDIT_METRICS)
+    edit_model.refresh_from_db()
+    return edit_model
+
+
 @pytest.fixture
 def enqueued(monkeypatch):
     """Job ids handed to Celery, recorded instead of sent (the integration tests send them)."""

@@ -7,7 +7,9 @@ every model is then measured against the same photos, so versions can be compare
 A `place` model gets FID, KID and conditional accuracy (`ml.eval.metrics.evaluate`); a `ground`
 model gets the ground target: the oracle's land-use accuracy on the views it paints from the
 reference's overhead tiles against the same figure on their real ground views
-(`ml.eval.ground_landuse.oracle_target`, as `python -m ml landuse` measures it).
+(`ml.eval.ground_landuse.oracle_target`, as `python -m ml landuse` measures it); an `edit` model
+gets the edit metrics of `python -m ml eval-edit` (`ml.eval.edit_metrics`), per text included,
+from which the artwork page suggests the wordings the model edits best.
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ REFERENCE_CITIES = 2000  # spread over the world; about a tenth of them are held
 REFERENCE_PER_CITY = 4
 REFERENCE_SEED = 11
 VALIDATION_IMAGES = 800
-MEASURED_KINDS = ("place", "ground")
+EDIT_VALIDATION_IMAGES = 300  # each edited by every text, as `python -m ml eval-edit` does by default
+MEASURED_KINDS = ("place", "ground", "edit")
 
 
 def reference_scenes(cache: Path, resolution: int, progress: bool = False) -> Path:
@@ -45,8 +48,9 @@ def reference_scenes(cache: Path, resolution: int, progress: bool = False) -> Pa
 
 def validation_metrics(folder: str | Path, *, oracle_folder: Path | None = None, cache: Path | None = None,
                        images: int = VALIDATION_IMAGES) -> dict | None:
-    """The oracle metrics of a `place` or `ground` model folder (see the module docstring); None
-    for other kinds or when no oracle is installed (default: the shipped oracle, and the eval cache)."""
+    """The oracle metrics of a `place`, `ground` or `edit` model folder (see the module docstring);
+    None for other kinds or when no oracle is installed (default: the shipped oracle, and the eval
+    cache)."""
     from ml import pipelines
     from ml.eval.metrics import evaluate
     from ml.eval.oracle import load_oracle
@@ -59,6 +63,12 @@ def validation_metrics(folder: str | Path, *, oracle_folder: Path | None = None,
     pipeline = pipelines.load(folder)
     if pipeline.kind == "ground":
         return ground_metrics(pipeline, oracle, oracle_sha256, cache, images=images)
+    if pipeline.kind == "edit":
+        from ml.eval.edit_metrics import evaluate_edits
+
+        data = reference_scenes(cache, max(oracle.config.resolution, pipeline.resolution))
+        return evaluate_edits(pipeline, oracle, oracle_sha256, data, images=min(images, EDIT_VALIDATION_IMAGES),
+                              progress=False)
     data = reference_scenes(cache, oracle.config.resolution)
     return evaluate(pipeline, oracle, oracle_sha256, data, max_images=images, cache=cache, progress=False)
 

@@ -9,6 +9,7 @@ from PIL import Image
 from gallery import filters
 from gallery.models import Artwork
 from gallery.services import PROVENANCE_KEY
+from tests.conftest import EDIT_SUGGESTED
 
 
 def card_titles(response) -> list[str]:
@@ -84,6 +85,20 @@ def test_the_artwork_page_shows_provenance_lineage_and_share_tags(client, galler
     assert f'href="/artworks/{g.hidden.pk}/"' not in lineage
     child = client.get(f"/artworks/{g.variation.pk}/").content.decode()
     assert "made from" in child and f'href="/artworks/{g.oxford.pk}/"' in child
+
+
+def test_the_edit_box_suggests_the_texts_the_active_edit_model_was_measured_to_edit_best(
+        client, gallery, measured_edit_model):
+    page = client.get(f"/artworks/{gallery.oxford.pk}/").content.decode()
+    datalist = page[page.index('<datalist id="edit-suggestions">'):page.index("</datalist>")]
+    assert re.findall(r'<option value="([^"]*)">', datalist) == EDIT_SUGGESTED
+    assert 'list="edit-suggestions"' in page and f'placeholder="{EDIT_SUGGESTED[0]}"' in page
+    assert "appeared in at least\n          90% of its edits" in page
+
+
+def test_an_edit_model_without_metrics_gets_no_suggestions(client, gallery, edit_model):
+    page = client.get(f"/artworks/{gallery.oxford.pk}/").content.decode()
+    assert 'id="edit-form"' in page and "edit-suggestions" not in page and 'id="edit-hint"' not in page
 
 
 def test_user_text_in_inputs_is_escaped(client, gallery):

@@ -3,20 +3,21 @@ versions (children of the artwork), and the frames between two texts appear as a
 slider and an animation, also on the strip's own page."""
 import pytest
 
+from tests.conftest import EDIT_SUGGESTED
 from tests.integration.test_browser_gallery import _paint_with_the_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 
-def test_edit_by_text_then_the_frames_between_two_texts(page, live_server, cities, place_model, edit_model,
-                                                        worker_factory):
+def test_edit_by_text_then_the_frames_between_two_texts(page, live_server, cities, place_model,
+                                                        measured_edit_model, worker_factory):
     worker_factory()
     artwork = _paint_with_the_worker(cities["Tromsø"], seed=21)
     page.goto(live_server.url + artwork.get_absolute_url())
 
-    # The box suggests the wordings the shipped model edits well (docs/RESULTS.md).
+    # The box suggests the wordings the active model was measured to edit best.
     suggestions = page.locator("#edit-suggestions option").evaluate_all("options => options.map(o => o.value)")
-    assert "snowy and wintry" in suggestions and page.get_attribute("#edit-text", "list") == "edit-suggestions"
+    assert suggestions == EDIT_SUGGESTED and page.get_attribute("#edit-text", "list") == "edit-suggestions"
     page.fill("#edit-text", "the same place at night")
     page.select_option("#edit-count", "2")
     page.click("#edit-submit")

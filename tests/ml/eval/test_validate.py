@@ -3,8 +3,8 @@ import json
 from ml.eval.cli import DEFAULT_ORACLE
 from ml.eval.validate import validation_metrics
 from ml.models.place import PlaceConfig
-from tests.conftest import write_tiny_ground_model
-from tests.conftest import write_tiny_place_model
+from ml.eval.edit_metrics import EDIT_TASKS, VISITOR_TASKS
+from tests.conftest import write_tiny_edit_model, write_tiny_ground_model, write_tiny_place_model
 
 
 def test_validation_measures_a_place_model_against_heldout_references(oracle_folder, tmp_path):
@@ -36,6 +36,17 @@ def test_validation_measures_a_ground_models_land_use_target_against_real_views(
     json.dumps(metrics)  # stored on the ModelVersion as it is
     again = validation_metrics(folder, oracle_folder=DEFAULT_ORACLE, cache=tmp_path / "cache", images=64)
     assert again == metrics  # the same views of the same places
+
+
+def test_validation_measures_an_edit_model_with_every_text_of_eval_edit(monkeypatch, tmp_path):
+    monkeypatch.setattr("ml.eval.validate.REFERENCE_CITIES", 400)  # fewer reference photos, rendered fast
+    folder = write_tiny_edit_model(tmp_path / "edit")
+    metrics = validation_metrics(folder, oracle_folder=DEFAULT_ORACLE, cache=tmp_path / "cache", images=40)
+    assert metrics["split"] == "heldout" and 0 < metrics["images"] <= 40
+    assert set(metrics["accuracy_by_task"]) == {text for *_, text in EDIT_TASKS}
+    assert set(metrics["visitor_accuracy_by_task"]) == {text for *_, text in VISITOR_TASKS}
+    assert 0 <= metrics["consistency"] <= 1 and metrics["diversity"] >= 0
+    assert json.loads(json.dumps(metrics)) == metrics  # stored on the ModelVersion as it is
 
 
 def test_kinds_without_oracle_metrics_have_none(tmp_path):
