@@ -25,7 +25,7 @@ def model_version_active(*, kind: str) -> ModelVersion | None:
 def edit_suggestions(*, model_version: ModelVersion | None) -> list[str]:
     """The texts an edit version was measured to edit best, best first: from its validation
     metrics (`ml.eval.edit_metrics`, captions' and visitor's wordings alike), the best text of each
-    attribute value that reaches EDIT_SUGGESTION_ACCURACY. None without metrics."""
+    attribute value that reaches EDIT_SUGGESTION_ACCURACY; none without metrics."""
     metrics = (model_version.metrics if model_version else None) or {}
     measured = {**(metrics.get("accuracy_by_task") or {}), **(metrics.get("visitor_accuracy_by_task") or {})}
     best: dict[tuple[str, str], tuple[float, str]] = {}
