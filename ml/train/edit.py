@@ -17,9 +17,9 @@ Four options go beyond SIMGAN's recipe, all off by default (the shipped model us
 
 - `phrase_edits`: that share of the pictures get, instead of another picture's caption, a
   target text that names one attribute value only, in the captions' own words ("snowy", "the
-  same place, at night", "make it misty"), the kind of text a visitor types; the
-  discriminator's matching pair for those pictures is a phrase naming a value they do show, so
-  it learns what such short texts match. The value asked for is one the picture lacks; the other attributes should stay.
+  same place, at night"), the kind of text a visitor types; the discriminator's matching pair
+  for those pictures is a phrase naming a value they do show, so it learns what such short texts
+  match. The value asked for is one the picture lacks; the other attributes should stay.
 - the architecture's `attribute_head`: the discriminator also classifies real pictures into
   the dataset's attribute classes (from the picture alone), and the generator pays
   `attribute_weight` times that classifier's cross-entropy on its edits against the classes
@@ -64,13 +64,9 @@ def sample_sources(data: ImageCache, count: int = SAMPLE_SOURCES) -> torch.Tenso
     return torch.linspace(0, len(data) - 1, min(count, len(data))).round().long()
 
 
-# The ways a phrase edit asks for one wording: the wording alone and in the frames of a request.
-PHRASE_FRAMES = ("{}", "the same place, {}", "make it {}", "now {}", "the same scene, {}")
-
-
 def attribute_phrases(classes: dict[str, list]) -> list[tuple[str, int, str]]:
     """(attribute, class index, text) of every text naming one value of an attribute the data
-    labels, in the words GeoScenes captions use for it, each in every frame of `PHRASE_FRAMES`."""
+    labels, in the words GeoScenes captions use for it: the word alone and "the same place, ..."."""
     from ml.data.geoscenes.captions import KEYWORDS
 
     phrases = []
@@ -78,8 +74,8 @@ def attribute_phrases(classes: dict[str, list]) -> list[tuple[str, int, str]]:
         names = classes.get(attribute, [])
         for value, wordings in words.items():
             if value in names:
-                phrases += [(attribute, names.index(value), frame.format(wording))
-                            for wording in wordings for frame in PHRASE_FRAMES]
+                phrases += [(attribute, names.index(value), text)
+                            for wording in wordings for text in (wording, f"the same place, {wording}")]
     return phrases
 
 

@@ -1,9 +1,8 @@
 """Captions in varied natural language, chosen by the photo's own random generator.
 
-Each attribute value has five to nine phrasings, so that an edit model trained on the captions
-meets some of the variety of words a visitor brings; a template puts them together. Every scene
-caption names the density, the biome, the time of day and the weather with one of the words
-listed in `KEYWORDS`, which the tests use to check that captions follow the attributes.
+Each attribute has several phrasings; a template puts them together. Every scene caption names
+the density, the biome, the time of day and the weather with one of the words listed in
+`KEYWORDS`, which the tests use to check that captions follow the attributes.
 """
 from __future__ import annotations
 
@@ -13,10 +12,10 @@ from ml.data.geoscenes.places import Place
 from ml.data.geoscenes.sampling import PhotoSpec
 
 DENSITY_WORDS = {
-    "village": ("village", "hamlet", "small village", "rural village", "tiny settlement"),
-    "town": ("town", "small town", "market town", "country town", "township"),
-    "city": ("city", "cityscape", "busy city", "big city", "urban centre"),
-    "megacity": ("megacity", "sprawling metropolis", "huge city skyline", "megalopolis", "vast metropolis"),
+    "village": ("village", "hamlet", "small village"),
+    "town": ("town", "small town", "market town"),
+    "city": ("city", "cityscape", "busy city"),
+    "megacity": ("megacity", "sprawling metropolis", "huge city skyline"),
 }
 WATER_DENSITY_WORDS = {
     "village": ("fishing village", "harbour village"),
@@ -25,33 +24,28 @@ WATER_DENSITY_WORDS = {
     "megacity": ("waterfront megacity", "metropolis on the water"),
 }
 BIOME_WORDS = {
-    "polar": ("icy", "frozen", "polar", "arctic", "glacial", "ice-bound"),
-    "tundra": ("tundra", "barren northern", "windswept tundra", "subarctic", "bleak northern"),
-    "boreal": ("pine forest", "northern forest", "taiga", "spruce forest", "boreal", "conifer"),
-    "temperate": ("green", "leafy", "temperate", "verdant", "woodland", "meadow"),
-    "mediterranean": ("mediterranean", "sun-baked", "olive-country", "cypress-dotted", "terracotta", "vineyard"),
-    "desert": ("desert", "sandy", "arid desert", "parched", "dusty", "sand-dune"),
-    "savanna": ("savanna", "dry grassland", "golden savanna", "acacia", "grassland", "safari"),
-    "tropical": ("tropical", "jungle", "lush tropical", "palm-fringed", "steamy", "equatorial"),
-    "alpine": ("alpine", "mountain", "high mountain", "mountainous", "highland", "craggy"),
+    "polar": ("icy", "frozen", "polar"),
+    "tundra": ("tundra", "barren northern", "windswept tundra"),
+    "boreal": ("pine forest", "northern forest", "taiga"),
+    "temperate": ("green", "leafy", "temperate"),
+    "mediterranean": ("mediterranean", "sun-baked", "olive-country"),
+    "desert": ("desert", "sandy", "arid desert"),
+    "savanna": ("savanna", "dry grassland", "golden savanna"),
+    "tropical": ("tropical", "jungle", "lush tropical"),
+    "alpine": ("alpine", "mountain", "high mountain"),
 }
 TIME_WORDS = {
-    "day": ("in the daytime", "at midday", "on a bright afternoon", "by day", "in broad daylight",
-            "in the morning", "during the day", "at lunchtime"),
-    "golden_hour": ("at golden hour", "at sunset", "in the evening light", "at dusk", "at sundown",
-                    "at twilight", "as evening falls", "in the glow of evening"),
-    "night": ("at night", "after dark", "under the night sky", "by night", "at nighttime", "in the dark",
-              "late at night", "under the stars", "by moonlight"),
+    "day": ("in the daytime", "at midday", "on a bright afternoon", "by day"),
+    "golden_hour": ("at golden hour", "at sunset", "in the evening light", "at dusk"),
+    "night": ("at night", "after dark", "under the night sky", "by night"),
 }
 WEATHER_WORDS = {
-    "clear": ("clear", "sunny", "cloudless", "fine", "sun-drenched", "sunlit", "unclouded"),
-    "cloudy": ("cloudy", "overcast", "grey", "gloomy", "dull", "leaden", "clouded"),
-    "rain": ("rainy", "wet", "drizzly", "rain-soaked", "showery", "stormy", "rain-swept"),
-    "snow": ("snowy", "snow-covered", "wintry", "snowbound", "snow-clad", "snowed-in", "snow-blanketed"),
-    "fog": ("foggy", "misty", "hazy", "murky", "mist-shrouded", "smoggy"),
+    "clear": ("clear", "sunny", "cloudless"),
+    "cloudy": ("cloudy", "overcast", "grey"),
+    "rain": ("rainy", "wet", "drizzly"),
+    "snow": ("snowy", "snow-covered", "wintry"),
+    "fog": ("foggy", "misty", "hazy"),
 }
-# A clear night is neither sunny nor sunlit.
-CLEAR_NIGHT_WORDS = ("clear", "cloudless", "unclouded")
 STYLE_WORDS = {
     "african": "earthen walls", "asian": "curved dark roofs", "european": "red-tiled roofs",
     "north_american": "glass towers and gabled houses", "south_american": "brightly painted walls",
@@ -78,9 +72,6 @@ _TEMPLATES = (
     "the {place} of {city}, {weather} and {biome}, {time}{style}",
     "{weather} weather over a {biome} {place} {time}{style}",
     "a {biome} {place} with {style_words}, {weather}, {time}{landmark}",
-    "{time_cap} in a {biome} {place}; the weather is {weather}{style}",
-    "{weather} and {biome}: a {place} {time}{landmark}",
-    "a {place} in the {biome} land {time}, {weather}{water}",
 )
 
 
@@ -95,7 +86,7 @@ def caption(place: Place, spec: PhotoSpec, rng: np.random.Generator) -> str:
     words = WATER_DENSITY_WORDS if water_place else DENSITY_WORDS
     weather_words = WEATHER_WORDS[spec.weather]
     if spec.time_of_day == "night" and spec.weather == "clear":
-        weather_words = CLEAR_NIGHT_WORDS
+        weather_words = ("clear", "cloudless")
     time = _choose(rng, TIME_WORDS[spec.time_of_day])
     landmark = ""
     if spec.landmark_visible and place.landmark is not None:
