@@ -107,7 +107,7 @@ class ArtworkDetailView(DetailView):
         context["parent"] = selectors.artwork_parent(artwork=artwork)
         context["children"] = selectors.artwork_children(artwork=artwork)
         context["inputs_json"] = json.dumps(artwork.inputs, indent=2, sort_keys=True, ensure_ascii=False)
-        edit_version = model_version_active(kind="edit")
+        edit_version = model_version_active(kind=Kind.EDIT)
         context["edit_available"] = edit_version is not None
         context["edit_suggestions"] = edit_suggestions(model_version=edit_version)
         context["edit_suggestion_percent"] = round(100 * EDIT_SUGGESTION_ACCURACY)

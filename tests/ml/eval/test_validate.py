@@ -1,9 +1,9 @@
 import json
 
 from ml.eval.cli import DEFAULT_ORACLE
+from ml.eval.edit_metrics import EDIT_TASKS, VISITOR_TASKS
 from ml.eval.validate import validation_metrics
 from ml.models.place import PlaceConfig
-from ml.eval.edit_metrics import EDIT_TASKS, VISITOR_TASKS
 from tests.conftest import write_tiny_edit_model, write_tiny_ground_model, write_tiny_place_model
 
 
