@@ -117,7 +117,7 @@ def write_tiny_ground_model(folder: Path, *, seed: int = 0) -> Path:
 TINY_EDIT = dict(resolution=16, condition_dim=8, width=4, residual_units=1, d_width=4, d_text_dim=8)
 
 
-def write_tiny_edit_model(folder: Path, *, seed: int = 0) -> Path:
+def write_tiny_edit_model(folder: Path, *, seed: int = 0, training: dict | None = None) -> Path:
     """A randomly initialised `edit` model (the real text encoder, a tiny SIMGAN generator)."""
     import torch
 
@@ -126,7 +126,8 @@ def write_tiny_edit_model(folder: Path, *, seed: int = 0) -> Path:
 
     torch.manual_seed(seed)
     config = EditConfig(**TINY_EDIT)
-    write_model_folder(folder, kind="edit", architecture=config.to_dict(), state_dict=EditGenerator(config).state_dict())
+    write_model_folder(folder, kind="edit", architecture=config.to_dict(), state_dict=EditGenerator(config).state_dict(),
+                       training=training)
     return folder
 
 

@@ -6,6 +6,8 @@ model folder; the pictures are drawn here from the held-out photos of the datase
 from __future__ import annotations
 
 import os
+import statistics
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
@@ -19,6 +21,47 @@ GRID_CELL = 64  # small pictures are enlarged (nearest neighbour) to this side
 STRIP_FRAMES = 8
 STRIP_PAIRS = (("by day, on a bright afternoon", "at night, after dark"), ("sunny and cloudless", "snowy and wintry"))
 STRIP_SOURCES = 2
+FIGURES = ("accuracy", "visitor_accuracy", "consistency", "feature_distance", "sharpness", "diversity")
+PAIRED = (("accuracy", "accuracy"), ("visitor_accuracy", "accuracy in a visitor's words"),
+          ("consistency", "consistency"))
+# What may differ between the runs of one recipe: the seed, and where and how the run was made.
+NOT_RECIPE = ("seed", "command", "run")
+
+
+@dataclass
+class ReportRow:
+    """One model of the table: its folder and pipeline (the one drawn), and the latest eval-edit
+    record of that folder and of the same recipe trained with other seeds, by seed."""
+
+    folder: Path
+    pipeline: object
+    records: dict[int, dict]
+
+    @property
+    def shown(self) -> dict:
+        return next(iter(self.records.values()))
+
+
+def training_seed(config: dict) -> int:
+    return (config.get("training") or {}).get("seed", 0)
+
+
+def recipe(config: dict) -> dict:
+    """What a training run made of the model: its architecture and training options, less the seed
+    and the run's own name and command line (which holds the seed)."""
+    training = {key: value for key, value in (config.get("training") or {}).items() if key not in NOT_RECIPE}
+    if "dataset" in training:  # the same data wherever it lay
+        training["dataset"] = {key: value for key, value in training["dataset"].items() if key != "path"}
+    return {"architecture": config["architecture"], "training": training}
+
+
+def recipe_differences(config: dict, other: dict) -> list[str]:
+    """The architecture and training options two model configs set differently (a setting
+    only one of them records is not counted: older runs recorded fewer)."""
+    first, second = recipe(config), recipe(other)
+    return [f"{section}.{key}" for section in ("architecture", "training")
+            for key in sorted(first[section].keys() & second[section].keys())
+            if first[section][key] != second[section][key]]
 
 
 def describe(config: dict) -> str:
@@ -41,6 +84,8 @@ def describe(config: dict) -> str:
         extras.append(f"{training['phrase_edits']:.0%} phrase edits")
     if training.get("identity_weight"):
         extras.append(f"identity loss (weight {training['identity_weight']:g})")
+    if training.get("ema_kimg"):
+        extras.append(f"moving average of the weights (half-life {training['ema_kimg']:g} kimg)")
     return f"{what}; {', '.join(extras)}" if extras else what
 
 
@@ -74,17 +119,44 @@ def _figure(value, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def write_edit_results(rows: list[tuple], data: Path, out: Path, images: Path) -> None:
-    """rows: (model folder, pipeline, latest eval-edit record), the first being the one shown."""
+def _mean_figure(values: list) -> str:
+    """The mean of one figure over a row's seeds, ± their standard deviation when there are several."""
+    values = [value for value in values if value is not None]
+    if len(values) < 2:
+        return _figure(values[0] if values else None)
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+def paired_comparison(row: ReportRow, baseline: ReportRow) -> str | None:
+    """One sentence: how `row` fares against `baseline` on the seeds both were trained with, seed
+    by seed (None when they share fewer than two)."""
+    seeds = sorted(row.records.keys() & baseline.records.keys())
+    if len(seeds) < 2:
+        return None
+    parts = []
+    for key, name in PAIRED:
+        differences = [row.records[seed][key] - baseline.records[seed][key] for seed in seeds
+                       if row.records[seed].get(key) is not None and baseline.records[seed].get(key) is not None]
+        if differences:
+            ahead = sum(difference > 0 for difference in differences)
+            parts.append(f"{name} {statistics.mean(differences):+.3f} (ahead on {ahead} of {len(differences)})")
+    return (f"`{row.folder.name}` against `{baseline.folder.name}`, seed by seed (seeds "
+            f"{', '.join(map(str, seeds))}; mean difference, and on how many seeds it is ahead): "
+            + "; ".join(parts) + ".")
+
+
+def write_edit_results(rows: list[ReportRow], data: Path, out: Path, images: Path) -> None:
+    """The first row is the model shown: its per-text figures, its interpolation strips."""
     from ml.modelfolder import read_config
 
     images.mkdir(parents=True, exist_ok=True)
     link = Path(os.path.relpath(images, out.parent)).as_posix()
-    resolution = rows[0][1].resolution
+    first = rows[0]
+    resolution = first.pipeline.resolution
     heldout = load_image_cache(data, resolution=resolution, split="heldout", max_images=GRID_SOURCES, progress=False)
     sources = to_pictures(heldout.images)
     texts = [text for _, _, text in EDIT_TASKS]
-    record = rows[0][2]
+    record = first.shown
     lines = [
         f"Edits of {record['images']} photos of held-out cities ({record['data']}, at {resolution}x{resolution}) by "
         f"{record['tasks']} texts that each name one attribute value, judged by the oracle "
@@ -95,37 +167,40 @@ def write_edit_results(rows: list[tuple], data: Path, out: Path, images: Path) -
         f"the text does not name that "
         f"keep the oracle's prediction. Feature distance: oracle-feature distance edit-source over that of two "
         f"random photos (lower keeps more). Sharpness: high-frequency energy over the photos'. Diversity: mean "
-        f"pixel difference between {DIVERSITY_SEEDS} seeds' edits of one source and text.",
+        f"pixel difference between {DIVERSITY_SEEDS} seeds' edits of one source and text. A model trained with "
+        f"several seeds (the same command otherwise) shows the mean over them ± their standard deviation.",
         "",
-        "| model | what it is | trained (kimg) | accuracy | in a visitor's words | consistency | feature distance "
-        "| sharpness | diversity |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | what it is | trained (kimg) | seeds | accuracy | in a visitor's words | consistency "
+        "| feature distance | sharpness | diversity |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for folder, pipeline, measured in rows:
-        config = read_config(folder, verify_weights=False)
+    for row in rows:
+        config = read_config(row.folder, verify_weights=False)
         kimg = (config.get("training") or {}).get("kimg")
-        figures = [measured["accuracy"], measured.get("visitor_accuracy"), measured["consistency"],
-                   measured["feature_distance"], measured["sharpness"], measured["diversity"]]
-        lines.append(f"| `{folder.name}` | {describe(config)} | {_figure(kimg, 0)} | "
-                     + " | ".join(_figure(value) for value in figures) + " |")
-    lines += ["", f"Accuracy of `{rows[0][0].name}` per text, the captions' words first, then a visitor's (and the "
-              f"oracle's own recall of that value on real photos):",
+        figures = [_mean_figure([measured.get(key) for measured in row.records.values()]) for key in FIGURES]
+        lines.append(f"| `{row.folder.name}` | {describe(config)} | {_figure(kimg, 0)} | "
+                     f"{', '.join(map(str, row.records))} | " + " | ".join(figures) + " |")
+    comparisons = [sentence for row in rows[1:] if (sentence := paired_comparison(first, row))]
+    if comparisons:
+        lines += ["", *(f"- {sentence}" for sentence in comparisons)]
+    lines += ["", f"Accuracy of `{first.folder.name}` (seed {next(iter(first.records))}) per text, the captions' "
+              f"words first, then a visitor's (and the oracle's own recall of that value on real photos):",
               "", "| text | attribute = value | edits judged | accuracy | oracle on real photos |", "|---|---|---:|---:|---:|"]
     for text, task in {**record["accuracy_by_task"], **record.get("visitor_accuracy_by_task", {})}.items():
         lines.append(f"| “{text}” | {task['attribute']} = {task['value']} | {task['edits']} "
                      f"| {_figure(task['accuracy'])} | {_figure(task['oracle_on_real'])} |")
     lines += ["", "Held-out photos (first column) edited by each text in the captions' words above, in that order, "
                   "seed 0:", ""]
-    for folder, pipeline, _ in rows:
-        name = f"edit-{folder.name}.png"
-        edit_grid(pipeline, sources, texts).save(images / name)
-        lines.append(f"![{folder.name}: sources x texts]({link}/{name})")
-        lines.append(f"*`{folder.name}`*")
+    for row in rows:
+        name = f"edit-{row.folder.name}.png"
+        edit_grid(row.pipeline, sources, texts).save(images / name)
+        lines.append(f"![{row.folder.name}: sources x texts]({link}/{name})")
+        lines.append(f"*`{row.folder.name}`*")
         lines.append("")
-    strips = f"edit-interpolation-{rows[0][0].name}.png"
-    interpolation_strips(rows[0][1], sources[:STRIP_SOURCES]).save(images / strips)
+    strips = f"edit-interpolation-{first.folder.name}.png"
+    interpolation_strips(first.pipeline, sources[:STRIP_SOURCES]).save(images / strips)
     pairs = "; ".join(f"“{a}” → “{b}”" for a, b in STRIP_PAIRS)
-    lines += [f"Interpolation with `{rows[0][0].name}`: the source, then {STRIP_FRAMES} frames from one text's "
+    lines += [f"Interpolation with `{first.folder.name}`: the source, then {STRIP_FRAMES} frames from one text's "
               f"condition to the other's with the same noise ({pairs}):", "",
               f"![interpolation strips]({link}/{strips})"]
     write_section(out, "edit", "\n".join(lines), "Results")

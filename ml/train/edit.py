@@ -13,7 +13,7 @@ The backward edit of the cycle is conditioned on the mean of t's condition (no s
 the noise of conditioning augmentation belongs to the forward edit alone. The learning rate
 halves every `lr_halve_epochs` epochs. The run writes its files through `ml.train.run_dir`.
 
-Four options go beyond SIMGAN's recipe, all off by default (the shipped model uses the first three):
+Five options go beyond SIMGAN's recipe, all off by default (the shipped model uses the first three):
 
 - `phrase_edits`: that share of the pictures get, instead of another picture's caption, a
   target text that names one attribute value only, in the captions' own words ("snowy", "the
@@ -27,6 +27,9 @@ Four options go beyond SIMGAN's recipe, all off by default (the shipped model us
   value changed for a phrase (StarGAN's domain classification loss, Choi et al. 2018).
 - the architecture's `standardize_text`: both networks see the sentence embeddings standardised
   over every text the run trains with (`ml.models.edit.TextStandardizer`), fitted here.
+- `ema_kimg`: the export takes G_ema, an exponential moving average of the generator's weights
+  (as the place and ground generators do), instead of the generator's last weights; it does not
+  change the training itself.
 - `identity_weight`: CycleGAN's identity loss. The picture "edited" with a text it matches (its
   caption, or a phrase of a value it shows), with the conditioning noise sampled as in a forward
   edit, must come back unchanged, so neither the text nor the noise moves what the text does not
@@ -130,7 +133,7 @@ class EditTrainer(TrainerSkeleton):
         self.phrase_rng = random.Random(config.seed * 1000 + dist.rank)
         self.attribute_classes = (ClassPredictionLoss(config.attribute_weight)
                                   if config.model.attribute_head else None)
-        self.build_networks(EditGenerator(config.model), EditDiscriminator(config.model), ema=False)
+        self.build_networks(EditGenerator(config.model), EditDiscriminator(config.model), ema=config.ema_kimg > 0)
         if config.model.standardize_text:  # over every text the run trains with (a resume loads the same)
             every_text = texts if self.phrases is None else torch.cat([texts, self.phrases.embeddings])
             for standardizer in (self.G.condition.standardize, self.D.standardize):
@@ -154,6 +157,8 @@ class EditTrainer(TrainerSkeleton):
             self.set_learning_rate()  # after the fetch, which starts each new epoch
             self.step_discriminator(batch)
             self.step_generator(batch)
+            if self.G_ema is not None:
+                self.update_ema()
             before, self.nimg = self.nimg, self.nimg + config.batch_size
             self.finish_step(before)
         self.finish_training()
@@ -258,16 +263,17 @@ class EditTrainer(TrainerSkeleton):
     @torch.no_grad()
     def save_samples(self) -> None:
         """Rows: fixed source pictures; columns: the source, then its edit by each sample text
-        (conditioning noise seeded per column, the generator in inference mode)."""
+        (conditioning noise seeded per column, the generator the export takes, in inference mode)."""
         if not self.dist.is_main:
             return
         sources = ImageCache.to_float(self.data.images[sample_sources(self.data)]).to(self.device)
-        self.G.eval()
+        generator = self.G_ema if self.G_ema is not None else self.G
+        generator.eval()
         columns = [sources]
         for column, text in enumerate(self.sample_texts):
             noise = torch.randn(self.config.model.condition_dim, generator=torch.Generator().manual_seed(column))
             texts, noise = text.expand(len(sources), -1), noise.to(self.device).expand(len(sources), -1)
-            columns.append(self.G(sources, texts, noise)[0].float())
+            columns.append(generator(sources, texts, noise)[0].float())
         self.G.train()
         grid = torch.stack(columns, dim=1).flatten(0, 1)
         self.run.save_image_grid(grid, f"samples-{run_dir.kimg_label(self.nimg)}.png", len(columns))

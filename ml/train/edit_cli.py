@@ -11,7 +11,7 @@ that differs from the checkpoint's is refused (the weights would not fit).
 The baselines: `--cycle-weight 0` (no cycle loss), `--no-augmentation` (no conditioning
 augmentation), `--residual-units 0 --cycle-weight 0` (a SISGAN-like encoder-decoder).
 Beyond SIMGAN's recipe: `--attribute-head ATTRIBUTES`, `--phrase-edits SHARE` and
-`--identity-weight W` (see `ml.train.edit`).
+`--identity-weight W` and `--ema-kimg K` (see `ml.train.edit`).
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ ARCHITECTURE_HELP = {
 TRAIN_OPTIONS = {
     "batch_size": int, "lr": float, "beta1": float, "beta2": float, "lr_halve_epochs": float,
     "cycle_weight": float, "identity_weight": float, "kl_weight": float, "attribute_weight": float,
-    "phrase_edits": float, "max_kimg": float, "mirror": bool, "drop_outliers": bool,
+    "phrase_edits": float, "ema_kimg": float, "ema_rampup": float, "max_kimg": float, "mirror": bool, "drop_outliers": bool,
     "text_cache": str, "tick_kimg": float, "sample_kimg": float, "snapshot_kimg": float, "seed": int,
 }
 TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(EditTrainConfig) if f.name != "model"}
@@ -47,7 +47,9 @@ def register_train(kinds) -> None:
                               description="Train the SIMGAN text-edit generator on captioned pictures.",
                               data_help="dataset folder with captions", train=TRAIN_OPTIONS, defaults=TRAIN_DEFAULTS,
                               architecture=ARCHITECTURE_OPTIONS, config_name="EditConfig",
-                              architecture_help=ARCHITECTURE_HELP)
+                              architecture_help=ARCHITECTURE_HELP,
+                              notes={"ema_kimg": "0: none, the export takes the generator itself",
+                                     "ema_rampup": "0.05; 0 turns it off"})
     parser.set_defaults(func=_train_edit)
 
 

@@ -32,11 +32,13 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None = Non
     """The options of the command line as one checked EditTrainConfig (CommandError if not);
     unset ones take the resumed checkpoint's value, else the default."""
     values = option_values(args, TRAIN_OPTIONS, TRAIN_DEFAULTS, resume_state)
+    if args.ema_rampup == 0:
+        values["ema_rampup"] = None
     for name in ("batch_size", "lr", "lr_halve_epochs", "max_kimg", "tick_kimg", "sample_kimg", "snapshot_kimg"):
         if not values[name] > 0:
             raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
-    for name in ("cycle_weight", "identity_weight", "kl_weight", "attribute_weight", "seed"):
-        if values[name] < 0:
+    for name in ("cycle_weight", "identity_weight", "kl_weight", "attribute_weight", "ema_kimg", "ema_rampup", "seed"):
+        if values[name] is not None and values[name] < 0:
             raise CommandError(ERROR_NON_NEGATIVE.format(flag(name)[2:], values[name]))
     if values["batch_size"] < 2:
         raise CommandError(ERROR_BATCH_TWO.format(values["batch_size"]))
@@ -106,7 +108,8 @@ def command_line(config: EditTrainConfig) -> str:
 
 
 def run_export_edit(args: argparse.Namespace, options: dict) -> int:
-    """The model folder of a checkpoint's generator: the latest, or the one named."""
+    """The model folder of a checkpoint's generator (its G_ema when the run kept one): the latest
+    checkpoint, or the one named."""
     from ml.modelfolder import write_model_folder
     from ml.models.edit import EditGenerator
 
@@ -125,13 +128,15 @@ def run_export_edit(args: argparse.Namespace, options: dict) -> int:
         checkpoint = named[0]
     state = run_dir.read_checkpoint_state(checkpoint)
     config = EditConfig.from_dict(state["architecture"])
-    generator = run_dir.load_network(checkpoint, "G", EditGenerator(config))
+    network = "G_ema" if options["train"].get("ema_kimg") else "G"
+    generator = run_dir.load_network(checkpoint, network, EditGenerator(config))
     training = {"dataset": state.get("dataset"), "kimg": state["kimg"], "epoch": state.get("epoch"),
                 "seed": options["train"]["seed"], "cycle_weight": options["train"]["cycle_weight"],
                 "identity_weight": options["train"].get("identity_weight", 0.0),
                 "kl_weight": options["train"]["kl_weight"],
                 "attribute_weight": options["train"].get("attribute_weight"),
-                "phrase_edits": options["train"].get("phrase_edits"), "command": options.get("command"),
+                "phrase_edits": options["train"].get("phrase_edits"), "ema_kimg": options["train"].get("ema_kimg", 0.0),
+                "command": options.get("command"),
                 "run": Path(args.run).resolve().name, "checkpoint": checkpoint.name}
     sha256 = write_model_folder(args.out, kind=KIND, architecture=config.to_dict(),
                                 state_dict=generator.state_dict(), training=training)

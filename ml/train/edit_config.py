@@ -42,6 +42,8 @@ class EditTrainConfig(TrainConfig):
     kl_weight: float = 1.0  # lambda_ca of the conditioning-augmentation KL (forward edit only)
     attribute_weight: float = 1.0  # weight of the attribute-class loss of both players (architecture's attribute_head)
     phrase_edits: float = 0.0  # share of edits whose target names one attribute value (0: captions only)
+    ema_kimg: float = 0.0  # half-life of G_ema, in thousands of images (0: none; the export takes G itself)
+    ema_rampup: float | None = 0.05  # half-life at most this share of the images seen so far
     max_kimg: float = 200.0  # thousands of pictures to train on
     mirror: bool = True  # flip pictures left-right at random (photos have no handedness)
     drop_outliers: bool = True  # leave out rows the manifest marks as outliers (their captions say nothing of a place)

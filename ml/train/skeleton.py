@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -68,7 +69,10 @@ class TrainerSkeleton:
         """Networks, optimisers and progress of a checkpoint; returns the epoch it reached."""
         state = run_dir.read_checkpoint_state(folder)
         for name, network in self.networks.items():
-            run_dir.load_network(folder, name, network)
+            if name == "G_ema" and not (Path(folder) / "G_ema.safetensors").is_file():
+                network.load_state_dict(self.G.state_dict())  # the run kept none until now: it starts from G
+            else:
+                run_dir.load_network(folder, name, network)
         run_dir.load_optimizers(folder, self.optimizers, state)
         self.nimg = int(state["nimg"])
         # Fresh noise after a resume instead of replaying the first run's draws.

@@ -1,5 +1,6 @@
 """The edit metrics on pipelines whose answers are known, and the eval-edit / report-edit commands."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,6 +91,55 @@ def test_eval_edit_and_report_edit_write_figures_and_pictures(scenes, oracle_fol
     assert grid.size == (64 * (len(EDIT_TASKS) + 1), 64 * 4)
 
 
+def _seeded_copy(measured: Path, folder: Path, seed: int, shift: float, **training) -> Path:
+    """A tiny edit model 'trained' with `seed`, whose latest figures are those of `measured`
+    with accuracy and consistency raised by `shift`."""
+    write_tiny_edit_model(folder, seed=seed, training={"seed": seed, "cycle_weight": 10.0, "kimg": 2.0, **training})
+    record = json.loads((measured / "metrics.jsonl").read_text().splitlines()[-1])
+    record.update(accuracy=0.5 + shift, visitor_accuracy=0.25 + shift, consistency=0.5 - shift)
+    (folder / "metrics.jsonl").write_text(json.dumps(record) + "\n")
+    return folder
+
+
+def test_report_edit_shows_the_mean_over_seeds_and_compares_seed_by_seed(scenes, oracle_folder, tmp_path):
+    measured = write_tiny_edit_model(tmp_path / "measured")
+    assert main(["eval-edit", str(measured), "--data", str(scenes), "--oracle", str(oracle_folder), "--images", "8",
+                 "--split", "train"]) == 0
+    simgan = [_seeded_copy(measured, tmp_path / f"simgan-{seed}", seed, shift) for seed, shift in
+              ((0, 0.2), (1, 0.1), (2, 0.0))]
+    baseline = [_seeded_copy(measured, tmp_path / f"baseline-{seed}", seed, 0.05, cycle_weight=0.0)
+                for seed in (1, 0)]
+    page = tmp_path / "RESULTS.md"
+    args = ["report-edit", str(simgan[0]), str(baseline[0]), "--data", str(scenes), "--out", str(page),
+            "--images", str(tmp_path / "img")]
+    assert main([*args, "--seeds", *map(str, simgan), "--seeds", *map(str, baseline)]) == 0
+    text = page.read_text()
+    # SIMGAN: accuracy 0.7, 0.6, 0.5 (mean 0.6, sd 0.1); consistency 0.3, 0.4, 0.5.
+    assert "| `simgan-0` | SIMGAN | 2 | 0, 1, 2 | 0.600 ± 0.100 | 0.350 ± 0.100 | 0.400 ± 0.100 |" in text
+    assert "| `baseline-1` | SIMGAN without cycle loss | 2 | 1, 0 | 0.550 ± 0.000 |" in text
+    # Seeds 0 and 1 in common: accuracy +0.15 and +0.05, consistency -0.15 and -0.05.
+    assert ("`simgan-0` against `baseline-1`, seed by seed (seeds 0, 1; mean difference, and on how many seeds it "
+            "is ahead): accuracy +0.100 (ahead on 2 of 2); accuracy in a visitor's words +0.100 (ahead on 2 of 2); "
+            "consistency -0.100 (ahead on 0 of 2).") in text
+    assert "Accuracy of `simgan-0` (seed 0) per text" in text
+
+
+def test_report_edit_refuses_seed_folders_of_another_recipe_or_a_seed_twice(scenes, tmp_path, capsys):
+    measured = write_tiny_edit_model(tmp_path / "measured", training={"seed": 0, "cycle_weight": 10.0})
+    (measured / "metrics.jsonl").write_text(json.dumps({"kind": "edit", "accuracy": 0.5}) + "\n")
+    other_recipe = _seeded_copy(measured, tmp_path / "no-cycle", 1, 0.0, cycle_weight=0.0)
+    same_seed = _seeded_copy(measured, tmp_path / "again", 0, 0.0)
+    page = tmp_path / "RESULTS.md"
+    args = ["report-edit", str(measured), "--data", str(scenes), "--out", str(page), "--images", str(tmp_path / "img")]
+    for seeds, message in (([measured, other_recipe], "differs in training.cycle_weight"),
+                           ([measured, same_seed], "seed 0 comes twice"),
+                           ([other_recipe, measured], "must be one of the MODEL_DIRs"),
+                           ([measured], "name the folders of the same recipe")):
+        assert main([*args, "--seeds", *map(str, seeds)]) == 2
+        assert message in capsys.readouterr().err
+    assert not page.exists()
+
+
 def test_eval_edit_refuses_a_place_model(scenes, oracle_folder, place_folder, capsys):
     assert main(["eval-edit", str(place_folder), "--data", str(scenes), "--oracle", str(oracle_folder)]) == 2
     assert "is not an edit model folder" in capsys.readouterr().err
@@ -107,6 +157,8 @@ def test_eval_edit_refuses_a_place_model(scenes, oracle_folder, place_folder, ca
      "SIMGAN; standardised texts"),
     ({"residual_units": 16, "augmentation": False}, {"cycle_weight": 10, "identity_weight": 2},
      "SIMGAN without conditioning augmentation; identity loss (weight 2)"),
+    ({"residual_units": 16, "augmentation": True}, {"cycle_weight": 10, "ema_kimg": 10},
+     "SIMGAN; moving average of the weights (half-life 10 kimg)"),
 ])
 def test_the_results_table_says_what_sets_each_model_apart(architecture, training, described):
     from ml.eval.edit_report import describe

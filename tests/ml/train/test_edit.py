@@ -212,6 +212,28 @@ def test_export_writes_the_generator_as_a_model_folder(edit_run, tmp_path, no_un
     assert load(tmp_path / "model").kind == "edit"
 
 
+def test_with_ema_kimg_the_export_takes_the_moving_average_and_the_training_is_unchanged(edit_run, captioned_dataset,
+                                                                                         tmp_path):
+    from safetensors.torch import load_file
+
+    assert train(captioned_dataset, tmp_path / "runs", "--max-kimg", "0.012", "--ema-kimg", "0.004") == 0
+    (run,) = (tmp_path / "runs").glob("0*")
+    checkpoint = run / "checkpoint-000000.012"
+    ema, live = (load_file(checkpoint / f"{name}.safetensors") for name in ("G_ema", "G"))
+    # The average is not what training reached, and training reached what it does without one.
+    assert any(not torch.equal(ema[key], live[key]) for key in ema)
+    without = load_file(edit_run / "checkpoint-000000.012" / "G.safetensors")
+    assert all(torch.equal(live[key], without[key]) for key in live)
+    assert main(["export", str(run), "--out", str(tmp_path / "model")]) == 0
+    exported = load_file(tmp_path / "model" / "weights.safetensors")
+    assert exported.keys() == ema.keys() and all(torch.equal(exported[key], ema[key]) for key in ema)
+    assert read_config(tmp_path / "model")["training"]["ema_kimg"] == 0.004
+    # A run that kept no average can go on with one: it starts from the generator.
+    assert resume(captioned_dataset, tmp_path / "resumed", edit_run, "--max-kimg", "0.016", "--ema-kimg", "0.004") == 0
+    (resumed,) = (tmp_path / "resumed").glob("0*")
+    assert (resumed / "checkpoint-000000.016" / "G_ema.safetensors").is_file()
+
+
 @pytest.mark.parametrize("extra, message", [
     (["--batch-size", "1"], "--batch-size must give each process at least 2 pictures"),
     (["--max-kimg", "0"], "--max-kimg must be positive"),
@@ -220,6 +242,7 @@ def test_export_writes_the_generator_as_a_model_folder(edit_run, tmp_path, no_un
     (["--attribute-head", "biome,snowfall"], "--attribute-head: "),
     (["--attribute-weight", "-2"], "--attribute-weight must be >= 0"),
     (["--identity-weight", "-1"], "--identity-weight must be >= 0"),
+    (["--ema-kimg", "-1"], "--ema-kimg must be >= 0"),
     (["--resolution", "48"], "invalid architecture: EditConfig.resolution must be one of"),
 ])
 def test_bad_options_are_refused_and_nothing_is_written(captioned_dataset, tmp_path, capsys, extra, message):
