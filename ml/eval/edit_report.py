@@ -82,6 +82,8 @@ def describe(config: dict) -> str:
                       f"(weight {training.get('attribute_weight', 1):g})")
     if training.get("phrase_edits"):
         extras.append(f"{training['phrase_edits']:.0%} phrase edits")
+    if architecture["augmentation"] and training.get("kl_weight", 1) != 1:
+        extras.append(f"augmentation's KL weight {training['kl_weight']:g}")
     if training.get("identity_weight"):
         extras.append(f"identity loss (weight {training['identity_weight']:g})")
     if training.get("ema_kimg"):

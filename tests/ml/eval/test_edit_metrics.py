@@ -157,8 +157,12 @@ def test_eval_edit_refuses_a_place_model(scenes, oracle_folder, place_folder, ca
      "SIMGAN; standardised texts"),
     ({"residual_units": 16, "augmentation": False}, {"cycle_weight": 10, "identity_weight": 2},
      "SIMGAN without conditioning augmentation; identity loss (weight 2)"),
-    ({"residual_units": 16, "augmentation": True}, {"cycle_weight": 10, "ema_kimg": 10},
+    ({"residual_units": 16, "augmentation": True}, {"cycle_weight": 10, "ema_kimg": 10, "kl_weight": 1},
      "SIMGAN; moving average of the weights (half-life 10 kimg)"),
+    ({"residual_units": 16, "augmentation": True}, {"cycle_weight": 10, "kl_weight": 0.1},
+     "SIMGAN; augmentation's KL weight 0.1"),
+    ({"residual_units": 16, "augmentation": False}, {"cycle_weight": 10, "kl_weight": 1.0},
+     "SIMGAN without conditioning augmentation"),
 ])
 def test_the_results_table_says_what_sets_each_model_apart(architecture, training, described):
     from ml.eval.edit_report import describe
