@@ -104,10 +104,14 @@ def _train(config: PlaceTrainConfig, dist: run_dir.Distributed, resume, resume_s
 
 
 def option_values(args: argparse.Namespace, names, defaults: dict, resume_state: dict | None) -> dict:
-    """Each training option as given on the command line, else the resumed run's, else the default."""
+    """Each training option as given on the command line, else the resumed run's, else the default;
+    an `--ema-rampup 0` turns the ramp-up off (None)."""
     resumed = resume_state.get("train", {}) if resume_state else {}
-    return {name: getattr(args, name) if getattr(args, name) is not None else resumed.get(name, defaults[name])
-            for name in names}
+    values = {name: getattr(args, name) if getattr(args, name) is not None else resumed.get(name, defaults[name])
+              for name in names}
+    if "ema_rampup" in values and getattr(args, "ema_rampup", None) == 0:
+        values["ema_rampup"] = None
+    return values
 
 
 def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> PlaceTrainConfig:
@@ -119,8 +123,6 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> P
         check_head(model.context_head, args.data)
     resumed = resume_state.get("train", {}) if resume_state else {}
     values = option_values(args, TRAIN_OPTIONS, TRAIN_DEFAULTS, resume_state)
-    if args.ema_rampup == 0:
-        values["ema_rampup"] = None
     cities = parse_city_count(args.cities) if args.cities is not None else resumed.get("cities")
     for name in ("batch_size", "n_critic"):
         if values[name] < 1:

@@ -36,7 +36,8 @@ ARCHITECTURE_HELP = {
 TRAIN_OPTIONS = {
     "batch_size": int, "lr": float, "beta1": float, "beta2": float, "lr_halve_epochs": float,
     "cycle_weight": float, "identity_weight": float, "kl_weight": float, "attribute_weight": float,
-    "phrase_edits": float, "ema_kimg": float, "ema_rampup": float, "max_kimg": float, "mirror": bool, "drop_outliers": bool,
+    "phrase_edits": float, "ema_kimg": float, "ema_rampup": float, "max_kimg": float, "mirror": bool,
+    "drop_outliers": bool,
     "text_cache": str, "tick_kimg": float, "sample_kimg": float, "snapshot_kimg": float, "seed": int,
 }
 TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(EditTrainConfig) if f.name != "model"}

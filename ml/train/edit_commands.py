@@ -32,12 +32,11 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None = Non
     """The options of the command line as one checked EditTrainConfig (CommandError if not);
     unset ones take the resumed checkpoint's value, else the default."""
     values = option_values(args, TRAIN_OPTIONS, TRAIN_DEFAULTS, resume_state)
-    if args.ema_rampup == 0:
-        values["ema_rampup"] = None
     for name in ("batch_size", "lr", "lr_halve_epochs", "max_kimg", "tick_kimg", "sample_kimg", "snapshot_kimg"):
         if not values[name] > 0:
             raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))
-    for name in ("cycle_weight", "identity_weight", "kl_weight", "attribute_weight", "ema_kimg", "ema_rampup", "seed"):
+    for name in ("cycle_weight", "identity_weight", "kl_weight", "attribute_weight", "ema_kimg", "ema_rampup",
+                 "seed"):
         if values[name] is not None and values[name] < 0:
             raise CommandError(ERROR_NON_NEGATIVE.format(flag(name)[2:], values[name]))
     if values["batch_size"] < 2:
@@ -135,8 +134,8 @@ def run_export_edit(args: argparse.Namespace, options: dict) -> int:
                 "identity_weight": options["train"].get("identity_weight", 0.0),
                 "kl_weight": options["train"]["kl_weight"],
                 "attribute_weight": options["train"].get("attribute_weight"),
-                "phrase_edits": options["train"].get("phrase_edits"), "ema_kimg": options["train"].get("ema_kimg", 0.0),
-                "command": options.get("command"),
+                "phrase_edits": options["train"].get("phrase_edits"),
+                "ema_kimg": options["train"].get("ema_kimg", 0.0), "command": options.get("command"),
                 "run": Path(args.run).resolve().name, "checkpoint": checkpoint.name}
     sha256 = write_model_folder(args.out, kind=KIND, architecture=config.to_dict(),
                                 state_dict=generator.state_dict(), training=training)

@@ -49,8 +49,6 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> G
     asked = {name: getattr(args, name) for name in ARCHITECTURE_OPTIONS if getattr(args, name) is not None}
     model = resolve_architecture(GroundConfig, asked, resume_state, args.resume)
     values = option_values(args, TRAIN_OPTIONS, TRAIN_DEFAULTS, resume_state)
-    if args.ema_rampup == 0:
-        values["ema_rampup"] = None
     for name in ("batch_size", "n_critic"):
         if values[name] < 1:
             raise CommandError(ERROR_POSITIVE.format(flag(name)[2:], values[name]))

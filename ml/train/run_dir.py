@@ -221,7 +221,7 @@ def save_checkpoint(folder: Path, *, networks: dict[str, nn.Module],
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir(parents=True)
     for name, network in networks.items():
-        save_file(_cpu_tensors(network.state_dict()), str(temporary / f"{name}.safetensors"))
+        save_file(_cpu_tensors(network.state_dict()), str(network_file(temporary, name)))
     tensors, groups = {}, {}
     for name, optimizer in optimizers.items():
         optimizer_tensors, groups[name] = _flatten_optimizer(optimizer.state_dict())
@@ -238,10 +238,15 @@ def read_checkpoint_state(folder: Path) -> dict:
     return json.loads((Path(folder) / STATE_FILE).read_text(encoding="utf-8"))
 
 
+def network_file(folder: Path, name: str) -> Path:
+    """Where a checkpoint folder holds the weights of its network `name` (G, D, G_ema)."""
+    return Path(folder) / f"{name}.safetensors"
+
+
 def load_network(folder: Path, name: str, network: nn.Module) -> nn.Module:
     from safetensors.torch import load_file
 
-    network.load_state_dict(load_file(str(Path(folder) / f"{name}.safetensors")))
+    network.load_state_dict(load_file(str(network_file(folder, name))))
     return network
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import time
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -69,7 +68,7 @@ class TrainerSkeleton:
         """Networks, optimisers and progress of a checkpoint; returns the epoch it reached."""
         state = run_dir.read_checkpoint_state(folder)
         for name, network in self.networks.items():
-            if name == "G_ema" and not (Path(folder) / "G_ema.safetensors").is_file():
+            if name == "G_ema" and not run_dir.network_file(folder, name).is_file():
                 network.load_state_dict(self.G.state_dict())  # the run kept none until now: it starts from G
             else:
                 run_dir.load_network(folder, name, network)

@@ -42,3 +42,15 @@ def test_a_dataset_folder_without_images_is_refused(tmp_path, capsys):
 def test_export_of_a_folder_that_is_not_a_run_is_refused(tmp_path, capsys):
     assert main(["export", str(tmp_path), "--out", str(tmp_path / "model")]) == 2
     assert capsys.readouterr().err == f"error: {tmp_path} is not a run folder (it has no options.json)\n"
+
+
+@pytest.mark.parametrize("given, resumed, expected", [(0.0, 0.05, None), (0.1, None, 0.1), (None, None, None),
+                                                      (None, 0.05, 0.05)])
+def test_an_ema_rampup_of_zero_turns_the_rampup_off_for_every_kind(given, resumed, expected):
+    from argparse import Namespace
+
+    from ml.train.commands import option_values
+
+    values = option_values(Namespace(ema_rampup=given, seed=None), ["ema_rampup", "seed"],
+                           {"ema_rampup": 0.05, "seed": 0}, {"train": {"ema_rampup": resumed}})
+    assert values == {"ema_rampup": expected, "seed": 0}
