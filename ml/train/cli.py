@@ -19,7 +19,7 @@ import dataclasses
 from pathlib import Path
 
 from ml.train import edit_cli, ground_cli
-from ml.train.options import add_train_parser
+from ml.train.options import RECIPE_NOTES, add_train_parser
 from ml.train.place_config import PlaceTrainConfig
 
 ARCHITECTURE_OPTIONS = {"resolution": int, "latent_dim": int, "fmap_base": int, "fmap_max": int, "fmap_min": int,
@@ -44,7 +44,8 @@ TRAIN_OPTIONS = {
     "beta2": float, "gp_weight": float, "drift_weight": float, "context_weight": float, "fade_kimg": float, "stable_kimg": float,
     "max_kimg": float, "ema_kimg": float, "ema_rampup": float, "tick_kimg": float, "sample_kimg": float,
     "snapshot_kimg": float, "mirror": bool, "drop_outliers": bool, "reset_optimizers_on_grow": bool,
-    "stream": bool, "data_workers": int,
+    "stream": bool, "data_workers": int, "loss": str, "r1_gamma": float, "r1_interval": int, "augment": str,
+    "threads": int,
 }
 # The defaults, read without building a config (that would import torch for PlaceConfig).
 TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(PlaceTrainConfig) if f.name != "model"}
@@ -77,7 +78,7 @@ def _register_train_place(kinds) -> None:
                               data_help="dataset folder", train=TRAIN_OPTIONS, defaults=TRAIN_DEFAULTS,
                               architecture=ARCHITECTURE_OPTIONS, config_name="PlaceConfig",
                               architecture_help=ARCHITECTURE_HELP,
-                              notes={"max_kimg": "end of the schedule", "ema_rampup": "0.05; 0 turns it off"})
+                              notes={"max_kimg": "end of the schedule", "ema_rampup": "0.05; 0 turns it off", **RECIPE_NOTES})
     parser.add_argument("--cities", help="curriculum: train on the first N cities (1, 25, ...) or all (default all)")
     parser.set_defaults(func=_train_place)
 

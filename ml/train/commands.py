@@ -42,6 +42,7 @@ ERROR_RUN_KIND = "{} is a run of kind {!r}; only {!r} runs can be exported"
 ERROR_NO_CHECKPOINTS = "{} has no checkpoint yet"
 ERROR_UNKNOWN_CHECKPOINT = "--checkpoint {}: no such checkpoint in {}; it has {}"
 ERROR_NONE_FULL = "no checkpoint of {} has reached full resolution; pass --checkpoint NAME to export one anyway"
+ERROR_LOSS = "--loss {!r} is not one of {}"
 ERROR_OUT_NOT_EMPTY = "--out {} exists and is not empty; choose a new folder"
 
 # ---------------------------------------------------------------------------------------------
@@ -60,6 +61,8 @@ def run_training(args: argparse.Namespace, kind: str, build_config, train) -> in
     resume = find_resume_checkpoint(args.resume, kind) if args.resume else None
     resume_state = run_dir.read_checkpoint_state(resume) if resume else None
     config = build_config(args, resume_state)
+    if getattr(config, "threads", 0):
+        torch.set_num_threads(config.threads)
     dist = run_dir.setup_distributed()
     try:
         if config.batch_size % dist.world_size:
@@ -114,6 +117,25 @@ def option_values(args: argparse.Namespace, names, defaults: dict, resume_state:
     return values
 
 
+def check_recipe(values: dict) -> None:
+    """The adversarial recipe's options of a place or ground run (CommandError if not valid)."""
+    from ml.train.adversarial import LOSSES
+    from ml.train.augment import parse_augments
+
+    if values["loss"] not in LOSSES:
+        raise CommandError(ERROR_LOSS.format(values["loss"], ", ".join(LOSSES)))
+    if values["r1_gamma"] is not None and values["r1_gamma"] < 0:
+        raise CommandError(ERROR_NON_NEGATIVE.format("r1-gamma", values["r1_gamma"]))
+    if values["r1_interval"] < 1:
+        raise CommandError(ERROR_POSITIVE.format("r1-interval", values["r1_interval"]))
+    if values["threads"] < 0:
+        raise CommandError(ERROR_NON_NEGATIVE.format("threads", values["threads"]))
+    try:
+        parse_augments(values["augment"])
+    except ValueError as error:
+        raise CommandError(f"--augment: {error}") from None
+
+
 def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> PlaceTrainConfig:
     """The options of the command line as one checked PlaceTrainConfig (CommandError if not)."""
     if not args.data.is_dir():
@@ -138,6 +160,7 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> P
         raise CommandError(ERROR_POSITIVE.format("max-kimg", values["max_kimg"]))
     if not (0 <= values["beta1"] < 1 and 0 <= values["beta2"] < 1):
         raise CommandError(f"--beta1 and --beta2 must be in [0, 1), got {values['beta1']} and {values['beta2']}")
+    check_recipe(values)
     if not _power_of_two(values["start_resolution"]):
         raise CommandError(ERROR_RESOLUTION.format("start-resolution", values["start_resolution"]))
     if values["start_resolution"] > model.resolution:

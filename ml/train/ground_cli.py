@@ -13,7 +13,7 @@ import argparse
 import dataclasses
 
 from ml.train.ground_config import GroundTrainConfig
-from ml.train.options import add_train_parser
+from ml.train.options import RECIPE_NOTES, add_train_parser
 
 ARCHITECTURE_OPTIONS = {"resolution": int, "latent_dim": int, "width": int, "overhead_dim": int, "conditional": bool,
                         "land_use_head": bool, "variant": str}
@@ -25,7 +25,7 @@ ARCHITECTURE_HELP = {
 }
 NOT_OPTIONS = ("data", "out", "model", "resume", "dry_run")
 TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(GroundTrainConfig) if f.name != "model"}
-TRAIN_OPTIONS = {name: type(default) if name != "ema_rampup" else float
+TRAIN_OPTIONS = {name: type(default) if name not in ("ema_rampup", "r1_gamma") else float
                  for name, default in TRAIN_DEFAULTS.items() if name not in NOT_OPTIONS}
 
 
@@ -34,7 +34,7 @@ def register(kinds) -> None:
                               description="Train the conditional GAN from overhead tiles to ground-level views.",
                               data_help="dataset folder with overhead tiles", train=TRAIN_OPTIONS,
                               defaults=TRAIN_DEFAULTS, architecture=ARCHITECTURE_OPTIONS, config_name="GroundConfig",
-                              architecture_help=ARCHITECTURE_HELP, notes={"ema_rampup": "0.05; 0 turns it off"})
+                              architecture_help=ARCHITECTURE_HELP, notes={"ema_rampup": "0.05; 0 turns it off", **RECIPE_NOTES})
     parser.set_defaults(func=_train_ground)
 
 

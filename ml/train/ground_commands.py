@@ -15,7 +15,7 @@ from ml.eval.ground_landuse import land_use_labels
 from ml.models.ground import LAND_USES, GroundConfig
 from ml.train import run_dir
 from ml.train.commands import (ERROR_DATA, ERROR_NO_DATA_FOLDER, ERROR_NON_NEGATIVE, ERROR_POSITIVE, GapPlayers,
-                               option_values, pick_checkpoint, reproducing_command, resolve_architecture,
+                               check_recipe, option_values, pick_checkpoint, reproducing_command, resolve_architecture,
                                run_training, start_run)
 from ml.train.ground import KIND, GroundTrainConfig, GroundTrainer
 from ml.train.ground_cli import ARCHITECTURE_OPTIONS, TRAIN_DEFAULTS, TRAIN_OPTIONS
@@ -60,6 +60,7 @@ def build_train_config(args: argparse.Namespace, resume_state: dict | None) -> G
             raise CommandError(ERROR_NON_NEGATIVE.format(flag(name)[2:], values[name]))
     if not (0 <= values["beta1"] < 1 and 0 <= values["beta2"] < 1):
         raise CommandError(f"--beta1 and --beta2 must be in [0, 1), got {values['beta1']} and {values['beta2']}")
+    check_recipe(values)
     if not args.data.is_dir():
         raise CommandError(ERROR_NO_DATA_FOLDER.format(args.data))
     return GroundTrainConfig(data=str(args.data.resolve()), out=str(args.out), model=model,

@@ -34,6 +34,11 @@ class GroundTrainConfig(TrainConfig):
     n_critic: int = 1  # critic steps per generator step
     gp_weight: float = 10.0  # gradient penalty weight lambda (Gulrajani et al.)
     drift_weight: float = 1e-3  # epsilon_drift on D(real)^2 (ProGAN)
+    loss: str = "wgan-gp"  # adversarial loss: wgan-gp (the research's) or logistic (non-saturating, lazy R1)
+    r1_gamma: float | None = None  # logistic: R1 weight (None: 0.0002 * resolution^2 / batch_size, StyleGAN2-ADA)
+    r1_interval: int = 16  # logistic: R1 every this many critic steps (lazy regularisation, StyleGAN2)
+    augment: str = "none"  # DiffAugment of the critic's input: none, or a list of color,translation,cutout
+    threads: int = 0  # CPU threads of the run (0: PyTorch's default)
     l1_weight: float = 0.0  # pix2pix's L1 to the real view of the same tile (0: the research's plain cGAN)
     land_use_weight: float = 1.0  # weight of the critic's land-use classification (architecture's land_use_head)
     max_kimg: float = 200.0  # thousands of real pairs shown in all

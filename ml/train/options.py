@@ -12,6 +12,12 @@ from pathlib import Path
 
 from ml.cli import flag
 
+# The help of the adversarial recipe's options, the same for place and ground.
+RECIPE_NOTES = {"loss": "wgan-gp; or logistic: non-saturating loss with lazy R1 on reals",
+                "r1_gamma": "0.0002 * resolution^2 / batch size", "r1_interval": "16 critic steps",
+                "augment": "none; a list of color,translation,cutout applied to reals and fakes alike",
+                "threads": "0: PyTorch's default"}
+
 
 def add_train_parser(kinds, kind: str, *, help: str, description: str, data_help: str, train: dict[str, type],
                      defaults: dict, architecture: dict[str, type], config_name: str,

@@ -38,6 +38,11 @@ class PlaceTrainConfig(TrainConfig):
     n_critic: int = 1  # critic steps per generator step (WGAN-GP used 5, ProGAN 1)
     gp_weight: float = 10.0  # gradient penalty weight lambda (Gulrajani et al.)
     drift_weight: float = 1e-3  # epsilon_drift on D(real)^2 (ProGAN)
+    loss: str = "wgan-gp"  # adversarial loss: wgan-gp (the research's) or logistic (non-saturating, lazy R1)
+    r1_gamma: float | None = None  # logistic: R1 weight (None: 0.0002 * resolution^2 / batch_size, StyleGAN2-ADA)
+    r1_interval: int = 16  # logistic: R1 every this many critic steps (lazy regularisation, StyleGAN2)
+    augment: str = "none"  # DiffAugment of the critic's input: none, or a list of color,translation,cutout
+    threads: int = 0  # CPU threads of the run (0: PyTorch's default)
     context_weight: float = 1.0  # weight of the place-class loss of both players (architecture's context_head)
     start_resolution: int = 4  # resolution the growing starts at
     fade_kimg: float = 600.0  # thousands of real images per fade-in phase
