@@ -67,6 +67,10 @@ def test_a_place_run_with_the_logistic_recipe_records_r1_and_resumes(tiny_datase
     assert train(tiny_dataset, tmp_path / "more", "--resume", str(run), "--max-kimg", "0.012") == 0
     (resumed,) = (tmp_path / "more").iterdir()
     assert json.loads((resumed / "options.json").read_text())["train"]["loss"] == "logistic"
+    # the CPU time runs on over the resume, so runs are compared by what they cost in all
+    first = json.loads((run / "checkpoint-000000.008" / "state.json").read_text())["cpu_seconds"]
+    later = [json.loads(line)["cpu_seconds"] for line in (resumed / "stats.jsonl").read_text().splitlines()]
+    assert 0 < first <= later[0] <= later[-1]
 
 
 def test_a_ground_run_with_the_logistic_recipe_trains(pairs, tmp_path):
