@@ -3,7 +3,8 @@
 The generator is an encoder-residual-decoder (Johnson et al., 2016; CycleGAN's generator):
 three convolutions take the picture down to a quarter of its side, the text features are
 tiled over that grid and concatenated with the image features, sixteen residual units work on
-the joint features, and two transposed convolutions bring them back to full size. The text
+the joint features, and two transposed convolutions bring them back to full size (or, with
+`decoder`, two resize-convolutions or pixel shuffles, free of the checkerboard). The text
 enters through conditioning augmentation (Zhang et al., "StackGAN", ICCV 2017): the sentence
 embedding is mapped to the mean and log-variance of a Gaussian and a sample of it conditions the
 edit, so one (picture, text) pair has many edits, one per draw, and nearby texts give nearby
@@ -32,6 +33,7 @@ from ml.configs import JSONConfig, check_class_head
 LEAKY_SLOPE = 0.2
 RESOLUTIONS = (16, 32, 64, 128, 256)  # 64 by default; 16 and 32 for tests and quick runs
 DISCRIMINATOR_LAYERS = 8
+DECODERS = ("transposed", "resize", "subpixel")
 
 
 @dataclass
@@ -45,6 +47,10 @@ class EditConfig(JSONConfig):
     d_width: int = 32  # channels of the discriminator's first layer; x2 per halving, at most 8x
     d_text_dim: int = 64  # size of the text features the discriminator tiles over its 4x4 grid
     standardize_text: bool = False  # both networks see sentence embeddings standardised over the training texts
+    # how the decoder doubles the side: transposed (SIMGAN's strided transposed convolutions),
+    # resize (nearest-neighbour upsampling, then a 3x3 convolution) or subpixel (a convolution to
+    # 4x the channels, then a pixel shuffle, initialised as resize: ICNR)
+    decoder: str = "transposed"
     # attribute -> its class names (the dataset's dataset.json): the discriminator also
     # classifies each picture into them, from the picture alone ({}: no such head)
     attribute_head: dict[str, list] = field(default_factory=dict)
@@ -64,6 +70,8 @@ class EditConfig(JSONConfig):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"EditConfig.{name} must be true or false, not {getattr(self, name)!r}")
         check_class_head("EditConfig.attribute_head", self.attribute_head)
+        if self.decoder not in DECODERS:
+            raise ValueError(f"EditConfig.decoder must be one of {', '.join(DECODERS)}, not {self.decoder!r}")
 
     @property
     def downsamplings(self) -> int:
@@ -156,8 +164,8 @@ class EditGenerator(nn.Module):
             nn.ReLU(inplace=True))
         self.residual = nn.Sequential(*(ResidualUnit(4 * w) for _ in range(config.residual_units)))
         self.decoder = nn.Sequential(
-            nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1, bias=False), _norm(2 * w), nn.ReLU(inplace=True),
-            nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False), _norm(w), nn.ReLU(inplace=True),
+            upsampling_layer(config.decoder, 4 * w, 2 * w), _norm(2 * w), nn.ReLU(inplace=True),
+            upsampling_layer(config.decoder, 2 * w, w), _norm(w), nn.ReLU(inplace=True),
             nn.Conv2d(w, 3, 3, padding=1), nn.Tanh())
 
     def forward(self, images: torch.Tensor, text: torch.Tensor, noise: torch.Tensor | None = None,
@@ -171,6 +179,25 @@ class EditGenerator(nn.Module):
         tiled = condition[:, :, None, None].expand(-1, -1, *features.shape[-2:])
         features = self.joint(torch.cat([features, tiled.to(features.dtype)], dim=1))
         return self.decoder(self.residual(features))
+
+
+def upsampling_layer(decoder: str, channels_in: int, channels_out: int) -> nn.Module:
+    """A layer doubling the side. A strided transposed convolution (kernel 4, stride 2) computes each
+    of its four output phases with its own quarter of the kernel, which shows as a checkerboard
+    until training balances them (Odena, Dumoulin and Olah, "Deconvolution and Checkerboard
+    Artifacts", Distill 2016); resizing first, or a pixel shuffle initialised to behave like it
+    (ICNR: Aitken et al. 2017), starts free of it."""
+    if decoder == "transposed":
+        return nn.ConvTranspose2d(channels_in, channels_out, 4, stride=2, padding=1, bias=False)
+    if decoder == "resize":
+        return nn.Sequential(nn.Upsample(scale_factor=2.0, mode="nearest"),
+                             nn.Conv2d(channels_in, channels_out, 3, padding=1, bias=False))
+    convolution = nn.Conv2d(channels_in, 4 * channels_out, 3, padding=1, bias=False)
+    with torch.no_grad():  # ICNR: the four sub-pixels start with the same kernel
+        kernel = torch.empty(channels_out, channels_in, 3, 3)
+        nn.init.kaiming_uniform_(kernel, a=math.sqrt(5))
+        convolution.weight.copy_(kernel.repeat_interleave(4, dim=0))
+    return nn.Sequential(convolution, nn.PixelShuffle(2))
 
 
 def _leaky() -> nn.Module:
