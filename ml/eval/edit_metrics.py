@@ -36,7 +36,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from ml.eval.fidelity import laplacian, luminance
-from ml.eval.metrics import BATCH, METRICS, Evaluation, FeatureSet, RealSet, oracle_features
+from ml.eval.metrics import BATCH, FIDELITY_METRICS, Evaluation, FeatureSet, RealSet, measure, oracle_features
 from ml.eval.oracle import Oracle
 from ml.train.image_cache import ImageCache, load_image_cache
 
@@ -183,9 +183,6 @@ def diversity_metric(evaluation: EditEvaluation) -> dict:
     return {"diversity": round(torch.cat(distances).mean().item(), 4)}
 
 
-FIDELITY_METRICS = ("fid", "kid", "precision_recall", "floor", "edge_strength")
-
-
 def fidelity_metric(evaluation: EditEvaluation) -> dict:
     """The place metrics of `FIDELITY_METRICS` for one edit of each source, source i edited by
     the i-th text of `EDIT_TASKS` in turn: a generated set as large as the real one, with every
@@ -195,11 +192,8 @@ def fidelity_metric(evaluation: EditEvaluation) -> dict:
     features = np.stack([evaluation.edit_oracle[text].features[index] for index, text in enumerate(chosen)])
     pictures = torch.stack([evaluation.edits[text][index] for index, text in enumerate(chosen)])
     sources = RealSet(evaluation.sources, evaluation.source_oracle)
-    as_place = Evaluation(sources, FeatureSet(features, {}), evaluation.sources.images, pictures)
-    figures = {}
-    for name in FIDELITY_METRICS:
-        figures.update(METRICS[name](as_place))
-    return figures
+    return measure(Evaluation(sources, FeatureSet(features, {}), evaluation.sources.images, pictures),
+                   FIDELITY_METRICS)
 
 
 EDIT_METRICS: dict[str, Callable[[EditEvaluation], dict]] = {

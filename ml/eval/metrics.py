@@ -13,8 +13,9 @@
 
 Every generated picture is made for the place (lat, lon) of one real photo, with seed = its
 index, so real and generated sets cover the same places. Real features, and their floor, are
-cached by the dataset's hash and the oracle's sha256 (`real_features`). Each metric is registered by name in
-`METRICS` and returns a dict.
+cached by the dataset's hash and the oracle's sha256 (`real_features`). Each metric is
+registered by name in `METRICS` and returns a dict; `FIDELITY_METRICS` are those the ground
+and edit evaluations also report.
 """
 from __future__ import annotations
 
@@ -225,6 +226,16 @@ METRICS: dict[str, Callable[[Evaluation], dict]] = {
     "floor": floor_metric,
     "edge_strength": edge_strength_metric,
 }
+# What every kind is measured by against real photos, whatever its task metrics.
+FIDELITY_METRICS = ("fid", "kid", "precision_recall", "floor", "edge_strength")
+
+
+def measure(evaluation: Evaluation, names) -> dict:
+    """The figures of the metrics `names`, merged into one dict."""
+    results = {}
+    for name in names:
+        results.update(METRICS[name](evaluation))
+    return results
 
 
 def evaluate(pipeline, oracle: Oracle, oracle_sha256: str, data: str | Path, *, names=tuple(METRICS),
@@ -242,8 +253,5 @@ def evaluate(pipeline, oracle: Oracle, oracle_sha256: str, data: str | Path, *, 
     evaluation = Evaluation(real, oracle_features(oracle, pictures, progress),
                             real_pictures_at(pictures.shape[-1], real.data, data, split, max_images),
                             pictures, cache)
-    results = {"images": len(real.data), "split": split, "resolution": resolution, "data": real.data.summary["name"],
-               "data_sha256": dataset_hash(data), "oracle_sha256": oracle_sha256}
-    for name in names:
-        results.update(METRICS[name](evaluation))
-    return results
+    return {"images": len(real.data), "split": split, "resolution": resolution, "data": real.data.summary["name"],
+            "data_sha256": dataset_hash(data), "oracle_sha256": oracle_sha256, **measure(evaluation, names)}
