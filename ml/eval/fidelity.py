@@ -15,8 +15,8 @@
 - `edge_strength`: the variance of the Laplacian (the usual focus measure; Pech-Pacheco et al.,
   ICPR 2000) and the mean gradient magnitude of the 8-bit luminance, at the pictures' own
   resolution, generated beside real and as a ratio. Grain raises the mean gradient but not the
-  Laplacian's variance as much as edges do: 0.4 on the first and 1.1 on the second is grain
-  instead of edges.
+  Laplacian's variance as much as edges do: ratios of 0.4 on the Laplacian's variance and 1.1 on
+  the gradient are grain instead of edges; below 1 on both is blur.
 
 Every function is deterministic; the floor is cached beside the real features (`ml.eval.metrics`).
 """
