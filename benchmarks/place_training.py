@@ -72,9 +72,9 @@ def ours(resolution: int, dist: run_dir.Distributed, seconds: float, sync) -> fl
     assert phase.resolution == resolution and not phase.fading
 
     def step():
-        reals, contexts = trainer.fetch_batch(phase)
-        trainer.step_discriminator(phase, reals, contexts)
-        trainer.step_generator(phase, contexts)
+        reals, contexts, labels = trainer.fetch_batch(phase)
+        trainer.step_discriminator(phase, reals, contexts, labels)
+        trainer.step_generator(phase, contexts, labels)
         trainer.update_ema()
     return timed(step, seconds, sync)
 
