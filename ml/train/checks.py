@@ -15,6 +15,8 @@ from ml.train.run_config import class_names
 ERROR_POSITIVE = "--{} must be positive, got {}"
 ERROR_NON_NEGATIVE = "--{} must be >= 0, got {}"
 ERROR_BETAS = "--beta1 and --beta2 must be in [0, 1), got {} and {}"
+ERROR_LOSS = "--loss {!r} is not one of {}"
+ERROR_AUGMENT = "--augment: {}"
 ERROR_RESOLUTION = "--{} must be a power of two from 4 to 1024, got {}"
 ERROR_NO_DATA_FOLDER = "--data {} is not a folder"
 ERROR_DATA = "--data: {}"
@@ -34,6 +36,21 @@ def check_values(config_class, values: dict) -> None:
             raise CommandError(ERROR_NON_NEGATIVE.format(flag(name)[2:], values[name]))
     if not (0 <= values["beta1"] < 1 and 0 <= values["beta2"] < 1):
         raise CommandError(ERROR_BETAS.format(values["beta1"], values["beta2"]))
+    if "loss" in values:
+        check_recipe(values)
+
+
+def check_recipe(values: dict) -> None:
+    """The adversarial recipe's options of a place or ground run (`AdversarialOptions`)."""
+    from ml.train.adversarial import LOSSES
+    from ml.train.augment import parse_augments
+
+    if values["loss"] not in LOSSES:
+        raise CommandError(ERROR_LOSS.format(values["loss"], ", ".join(LOSSES)))
+    try:
+        parse_augments(values["augment"])
+    except ValueError as error:
+        raise CommandError(ERROR_AUGMENT.format(error)) from None
 
 
 def check_positive(name: str, value) -> None:

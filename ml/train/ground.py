@@ -1,4 +1,5 @@
-"""Training of the `ground` generator: a WGAN-GP conditioned on the overhead tile of each spot.
+"""Training of the `ground` generator: a GAN conditioned on the overhead tile of each spot
+(WGAN-GP, or the logistic loss with lazy R1: `ml.train.adversarial`).
 
 Pairs are (ground view, overhead tile) of the same spot, as GeoScenes writes them (and as
 ingest pairs geotagged photos with tiles by location). The critic scores a ground view together
@@ -26,11 +27,11 @@ from ml.cli import CommandError
 from ml.eval.ground_landuse import land_use_labels
 from ml.models.ground import LAND_USES, GroundConfig, GroundModel, ground_networks
 from ml.train import checks, export as exporting, run_dir
+from ml.train.adversarial import AdversarialObjective
 from ml.train.ground_config import GROUND, KIND, GroundTrainConfig
 from ml.train.image_cache import ImageCache, load_image_cache
 from ml.train.launch import start_run
-from ml.train.losses import (ClassPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty,
-                             ReconstructionLoss)
+from ml.train.losses import ClassPredictionLoss, ReconstructionLoss
 from ml.train.skeleton import TrainerSkeleton
 
 LAND_USE_IMAGES = 2048  # training pairs the exported land-use head is fitted on, at most
@@ -54,9 +55,7 @@ class GroundTrainer(TrainerSkeleton):
         self.config, self.data, self.dist, self.run, self.options = config, data, dist, run, options
         self.device = dist.device
         self.build_networks(*ground_networks(config.model), ema=True)
-        self.critic_loss, self.generator_loss = CriticLoss(), GeneratorLoss()
-        self.gradient_penalty = GradientPenalty(config.gp_weight)
-        self.drift_penalty = DriftPenalty(config.drift_weight)
+        self.adversarial = AdversarialObjective(config, config.model.resolution)
         self.reconstruction = ReconstructionLoss(config.l1_weight)
         self.land_use = ClassPredictionLoss(config.land_use_weight) if config.model.land_use_head else None
         self.land_use_labels = land_use_labels(data, config.model.land_uses)
@@ -97,14 +96,8 @@ class GroundTrainer(TrainerSkeleton):
         with torch.no_grad(), run_dir.autocast(self.dist):
             fakes = self.G(latents, tiles)
         with run_dir.autocast(self.dist):
-            # Two forwards: a minibatch-stddev group mixing reals with fakes would give them away.
-            real_scores, real_classes = self.D(reals, tiles, with_classes=True)
-            fake_scores = self.D(fakes, tiles)
-        critic = self.critic_loss(real_scores, fake_scores)
-        drift = self.drift_penalty(real_scores)
-        # fp32: bf16 would round away the small gradient-norm differences the penalty is made of.
-        penalty = self.gradient_penalty(lambda images: self.D(images, tiles), reals.float(), fakes.float())
-        loss = critic + drift + penalty
+            loss, stats, real_classes = self.adversarial.critic_loss(
+                lambda images, **kw: self.D(images, tiles, **kw), reals, fakes)
         if self.land_use is not None:  # learnt from real views only
             classified = self.land_use(real_classes, {"land_use": land_uses})
             loss = loss + classified
@@ -113,15 +106,15 @@ class GroundTrainer(TrainerSkeleton):
         loss.backward()
         run_dir.average_gradients(self.D, self.dist)
         self.D_opt.step()
-        self.record(loss_d=loss, wasserstein=-critic, gradient_penalty=penalty)
+        self.record(loss_d=loss, **stats)
 
     def step_generator(self, reals: torch.Tensor, tiles: torch.Tensor, land_uses: torch.Tensor) -> None:
         latents = torch.randn(tiles.shape[0], self.config.model.latent_dim, device=self.device)
         self.D.requires_grad_(False)  # D only passes gradients through
         with run_dir.autocast(self.dist):
             fakes = self.G(latents, tiles)
-            scores, shown_classes = self.D(fakes, tiles, with_classes=True)
-            adversarial = self.generator_loss(scores)
+            adversarial, shown_classes = self.adversarial.generator_loss(
+                lambda images, **kw: self.D(images, tiles, **kw), fakes)
         reconstruction = self.reconstruction(fakes, reals) if self.config.l1_weight else torch.zeros(())
         loss = adversarial + reconstruction
         if self.land_use is not None:

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 
 from ml.models.configs import GroundConfig
 from ml.train.options import Kind
-from ml.train.run_config import RunConfig, WGANOptions
+from ml.train.run_config import AdversarialOptions, RunConfig
 
 KIND = "ground"
 
 
 @dataclass
-class GroundTrainConfig(WGANOptions, RunConfig):
+class GroundTrainConfig(AdversarialOptions, RunConfig):
     model: GroundConfig = field(default_factory=GroundConfig)  # the networks' architecture
     max_kimg: float = 200.0  # thousands of real (ground view, overhead) pairs shown in all
     l1_weight: float = 0.0  # pix2pix's L1 to the real view of the same tile (0: the research's plain cGAN)

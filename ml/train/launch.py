@@ -12,6 +12,8 @@ import json
 import shlex
 from pathlib import Path
 
+import torch
+
 from ml.cli import CommandError, flag
 from ml.train import checks, run_dir
 from ml.train.options import Kind
@@ -33,6 +35,8 @@ def run_training(kind: Kind, args: argparse.Namespace) -> int:
     resume = find_resume_checkpoint(args.resume, kind.name) if args.resume else None
     resume_state = run_dir.read_checkpoint_state(resume) if resume else None
     config = build_config(kind, args, resume_state)
+    if config.threads:
+        torch.set_num_threads(config.threads)
     dist = run_dir.setup_distributed()
     try:
         if config.batch_size % dist.world_size:

@@ -110,3 +110,41 @@ class ReconstructionLoss:
 
     def __call__(self, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
         return self.weight * (fake.float() - real.float()).abs().mean()
+
+
+class NonSaturatingCriticLoss:
+    """E[softplus(D(fake))] + E[softplus(-D(real))]: the logistic loss of the original GAN
+    (Goodfellow et al. 2014), a critic scoring logits of "real"."""
+
+    def __call__(self, real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+        return F.softplus(fake_scores.float()).mean() + F.softplus(-real_scores.float()).mean()
+
+
+class NonSaturatingGeneratorLoss:
+    """E[softplus(-D(fake))]: the non-saturating generator loss, whose gradient stays large
+    while the critic still rejects the generator's pictures."""
+
+    def __call__(self, fake_scores: torch.Tensor) -> torch.Tensor:
+        return F.softplus(-fake_scores.float()).mean()
+
+
+@dataclass
+class R1Penalty:
+    """gamma / 2 * E[||grad_x D(x)||^2] on real pictures only (Mescheder, Geiger and Nowozin,
+    "Which Training Methods for GANs do actually Converge?", ICML 2018): the critic is flat on
+    the data, which makes the game converge locally. Lazy, as in StyleGAN2 (Karras et al.,
+    CVPR 2020): computed every `interval` critic steps and scaled by `interval`, so it costs
+    1/interval of its price for the same regularisation."""
+
+    gamma: float
+    interval: int = 16
+
+    def __call__(self, critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor) -> torch.Tensor:
+        points = real.detach().requires_grad_(True)
+        (gradients,) = torch.autograd.grad(critic(points).float().sum(), points, create_graph=True)
+        return self.interval * self.gamma / 2 * gradients.float().square().flatten(1).sum(dim=1).mean()
+
+
+def r1_gamma_for(resolution: int, batch_size: int) -> float:
+    """StyleGAN2-ADA's heuristic for gamma when none is given: 0.0002 * resolution^2 / batch."""
+    return 0.0002 * resolution ** 2 / batch_size

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ml.cli import flag
-from ml.train.run_config import option_fields, option_type
+from ml.train.run_config import class_notes, option_fields, option_type
 
 OFF = {"ema_rampup": "; 0 turns it off"}  # how an option says "off" where its config says None
 
@@ -56,7 +56,7 @@ class Kind:
 def add_train_parser(subparsers, kind: Kind) -> argparse.ArgumentParser:
     """The parser of `python -m ml train KIND`: --data, --out, the training options, --resume,
     --dry-run and the architecture group."""
-    defaults = kind.defaults
+    defaults, notes = kind.defaults, {**class_notes(kind.config), **kind.notes}
     parser = subparsers.add_parser(kind.name, help=kind.help,
                                    description=f"{kind.description} Options left unset take the resumed "
                                                "checkpoint's value, else the default shown.")
@@ -70,7 +70,7 @@ def add_train_parser(subparsers, kind: Kind) -> argparse.ArgumentParser:
                                 help=f"(default {'on' if default else 'off'})")
         else:
             parser.add_argument(flag(field.name), type=option_type(field), default=None,
-                                help=f"(default {kind.notes.get(field.name, default)}{OFF.get(field.name, '')})")
+                                help=f"(default {notes.get(field.name, default)}{OFF.get(field.name, '')})")
     if kind.add_arguments is not None:
         kind.add_arguments(parser)
     parser.add_argument("--resume", type=Path, help="checkpoint folder, or a run folder (its latest checkpoint)")

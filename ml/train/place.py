@@ -1,7 +1,8 @@
-"""Training of the `place` generator: a progressive, location-conditional WGAN-GP.
+"""Training of the `place` generator: a progressive, location-conditional GAN.
 
 The recipe is ProGAN's (Karras et al., ICLR 2018) with the Wasserstein loss and gradient
-penalty of Gulrajani et al. (2017): both networks start at `start_resolution` and grow by
+penalty of Gulrajani et al. (2017), or with `loss` logistic the non-saturating loss with lazy R1
+of StyleGAN2 (`ml.train.adversarial`), optionally through DiffAugment: both networks start at `start_resolution` and grow by
 doubling, each new resolution first fading in (its layers blended over the upsampled output of
 the previous one, alpha going 0 -> 1) and then training stable. Reals are shown at the current
 resolution, blended the same way while fading, so the critic never sees a sharper real than
@@ -27,9 +28,9 @@ from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, pla
 from ml.train import checks, export as exporting, run_dir
 from ml.train.batches import CachedBatches, StreamedBatches
 from ml.train.image_cache import ImageCache
+from ml.train.adversarial import AdversarialObjective
 from ml.train.launch import start_run
-from ml.train.losses import (ClassPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty,
-                             class_accuracies)
+from ml.train.losses import ClassPredictionLoss, class_accuracies
 from ml.train.place_config import KIND, PLACE, Phase, PlaceTrainConfig, phase_at
 from ml.train.skeleton import TrainerSkeleton
 
@@ -64,9 +65,7 @@ class PlaceTrainer(TrainerSkeleton):
         self.config, self.data, self.dist, self.run, self.options = config, data, dist, run, options
         self.device = dist.device
         self.build_networks(PlaceGenerator(config.model), PlaceDiscriminator(config.model), ema=True)
-        self.critic_loss, self.generator_loss = CriticLoss(), GeneratorLoss()
-        self.gradient_penalty = GradientPenalty(config.gp_weight)
-        self.drift_penalty = DriftPenalty(config.drift_weight)
+        self.adversarial = AdversarialObjective(config, config.model.resolution)
         self.place_classes = ClassPredictionLoss(config.context_weight) if config.model.context_head else None
         if resume_from is not None:
             self.load_checkpoint(resume_from)  # its epoch went to the batches (`train`)
@@ -128,35 +127,25 @@ class PlaceTrainer(TrainerSkeleton):
         with torch.no_grad(), run_dir.autocast(self.dist):
             fakes = self.G(latents, contexts, **stage)
         with run_dir.autocast(self.dist):
-            # Two forwards, not one on the concatenation: the minibatch-stddev layer groups
-            # samples, and a group mixing reals with fakes would give the fakes away.
-            real_scores, real_classes = self.D(reals, contexts, with_classes=True, **stage)
-            fake_scores = self.D(fakes, contexts, **stage)
-        critic = self.critic_loss(real_scores, fake_scores)
-        drift = self.drift_penalty(real_scores)
-        loss = critic + drift
+            loss, stats, real_classes = self.adversarial.critic_loss(
+                lambda images, **kw: self.D(images, contexts, **stage, **kw), reals, fakes)
         if self.place_classes is not None:  # learnt from reals only
             place = self.place_classes(real_classes, labels)
             loss = loss + place
             self.record(context_loss_d=place, **class_accuracies(real_classes, labels, "d"))
-        # The penalty differentiates D twice; run it in fp32, where bf16 would round away the
-        # small gradient-norm differences it is made of.
-        penalty = self.gradient_penalty(lambda images: self.D(images, contexts, **stage),
-                                        reals.float(), fakes.float())
         self.D_opt.zero_grad(set_to_none=True)
-        loss = loss + penalty
         loss.backward()
         run_dir.average_gradients(self.D, self.dist)
         self.D_opt.step()
-        self.record(loss_d=loss, wasserstein=-critic, gradient_penalty=penalty, drift=drift)
+        self.record(loss_d=loss, **stats)
 
     def step_generator(self, phase: Phase, contexts: torch.Tensor, labels: dict[str, torch.Tensor]) -> None:
         stage = dict(stage=phase.stage, alpha=phase.alpha)
         latents = torch.randn(contexts.shape[0], self.config.model.latent_dim, device=self.device)
         self.D.requires_grad_(False)  # D only passes gradients through; no need for its own
         with run_dir.autocast(self.dist):
-            scores, classes = self.D(self.G(latents, contexts, **stage), contexts, with_classes=True, **stage)
-            loss = self.generator_loss(scores)
+            loss, classes = self.adversarial.generator_loss(
+                lambda images, **kw: self.D(images, contexts, **stage, **kw), self.G(latents, contexts, **stage))
         if self.place_classes is not None:
             place = self.place_classes(classes, labels)
             loss = loss + place

@@ -4,7 +4,9 @@
 length of the run, the moving average of G, the data options, the intervals of ticks, samples
 and snapshots, seed, resume and dry run. A kind's config (`ml.train.<kind>_config`) is a
 dataclass that inherits it (and `WGANOptions` where its critic is a Wasserstein one), adds its
-own fields, restates a default where its recipe differs, and names its architecture `model`.
+own fields, restates a default where its recipe differs, and names its architecture `model`;
+place and ground also inherit `AdversarialOptions` (the WGAN critic's `WGANOptions` and the
+choice of adversarial loss and augmentation).
 
 Each class lists the fields that must be positive (`POSITIVE`) or at least 0 (`NON_NEGATIVE`);
 `ml.train.checks.check_values` checks them all, over the class and its bases, once at the command
@@ -36,11 +38,13 @@ class RunConfig:
     sample_kimg: float = 20.0  # a sample grid every this many kimg (and at the end)
     snapshot_kimg: float = 50.0  # a checkpoint every this many kimg (and at the end)
     seed: int = 0  # the one seed of the run (each rank offsets it)
+    threads: int = 0  # CPU threads of the run (0: PyTorch's default)
     resume: str | None = None  # checkpoint folder (or run folder: its latest) to continue from
     dry_run: bool = False  # check the options and data, print them, write nothing
 
     POSITIVE = ("batch_size", "lr", "max_kimg", "tick_kimg", "sample_kimg", "snapshot_kimg")
-    NON_NEGATIVE = ("ema_kimg", "ema_rampup", "seed")
+    NON_NEGATIVE = ("ema_kimg", "ema_rampup", "seed", "threads")
+    NOTES = {"threads": "0: PyTorch's default"}  # an option's help instead of its default
     SPECIAL_OPTIONS = ()  # fields the kind's command line spells its own way
 
     def to_dict(self) -> dict:
@@ -63,6 +67,24 @@ class WGANOptions:
     NON_NEGATIVE = ("gp_weight", "drift_weight")
 
 
+@dataclass
+class AdversarialOptions(WGANOptions):
+    """The adversarial recipe of the place and ground critics: the loss (WGAN-GP, or the
+    non-saturating logistic loss with lazy R1) and DiffAugment of the critic's input
+    (`ml.train.adversarial`, `ml.train.augment`)."""
+
+    loss: str = "wgan-gp"  # adversarial loss: wgan-gp (the research's) or logistic (non-saturating, lazy R1)
+    r1_gamma: float | None = None  # logistic: R1 weight (None: 0.0002 * resolution^2 / batch_size, StyleGAN2-ADA)
+    r1_interval: int = 16  # logistic: R1 every this many critic steps (lazy regularisation, StyleGAN2)
+    augment: str = "none"  # DiffAugment of the critic's input: none, or a list of color,translation,cutout
+
+    POSITIVE = ("r1_interval",)
+    NON_NEGATIVE = ("r1_gamma",)
+    NOTES = {"loss": "wgan-gp; or logistic: non-saturating loss with lazy R1 on reals",
+             "r1_gamma": "0.0002 * resolution^2 / batch size", "r1_interval": "16 critic steps",
+             "augment": "none; a list of color,translation,cutout applied to reals and fakes alike"}
+
+
 def option_fields(config_class) -> list[dataclasses.Field]:
     """The fields of a run config that are command-line options of the same name."""
     special = (*NOT_OPTIONS, *config_class.SPECIAL_OPTIONS)
@@ -75,8 +97,13 @@ def option_type(field: dataclasses.Field) -> type:
 
 
 def class_names(config_class, attribute: str) -> list[str]:
-    """The names `attribute` (POSITIVE or NON_NEGATIVE) lists over the class and its bases."""
+    """The names `attribute` (POSITIVE, NON_NEGATIVE or NOTES) lists over the class and its bases."""
     names = []
     for klass in reversed(config_class.__mro__):
         names += [name for name in vars(klass).get(attribute, ()) if name not in names]
     return names
+
+
+def class_notes(config_class) -> dict[str, str]:
+    """The NOTES of the class and its bases: option -> what its help says instead of its default."""
+    return {name: note for klass in reversed(config_class.__mro__) for name, note in vars(klass).get("NOTES", {}).items()}

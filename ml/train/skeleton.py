@@ -36,6 +36,7 @@ class TrainerSkeleton:
         self.G_opt = torch.optim.Adam(self.G.parameters(), lr=self.config.lr, betas=betas)
         self.D_opt = torch.optim.Adam(self.D.parameters(), lr=self.config.lr, betas=betas)
         self.nimg = 0
+        self.cpu_seconds_before = 0.0  # CPU seconds of the runs this one resumed
         self.tick_stats: dict[str, list[torch.Tensor]] = {}  # `record`ed losses since the last tick
 
     def resume_cached(self, data: ImageCache, resume_from) -> None:
@@ -74,6 +75,7 @@ class TrainerSkeleton:
                 run_dir.load_network(folder, name, network)
         run_dir.load_optimizers(folder, self.optimizers, state)
         self.nimg = int(state["nimg"])
+        self.cpu_seconds_before = float(state.get("cpu_seconds", 0.0))
         # Fresh noise after a resume instead of replaying the first run's draws.
         run_dir.seed_everything(self.config.seed + self.nimg, self.dist.rank)
         return int(state.get("epoch", 0))
@@ -82,7 +84,8 @@ class TrainerSkeleton:
         """A checkpoint named by kimg: the networks, optimisers and `state` (what the trainer
         needs to resume or export, beside kind, progress, architecture and options)."""
         name = run_dir.CHECKPOINT_PREFIX + run_dir.kimg_label(self.nimg)
-        state = {"kind": kind, "nimg": self.nimg, "kimg": self.nimg / 1000, **state,
+        state = {"kind": kind, "nimg": self.nimg, "kimg": self.nimg / 1000, "cpu_seconds": round(self.cpu_seconds(), 1),
+                 **state,
                  "architecture": self.config.model.to_dict(), "train": self.options["train"]}
         if self.run.save_checkpoint(name, networks=self.networks, optimizers=self.optimizers, state=state):
             self.log(f"kimg {self.nimg / 1000:g}: wrote {name}")
@@ -99,7 +102,13 @@ class TrainerSkeleton:
         self.tick_stats = {}
         self.run.append_stats({"kimg": self.nimg / 1000, **fields, **{k: round(v, 6) for k, v in means.items()},
                                "images_per_second": round(images_per_second, 2),
-                               "time": round(time.time(), 3)})
+                               "time": round(time.time(), 3),
+                               "cpu_seconds": round(self.cpu_seconds(), 1)})
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the run has used, over all its resumes: runs that share a machine compare by it
+        (their wall-clock time depends on what else runs)."""
+        return time.process_time() + self.cpu_seconds_before
 
     def start_training(self, total: int, message: str) -> None:
         """The options file first, the log line `message`, the first sample grid, then the
