@@ -2,12 +2,15 @@
 
     python -m ml oracle --data DIR --out FOLDER [--resolution 32] [--epochs 12]
     python -m ml eval RUN_OR_MODEL --data DIR [--oracle FOLDER] [--checkpoint latest|NAME]
-        [--metrics fid,kid,conditional_accuracy] [--images 2000] [--split heldout]
+        [--metrics fid,kid,conditional_accuracy,precision_recall,floor,edge_strength] [--images 2000]
+        [--split heldout]
     python -m ml report RUN_DIR ... --exported DIR [--out docs/RESULTS.md]
 
-`eval` measures a model folder, or a training run's checkpoint (its G_ema), against the real
-photos of the dataset's held-out cities; it prints the figures and appends them as one JSON
-line to `metrics.jsonl` in the run folder or the model folder.
+`eval` measures a model folder (of kind place or ground: each picture is made for the place of
+one real photo), or a place training run's checkpoint (its G_ema), against the real photos of
+the dataset's held-out cities; it prints the figures, each distance beside its floor (the same
+distance between two halves of the real photos), and appends them as one JSON line to
+`metrics.jsonl` in the run folder or the model folder.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from ml.cli import CommandError
 DEFAULT_ORACLE = Path(__file__).resolve().parents[2] / "models" / "oracles" / "geoscenes-32"
 DEFAULT_CACHE = Path(os.environ.get("GENIUS_LOCI_EVAL_CACHE", Path.home() / ".cache" / "genius-loci" / "eval"))
 METRICS_FILE = "metrics.jsonl"
+DEFAULT_METRICS = ("fid", "kid", "conditional_accuracy", "precision_recall", "floor", "edge_strength")
 
 ERROR_NOT_DATASET = "--data {}: no manifest.jsonl; is this a dataset folder?"
 ERROR_OUT_NOT_EMPTY = "--out {} exists and is not empty; choose a new folder"
@@ -53,7 +57,7 @@ def register(subparsers) -> None:
     evaluate.add_argument("--data", type=Path, required=True, help="dataset with the real photos")
     evaluate.add_argument("--oracle", type=Path, default=DEFAULT_ORACLE, help="oracle folder (default: shipped)")
     evaluate.add_argument("--checkpoint", default="latest", help="for a run: latest (default) or a checkpoint name")
-    evaluate.add_argument("--metrics", default="fid,kid,conditional_accuracy", help="comma-separated names")
+    evaluate.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help="comma-separated names (default: all)")
     evaluate.add_argument("--images", type=int, default=2000, help="real (and generated) images at most")
     evaluate.add_argument("--split", choices=("heldout", "train"), default="heldout")
     evaluate.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where real features are cached")
@@ -191,15 +195,44 @@ def load_target(path: Path, checkpoint: str):
     return kind.function("checkpoint_pipeline")(chosen, run_dir.read_checkpoint_state(chosen), label), label, path
 
 
+def figure(value: float | None, digits: int = 3, missing: str = "–") -> str:
+    return missing if value is None else f"{value:.{digits}f}"
+
+
 def format_results(record: dict) -> str:
     side = record["resolution"]
+    floor = record.get("floor", {})
     lines = [f"{record['target']}: {record['images']} {record['split']} images of {record['data']}, at {side}x{side}"]
     if "fid" in record:
-        lines.append(f"  FID (oracle features)  {record['fid']:.3f}")
+        lines.append(f"  FID (oracle features)  {record['fid']:.3f}" + _floor_text(floor, "fid"))
     if "kid" in record:
-        lines.append(f"  KID (oracle features)  {record['kid']:.5f} ± {record['kid_std']:.5f}")
+        lines.append(f"  KID (oracle features)  {record['kid']:.5f} ± {record['kid_std']:.5f}"
+                     + _floor_text(floor, "kid", digits=5))
+    if "precision" in record:
+        pair = " / ".join(figure(record[name], missing="n/a") for name in ("precision", "recall"))
+        lines.append(f"  precision / recall     {pair} (k={record['neighbours']})"
+                     + _floor_text(floor, "precision", "recall"))
     for name, figures in record.get("conditional_accuracy", {}).items():
-        ratio = "n/a" if figures["ratio"] is None else f"{figures['ratio']:.2f}"
         lines.append(f"  conditional accuracy, {name:<8} generated {figures['generated']:.3f}  "
-                     f"real {figures['real']:.3f}  ratio {ratio}")
+                     f"real {figures['real']:.3f}  ratio {figure(figures['ratio'], 2, 'n/a')}")
+    lines += format_edge_strength(record.get("edge_strength"))
     return "\n".join(lines)
+
+
+def _floor_text(floor: dict, name: str, second: str | None = None, digits: int = 3) -> str:
+    """`  floor (real vs real) X` (or `X / Y`): the figure between two halves of the real photos."""
+    if name not in floor:
+        return ""
+    text = " / ".join(figure(floor[key], digits, "n/a") for key in (name, second) if key)
+    return f"  floor (real vs real) {text}"
+
+
+def format_edge_strength(figures: dict | None) -> list[str]:
+    """The printed lines of an `edge_strength` record (none if absent)."""
+    if not figures:
+        return []
+    lines = []
+    for name, label in (("laplacian_variance", "variance of the Laplacian"), ("mean_gradient", "mean gradient")):
+        lines.append(f"  {label:<25} generated {figures['generated'][name]:.1f}  real {figures['real'][name]:.1f}  "
+                     f"ratio {figure(figures['ratio'][name], 2, 'n/a')}")
+    return lines

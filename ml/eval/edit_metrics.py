@@ -16,6 +16,9 @@ Each evaluation edits real held-out photos with texts that each name one attribu
   divided by that of the real photos (1: as sharp as the photos, below 1: blurrier).
 - `diversity`: the mean pairwise absolute pixel difference (0..1 scale) between the edits of
   one source by one text with different seeds (0: every seed gives the same picture).
+- `fidelity`: the place metrics' FID, KID, improved precision and recall (Kynkäänniemi et al.
+  2019), their real-vs-real floor and edge strength (`ml.eval.fidelity`), of one edit per
+  source (the texts of `EDIT_TASKS` in turn) against the sources.
 
 Each metric is registered by name in `EDIT_METRICS` and returns a dict.
 """
@@ -29,11 +32,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
-from ml.eval.metrics import BATCH, FeatureSet, oracle_features
+from ml.eval.fidelity import laplacian, luminance
+from ml.eval.metrics import BATCH, FIDELITY_METRICS, Evaluation, FeatureSet, RealSet, measure, oracle_features
 from ml.eval.oracle import Oracle
 from ml.train.image_cache import ImageCache, load_image_cache
 
@@ -63,8 +66,6 @@ VISITOR_TASKS = (
 )
 JUDGED_ATTRIBUTES = ("biome", "density", "time_of_day", "weather", "water", "landmark")
 DIVERSITY_SEEDS = 4
-LUMA = torch.tensor([0.299, 0.587, 0.114])
-LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
 
 
 @dataclass
@@ -164,8 +165,7 @@ def consistency_metric(evaluation: EditEvaluation) -> dict:
 
 def high_frequency_energy(images: torch.Tensor) -> float:
     """Mean squared Laplacian of the luminance of uint8 images, on a 0..1 scale."""
-    luma = (images.float() / 255 * LUMA[:, None, None]).sum(dim=1, keepdim=True)
-    return F.conv2d(luma, LAPLACIAN[None, None]).square().mean().item()
+    return (laplacian(luminance(images)) / 255).square().mean().item()
 
 
 def sharpness_metric(evaluation: EditEvaluation) -> dict:
@@ -183,12 +183,26 @@ def diversity_metric(evaluation: EditEvaluation) -> dict:
     return {"diversity": round(torch.cat(distances).mean().item(), 4)}
 
 
+def fidelity_metric(evaluation: EditEvaluation) -> dict:
+    """The place metrics of `FIDELITY_METRICS` for one edit of each source, source i edited by
+    the i-th text of `EDIT_TASKS` in turn: a generated set as large as the real one, with every
+    source and each text once per round."""
+    texts = [text for _, _, text in EDIT_TASKS]
+    chosen = [texts[index % len(texts)] for index in range(len(evaluation.sources))]
+    features = np.stack([evaluation.edit_oracle[text].features[index] for index, text in enumerate(chosen)])
+    pictures = torch.stack([evaluation.edits[text][index] for index, text in enumerate(chosen)])
+    sources = RealSet(evaluation.sources, evaluation.source_oracle)
+    return measure(Evaluation(sources, FeatureSet(features, {}), evaluation.sources.images, pictures),
+                   FIDELITY_METRICS)
+
+
 EDIT_METRICS: dict[str, Callable[[EditEvaluation], dict]] = {
     "accuracy": task_accuracies,
     "visitor_accuracy": functools.partial(task_accuracies, tasks=VISITOR_TASKS, name="visitor_accuracy"),
     "consistency": consistency_metric,
     "sharpness": sharpness_metric,
     "diversity": diversity_metric,
+    "fidelity": fidelity_metric,
 }
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from ml.eval.cli import figure
 from ml.eval.edit_metrics import DIVERSITY_SEEDS, EDIT_TASKS, VISITOR_TASKS, to_pictures
+from ml.eval.report import FIDELITY_COLUMNS, fidelity_cells
 from ml.sections import write_section
 from ml.train.image_cache import load_image_cache
 
@@ -117,15 +119,11 @@ def interpolation_strips(pipeline, sources: list[Image.Image], pairs=STRIP_PAIRS
     return grid
 
 
-def _figure(value, digits: int = 3) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
 def _mean_figure(values: list) -> str:
     """The mean of one figure over a row's seeds, ± their standard deviation when there are several."""
     values = [value for value in values if value is not None]
     if len(values) < 2:
-        return _figure(values[0] if values else None)
+        return figure(values[0] if values else None)
     return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
 
 
@@ -170,17 +168,21 @@ def write_edit_results(rows: list[ReportRow], data: Path, out: Path, images: Pat
         f"keep the oracle's prediction. Feature distance: oracle-feature distance edit-source over that of two "
         f"random photos (lower keeps more). Sharpness: high-frequency energy over the photos'. Diversity: mean "
         f"pixel difference between {DIVERSITY_SEEDS} seeds' edits of one source and text. A model trained with "
-        f"several seeds (the same command otherwise) shows the mean over them ± their standard deviation.",
+        f"several seeds (the same command otherwise) shows the mean over them ± their standard deviation. "
+        f"FID, precision / recall (k-nearest-neighbour manifolds, Kynkäänniemi et al. 2019) and edge strength "
+        f"(`ml/eval/fidelity.py`): one edit of each source, the texts in turn, against the sources, beside the "
+        f"same distances between two halves of the sources (real vs real); of the first seed's model only.",
         "",
         "| model | what it is | trained (kimg) | seeds | accuracy | in a visitor's words | consistency "
-        "| feature distance | sharpness | diversity |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| feature distance | sharpness | diversity | FID | " + " | ".join(FIDELITY_COLUMNS) + " |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         config = read_config(row.folder, verify_weights=False)
         kimg = (config.get("training") or {}).get("kimg")
         figures = [_mean_figure([measured.get(key) for measured in row.records.values()]) for key in FIGURES]
-        lines.append(f"| `{row.folder.name}` | {describe(config)} | {_figure(kimg, 0)} | "
+        figures += [figure(row.shown.get("fid"), 1), *fidelity_cells(row.shown)]
+        lines.append(f"| `{row.folder.name}` | {describe(config)} | {figure(kimg, 0)} | "
                      f"{', '.join(map(str, row.records))} | " + " | ".join(figures) + " |")
     comparisons = [sentence for row in rows[1:] if (sentence := paired_comparison(first, row))]
     if comparisons:
@@ -190,7 +192,7 @@ def write_edit_results(rows: list[ReportRow], data: Path, out: Path, images: Pat
               "", "| text | attribute = value | edits judged | accuracy | oracle on real photos |", "|---|---|---:|---:|---:|"]
     for text, task in {**record["accuracy_by_task"], **record.get("visitor_accuracy_by_task", {})}.items():
         lines.append(f"| “{text}” | {task['attribute']} = {task['value']} | {task['edits']} "
-                     f"| {_figure(task['accuracy'])} | {_figure(task['oracle_on_real'])} |")
+                     f"| {figure(task['accuracy'])} | {figure(task['oracle_on_real'])} |")
     lines += ["", "Held-out photos (first column) edited by each text in the captions' words above, in that order, "
                   "seed 0:", ""]
     for row in rows:

@@ -88,6 +88,8 @@ def run_landuse(args) -> int:
 
 
 def section_text(result: dict, args) -> str:
+    from ml.eval.report import FIDELITY_COLUMNS
+
     rows, oracle = result["rows"], result["oracle"]
     order = sorted(rows, key=lambda name: -rows[name]["land_use"])
     lines = [
@@ -120,15 +122,18 @@ def section_text(result: dict, args) -> str:
         f"{oracle['real']:.1%} on their real ground views; at least {oracle['target']:.2f} of it is the target.",
         "",
         "| generator | oracle land-use accuracy on its views | ratio to real | target | FID of its views "
-        "| two seeds' views of a tile differ by |",
-        "|---|---:|---:|---|---:|---:|",
+        "| two seeds' views of a tile differ by | " + " | ".join(FIDELITY_COLUMNS) + " |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
         _target_row(f"the cGAN of rows (c) and (d) (`{args.conditional}`)", oracle),
         *(_target_row(f"`{folder}`", figures) for folder, figures in result["targets"].items()),
         "",
         f"What the target does not see: the FID of the views against the real views of the same places, in "
         f"the oracle's features (lower is nearer), and the mean absolute pixel difference (0 to 1) between "
         f"the views two seeds paint of one tile (0: the latent changes nothing; for scale, the real views "
-        f"of neighbouring held-out rows, other spots, differ by {oracle['diversity']['real']:.3f}).",
+        f"of neighbouring held-out rows, other spots, differ by {oracle['diversity']['real']:.3f}). Precision / "
+        f"recall (k-nearest-neighbour manifolds, Kynkäänniemi et al. 2019), the same distances between two halves "
+        f"of the real views (real vs real) and the edge strength of the views over the real ones' "
+        f"(`ml/eval/fidelity.py`).",
         "",
         "Measured with:",
         "",
@@ -140,9 +145,12 @@ def section_text(result: dict, args) -> str:
 
 
 def _target_row(name: str, figures: dict) -> str:
+    from ml.eval.report import fidelity_cells
+
     met = figures["ratio"] is not None and figures["ratio"] >= figures["target"]
     return (f"| {name} | {figures['generated']:.1%} | {figures['ratio']:.2f} | "
-            f"{'met' if met else 'missed'} | {figures['fid']:.1f} | {figures['diversity']['generated']:.3f} |")
+            f"{'met' if met else 'missed'} | {figures['fid']:.1f} | {figures['diversity']['generated']:.3f} | "
+            + " | ".join(fidelity_cells(figures)) + " |")
 
 
 def _budget(training: dict | None) -> str:

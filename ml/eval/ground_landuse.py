@@ -159,20 +159,24 @@ def oracle_target(model, oracle, heldout: ImageCache, *, seed: int = 0) -> dict:
 
 
 def view_quality(model, oracle, heldout: ImageCache, *, seed: int = 0) -> dict:
-    """What the land-use target does not see: the FID of the views painted from the held-out
-    tiles against the real views of the same places, in the oracle's features (as `place`
-    models are measured), and how much a tile's views change with the latent: the mean absolute
-    difference (pixels in [0, 1]) between two seeds' views of each tile, beside the same between
-    the real views of neighbouring held-out rows (other spots, often of the same city)."""
-    from ml.eval.metrics import frechet_distance, oracle_features
+    """What the land-use target does not see: the fidelity figures of the views painted from the
+    held-out tiles against the real views of the same places, in the oracle's features, as
+    `place` models are measured (`ml.eval.metrics.FIDELITY_METRICS`: FID, KID, precision and
+    recall, their real-vs-real floor, edge strength), and how much a tile's views change with the
+    latent: the mean absolute difference (pixels in [0, 1]) between two seeds' views of each tile,
+    beside the same between the real views of neighbouring held-out rows (other spots, often of
+    the same city)."""
+    from ml.eval.metrics import FIDELITY_METRICS, Evaluation, RealSet, measure, oracle_features
 
     generator = model.generator.eval()
     first, second = (generate_views(generator, heldout.overhead, seed + k) for k in (1, 2))
-    fid = frechet_distance(oracle_features(oracle, _to_pixels(heldout.images)).features,
-                           oracle_features(oracle, _to_pixels(first)).features)
+    photos, views = _to_pixels(heldout.images), _to_pixels(first)
+    evaluation = Evaluation(RealSet(heldout, oracle_features(oracle, photos)), oracle_features(oracle, views),
+                            photos, views)
     real = ImageCache.to_float(heldout.images)
-    return {"fid": fid, "diversity": {"generated": float((first - second).abs().mean() / 2),
-                                      "real": float((real - real.roll(1, dims=0)).abs().mean() / 2)}}
+    return {**measure(evaluation, FIDELITY_METRICS),
+            "diversity": {"generated": float((first - second).abs().mean() / 2),
+                          "real": float((real - real.roll(1, dims=0)).abs().mean() / 2)}}
 
 
 def compare(conditional, unconditional, oracle, train: ImageCache, heldout: ImageCache, *, seed: int = 0) -> dict:

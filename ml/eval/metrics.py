@@ -7,11 +7,15 @@
 - `conditional_accuracy`: for each place attribute (biome, density), how often the oracle
   finds in a picture generated for a real photo's place the class of that place, beside the
   same figure on the real photos themselves. The ratio generated / real is the target (>= 0.9).
+- `precision_recall`, `floor`, `edge_strength`: improved precision and recall (Kynkäänniemi
+  et al. 2019), the real-vs-real floor of FID, KID, precision and recall, and the edge strength
+  of generated against real pictures; see `ml.eval.fidelity`.
 
 Every generated picture is made for the place (lat, lon) of one real photo, with seed = its
-index, so real and generated sets cover the same places. Real features are cached by the
-dataset's hash and the oracle's sha256 (`real_features`). Each metric is registered by name in
-`METRICS` and returns a dict.
+index, so real and generated sets cover the same places. Real features, and their floor, are
+cached by the dataset's hash and the oracle's sha256 (`real_features`). Each metric is
+registered by name in `METRICS` and returns a dict; `FIDELITY_METRICS` are those the ground
+and edit evaluations also report.
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from ml.eval.fidelity import (FLOOR_SEED, NEIGHBOURS, cached_floor, edge_strength, precision_recall,
+                              real_floor)
 from ml.eval.oracle import Oracle
 from ml.train.image_cache import ImageCache, load_image_cache
 
@@ -44,6 +50,7 @@ class FeatureSet:
 class RealSet:
     data: ImageCache
     oracle: FeatureSet
+    cache_key: str | None = None  # what names its cached statistics (None: not cached)
 
 
 def dataset_hash(root: str | Path) -> str:
@@ -81,7 +88,7 @@ def real_features(oracle: Oracle, oracle_sha256: str, data: str | Path, *, split
     if path is not None and path.is_file():
         with np.load(path, allow_pickle=False) as stored:
             features = FeatureSet(stored["features"], {name: stored[f"pred_{name}"] for name in oracle.heads})
-        return RealSet(images, features)
+        return RealSet(images, features, key)
     features = oracle_features(oracle, images.images, progress)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +96,7 @@ def real_features(oracle: Oracle, oracle_sha256: str, data: str | Path, *, split
         np.savez(temporary, features=features.features,
                  **{f"pred_{name}": values for name, values in features.predictions.items()})
         temporary.replace(path)
-    return RealSet(images, features)
+    return RealSet(images, features, None if cache is None else key)
 
 
 def generate_for(pipeline, real: ImageCache, progress: bool = True) -> torch.Tensor:
@@ -102,6 +109,14 @@ def generate_for(pipeline, real: ImageCache, progress: bool = True) -> torch.Ten
         seeds = list(range(start, start + len(places)))
         pictures += [_to_tensor(picture) for picture in pipeline.generate(places, seeds)]
     return torch.stack(pictures)
+
+
+def real_pictures_at(side: int, real: ImageCache, data: str | Path, split: str, max_images: int) -> torch.Tensor:
+    """The real photos at the generated pictures' side: those loaded if they have it (the usual
+    case), else the same rows loaded again at that side."""
+    if real.images.shape[-1] == side:
+        return real.images
+    return load_image_cache(data, resolution=side, split=split, max_images=max_images, progress=False).images
 
 
 def _to_tensor(picture: Image.Image) -> torch.Tensor:
@@ -139,19 +154,39 @@ def kernel_inception_distance(real: np.ndarray, fake: np.ndarray, subsets: int =
     return float(values.mean()), float(values.std())
 
 
+def fid_figures(real: np.ndarray, generated: np.ndarray) -> dict:
+    return {"fid": round(frechet_distance(real, generated), 4)}
+
+
+def kid_figures(real: np.ndarray, generated: np.ndarray) -> dict:
+    mean, std = kernel_inception_distance(real, generated)
+    return {"kid": round(mean, 6), "kid_std": round(std, 6)}
+
+
+# The distances between two sets of features, which the floor also measures between real halves.
+DISTANCES: dict[str, Callable[[np.ndarray, np.ndarray], dict]] = {
+    "fid": fid_figures,
+    "kid": kid_figures,
+    "precision_recall": precision_recall,
+}
+
+
 @dataclass
 class Evaluation:
     real: RealSet
     generated: FeatureSet
+    # uint8 pictures at the generator's own resolution, real beside generated, for edge strength
+    real_pictures: torch.Tensor | None = None
+    generated_pictures: torch.Tensor | None = None
+    cache: Path | None = None  # where the real photos' floor is stored (None: computed each time)
 
 
 def fid_metric(evaluation: Evaluation) -> dict:
-    return {"fid": round(frechet_distance(evaluation.real.oracle.features, evaluation.generated.features), 4)}
+    return fid_figures(evaluation.real.oracle.features, evaluation.generated.features)
 
 
 def kid_metric(evaluation: Evaluation) -> dict:
-    mean, std = kernel_inception_distance(evaluation.real.oracle.features, evaluation.generated.features)
-    return {"kid": round(mean, 6), "kid_std": round(std, 6)}
+    return kid_figures(evaluation.real.oracle.features, evaluation.generated.features)
 
 
 def conditional_accuracy_metric(evaluation: Evaluation) -> dict:
@@ -166,11 +201,41 @@ def conditional_accuracy_metric(evaluation: Evaluation) -> dict:
     return {"conditional_accuracy": result}
 
 
+def precision_recall_metric(evaluation: Evaluation) -> dict:
+    return precision_recall(evaluation.real.oracle.features, evaluation.generated.features)
+
+
+def floor_metric(evaluation: Evaluation) -> dict:
+    """FID, KID, precision and recall between two halves of the real photos (`fidelity.real_floor`)."""
+    real = evaluation.real
+    path = None
+    if evaluation.cache is not None and real.cache_key is not None:
+        path = Path(evaluation.cache) / f"floor-{real.cache_key}-k{NEIGHBOURS}-seed{FLOOR_SEED}.json"
+    return {"floor": cached_floor(path, lambda: real_floor(real.oracle.features, real.data.city.numpy(), DISTANCES))}
+
+
+def edge_strength_metric(evaluation: Evaluation) -> dict:
+    return {"edge_strength": edge_strength(evaluation.real_pictures, evaluation.generated_pictures)}
+
+
 METRICS: dict[str, Callable[[Evaluation], dict]] = {
     "fid": fid_metric,
     "kid": kid_metric,
     "conditional_accuracy": conditional_accuracy_metric,
+    "precision_recall": precision_recall_metric,
+    "floor": floor_metric,
+    "edge_strength": edge_strength_metric,
 }
+# What every kind is measured by against real photos, whatever its task metrics.
+FIDELITY_METRICS = ("fid", "kid", "precision_recall", "floor", "edge_strength")
+
+
+def measure(evaluation: Evaluation, names) -> dict:
+    """The figures of the metrics `names`, merged into one dict."""
+    results = {}
+    for name in names:
+        results.update(METRICS[name](evaluation))
+    return results
 
 
 def evaluate(pipeline, oracle: Oracle, oracle_sha256: str, data: str | Path, *, names=tuple(METRICS),
@@ -184,10 +249,9 @@ def evaluate(pipeline, oracle: Oracle, oracle_sha256: str, data: str | Path, *, 
     resolution = min(getattr(pipeline, "resolution", oracle.config.resolution), oracle.config.resolution)
     real = real_features(oracle, oracle_sha256, data, split=split, max_images=max_images, cache=cache,
                          resolution=resolution, progress=progress)
-    generated = oracle_features(oracle, generate_for(pipeline, real.data, progress), progress)
-    evaluation = Evaluation(real, generated)
-    results = {"images": len(real.data), "split": split, "resolution": resolution, "data": real.data.summary["name"],
-               "data_sha256": dataset_hash(data), "oracle_sha256": oracle_sha256}
-    for name in names:
-        results.update(METRICS[name](evaluation))
-    return results
+    pictures = generate_for(pipeline, real.data, progress)
+    evaluation = Evaluation(real, oracle_features(oracle, pictures, progress),
+                            real_pictures_at(pictures.shape[-1], real.data, data, split, max_images),
+                            pictures, cache)
+    return {"images": len(real.data), "split": split, "resolution": resolution, "data": real.data.summary["name"],
+            "data_sha256": dataset_hash(data), "oracle_sha256": oracle_sha256, **measure(evaluation, names)}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from ml.eval.cli import figure
 from ml.train import run_dir
 
 # (label, lat, lon): one place per row of every grid.
@@ -74,17 +75,33 @@ def describe_run(options: dict) -> str:
     return ", ".join(parts)
 
 
+# The columns of `fidelity_cells`, for every results table of generated pictures.
+FIDELITY_COLUMNS = ("precision / recall", "real vs real: FID, KID, precision / recall",
+                    "edge strength, generated / real: Laplacian variance, mean gradient")
+
+
+def fidelity_cells(record: dict) -> list[str]:
+    """Precision / recall, the real-vs-real floor and the edge strength ratios of an eval
+    record ('–' where an older record lacks them)."""
+    floor, ratio = record.get("floor"), (record.get("edge_strength") or {}).get("ratio")
+    pair = f"{figure(record.get('precision'))} / {figure(record.get('recall'))}"
+    floor_cell = (f"{figure(floor['fid'], 1)}, {figure(floor['kid'], 2)}, {figure(floor['precision'])} / "
+                  f"{figure(floor['recall'])}" if floor else "–")
+    edge_cell = f"{figure(ratio['laplacian_variance'], 2)}, {figure(ratio['mean_gradient'], 2)}" if ratio else "–"
+    return [pair, floor_cell, edge_cell]
+
+
 def row(name: str, record: dict) -> str:
     accuracy = record["conditional_accuracy"]
     cells = [name, f"{record['fid']:.2f}", f"{record['kid']:.4f}"]
     for attribute in ("biome", "density"):
         figures = accuracy[attribute]
         cells.append(f"{figures['generated']:.3f} / {figures['real']:.3f} = **{figures['ratio']:.2f}**")
-    return "| " + " | ".join(cells) + " |"
+    return "| " + " | ".join(cells + fidelity_cells(record)) + " |"
 
 
-HEADER = ("| run | FID | KID | biome: generated / real = ratio | density: generated / real = ratio |\n"
-          "|---|---:|---:|---:|---:|")
+HEADER = ("| run | FID | KID | biome: generated / real = ratio | density: generated / real = ratio | "
+          + " | ".join(FIDELITY_COLUMNS) + " |\n|---|---:|---:|---:|---:|---:|---:|---:|")
 
 
 def runs_table(runs: list[Path], exported: Path) -> tuple[list[str], list[str]]:

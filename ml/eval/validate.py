@@ -4,7 +4,8 @@ The reference photos are GeoScenes renders of held-out cities only (cities no sh
 and no oracle trained on), rendered once at the oracle's resolution into the cache folder;
 every model is then measured against the same photos, so versions can be compared.
 
-A `place` model gets FID, KID and conditional accuracy (`ml.eval.metrics.evaluate`); a `ground`
+A `place` model gets FID, KID, conditional accuracy, precision and recall, their real-vs-real
+floor and edge strength (`ml.eval.metrics.evaluate`); a `ground`
 model gets the ground target: the oracle's land-use accuracy on the views it paints from the
 reference's overhead tiles against the same figure on their real ground views
 (`ml.eval.ground_landuse.oracle_target`, as `python -m ml landuse` measures it); an `edit` model

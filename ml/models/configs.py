@@ -15,6 +15,7 @@ from typing import Self
 # Land use as GeoScenes knows it: the building density of the place (finer), and urban / rural.
 LAND_USES = ("village", "town", "city", "megacity")
 VARIANTS = ("cgan", "pix2pix")  # the ground generator's: the research's vector-conditioned cGAN; U-Net + PatchGAN
+DECODERS = ("transposed", "resize", "subpixel")  # the edit decoder's ways of doubling the side
 EDIT_RESOLUTIONS = (16, 32, 64, 128, 256)  # the edit generator's: 64 by default; 16 and 32 for tests and quick runs
 
 
@@ -166,6 +167,10 @@ class EditConfig(JSONConfig):
     d_width: int = 32  # channels of the discriminator's first layer; x2 per halving, at most 8x
     d_text_dim: int = 64  # size of the text features the discriminator tiles over its 4x4 grid
     standardize_text: bool = False  # both networks see sentence embeddings standardised over the training texts
+    # how the decoder doubles the side: transposed (SIMGAN's strided transposed convolutions),
+    # resize (nearest-neighbour upsampling, then a 3x3 convolution) or subpixel (a convolution to
+    # 4x the channels, then a pixel shuffle, initialised as resize: ICNR)
+    decoder: str = "transposed"
     # attribute -> its class names (the dataset's dataset.json): the discriminator also
     # classifies each picture into them, from the picture alone ({}: no such head)
     attribute_head: dict[str, list] = field(default_factory=dict)
@@ -185,6 +190,8 @@ class EditConfig(JSONConfig):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"EditConfig.{name} must be true or false, not {getattr(self, name)!r}")
         check_class_head("EditConfig.attribute_head", self.attribute_head)
+        if self.decoder not in DECODERS:
+            raise ValueError(f"EditConfig.decoder must be one of {', '.join(DECODERS)}, not {self.decoder!r}")
 
     @property
     def downsamplings(self) -> int:

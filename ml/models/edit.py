@@ -3,7 +3,8 @@
 The generator is an encoder-residual-decoder (Johnson et al., 2016; CycleGAN's generator):
 three convolutions take the picture down to a quarter of its side, the text features are
 tiled over that grid and concatenated with the image features, sixteen residual units work on
-the joint features, and two transposed convolutions bring them back to full size. The text
+the joint features, and two transposed convolutions bring them back to full size (or, with
+`decoder`, two resize-convolutions or pixel shuffles, free of the checkerboard). The text
 enters through conditioning augmentation (Zhang et al., "StackGAN", ICCV 2017): the sentence
 embedding is mapped to the mean and log-variance of a Gaussian and a sample of it conditions the
 edit, so one (picture, text) pair has many edits, one per draw, and nearby texts give nearby
@@ -117,8 +118,8 @@ class EditGenerator(nn.Module):
             nn.ReLU(inplace=True))
         self.residual = nn.Sequential(*(ResidualUnit(4 * w) for _ in range(config.residual_units)))
         self.decoder = nn.Sequential(
-            nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1, bias=False), _norm(2 * w), nn.ReLU(inplace=True),
-            nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False), _norm(w), nn.ReLU(inplace=True),
+            upsampling_layer(config.decoder, 4 * w, 2 * w), _norm(2 * w), nn.ReLU(inplace=True),
+            upsampling_layer(config.decoder, 2 * w, w), _norm(w), nn.ReLU(inplace=True),
             nn.Conv2d(w, 3, 3, padding=1), nn.Tanh())
 
     def forward(self, images: torch.Tensor, text: torch.Tensor, noise: torch.Tensor | None = None,
@@ -132,6 +133,25 @@ class EditGenerator(nn.Module):
         tiled = condition[:, :, None, None].expand(-1, -1, *features.shape[-2:])
         features = self.joint(torch.cat([features, tiled.to(features.dtype)], dim=1))
         return self.decoder(self.residual(features))
+
+
+def upsampling_layer(decoder: str, channels_in: int, channels_out: int) -> nn.Module:
+    """A layer doubling the side. A strided transposed convolution (kernel 4, stride 2) computes each
+    of its four output phases with its own quarter of the kernel, which shows as a checkerboard
+    until training balances them (Odena, Dumoulin and Olah, "Deconvolution and Checkerboard
+    Artifacts", Distill 2016); resizing first, or a pixel shuffle initialised to behave like it
+    (ICNR: Aitken et al. 2017), starts free of it."""
+    if decoder == "transposed":
+        return nn.ConvTranspose2d(channels_in, channels_out, 4, stride=2, padding=1, bias=False)
+    if decoder == "resize":
+        return nn.Sequential(nn.Upsample(scale_factor=2.0, mode="nearest"),
+                             nn.Conv2d(channels_in, channels_out, 3, padding=1, bias=False))
+    convolution = nn.Conv2d(channels_in, 4 * channels_out, 3, padding=1, bias=False)
+    with torch.no_grad():  # ICNR: the four sub-pixels start with the same kernel
+        kernel = torch.empty(channels_out, channels_in, 3, 3)
+        nn.init.kaiming_uniform_(kernel, a=math.sqrt(5))
+        convolution.weight.copy_(kernel.repeat_interleave(4, dim=0))
+    return nn.Sequential(convolution, nn.PixelShuffle(2))
 
 
 def _leaky() -> nn.Module:

@@ -55,6 +55,10 @@ def test_an_edit_that_changes_nothing_is_consistent_sharp_and_not_diverse(oracle
     assert set(results["visitor_accuracy_by_task"]) == {text for _, _, text in VISITOR_TASKS}
     assert results["visitor_accuracy"] is None or results["visitor_accuracy"] < 0.5
     assert results["images"] == 24 and results["tasks"] == len(EDIT_TASKS)
+    # An edit that changes nothing paints the real photos: the fidelity of a perfect generator.
+    assert abs(results["fid"]) < 1e-6 and results["precision"] == results["recall"] == 1.0
+    assert results["edge_strength"]["ratio"] == {"laplacian_variance": 1.0, "mean_gradient": 1.0}
+    assert sum(results["floor"]["halves"]) == 24
     # Unchanged sources keep whatever the oracle saw in them: accuracy is its error rate on them.
     assert results["accuracy"] is None or results["accuracy"] < 0.5
 
@@ -68,7 +72,8 @@ def test_the_visitor_texts_use_no_caption_wording_and_ask_for_the_values_the_cap
 
 
 def test_blur_lowers_sharpness_and_seeded_noise_is_diverse(oracle, scenes):
-    assert measure(Blur(), oracle, scenes)["sharpness"] < 0.5
+    blurred = measure(Blur(), oracle, scenes)
+    assert blurred["sharpness"] < 0.5 and blurred["edge_strength"]["ratio"]["laplacian_variance"] < 0.5
     noisy = measure(Noisy(), oracle, scenes)
     assert noisy["diversity"] > 0.05 and noisy["feature_distance"] > 0
 
@@ -85,7 +90,7 @@ def test_eval_edit_and_report_edit_write_figures_and_pictures(scenes, oracle_fol
                  "--images", str(tmp_path / "img")]) == 0
     text = page.read_text()
     assert text.startswith("# Results\n\nkept\n") and "<!-- edit -->" in text and "| `tiny-edit` | SIMGAN |" in text
-    assert "| in a visitor's words |" in text and "“the same place in winter” | weather = snow |" in text
+    assert "| in a visitor's words |" in text and "| real vs real: FID, KID, precision / recall |" in text and "“the same place in winter” | weather = snow |" in text
     assert "![interpolation strips](img/edit-interpolation-tiny-edit.png)" in text
     grid = Image.open(tmp_path / "img" / "edit-tiny-edit.png")
     assert grid.size == (64 * (len(EDIT_TASKS) + 1), 64 * 4)

@@ -21,11 +21,15 @@ def test_eval_prints_the_metrics_and_appends_them_to_the_model_folder(scenes, or
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "FID (oracle features)" in out and "conditional accuracy, biome" in out
+    assert out.count("floor (real vs real)") == 3 and "precision / recall" in out
+    assert "variance of the Laplacian" in out and "mean gradient" in out
     assert main(args + ["--metrics", "fid"]) == 0
     lines = (model_folder / "metrics.jsonl").read_text().splitlines()
     first, second = (json.loads(line) for line in lines)
     assert first["fid"] == second["fid"] and "kid" in first and "kid" not in second
     assert set(first["conditional_accuracy"]) == {"biome", "density"}
+    assert {"precision", "recall", "floor", "edge_strength"} <= set(first) and "floor" not in second
+    assert {"fid", "kid", "precision", "recall"} <= set(first["floor"])
     assert first["target"].startswith("place (") and first["images"] <= 60
 
 

@@ -43,7 +43,7 @@ def test_the_comparison_writes_four_rows_and_the_target(scenes, oracle_folder, t
         assert row in text
     assert "**Target**" in text and "Order measured here" in text
     assert text.count("| met |") + text.count("| missed |") == 2  # the cGAN and the --target model
-    assert "FID of its views | two seeds' views of a tile differ by |" in text
+    assert "FID of its views | two seeds' views of a tile differ by | precision / recall |" in text
 
 
 def test_view_quality_sees_a_generator_that_ignores_its_latent(scenes, oracle_folder):
@@ -55,6 +55,8 @@ def test_view_quality_sees_a_generator_that_ignores_its_latent(scenes, oracle_fo
     model = GroundModel(GroundConfig(resolution=16, latent_dim=8, width=16, overhead_dim=8))
     varied = view_quality(model, oracle, heldout)
     assert varied["diversity"]["generated"] > 0 and 0 < varied["diversity"]["real"] <= 1 and varied["fid"] > 0
+    assert 0 <= varied["precision"] <= 1 and varied["floor"]["fid"] < varied["fid"]
+    assert varied["edge_strength"]["resolution"] == heldout.images.shape[-1]
     with torch.no_grad():
         model.generator.input_dense.weight[:, :8] = 0  # the latent's columns: z no longer enters
     assert view_quality(model, oracle, heldout)["diversity"]["generated"] == 0

@@ -82,6 +82,22 @@ def test_a_generator_painting_the_real_photos_scores_like_them(scenes, oracle_fo
         figures = perfect["conditional_accuracy"][name]
         assert figures["generated"] == figures["real"] and figures["ratio"] == 1.0
     assert grey["kid"] > perfect["kid"]
+    assert perfect["precision"] == perfect["recall"] == 1.0 and grey["recall"] < 0.1
+    assert perfect["edge_strength"]["ratio"] == {"laplacian_variance": 1.0, "mean_gradient": 1.0}
+    assert grey["edge_strength"]["generated"] == {"laplacian_variance": 0.0, "mean_gradient": 0.0}
+    # The floor is the real photos' own: the same for both generators, and stored once.
+    assert perfect["floor"] == grey["floor"] and sum(perfect["floor"]["halves"]) == perfect["images"]
+    assert len(list(tmp_path.glob("floor-*.json"))) == 1
+
+
+def test_edge_strength_compares_a_generator_with_real_photos_at_its_own_resolution(scenes, oracle_folder):
+    oracle, sha256 = load_oracle(oracle_folder)
+    real = real_features(oracle, sha256, scenes, split="heldout", max_images=100, cache=None, resolution=8,
+                         progress=False)
+    pipeline = PhotoPipeline(real.data.images)  # paints at 8x8 without saying so: the oracle's 16 is assumed
+    result = evaluate(pipeline, oracle, sha256, scenes, names=["edge_strength"], cache=None, progress=False)
+    assert result["resolution"] == 16 and result["edge_strength"]["resolution"] == 8
+    assert result["edge_strength"]["ratio"]["laplacian_variance"] == 1.0
 
 
 def test_real_features_are_cached_by_dataset_and_oracle(scenes, oracle_folder, tmp_path):

@@ -17,6 +17,7 @@ def test_report_writes_tables_and_grids_between_its_markers(scenes, oracle_folde
                  "--images", str(tmp_path / "docs" / "img")]) == 0
     text = page.read_text()
     assert "Written by hand." in text and "After." in text and "old" not in text
+    assert "| precision / recall | real vs real: FID, KID, precision / recall |" in text
     assert f"| {tiny_run.name} (all cities)" in text and "picked checkpoint-" in text and "last checkpoint-" in text
     assert f"![{tiny_run.name}](img/{tiny_run.name}.png)" in text
     grid = Image.open(tmp_path / "docs" / "img" / f"{tiny_run.name}.png")

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from ml.models.edit import EditConfig, EditDiscriminator, EditGenerator, count_convolutions
+from ml.models.edit import EditConfig, EditDiscriminator, EditGenerator, count_convolutions, upsampling_layer
 from ml.train.edit_losses import LeastSquaresDiscriminatorLoss
 
 TINY = dict(resolution=16, text_dim=12, condition_dim=6, width=4, residual_units=2, d_width=4, d_text_dim=6)
@@ -133,7 +133,21 @@ def test_standardised_texts_give_clearly_different_conditions():
     ({"width": 0}, "EditConfig.width must be a positive integer"),
     ({"residual_units": -1}, "EditConfig.residual_units must be a non-negative integer"),
     ({"augmentation": "yes"}, "EditConfig.augmentation must be true or false"),
+    ({"decoder": "deconv"}, "EditConfig.decoder must be one of transposed, resize, subpixel"),
 ])
 def test_bad_configs_are_refused(values, message):
     with pytest.raises(ValueError, match=message):
         EditConfig(**values)
+
+
+@pytest.mark.parametrize("decoder, checkerboard", [("transposed", True), ("resize", False), ("subpixel", False)])
+def test_resize_and_subpixel_decoders_start_without_a_checkerboard(decoder, checkerboard):
+    """A flat picture stays flat through a resize or ICNR pixel-shuffle layer, while a transposed
+    convolution paints its four output phases differently (away from the border)."""
+    torch.manual_seed(0)
+    out = upsampling_layer(decoder, 8, 4)(torch.ones(1, 8, 8, 8))[..., 2:-2, 2:-2]
+    phases = torch.stack([out[..., row::2, column::2].mean() for row in (0, 1) for column in (0, 1)])
+    assert bool(phases.max() - phases.min() > 1e-3) is checkerboard
+    config = EditConfig(**{**TINY, "decoder": decoder})
+    images, texts = _batch(config)
+    assert EditGenerator(config)(images, texts)[0].shape == images.shape
