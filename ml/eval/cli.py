@@ -34,7 +34,7 @@ ERROR_NOT_MODEL = "{} is neither a model folder (config.json) nor a run folder (
 ERROR_UNKNOWN_METRIC = "unknown metric {!r}; known: {}"
 ERROR_NO_ORACLE = "no oracle at {}; train one with `python -m ml oracle --data DIR --out {}`"
 ERROR_REPORT_RUN = "{} must be a run folder exported to {} (python -m ml export RUN --out ...)"
-ERROR_NO_CHECKPOINT = "{} has no checkpoint {!r}; it has: {}"
+ERROR_NOT_MEASURED_HERE = "{} is a run of a kind this command does not measure (its measure: {})"
 ERROR_NEIGHBOURS = "--neighbours must list positive integers (e.g. 1,3,5), got {!r}"
 
 
@@ -175,31 +175,24 @@ def run_report(args) -> int:
 
 
 def load_target(path: Path, checkpoint: str):
-    """(pipeline, label, folder for metrics.jsonl) of a model folder or a run's checkpoint."""
+    """(pipeline, label, folder for metrics.jsonl) of a model folder, or of a run's checkpoint
+    (its kind's `checkpoint_pipeline`, from the registry of kinds)."""
     from ml import pipelines
     from ml.train import run_dir
+    from ml.train.export import named_checkpoint, read_run_options
+    from ml.train.kinds import KINDS
 
     if (path / "config.json").is_file():
         pipeline = pipelines.load(path)
         return pipeline, f"{path.name} ({pipeline.sha256[:12]})", path
     if not (path / run_dir.OPTIONS_FILE).is_file():
         raise CommandError(ERROR_NOT_MODEL.format(path))
-    from ml.models.place import PlaceConfig, PlaceGenerator
-
-    checkpoints = run_dir.list_checkpoints(path)
-    if checkpoint == "latest" and checkpoints:
-        chosen = checkpoints[-1]
-    else:
-        found = [c for c in checkpoints if c.name in (checkpoint, run_dir.CHECKPOINT_PREFIX + checkpoint)]
-        if not found:
-            raise CommandError(ERROR_NO_CHECKPOINT.format(path, checkpoint, ", ".join(c.name for c in checkpoints)
-                                                          or "none"))
-        chosen = found[0]
-    state = run_dir.read_checkpoint_state(chosen)
-    generator = run_dir.load_network(chosen, "G_ema", PlaceGenerator(PlaceConfig.from_dict(state["architecture"])))
-    pipeline = pipelines.PlacePipeline(generator, config={"kind": "place", "architecture": state["architecture"]},
-                                       sha256=f"{path.name}/{chosen.name}")
-    return pipeline, f"{path.name}/{chosen.name}", path
+    kind = KINDS.get(read_run_options(path).get("kind"))
+    if kind is None or kind.measured_by != "eval":
+        raise CommandError(ERROR_NOT_MEASURED_HERE.format(path, kind.measured_by if kind else "none"))
+    chosen = named_checkpoint(path, checkpoint)
+    label = f"{path.name}/{chosen.name}"
+    return kind.function("checkpoint_pipeline")(chosen, run_dir.read_checkpoint_state(chosen), label), label, path
 
 
 def figure(value: float | None, digits: int = 3, missing: str = "–") -> str:

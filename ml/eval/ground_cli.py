@@ -60,7 +60,7 @@ def _load(folder: Path):
 def run_landuse(args) -> int:
     from ml.eval.ground_landuse import compare, oracle_target, view_quality
     from ml.eval.oracle import load_oracle
-    from ml.train.ground_commands import load_pairs
+    from ml.train.ground import load_pairs
 
     if args.images < 1:
         raise CommandError(ERROR_POSITIVE.format("images", args.images))

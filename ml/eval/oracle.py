@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.configs import JSONConfig
+from ml.models.configs import JSONConfig
 
 from ml.modelfolder import ModelFolderError, read_config, read_weights
 

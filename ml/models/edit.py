@@ -22,61 +22,15 @@ and `attribute_head` go beyond SIMGAN (see `TextStandardizer` and `EditDiscrimin
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.configs import JSONConfig, check_class_head
+from ml.models.configs import EditConfig
 
 LEAKY_SLOPE = 0.2
-RESOLUTIONS = (16, 32, 64, 128, 256)  # 64 by default; 16 and 32 for tests and quick runs
 DISCRIMINATOR_LAYERS = 8
-DECODERS = ("transposed", "resize", "subpixel")
-
-
-@dataclass
-class EditConfig(JSONConfig):
-    resolution: int = 64  # side of the pictures edited: 16, 32, 64, 128 or 256
-    text_dim: int = 384  # size of the sentence embedding (all-MiniLM-L6-v2)
-    condition_dim: int = 64  # size of the text condition the generator sees
-    width: int = 16  # channels of the generator's first layer; x2 per halving (x4 in the residual units)
-    residual_units: int = 16  # residual units on the joint features (0: a SISGAN-like encoder-decoder)
-    augmentation: bool = True  # conditioning augmentation: sample the condition (False: the mean only)
-    d_width: int = 32  # channels of the discriminator's first layer; x2 per halving, at most 8x
-    d_text_dim: int = 64  # size of the text features the discriminator tiles over its 4x4 grid
-    standardize_text: bool = False  # both networks see sentence embeddings standardised over the training texts
-    # how the decoder doubles the side: transposed (SIMGAN's strided transposed convolutions),
-    # resize (nearest-neighbour upsampling, then a 3x3 convolution) or subpixel (a convolution to
-    # 4x the channels, then a pixel shuffle, initialised as resize: ICNR)
-    decoder: str = "transposed"
-    # attribute -> its class names (the dataset's dataset.json): the discriminator also
-    # classifies each picture into them, from the picture alone ({}: no such head)
-    attribute_head: dict[str, list] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.resolution not in RESOLUTIONS:
-            raise ValueError(f"EditConfig.resolution must be one of {', '.join(map(str, RESOLUTIONS))}, "
-                             f"not {self.resolution!r}")
-        for name in ("text_dim", "condition_dim", "width", "d_width", "d_text_dim"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"EditConfig.{name} must be a positive integer, not {value!r}")
-        if isinstance(self.residual_units, bool) or not isinstance(self.residual_units, int) \
-                or self.residual_units < 0:
-            raise ValueError(f"EditConfig.residual_units must be a non-negative integer, not {self.residual_units!r}")
-        for name in ("augmentation", "standardize_text"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"EditConfig.{name} must be true or false, not {getattr(self, name)!r}")
-        check_class_head("EditConfig.attribute_head", self.attribute_head)
-        if self.decoder not in DECODERS:
-            raise ValueError(f"EditConfig.decoder must be one of {', '.join(DECODERS)}, not {self.decoder!r}")
-
-    @property
-    def downsamplings(self) -> int:
-        """Stride-2 layers of the discriminator: down to 4x4."""
-        return int(math.log2(self.resolution)) - 2
 
 
 class TextStandardizer(nn.Module):

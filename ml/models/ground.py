@@ -25,65 +25,21 @@ land-use head trained on the discriminator's features; `ground_networks` builds 
 either variant.
 """
 import math
-from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from ml.configs import JSONConfig
+from ml.models.configs import LAND_USES, GroundConfig
 from ml.models.place import (RELU_GAIN, DiscriminatorBlock, EqualizedConv2d, EqualizedLinear, GeneratorBlock,
                              _leaky, _leaky_pixel_norm, minibatch_stddev, pixel_norm)
 
-# Land use as GeoScenes knows it: the building density of the place (finer), and urban / rural.
-LAND_USES = ("village", "town", "city", "megacity")
+# The land uses counted as rural (the others are urban).
 RURAL_LAND_USES = ("village",)
-VARIANTS = ("cgan", "pix2pix")  # the research's vector-conditioned cGAN; U-Net + PatchGAN
 PATCH_LEVELS = 3  # the PatchGAN critic scores patches at 1/8 of the resolution (at least 4x4)
 
 
 def urban_or_rural(land_use: str) -> str:
     return "rural" if land_use in RURAL_LAND_USES else "urban"
-
-
-@dataclass
-class GroundConfig(JSONConfig):
-    resolution: int = 64  # side of the overhead tile and of the ground view; a power of two, 8 to 256
-    latent_dim: int = 64  # size of the Gaussian latent z
-    width: int = 128  # channels at 4x4; halved per doubling of resolution, never below width // 4
-    overhead_dim: int = 128  # the overhead tile's feature vector, in G and in D
-    conditional: bool = True  # False: the overhead is ignored (the unconditional baseline)
-    mbstd_group_size: int = 4  # minibatch-stddev group (shrinks to divide the batch)
-    land_use_head: bool = False  # the critic also classifies a view's land use from the view alone (AC-GAN)
-    variant: str = "cgan"  # "cgan": the tile as one vector in G and D; "pix2pix": U-Net G, PatchGAN D
-    land_uses: list[str] = field(default_factory=lambda: list(LAND_USES))  # classes of the land-use head
-
-    def __post_init__(self) -> None:
-        res = self.resolution
-        if not isinstance(res, int) or res < 8 or res > 256 or res & (res - 1):
-            raise ValueError(f"GroundConfig.resolution must be a power of two from 8 to 256, not {res!r}")
-        for name in ("latent_dim", "width", "overhead_dim", "mbstd_group_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"GroundConfig.{name} must be a positive integer, not {value!r}")
-        if self.width < 8:
-            raise ValueError(f"GroundConfig.width must be at least 8, not {self.width}")
-        for name in ("conditional", "land_use_head"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"GroundConfig.{name} must be true or false, not {getattr(self, name)!r}")
-        if len(self.land_uses) < 2:
-            raise ValueError("GroundConfig.land_uses must name at least two classes")
-        if self.variant not in VARIANTS:
-            raise ValueError(f"GroundConfig.variant must be one of {', '.join(VARIANTS)}, not {self.variant!r}")
-        if self.variant == "pix2pix" and self.land_use_head:
-            # The PatchGAN critic mixes view and tile from its first layer: a head on it could
-            # read the land use off the tile, and would teach the generator nothing.
-            raise ValueError("GroundConfig.land_use_head needs variant cgan: the PatchGAN critic reads the tile "
-                             "from its first layer")
-
-    def stage_widths(self) -> list[int]:
-        """Channels at 4x4, 8x8, ..., resolution."""
-        stages = int(math.log2(self.resolution)) - 1
-        return [max(self.width >> stage, self.width // 4) for stage in range(stages)]
 
 
 class OverheadEncoder(nn.Module):

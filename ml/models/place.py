@@ -24,90 +24,16 @@ function as nearest-neighbour resampling followed by the 3x3 convolution, with 2
 multiply-adds.
 """
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.configs import JSONConfig, check_class_head
+from ml.models.configs import PlaceConfig
 
 LEAKY_SLOPE = 0.2
 RELU_GAIN = math.sqrt(2.0)
-
-
-@dataclass
-class PlaceConfig(JSONConfig):
-    resolution: int = 64  # output side in pixels; a power of two from 4 to 1024
-    latent_dim: int = 128  # size of the Gaussian latent z
-    fmap_base: int = 2048  # a stage's width is fmap_base // its resolution, clamped below
-    fmap_max: int = 256  # widest stage (the coarse ones)
-    fmap_min: int = 16  # narrowest stage (the fine ones, at 256x256 and up)
-    context_frequencies: int = 6  # Fourier octaves of the sphere point in the location context
-    context_embed_dim: int = 64  # the context is mapped to this many features in G and D
-    context_noise_std: float = 0.05  # Gaussian noise on the context in training (0 = none)
-    conditional: bool = True  # False: the place is ignored (the unconditional ablation)
-    condition_blocks: bool = False  # the condition also shifts the features of every G stage
-    context_population: bool = False  # the context also holds the size of the nearest world city
-    # attribute -> its class names (the dataset's dataset.json): the critic also classifies
-    # each picture into them, AC-GAN style ({}: no such head)
-    context_head: dict[str, list] = field(default_factory=dict)
-    num_cities: int = 0  # >0 adds a learned city embedding; index 0 means "no city"
-    city_embed_dim: int = 16  # size of that embedding
-    mbstd_group_size: int = 4  # minibatch-stddev group (shrinks to divide the batch)
-    mbstd_channels: int = 1  # feature maps the minibatch stddev appends
-
-    def __post_init__(self) -> None:
-        res = self.resolution
-        if not isinstance(res, int) or res < 4 or res > 1024 or res & (res - 1):
-            raise ValueError(f"PlaceConfig.resolution must be a power of two from 4 to 1024, not {res!r}")
-        for name in ("latent_dim", "fmap_base", "fmap_max", "fmap_min", "context_embed_dim",
-                     "city_embed_dim", "mbstd_group_size", "mbstd_channels"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"PlaceConfig.{name} must be a positive integer, not {value!r}")
-        for name in ("context_frequencies", "num_cities"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 0:
-                raise ValueError(f"PlaceConfig.{name} must be a non-negative integer, not {value!r}")
-        if self.fmap_min > self.fmap_max:
-            raise ValueError(f"PlaceConfig.fmap_min ({self.fmap_min}) exceeds fmap_max ({self.fmap_max})")
-        for name in ("conditional", "condition_blocks", "context_population"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"PlaceConfig.{name} must be true or false, not {getattr(self, name)!r}")
-        self._check_context_head()
-        if not isinstance(self.context_noise_std, (int, float)) or self.context_noise_std < 0:
-            raise ValueError(f"PlaceConfig.context_noise_std must be >= 0, not {self.context_noise_std!r}")
-        if self.stage_widths()[0] % self.mbstd_channels:
-            raise ValueError(f"PlaceConfig.mbstd_channels ({self.mbstd_channels}) must divide "
-                             f"the 4x4 width ({self.stage_widths()[0]})")
-
-    def _check_context_head(self) -> None:
-        if self.context_head is False:  # configs written while the head was a switch, left off
-            self.context_head = {}
-        if self.context_head is True:
-            raise ValueError("PlaceConfig.context_head=true was a regression of the whole location context, "
-                             "which no longer exists; the head now classifies attributes, e.g. "
-                             "{'biome': [...classes], 'density': [...]}")
-        check_class_head("PlaceConfig.context_head", self.context_head)
-
-    @property
-    def num_stages(self) -> int:
-        """Stage 0 renders 4x4; the last stage renders `resolution`."""
-        return int(math.log2(self.resolution)) - 1
-
-    @property
-    def context_dim(self) -> int:
-        return 3 + 6 * self.context_frequencies + int(self.context_population)
-
-    def stage_resolution(self, stage: int) -> int:
-        return 4 * 2 ** stage
-
-    def stage_widths(self) -> list[int]:
-        """Feature maps per stage, shrinking with resolution (ProGAN's fmap schedule)."""
-        return [min(max(self.fmap_base // self.stage_resolution(s), self.fmap_min), self.fmap_max)
-                for s in range(self.num_stages)]
 
 
 def place_context(lat, lon, config: PlaceConfig) -> torch.Tensor:

@@ -42,12 +42,14 @@ from dataclasses import dataclass
 
 import torch
 
-from ml.models.edit import EditDiscriminator, EditGenerator
-from ml.train import run_dir
-from ml.train.edit_config import KIND, EditTrainConfig
+from ml.cli import CommandError
+from ml.models.edit import EditConfig, EditDiscriminator, EditGenerator
+from ml.train import checks, export as exporting, run_dir
+from ml.train.edit_config import EDIT, ERROR_BATCH_TWO, KIND, EditTrainConfig
 from ml.train.edit_losses import (ConditioningKL, LeastSquaresDiscriminatorLoss, LeastSquaresGeneratorLoss,
                                   ReconstructionLoss)
-from ml.train.image_cache import ImageCache
+from ml.train.image_cache import ImageCache, load_image_cache
+from ml.train.launch import start_run
 from ml.train.losses import ClassPredictionLoss, class_accuracies
 from ml.train.skeleton import TrainerSkeleton
 
@@ -60,6 +62,9 @@ SAMPLE_TEXTS = (
     "a lush tropical village by the water",
 )
 SAMPLE_SOURCES = 6
+ERROR_NO_CAPTIONS = "--data {}: {} of its {} pictures have no caption; the edit generator learns from captions"
+ERROR_NO_PHRASES = ("--phrase-edits: {} labels none of the attributes a phrase can name ({}), so there is no "
+                    "phrase to edit with")
 
 
 def sample_sources(data: ImageCache, count: int = SAMPLE_SOURCES) -> torch.Tensor:
@@ -289,3 +294,72 @@ class EditTrainer(TrainerSkeleton):
         last = {key: values[-1].item() for key, values in self.tick_stats.items()}
         return (f"kimg {self.nimg / 1000:.3f} ep {self.epoch} D {last.get('loss_d', float('nan')):.3f} "
                 f"G {last.get('loss_g', float('nan')):.3f}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The commands
+
+
+def train(config: EditTrainConfig, dist: run_dir.Distributed, resume=None, resume_state: dict | None = None) -> int:
+    """`python -m ml train edit` with a checked config (`ml.train.launch`)."""
+    from ml.models.edit_text import encode_with_file_cache
+
+    if config.batch_size // dist.world_size < 2:
+        raise CommandError(ERROR_BATCH_TWO.format(config.batch_size))
+    data = load_training_data(config, progress=dist.is_main)
+    phrases = attribute_phrases(data.classes) if config.phrase_edits > 0 else []
+    if config.phrase_edits > 0 and not phrases:
+        from ml.data.geoscenes.captions import KEYWORDS
+
+        raise CommandError(ERROR_NO_PHRASES.format(config.data, ", ".join(KEYWORDS)))
+    run, options = start_run(EDIT, config, dist, dataset=data.summary,
+                             description=f"{KIND}-{data.summary['name']}-{config.model.resolution}", resume=resume,
+                             resume_state=resume_state)
+    if run is None:
+        return 0
+    texts = encode_with_file_cache(data.captions, config.text_cache)
+    sample_texts = encode_with_file_cache(list(SAMPLE_TEXTS), config.text_cache)
+    book = PhraseBook(phrases, encode_with_file_cache([text for *_, text in phrases], config.text_cache)) \
+        if phrases else None
+    EditTrainer(config, data, texts, sample_texts, dist, run, options=options, resume_from=resume,
+                phrases=book).train()
+    return 0
+
+
+def load_training_data(config: EditTrainConfig, progress: bool) -> ImageCache:
+    """The captioned training pictures; every one must have a caption."""
+    try:
+        data = load_image_cache(config.data, resolution=config.model.resolution, split="train",
+                                drop_outliers=config.drop_outliers, progress=progress)
+    except ValueError as error:
+        raise checks.data_error(error) from None
+    uncaptioned = sum(not caption.strip() for caption in data.captions)
+    if uncaptioned:
+        raise CommandError(ERROR_NO_CAPTIONS.format(config.data, uncaptioned, len(data)))
+    return data
+
+
+def export(args, options: dict) -> int:
+    """`python -m ml export` of an edit run: a checkpoint's generator (its G_ema when the run kept
+    one); there is no selection criterion for edits, so `best` is the latest checkpoint."""
+    from ml.modelfolder import write_model_folder
+
+    checks.check_out_folder(args.out)
+    checkpoint = exporting.named_checkpoint(args.run, "latest" if args.checkpoint == "best" else args.checkpoint)
+    state = run_dir.read_checkpoint_state(checkpoint)
+    generator = checkpoint_generator(checkpoint, state, options)
+    train = options["train"]
+    training = exporting.provenance(args, options, checkpoint, state, epoch=state.get("epoch"), cycle_weight=train["cycle_weight"],
+                                    identity_weight=train.get("identity_weight", 0.0), kl_weight=train["kl_weight"],
+                                    attribute_weight=train.get("attribute_weight"),
+                                    phrase_edits=train.get("phrase_edits"), ema_kimg=train.get("ema_kimg", 0.0))
+    sha256 = write_model_folder(args.out, kind=KIND, architecture=generator.config.to_dict(),
+                                state_dict=generator.state_dict(), training=training)
+    print(f"wrote {args.out} from {checkpoint.name} (weights sha256 {sha256})")
+    return 0
+
+
+def checkpoint_generator(checkpoint, state: dict, options: dict) -> EditGenerator:
+    """The generator the export takes: G_ema when the run kept one, else G."""
+    network = "G_ema" if options["train"].get("ema_kimg") else "G"
+    return run_dir.load_network(checkpoint, network, EditGenerator(EditConfig.from_dict(state["architecture"])))

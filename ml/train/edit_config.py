@@ -1,38 +1,37 @@
-"""The options of an `edit` training run (no torch needed to read them).
+"""The `edit` kind's run: its config and its registry entry (no torch needed to import this module).
 
-`EditTrainConfig` is the one typed config of a run: every hyper-parameter of the loop is a
-field here with its default, checked once by the command line (`ml.train.edit_commands`).
-The defaults are SIMGAN's: Adam 2e-4 halved every 50 epochs, lambda_c = 10, lambda_ca = 1.
+`EditTrainConfig` is the one typed config of a run: the shared fields (`ml.train.run_config`)
+with SIMGAN's defaults (Adam 2e-4, betas (0.5, 0.999), halved every 50 epochs; lambda_c = 10,
+lambda_ca = 1) and the edit loop's own, checked once by the command line (`ml.train.launch`).
+`EDIT` is the kind's entry in the registry (`ml.train.kinds`).
+
+The baselines: `--cycle-weight 0` (no cycle loss), `--no-augmentation` (no conditioning
+augmentation), `--residual-units 0 --cycle-weight 0` (a SISGAN-like encoder-decoder). Beyond
+SIMGAN's recipe: `--attribute-head`, `--phrase-edits`, `--identity-weight` and `--ema-kimg`
+(see `ml.train.edit`).
 """
 from __future__ import annotations
 
+import argparse
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ml.configs import TrainConfig
-
-if TYPE_CHECKING:
-    from ml.models.edit import EditConfig
+from ml.cli import CommandError
+from ml.models.configs import EditConfig
+from ml.train.options import Kind
+from ml.train.run_config import RunConfig
 
 KIND = "edit"
 DEFAULT_TEXT_CACHE = str(Path(os.environ.get("GENIUS_LOCI_TEXT_CACHE",
                                              Path.home() / ".cache" / "genius-loci" / "text")))
-
-
-def _default_architecture() -> EditConfig:
-    from ml.models.edit import EditConfig
-
-    return EditConfig()
+ERROR_BATCH_TWO = "--batch-size must give each process at least 2 pictures (a mismatching text comes from another), got {}"
+ERROR_PHRASE_SHARE = "--phrase-edits must be a share between 0 and 1, got {}"
 
 
 @dataclass
-class EditTrainConfig(TrainConfig):
-    data: str  # dataset folder with captions (python -m ml geoscenes ...)
-    out: str = "runs"  # run folders are numbered inside it
-    model: EditConfig = field(default_factory=_default_architecture)  # the networks' architecture
-    batch_size: int = 32  # pictures per step, over all ranks
+class EditTrainConfig(RunConfig):
+    model: EditConfig = field(default_factory=EditConfig)  # the networks' architecture
     lr: float = 2e-4  # Adam learning rate of both networks (SIMGAN)
     beta1: float = 0.5  # Adam betas of DCGAN-style training
     beta2: float = 0.999
@@ -43,14 +42,44 @@ class EditTrainConfig(TrainConfig):
     attribute_weight: float = 1.0  # weight of the attribute-class loss of both players (architecture's attribute_head)
     phrase_edits: float = 0.0  # share of edits whose target names one attribute value (0: captions only)
     ema_kimg: float = 0.0  # half-life of G_ema, in thousands of images (0: none; the export takes G itself)
-    ema_rampup: float | None = 0.05  # half-life at most this share of the images seen so far
     max_kimg: float = 200.0  # thousands of pictures to train on
-    mirror: bool = True  # flip pictures left-right at random (photos have no handedness)
-    drop_outliers: bool = True  # leave out rows the manifest marks as outliers (their captions say nothing of a place)
     text_cache: str = DEFAULT_TEXT_CACHE  # where the captions' embeddings are stored between runs
     tick_kimg: float = 2.0  # a stats.jsonl line every this many kimg
     sample_kimg: float = 10.0  # a sample grid every this many kimg (and at the end)
     snapshot_kimg: float = 25.0  # a checkpoint every this many kimg (and at the end)
-    seed: int = 0  # the one seed of the run (each rank offsets it)
-    resume: str | None = None  # checkpoint folder (or run folder: its latest) to continue from
-    dry_run: bool = False  # check the options and data, print them, write nothing
+
+    POSITIVE = ("lr_halve_epochs",)
+    NON_NEGATIVE = ("cycle_weight", "identity_weight", "kl_weight", "attribute_weight")
+
+
+def check_options(args: argparse.Namespace, values: dict, model: EditConfig, resume_state: dict | None) -> dict:
+    """A mismatching text comes from another picture of the batch; a share is a share."""
+    if values["batch_size"] < 2:
+        raise CommandError(ERROR_BATCH_TWO.format(values["batch_size"]))
+    if not 0 <= values["phrase_edits"] <= 1:
+        raise CommandError(ERROR_PHRASE_SHARE.format(values["phrase_edits"]))
+    return {}
+
+
+EDIT = Kind(
+    name=KIND, config=EditTrainConfig, module="ml.train.edit",
+    help="train the text-edit generator (SIMGAN)",
+    description="Train the SIMGAN text-edit generator on captioned pictures.",
+    data_help="dataset folder with captions",
+    architecture={"resolution": int, "condition_dim": int, "width": int, "residual_units": int,
+                  "augmentation": bool, "d_width": int, "d_text_dim": int, "standardize_text": bool,
+                  "decoder": str, "attribute_head": str},
+    architecture_help={
+        "decoder": "how the decoder doubles the side: transposed (SIMGAN's, default), resize (upsample, then a "
+                   "3x3 convolution) or subpixel (pixel shuffle, ICNR-initialised); the last two have no checkerboard",
+        "augmentation": "conditioning augmentation (default on; off: the ablation)",
+        "standardize_text": "both networks see the sentence embeddings standardised per dimension over the "
+                            "training texts, so different texts give clearly different conditions from the first "
+                            "step (default off)",
+        "attribute_head": "ATTRIBUTES (e.g. biome,time_of_day,weather), or none: the discriminator also classifies "
+                          "each picture into these attribute classes of the data (dataset.json), learnt on the "
+                          "real pictures, and the generator is trained so that its edits get the classes the "
+                          "target text asks for (weighted by --attribute-weight; default none)",
+    },
+    notes={"ema_kimg": "0: none, the export takes the generator itself"}, head_option="attribute_head",
+    check=check_options, measured_by="eval-edit")

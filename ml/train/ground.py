@@ -13,22 +13,30 @@ term alone. With the architecture's `land_use_head` the critic also learns to cl
 use of real views (from the view alone), and the generator pays `land_use_weight` times the
 cross-entropy of that classifier on its views against their tiles' land use. Every step is `fetch_batch` -> `step_discriminator` (n_critic times) ->
 `step_generator` -> `update_ema`.
+
+`train` runs `python -m ml train ground` on a checked config; `export` writes a `ground` model
+folder: the G_ema and D of the checkpoint the duality gap picks (`ml.train.export`, as for
+`place`), and the land-use head fitted on D's features of generated views of the run's training
+tiles (`ml.eval.ground_landuse`); `checkpoint_pipeline` paints with a checkpoint for `python -m ml eval`.
 """
 from __future__ import annotations
 
 import torch
 
+from ml.cli import CommandError
 from ml.eval.ground_landuse import land_use_labels
-from ml.models.ground import ground_networks
-from ml.train import run_dir
-from ml.train.ground_config import KIND, GroundTrainConfig
-from ml.train.image_cache import ImageCache
+from ml.models.ground import LAND_USES, GroundConfig, GroundModel, ground_networks
+from ml.train import checks, export as exporting, run_dir
 from ml.train.adversarial import AdversarialObjective
+from ml.train.ground_config import GROUND, KIND, GroundTrainConfig
+from ml.train.image_cache import ImageCache, load_image_cache
+from ml.train.launch import start_run
 from ml.train.losses import ClassPredictionLoss, ReconstructionLoss
 from ml.train.skeleton import TrainerSkeleton
 
-__all__ = ["KIND", "GroundTrainConfig", "GroundTrainer"]
-
+LAND_USE_IMAGES = 2048  # training pairs the exported land-use head is fitted on, at most
+ERROR_NO_LAND_USE = ("--land-use-head needs rows whose attributes name a land use (density: {}), and the "
+                     "training rows of {{}} name none").format(", ".join(LAND_USES))
 SAMPLE_ROWS = 6  # sample grid: per row the tile, the real view, then one view per seed
 SAMPLE_SEEDS = [0, 1, 2, 3]
 
@@ -140,3 +148,78 @@ class GroundTrainer(TrainerSkeleton):
         grid = torch.cat([tiles[:, None], reals[:, None], views.reshape(rows, len(SAMPLE_SEEDS), *views.shape[1:])],
                          dim=1).flatten(0, 1)
         self.run.save_image_grid(grid, f"samples-{run_dir.kimg_label(self.nimg)}.png", 2 + len(SAMPLE_SEEDS))
+
+
+# ---------------------------------------------------------------------------------------------
+# The commands
+
+
+def train(config: GroundTrainConfig, dist: run_dir.Distributed, resume, resume_state) -> int:
+    """`python -m ml train ground` with a checked config (`ml.train.launch`)."""
+    data = load_pairs(config.data, config.model.resolution, "train", drop_outliers=config.drop_outliers,
+                      progress=dist.is_main)
+    if config.model.land_use_head and not bool((land_use_labels(data, config.model.land_uses) >= 0).any()):
+        raise CommandError(ERROR_NO_LAND_USE.format(config.data))
+    variant = "".join(suffix for suffix, on in (("-unconditional", not config.model.conditional),
+                                                ("-pix2pix", config.model.variant == "pix2pix"),
+                                                ("-landuse", config.model.land_use_head)) if on)
+    run, options = start_run(GROUND, config, dist, dataset=data.summary,
+                             description=f"{KIND}-{data.summary['name']}{variant}", resume=resume,
+                             resume_state=resume_state)
+    if run is not None:
+        GroundTrainer(config, data, dist, run, options=options, resume_from=resume).train()
+    return 0
+
+
+def load_pairs(root, resolution: int, split: str, *, drop_outliers: bool = True, max_images: int | None = None,
+               progress: bool = False) -> ImageCache:
+    """The (ground view, overhead tile) pairs of a dataset split, decoded at `resolution`."""
+    try:
+        return load_image_cache(root, resolution=resolution, split=split, drop_outliers=drop_outliers,
+                                max_images=max_images, progress=progress, overhead=True)
+    except ValueError as error:
+        raise checks.data_error(error) from None
+
+
+def gap_players() -> exporting.GapPlayers:
+    return exporting.GapPlayers(architecture=GroundConfig.from_dict, networks=ground_networks,
+                                conditions=lambda data, config: ImageCache.to_float(data.overhead), overhead=True)
+
+
+def export(args, options: dict) -> int:
+    """`python -m ml export` of a ground run: the checkpoint `pick_checkpoint` chooses (with
+    `best`, the smallest duality gap on held-out places), with its land-use head fitted now."""
+    from ml.eval.ground_landuse import fit_land_use_head
+    from ml.modelfolder import write_model_folder
+
+    checkpoint, state, gap = exporting.pick_checkpoint(args, options, gap_players())
+    model = checkpoint_model(checkpoint, state)
+    data = load_pairs(args.data or options["dataset"]["path"], model.config.resolution, "train",
+                      max_images=LAND_USE_IMAGES)
+    head, accuracy = fit_land_use_head(model, data, seed=options["train"]["seed"])
+    model.land_use.load_state_dict(head.state_dict())
+    metrics = {"land_use_train_accuracy": accuracy, "land_use_train_images": len(data), **exporting.gap_metrics(gap)}
+    sha256 = write_model_folder(args.out, kind=KIND, architecture=model.config.to_dict(),
+                                state_dict=model.state_dict(), training=exporting.provenance(args, options, checkpoint,
+                                                                                             state),
+                                metrics=metrics)
+    print(f"exported {checkpoint.name}; land-use head accuracy on its training pairs {accuracy:.3f}")
+    print(f"wrote {args.out} (weights sha256 {sha256})")
+    return 0
+
+
+def checkpoint_model(checkpoint, state: dict) -> GroundModel:
+    """A checkpoint's G_ema and D as a GroundModel (its land-use head not fitted yet)."""
+    model = GroundModel(GroundConfig.from_dict(state["architecture"]))
+    run_dir.load_network(checkpoint, "G_ema", model.generator)
+    run_dir.load_network(checkpoint, "D", model.discriminator)
+    return model
+
+
+def checkpoint_pipeline(checkpoint, state: dict, label: str):
+    """The pipeline of a checkpoint's G_ema, as `python -m ml eval` measures a run."""
+    from ml.pipelines import GroundPipeline
+
+    return GroundPipeline(checkpoint_model(checkpoint, state), config={"kind": KIND,
+                                                                       "architecture": state["architecture"]},
+                          sha256=label)

@@ -1,51 +1,86 @@
-"""The options every `python -m ml train KIND` command line has (declared without importing torch).
+"""What the registry knows of a generator kind, and the command line `python -m ml train KIND`
+built from it (declared without importing torch).
 
-Each kind declares its training options (name -> type, the fields of its run config) and its
-architecture options (name -> type, the fields of its architecture config); every one is a flag
-of the same name whose unset value (None) takes the resumed checkpoint's value, else the
-config's default. A bool is an on/off switch (`--mirror` / `--no-mirror`).
+Every option-field of the kind's run config (`ml.train.run_config.option_fields`) and every
+architecture option the kind declares is a flag of the same name whose unset value (None)
+takes the resumed checkpoint's value, else the config's default. A bool is an on/off switch
+(`--mirror` / `--no-mirror`).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from ml.cli import flag
+from ml.train.run_config import class_notes, option_fields, option_type
 
-# The help of the adversarial recipe's options, the same for place and ground.
-RECIPE_NOTES = {"loss": "wgan-gp; or logistic: non-saturating loss with lazy R1 on reals",
-                "r1_gamma": "0.0002 * resolution^2 / batch size", "r1_interval": "16 critic steps",
-                "augment": "none; a list of color,translation,cutout applied to reals and fakes alike",
-                "threads": "0: PyTorch's default"}
+OFF = {"ema_rampup": "; 0 turns it off"}  # how an option says "off" where its config says None
 
 
-def add_train_parser(kinds, kind: str, *, help: str, description: str, data_help: str, train: dict[str, type],
-                     defaults: dict, architecture: dict[str, type], config_name: str,
-                     notes: dict[str, str] | None = None,
-                     architecture_help: dict[str, str] | None = None) -> argparse.ArgumentParser:
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """A generator kind as the command line, the export and the evaluation see it."""
+
+    name: str
+    config: type  # its run config (a RunConfig dataclass); its `model` field is the architecture
+    module: str  # the module of its loop, imported only to run: train(config, dist, resume, resume_state),
+    #              export(args, options) and checkpoint_pipeline(checkpoint, state, label)
+    help: str  # one line in `python -m ml train --help`
+    description: str
+    data_help: str  # what --data must hold
+    architecture: dict[str, type]  # architecture options: name -> type
+    architecture_help: dict[str, str] = dataclasses.field(default_factory=dict)
+    notes: dict[str, str] = dataclasses.field(default_factory=dict)  # replace a training option's default in its help
+    check_resolution: bool = False  # --resolution must be a power of two from 4 to 1024
+    head_option: str | None = None  # the architecture's class head, given as ATTRIBUTES (or none)
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None  # options spelled its own way
+    check: Callable[..., dict] | None = None  # (args, values, model, resume_state) -> more config fields
+    measured_by: str = "eval"  # the command that measures it; `eval` asks its module's checkpoint_pipeline
+
+    @property
+    def defaults(self) -> dict:
+        return {field.name: field.default for field in dataclasses.fields(self.config) if field.name != "model"}
+
+    @property
+    def architecture_class(self) -> type:
+        return self.config.__dataclass_fields__["model"].default_factory
+
+    def function(self, name: str) -> Callable:
+        """The function `name` of the kind's module, imported now (it imports torch)."""
+        return getattr(importlib.import_module(self.module), name)
+
+
+def add_train_parser(subparsers, kind: Kind) -> argparse.ArgumentParser:
     """The parser of `python -m ml train KIND`: --data, --out, the training options, --resume,
-    --dry-run and the architecture group. `notes` replace a training option's default in its
-    help; `architecture_help` explains an architecture option."""
-    notes, architecture_help = notes or {}, architecture_help or {}
-    parser = kinds.add_parser(kind, help=help, description=f"{description} Options left unset take the resumed "
-                                                           "checkpoint's value, else the default shown.")
-    parser.add_argument("--data", type=Path, required=True, help=data_help)
+    --dry-run and the architecture group."""
+    defaults, notes = kind.defaults, {**class_notes(kind.config), **kind.notes}
+    parser = subparsers.add_parser(kind.name, help=kind.help,
+                                   description=f"{kind.description} Options left unset take the resumed "
+                                               "checkpoint's value, else the default shown.")
+    parser.add_argument("--data", type=Path, required=True, help=kind.data_help)
     parser.add_argument("--out", type=Path, default=Path(defaults["out"]),
                         help=f"folder of the run folders (default {defaults['out']})")
-    for name, kind in train.items():
-        if kind is bool:
-            parser.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
-                                help=f"(default {'on' if defaults[name] else 'off'})")
+    for field in option_fields(kind.config):
+        default = defaults[field.name]
+        if option_type(field) is bool:
+            parser.add_argument(flag(field.name), action=argparse.BooleanOptionalAction, default=None,
+                                help=f"(default {'on' if default else 'off'})")
         else:
-            parser.add_argument(flag(name), type=kind, default=None,
-                                help=f"(default {notes.get(name, defaults[name])})")
+            parser.add_argument(flag(field.name), type=option_type(field), default=None,
+                                help=f"(default {notes.get(field.name, default)}{OFF.get(field.name, '')})")
+    if kind.add_arguments is not None:
+        kind.add_arguments(parser)
     parser.add_argument("--resume", type=Path, help="checkpoint folder, or a run folder (its latest checkpoint)")
     parser.add_argument("--dry-run", action="store_true", help="check everything, print what would run, write nothing")
-    group = parser.add_argument_group(f"architecture (default: {config_name}'s, or the resumed checkpoint's)")
-    for name, kind in architecture.items():
-        if kind is bool:
+    group = parser.add_argument_group(f"architecture (default: {kind.architecture_class.__name__}'s, "
+                                      "or the resumed checkpoint's)")
+    for name, option in kind.architecture.items():
+        if option is bool:
             group.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
-                               help=architecture_help.get(name))
+                               help=kind.architecture_help.get(name))
         else:
-            group.add_argument(flag(name), type=kind, default=None, help=architecture_help.get(name))
+            group.add_argument(flag(name), type=option, default=None, help=kind.architecture_help.get(name))
     return parser

@@ -9,6 +9,10 @@ resolution, blended the same way while fading, so the critic never sees a sharpe
 fake. The generator is followed by an exponential moving average of its weights (G_ema), which
 is what the samples, the export and the gallery use.
 
+`train` runs `python -m ml train place` on a checked config, `export` writes the G_ema of the
+checkpoint the duality gap picks as a model folder, and `checkpoint_pipeline` paints with a
+checkpoint for `python -m ml eval`.
+
 Every step is `fetch_batch` -> `step_discriminator` (n_critic times) -> `step_generator` ->
 `update_ema`; the run writes its files through `ml.train.run_dir`. With the architecture's
 `context_head`, both players also minimise `ClassPredictionLoss` (AC-GAN): the critic on the reals'
@@ -19,16 +23,18 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ml.cli import CommandError
 from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, place_context
-from ml.train import run_dir
+from ml.train import checks, export as exporting, run_dir
 from ml.train.batches import CachedBatches, StreamedBatches
 from ml.train.image_cache import ImageCache
 from ml.train.adversarial import AdversarialObjective
+from ml.train.launch import start_run
 from ml.train.losses import ClassPredictionLoss, class_accuracies
-from ml.train.place_config import KIND, Phase, PlaceTrainConfig, phase_at
+from ml.train.place_config import KIND, PLACE, Phase, PlaceTrainConfig, phase_at
 from ml.train.skeleton import TrainerSkeleton
 
-__all__ = ["KIND", "Phase", "PlaceTrainConfig", "PlaceTrainer", "phase_at"]
+ERROR_FEWER_CITIES = "--cities {} asks for more cities than the dataset's {} training cities"
 
 # The sample grids: one row per contrasting place, one column per seed (the same seeds the
 # pipeline uses, so a grid cell is what the gallery would paint for that place and seed).
@@ -62,7 +68,7 @@ class PlaceTrainer(TrainerSkeleton):
         self.adversarial = AdversarialObjective(config, config.model.resolution)
         self.place_classes = ClassPredictionLoss(config.context_weight) if config.model.context_head else None
         if resume_from is not None:
-            self.load_checkpoint(resume_from)  # its epoch went to the batches (ml.train.commands)
+            self.load_checkpoint(resume_from)  # its epoch went to the batches (`train`)
         self.broadcast_networks()
         self.stage = phase_at(self.nimg, config).stage
 
@@ -197,3 +203,87 @@ class PlaceTrainer(TrainerSkeleton):
         return (f"kimg {self.nimg / 1000:.3f} {phase.name} a={phase.alpha:.2f} "
                 f"D {last.get('loss_d', float('nan')):+.3f} G {last.get('loss_g', float('nan')):+.3f}")
 
+
+
+# ---------------------------------------------------------------------------------------------
+# The commands
+
+
+def train(config: PlaceTrainConfig, dist: run_dir.Distributed, resume, resume_state) -> int:
+    """`python -m ml train place` with a checked config (`ml.train.launch`)."""
+    data = load_training_data(config, dist, epoch=resume_state.get("epoch", 0) if resume_state else 0)
+    cities = "allcities" if config.cities is None else f"{config.cities}{'city' if config.cities == 1 else 'cities'}"
+    run, options = start_run(PLACE, config, dist, dataset=data.summary, description=f"{KIND}-{data.summary['name']}-"
+                                                                                   f"{cities}",
+                             resume=resume, resume_state=resume_state, cities=data.cities,
+                             head=("--cities", "all" if config.cities is None else str(config.cities)))
+    if run is None:
+        print(plan(config))
+        return 0
+    PlaceTrainer(config, data, dist, run, options=options, resume_from=resume).train()
+    return 0
+
+
+def load_training_data(config: PlaceTrainConfig, dist: run_dir.Distributed, *, epoch: int):
+    """This rank's batches: from the dataset decoded into memory, or streamed (`--stream`)."""
+    from ml.train.image_cache import FewerCitiesError, load_image_cache
+
+    common = dict(batch_size=config.batch_size // dist.world_size, rank=dist.rank, world_size=dist.world_size,
+                  seed=config.seed, epoch=epoch)
+    try:
+        if config.stream:
+            return StreamedBatches(config.data, resolution=config.model.resolution, cities=config.cities,
+                                   drop_outliers=config.drop_outliers, workers=config.data_workers, **common)
+        cache = load_image_cache(config.data, resolution=config.model.resolution, split="train",
+                                 cities=config.cities, drop_outliers=config.drop_outliers, progress=dist.is_main)
+        return CachedBatches(cache, **common)
+    except FewerCitiesError as error:
+        raise CommandError(ERROR_FEWER_CITIES.format(error.asked, error.available)) from None
+    except ValueError as error:
+        raise checks.data_error(error) from None
+
+
+def plan(config: PlaceTrainConfig) -> str:
+    """The phases of the run, for --dry-run."""
+    model, first = config.model, config.start_stage
+    segments = [(f"stable-{model.stage_resolution(first)}", config.stable_kimg)]
+    for stage in range(first + 1, model.num_stages):
+        resolution = model.stage_resolution(stage)
+        segments += [(f"fade-{resolution}", config.fade_kimg), (f"stable-{resolution}", config.stable_kimg)]
+    lines, start, total = ["phases:"], 0.0, config.total_nimg() / 1000
+    for index, (name, length) in enumerate(segments):
+        end = total if index == len(segments) - 1 else min(start + length, total)
+        if end > start:
+            lines.append(f"  {name:<12} kimg {start:g} - {end:g}")
+        start = end
+    return "\n".join(lines)
+
+
+def gap_players() -> exporting.GapPlayers:
+    return exporting.GapPlayers(architecture=PlaceConfig.from_dict,
+                                networks=lambda config: (PlaceGenerator(config), PlaceDiscriminator(config)),
+                                conditions=lambda data, config: place_context(data.lat, data.lon, config))
+
+
+def export(args, options: dict) -> int:
+    """`python -m ml export` of a place run: the G_ema, at full resolution, of the checkpoint
+    `pick_checkpoint` chooses."""
+    from ml.modelfolder import write_model_folder
+
+    checkpoint, state, gap = exporting.pick_checkpoint(args, options, gap_players())
+    config = PlaceConfig.from_dict(state["architecture"])
+    G_ema = run_dir.load_network(checkpoint, "G_ema", PlaceGenerator(config))
+    training = exporting.provenance(args, options, checkpoint, state, cities=len(state.get("cities", [])),
+                                    curriculum=options["train"].get("cities") or "all")
+    sha256 = write_model_folder(args.out, kind=KIND, architecture=config.to_dict(), state_dict=G_ema.state_dict(),
+                                training=training, metrics=exporting.gap_metrics(gap))
+    print(f"wrote {args.out} (weights sha256 {sha256})")
+    return 0
+
+
+def checkpoint_pipeline(checkpoint, state: dict, label: str):
+    """The pipeline of a checkpoint's G_ema, as `python -m ml eval` measures a run."""
+    from ml.pipelines import PlacePipeline
+
+    generator = run_dir.load_network(checkpoint, "G_ema", PlaceGenerator(PlaceConfig.from_dict(state["architecture"])))
+    return PlacePipeline(generator, config={"kind": KIND, "architecture": state["architecture"]}, sha256=label)

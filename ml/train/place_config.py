@@ -1,66 +1,42 @@
-"""The options of a `place` training run and its progressive schedule (no torch needed).
+"""The `place` kind's run: its config, its progressive schedule and its registry entry (no torch needed).
 
-`PlaceTrainConfig` is the one typed config of a run: every hyper-parameter of the loop is a
-field here with its default, checked once by the command line (`ml.train.commands`).
-`phase_at` maps the number of real images shown so far to the phase of progressive growing.
-Importing this module stays cheap: the command line registers its options from these defaults
-without loading torch.
+`PlaceTrainConfig` is the one typed config of a run: the shared fields (`ml.train.run_config`)
+and every hyper-parameter of the progressive loop with its default, checked once by the command
+line (`ml.train.launch`). `phase_at` maps the number of real images shown so far to the phase of
+progressive growing. `PLACE` is the kind's entry in the registry (`ml.train.kinds`).
 """
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from ml.configs import TrainConfig
-
-if TYPE_CHECKING:
-    from ml.models.place import PlaceConfig
+from ml.cli import CommandError, parse_city_count
+from ml.models.configs import PlaceConfig
+from ml.train.checks import check_power_of_two
+from ml.train.options import Kind
+from ml.train.run_config import AdversarialOptions, RunConfig
 
 KIND = "place"
-
-
-def _default_architecture() -> PlaceConfig:
-    from ml.models.place import PlaceConfig
-
-    return PlaceConfig()
+ERROR_START_RESOLUTION = "--start-resolution {} is above --resolution {}"
 
 
 @dataclass
-class PlaceTrainConfig(TrainConfig):
-    data: str  # dataset folder in the standard format (python -m ml geoscenes ...)
-    out: str = "runs"  # run folders are numbered inside it
+class PlaceTrainConfig(AdversarialOptions, RunConfig):
+    model: PlaceConfig = field(default_factory=PlaceConfig)  # the networks' architecture
     cities: int | None = None  # curriculum: the first N cities of the dataset (None: all)
-    model: PlaceConfig = field(default_factory=_default_architecture)  # the networks' architecture
-    batch_size: int = 32  # images per step, over all ranks
-    lr: float = 1e-3  # Adam learning rate of both networks (ProGAN)
-    beta1: float = 0.0  # Adam betas (0, 0.99): no momentum, as ProGAN, since the
-    beta2: float = 0.99  # adversarial target moves every step
-    n_critic: int = 1  # critic steps per generator step (WGAN-GP used 5, ProGAN 1)
-    gp_weight: float = 10.0  # gradient penalty weight lambda (Gulrajani et al.)
-    drift_weight: float = 1e-3  # epsilon_drift on D(real)^2 (ProGAN)
-    loss: str = "wgan-gp"  # adversarial loss: wgan-gp (the research's) or logistic (non-saturating, lazy R1)
-    r1_gamma: float | None = None  # logistic: R1 weight (None: 0.0002 * resolution^2 / batch_size, StyleGAN2-ADA)
-    r1_interval: int = 16  # logistic: R1 every this many critic steps (lazy regularisation, StyleGAN2)
-    augment: str = "none"  # DiffAugment of the critic's input: none, or a list of color,translation,cutout
-    threads: int = 0  # CPU threads of the run (0: PyTorch's default)
+    max_kimg: float | None = None  # stop here (None: at the end of the last stable phase)
     context_weight: float = 1.0  # weight of the place-class loss of both players (architecture's context_head)
     start_resolution: int = 4  # resolution the growing starts at
     fade_kimg: float = 600.0  # thousands of real images per fade-in phase
     stable_kimg: float = 600.0  # thousands of real images per stable phase
-    max_kimg: float | None = None  # stop here (None: at the end of the last stable phase)
-    ema_kimg: float = 10.0  # half-life of G_ema, in thousands of images
-    ema_rampup: float | None = 0.05  # half-life at most this share of the images seen so far
-    mirror: bool = True  # flip reals left-right at random (photos have no handedness)
-    drop_outliers: bool = True  # leave out rows the manifest marks as outliers
     stream: bool = False  # stream the dataset's tar shards instead of decoding it into memory (large data)
     data_workers: int = 0  # processes decoding the stream per rank (0: the training process itself)
     reset_optimizers_on_grow: bool = True  # fresh Adam moments at each new resolution (ProGAN)
-    tick_kimg: float = 4.0  # a stats.jsonl line every this many kimg
     sample_kimg: float = 50.0  # a sample grid every this many kimg (and at each phase's end)
     snapshot_kimg: float = 200.0  # a checkpoint every this many kimg (and at the end)
-    seed: int = 0  # the one seed of the run (each rank offsets it)
-    resume: str | None = None  # checkpoint folder (or run folder: its latest) to continue from
-    dry_run: bool = False  # check the options and data, print the plan, write nothing
+
+    NON_NEGATIVE = ("context_weight", "fade_kimg", "stable_kimg", "data_workers")
+    SPECIAL_OPTIONS = ("cities",)  # --cities N|all
 
     @property
     def start_stage(self) -> int:
@@ -100,3 +76,37 @@ def phase_at(nimg: int, config: PlaceTrainConfig) -> Phase:
             return Phase(stage, alpha, model.stage_resolution(stage), fading=True)
         left -= fade + stable
     return Phase(stage, 1.0, model.stage_resolution(stage), fading=False)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cities", help="curriculum: train on the first N cities (1, 25, ...) or all (default all)")
+
+
+def check_options(args: argparse.Namespace, values: dict, model: PlaceConfig, resume_state: dict | None) -> dict:
+    """The schedule fits the architecture; the curriculum as given, else the resumed run's."""
+    check_power_of_two("start_resolution", values["start_resolution"])
+    if values["start_resolution"] > model.resolution:
+        raise CommandError(ERROR_START_RESOLUTION.format(values["start_resolution"], model.resolution))
+    resumed = resume_state.get("train", {}) if resume_state else {}
+    return {"cities": parse_city_count(args.cities) if args.cities is not None else resumed.get("cities")}
+
+
+PLACE = Kind(
+    name=KIND, config=PlaceTrainConfig, module="ml.train.place",
+    help="train the place generator (progressive WGAN-GP)",
+    description="Train the location-conditional place generator.", data_help="dataset folder",
+    architecture={"resolution": int, "latent_dim": int, "fmap_base": int, "fmap_max": int, "fmap_min": int,
+                  "context_frequencies": int, "context_embed_dim": int, "context_noise_std": float,
+                  "conditional": bool, "condition_blocks": bool, "context_population": bool, "context_head": str},
+    architecture_help={
+        "conditional": "condition on the place (default on; off: the unconditional ablation)",
+        "condition_blocks": "the place also shifts every generator stage's features (default off)",
+        "context_population": "the context also holds the population of the nearest world city, so a village and "
+                              "a metropolis a few kilometres apart get different conditions (default off)",
+        "context_head": "ATTRIBUTES (e.g. biome,density), or none: the critic also classifies each picture into "
+                        "these attribute classes of the data (dataset.json), learnt on the real photos, and the "
+                        "generator is trained so that its pictures of a place get that place's classes (AC-GAN, "
+                        "weighted by --context-weight; default none)",
+    },
+    notes={"max_kimg": "end of the schedule"}, check_resolution=True, head_option="context_head",
+    add_arguments=add_arguments, check=check_options)

@@ -49,7 +49,7 @@ def test_export_of_a_folder_that_is_not_a_run_is_refused(tmp_path, capsys):
 def test_an_ema_rampup_of_zero_turns_the_rampup_off_for_every_kind(given, resumed, expected):
     from argparse import Namespace
 
-    from ml.train.commands import option_values
+    from ml.train.launch import option_values
 
     values = option_values(Namespace(ema_rampup=given, seed=None), ["ema_rampup", "seed"],
                            {"ema_rampup": 0.05, "seed": 0}, {"train": {"ema_rampup": resumed}})

@@ -7,7 +7,7 @@ import torch
 
 from ml.cli import main
 from ml.modelfolder import read_config
-from ml.train.commands import ERROR_RESUME_ARCHITECTURE, ERROR_RESUME_DONE, ERROR_RESUME_KIND
+from ml.train.launch import ERROR_RESUME_ARCHITECTURE, ERROR_RESUME_DONE, ERROR_RESUME_KIND
 
 from .conftest import CLASSES
 

@@ -8,7 +8,7 @@ from ml.data.cities import City
 from ml.data.ingest.flickr import (STATE_FILE, RateLimiter, bounding_boxes,
                                    search_queries)
 from ml.data.ingest import cli as ingest_cli
-from tests.ml.ingest.conftest import picture, png_bytes
+from tests.ml.data.ingest.conftest import picture, png_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = {n: json.loads((FIXTURES / f"photos_search_page{n}.json").read_text()) for n in (1, 2)}

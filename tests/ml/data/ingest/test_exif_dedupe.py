@@ -6,7 +6,7 @@ from PIL import Image
 from ml.data.ingest.dedupe import Deduper, dhash, hamming
 from ml.data.ingest.exif import gps_of
 from ml.data.ingest.sources import PhotoError, open_photo
-from tests.ml.ingest.conftest import bomb_png, jpeg_bytes, picture
+from tests.ml.data.ingest.conftest import bomb_png, jpeg_bytes, picture
 
 
 @pytest.mark.parametrize("lat, lon", [(59.9127, 10.7461), (-33.8679, 151.2073), (40.7128, -74.006),

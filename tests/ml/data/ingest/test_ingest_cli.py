@@ -3,7 +3,7 @@ import tarfile
 
 from ml.cli import main
 from ml.data.dataset import ManifestDataset
-from tests.ml.ingest.conftest import jpeg_bytes, picture
+from tests.ml.data.ingest.conftest import jpeg_bytes, picture
 
 
 def read_rows(out):
