@@ -17,7 +17,7 @@ from pathlib import Path
 
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
-KNOWN_KINDS = ("place", "ground", "edit", "compose", "oracle")  # four generators + the metrics' classifier
+KNOWN_KINDS = ("place", "ground", "edit", "compose", "upsample", "oracle")  # four generators, the upsampler, the metrics' classifier
 PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle")
 FOLDER_CONTENTS = f"a model folder holds {WEIGHTS_FILE} + {CONFIG_FILE} only"
 _CHUNK = 1 << 20

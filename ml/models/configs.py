@@ -2,7 +2,7 @@
 
 Each is a dataclass stored as the "architecture" of a model folder's config.json and of a
 checkpoint's state.json, checked when it is built; the networks (`ml.models.place`,
-`ml.models.ground`, `ml.models.edit`) are built from them. The command line reads their fields
+`ml.models.ground`, `ml.models.edit`, `ml.models.upsample`) are built from them. The command line reads their fields
 and defaults without importing torch.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Self
 LAND_USES = ("village", "town", "city", "megacity")
 VARIANTS = ("cgan", "pix2pix")  # the ground generator's: the research's vector-conditioned cGAN; U-Net + PatchGAN
 DECODERS = ("transposed", "resize", "subpixel")  # the edit decoder's ways of doubling the side
+UPSAMPLE_SCALES = (2, 4)  # the upsampler's: the side of its output over its input's
 EDIT_RESOLUTIONS = (16, 32, 64, 128, 256)  # the edit generator's: 64 by default; 16 and 32 for tests and quick runs
 
 
@@ -197,3 +198,20 @@ class EditConfig(JSONConfig):
     def downsamplings(self) -> int:
         """Stride-2 layers of the discriminator: down to 4x4."""
         return int(math.log2(self.resolution)) - 2
+
+
+@dataclass
+class UpsampleConfig(JSONConfig):
+    scale: int = 4  # the output's side is this many times the input's: 2 or 4
+    width: int = 48  # feature maps of the body
+    layers: int = 10  # 3x3 convolutions of the body after the first one
+    resolution: int = 32  # side of the pictures it was trained on (it takes any side)
+
+    def __post_init__(self) -> None:
+        if self.scale not in UPSAMPLE_SCALES:
+            raise ValueError(f"UpsampleConfig.scale must be one of {', '.join(map(str, UPSAMPLE_SCALES))}, "
+                             f"not {self.scale!r}")
+        for name in ("width", "layers", "resolution"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"UpsampleConfig.{name} must be a positive integer, not {value!r}")

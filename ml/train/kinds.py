@@ -8,9 +8,11 @@ imported only when they run. A new kind is its module(s) plus one line here.
 from ml.train.edit_config import EDIT
 from ml.train.ground_config import GROUND
 from ml.train.place_config import PLACE
+from ml.train.upsample_config import UPSAMPLE
 
 KINDS = {
     "place": PLACE,
     "ground": GROUND,
     "edit": EDIT,
+    "upsample": UPSAMPLE,
 }

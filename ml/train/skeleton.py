@@ -24,17 +24,17 @@ from ml.train.image_cache import ImageCache
 
 
 class TrainerSkeleton:
-    def build_networks(self, G: nn.Module, D: nn.Module, *, ema: bool) -> None:
+    def build_networks(self, G: nn.Module, D: nn.Module | None, *, ema: bool) -> None:
         """G and D on this rank's device (channels-last on CUDA), G_ema (a frozen copy of G
         that `update_ema` follows) when `ema`, and one Adam optimiser each with the config's
-        lr and betas."""
+        lr and betas. A loop without a critic (the upsampler's) passes no D."""
         fmt = run_dir.memory_format(self.dist)
         self.G = G.to(self.dist.device, memory_format=fmt).train()
-        self.D = D.to(self.dist.device, memory_format=fmt).train()
+        self.D = None if D is None else D.to(self.dist.device, memory_format=fmt).train()
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if ema else None
         betas = (self.config.beta1, self.config.beta2)
         self.G_opt = torch.optim.Adam(self.G.parameters(), lr=self.config.lr, betas=betas)
-        self.D_opt = torch.optim.Adam(self.D.parameters(), lr=self.config.lr, betas=betas)
+        self.D_opt = None if D is None else torch.optim.Adam(self.D.parameters(), lr=self.config.lr, betas=betas)
         self.nimg = 0
         self.cpu_seconds_before = 0.0  # CPU seconds of the runs this one resumed
         self.tick_stats: dict[str, list[torch.Tensor]] = {}  # `record`ed losses since the last tick
@@ -51,14 +51,14 @@ class TrainerSkeleton:
 
     @property
     def networks(self) -> dict[str, nn.Module]:
-        networks = {"G": self.G, "D": self.D}
+        networks = {"G": self.G} if self.D is None else {"G": self.G, "D": self.D}
         if self.G_ema is not None:
             networks["G_ema"] = self.G_ema
         return networks
 
     @property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"G": self.G_opt, "D": self.D_opt}
+        return {"G": self.G_opt} if self.D_opt is None else {"G": self.G_opt, "D": self.D_opt}
 
     def broadcast_networks(self) -> None:
         """Every rank starts from rank 0's weights."""
