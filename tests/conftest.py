@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -194,13 +195,22 @@ def measured_edit_model(edit_model):
 
 
 @pytest.fixture
-def enqueued(monkeypatch):
-    """Job ids handed to Celery, recorded instead of sent (the integration tests send them)."""
-    from generation import tasks
+def sent_tasks(monkeypatch):
+    """Celery tasks sent by name (`generation.queue`), recorded instead of sent: for each task
+    name, the id each was sent with (the integration tests send them)."""
+    from config.celery import app
 
-    ids = []
-    monkeypatch.setattr(tasks.run_job, "delay", ids.append)
-    return ids
+    sent = defaultdict(list)
+    monkeypatch.setattr(app, "send_task", lambda name, args, **options: sent[name].append(*args))
+    return sent
+
+
+@pytest.fixture
+def enqueued(sent_tasks):
+    """Ids of the jobs handed to Celery."""
+    from generation import queue
+
+    return sent_tasks[queue.RUN_JOB]
 
 
 def _free_port() -> int:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from generation import services
+from gallery.jobs import services
 from generation.models import Job
 from tests.integration.conftest import screenshot
 
