@@ -5,11 +5,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
+from tests.waiting import wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -219,16 +220,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(predicate, timeout: float, what: str, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    detail = f"\n--- {log} ---\n{log.read_text()[-3000:]}" if log and log.exists() else ""
-    raise TimeoutError(f"{what} did not become ready in {timeout:.0f} s{detail}")
-
-
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     """A real redis-server on loopback, started for this test session."""
@@ -250,7 +241,7 @@ def redis_url(tmp_path_factory):
         except OSError:
             return False
 
-    _wait_for(answers, 10, "redis-server")
+    wait_until(answers, timeout=10, interval=0.1, message="redis-server did not answer")
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)
@@ -278,7 +269,8 @@ class WorkerProcess:
              "--concurrency", "1", "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=REPO, env=self.env, stdout=self.log.open("a"), stderr=subprocess.STDOUT,
         )
-        _wait_for(lambda: "ready." in self.log.read_text() or self.process.poll() is not None, 60, "celery worker", self.log)
+        wait_until(lambda: "ready." in self.log.read_text() or self.process.poll() is not None, timeout=60, interval=0.1,
+                   message=lambda: f"celery worker not ready\n--- {self.log} ---\n{self.log.read_text()[-3000:]}")
         if self.process.poll() is not None:
             raise RuntimeError(f"celery worker exited:\n{self.log.read_text()[-3000:]}")
         return self
