@@ -5,10 +5,10 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from gallery import apis as gallery_apis
+from gallery import views as gallery_views
 from gallery.curation import apis as curation_apis
 from gallery.curation import views as curation_views
-from gallery import views as gallery_views
-from generation import apis as generation_apis
+from gallery.jobs import apis as job_apis
 
 gallery_patterns = (
     [
@@ -40,15 +40,15 @@ api_patterns = (
         *_with_and_without_slash("artworks/", gallery_apis.ArtworkListApi.as_view(), "artwork-list"),
         *_with_and_without_slash("artworks/map/", gallery_apis.ArtworkMapApi.as_view(), "artwork-map"),
         *_with_and_without_slash("artworks/<int:artwork_id>/", gallery_apis.ArtworkDetailApi.as_view(), "artwork-detail"),
-        *_with_and_without_slash("jobs/", generation_apis.JobCreateApi.as_view(), "job-create"),
-        *_with_and_without_slash("jobs/<int:job_id>/", generation_apis.JobDetailApi.as_view(), "job-detail"),
-        *_with_and_without_slash("jobs/<int:job_id>/cancel/", generation_apis.JobCancelApi.as_view(), "job-cancel"),
-        *_with_and_without_slash("queue/", generation_apis.QueueApi.as_view(), "queue"),
+        *_with_and_without_slash("jobs/", job_apis.JobCreateApi.as_view(), "job-create"),
+        *_with_and_without_slash("jobs/<int:job_id>/", job_apis.JobDetailApi.as_view(), "job-detail"),
+        *_with_and_without_slash("jobs/<int:job_id>/cancel/", job_apis.JobCancelApi.as_view(), "job-cancel"),
+        *_with_and_without_slash("queue/", job_apis.QueueApi.as_view(), "queue"),
         *_with_and_without_slash(
-            "artworks/<int:artwork_id>/variations/", generation_apis.ArtworkVariationsApi.as_view(), "artwork-variations"
+            "artworks/<int:artwork_id>/variations/", job_apis.ArtworkVariationsApi.as_view(), "artwork-variations"
         ),
         *_with_and_without_slash(
-            "artworks/<int:artwork_id>/regenerate/", generation_apis.ArtworkRegenerateApi.as_view(), "artwork-regenerate"
+            "artworks/<int:artwork_id>/regenerate/", job_apis.ArtworkRegenerateApi.as_view(), "artwork-regenerate"
         ),
         *_with_and_without_slash("exhibitions/", curation_apis.ExhibitionListApi.as_view(), "exhibition-list"),
         *_with_and_without_slash("exhibitions/<slug:slug>/", curation_apis.ExhibitionDetailApi.as_view(), "exhibition-detail"),

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gallery import selectors
+from gallery.errors import ARTWORK_UNKNOWN
 from gallery.filters import PAGE_SIZE_MAX, ArtworkFilterSerializer, page_of, page_size_parse
 from gallery.selectors import BBox
 
@@ -211,5 +212,5 @@ class ArtworkDetailApi(APIView):
     def get(self, request, artwork_id: int):
         artwork = selectors.artwork_get(artwork_id=artwork_id)
         if artwork is None:
-            return Response({"detail": f"No artwork has the id {artwork_id}."}, status=status.HTTP_404_NOT_FOUND)
+            return Response({"detail": ARTWORK_UNKNOWN.format(artwork_id=artwork_id)}, status=status.HTTP_404_NOT_FOUND)
         return Response(ArtworkSerializer(artwork, context={"request": request}).data)

@@ -10,6 +10,7 @@ from django.views.generic import DetailView, TemplateView
 from rest_framework.exceptions import ValidationError
 
 from gallery import selectors, services
+from gallery.errors import ARTWORK_UNKNOWN
 from gallery.curation.permissions import is_curator
 from gallery.filters import PAGE_SIZE, SORTS, ArtworkFilterSerializer, page_of
 from generation.models import Kind
@@ -85,7 +86,7 @@ def _visible_artwork(request, artwork_id: int):
     """An artwork for this visitor: a hidden one only for curators, who moderate them."""
     artwork = selectors.artwork_get(artwork_id=artwork_id, include_hidden=is_curator(request.user))
     if artwork is None:
-        raise Http404(f"No artwork has the id {artwork_id}.")
+        raise Http404(ARTWORK_UNKNOWN.format(artwork_id=artwork_id))
     return artwork
 
 

@@ -1,20 +1,7 @@
-"""User-facing messages of the generation API; tests assert against these constants."""
-
-KIND_UNKNOWN = "Unknown kind {kind!r}; this site generates: {kinds}."
-NUMBER_REQUIRED = "Must be a number, not {type}."
-NUMBER_NOT_FINITE = "Must be a finite number."
-LAT_RANGE = "Latitude must be between -90 and 90."
-LON_RANGE = "Longitude must be between -180 and 180."
-INTEGER_REQUIRED = "Must be an integer, not {type}."
-SEED_RANGE = "Seed must be an integer from 0 to {max}."
-CITY_UNKNOWN = "No city has the id {value}."
-PLACE_NEEDS_LOCATION = "Give either a city id or both lat and lon."
-PLACE_CITY_OR_POINT = "Give either a city id or lat and lon, not both."
-FIELD_UNKNOWN = "Unknown field."
+"""User-facing messages of the generation app (regions, jobs, the model registry); tests assert
+against these constants. Those of the jobs API are in `gallery.jobs.errors`."""
 
 # The ground generator: a drawn region (GeoJSON Polygon geometry) or a point.
-GROUND_REGION_OR_POINT = "Give either a region (a GeoJSON Polygon geometry) or a point, not both."
-GROUND_NEEDS_REGION = "Give a region (a GeoJSON Polygon geometry) or a point {\"lat\", \"lon\"}."
 REGION_MALFORMED = "The region is not a GeoJSON Polygon geometry: {reason}."
 REGION_TOO_MANY_VERTICES = "The region has {count} vertices; at most {max} are allowed."
 REGION_COORDINATES_RANGE = "The region has a position out of range ({lon}, {lat}): longitude must be between -180 and 180, latitude between -90 and 90."
@@ -24,32 +11,12 @@ REGION_TOO_LARGE = "The region covers {area:,.0f} km², more than the {max:,.0f}
 REGION_TOO_SMALL = "The region covers {area:.4f} km², less than the {min:g} km² needed; draw a larger one or drop a point."
 REGION_OVER_SEA = "The region lies entirely over the sea: there is no ground down there to paint. Draw it over land."
 POINT_OVER_SEA = "The point lies over the sea: there is no ground down there to paint. Drop it on land."
-# Edits of an artwork by a text, and frames between two texts.
-TEXT_REQUIRED = "Must be a text, not {type}."
-TEXT_EMPTY = "The text is empty; say what should change."
-TEXT_TOO_LONG = "The text has {length} characters; at most {max} are read."
-TEXT_NOT_UTF8 = "The text is not valid UTF-8."
-TEXT_CONTROL_CHARACTERS = "The text contains control characters."
-EDIT_COUNT_RANGE = "n must be an integer from 1 to {max}."
-EDIT_FRAMES_RANGE = "frames must be an integer from {min} to {max}."
-EDIT_FRAMES_NEED_TWO_TEXTS = "frames are pictures between two texts; give text_to as well."
-EDIT_ONE_INTERPOLATION = "An interpolation is one strip of frames; leave n out."
-EDIT_ARTWORK_RANGE = "No artwork has the id {value}."
+# Jobs: painting, cancelling, retrying.
 NO_ACTIVE_MODEL = "No trained {kind} model is active yet, so no picture can be painted. An admin can register and activate one."
 JOB_TIMED_OUT = "The job took longer than its time limit and was stopped."
 JOB_FAILED = "Generation failed: {error}"
-
-# The queue: cancel, retry, variations and regenerations.
-JOB_UNKNOWN = "No job has the id {job_id}."
-JOB_NOT_YOURS = "This job was asked for by another visitor; only they can cancel it."
 JOB_NOT_CANCELLABLE = "Only a queued job can be cancelled; this one is {status}."
 JOB_NOT_RETRYABLE = "Only a failed job can be retried; this one is {status}."
-ARTWORK_UNKNOWN = "No artwork has the id {artwork_id}."
-VARIATIONS_COUNT_RANGE = "count must be an integer from 1 to {max}."
-MODEL_FOLDER_GONE = (
-    "The model {name} that painted this artwork is no longer on disk ({folder}), so it cannot be painted again."
-)
-REGENERATE_SOURCE_GONE = "The artwork to paint again was deleted."
 
 # The model registry: uploads, validation, activation, rollback, deletion.
 UPLOAD_TOO_LARGE = "The upload is larger than the limit of {limit_mb} MB; nothing was stored."

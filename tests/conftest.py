@@ -5,10 +5,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
+from tests.waiting import wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -194,29 +196,28 @@ def measured_edit_model(edit_model):
 
 
 @pytest.fixture
-def enqueued(monkeypatch):
-    """Job ids handed to Celery, recorded instead of sent (the integration tests send them)."""
-    from generation import tasks
+def sent_tasks(monkeypatch):
+    """Celery tasks sent by name (`generation.queue`), recorded instead of sent: for each task
+    name, the id each was sent with (the integration tests send them)."""
+    from config.celery import app
 
-    ids = []
-    monkeypatch.setattr(tasks.run_job, "delay", ids.append)
-    return ids
+    sent = defaultdict(list)
+    monkeypatch.setattr(app, "send_task", lambda name, args, **options: sent[name].append(*args))
+    return sent
+
+
+@pytest.fixture
+def enqueued(sent_tasks):
+    """Ids of the jobs handed to Celery."""
+    from generation import queue
+
+    return sent_tasks[queue.RUN_JOB]
 
 
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _wait_for(predicate, timeout: float, what: str, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    detail = f"\n--- {log} ---\n{log.read_text()[-3000:]}" if log and log.exists() else ""
-    raise TimeoutError(f"{what} did not become ready in {timeout:.0f} s{detail}")
 
 
 @pytest.fixture(scope="session")
@@ -240,7 +241,7 @@ def redis_url(tmp_path_factory):
         except OSError:
             return False
 
-    _wait_for(answers, 10, "redis-server")
+    wait_until(answers, timeout=10, interval=0.1, message="redis-server did not answer")
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)
@@ -268,7 +269,8 @@ class WorkerProcess:
              "--concurrency", "1", "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=REPO, env=self.env, stdout=self.log.open("a"), stderr=subprocess.STDOUT,
         )
-        _wait_for(lambda: "ready." in self.log.read_text() or self.process.poll() is not None, 60, "celery worker", self.log)
+        wait_until(lambda: "ready." in self.log.read_text() or self.process.poll() is not None, timeout=60, interval=0.1,
+                   message=lambda: f"celery worker not ready\n--- {self.log} ---\n{self.log.read_text()[-3000:]}")
         if self.process.poll() is not None:
             raise RuntimeError(f"celery worker exited:\n{self.log.read_text()[-3000:]}")
         return self

@@ -13,9 +13,9 @@ from gallery.curation.serializers import (
     ExhibitionSerializer, ExhibitionSummarySerializer, ExhibitionWriteSerializer, ItemAddSerializer,
     ItemUpdateSerializer, OrderSerializer,
 )
+from gallery.errors import ARTWORK_UNKNOWN
 from gallery.models import Exhibition
 from gallery.selectors import artwork_get
-from generation.errors import ARTWORK_UNKNOWN
 
 BAD_INPUT = OpenApiResponse(description="A field is invalid: {name: [message]}; nothing was changed.")
 FORBIDDEN = OpenApiResponse(description="Not logged in as a curator.")

@@ -2,7 +2,6 @@
 
 NOT_A_CURATOR = "Only curators can do this; ask an admin to add you to the curators group."
 EXHIBITION_UNKNOWN = "No exhibition has the slug {slug!r}."
-ARTWORK_UNKNOWN = "{field}: no artwork has the id {artwork_id}."
 ARTWORK_ID_INVALID = "{field} must be an artwork id (a whole number)."
 ITEM_UNKNOWN = "No item {item_id} in the exhibition {slug!r}."
 

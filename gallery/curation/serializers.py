@@ -2,11 +2,12 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from config.api import StrictSerializer
 from gallery.apis import ArtworkSerializer
 from gallery.curation import errors, selectors
+from gallery.errors import ARTWORK_UNKNOWN
 from gallery.filters import ArtworkFilterSerializer
 from gallery.models import Artwork
-from generation.inputs import StrictSerializer
 
 TITLE_MAX = 200
 STATEMENT_MAX = 10_000
@@ -28,7 +29,7 @@ def _artwork_id(field: str, **kwargs) -> serializers.PrimaryKeyRelatedField:
             "required": errors.ARTWORK_ID_INVALID.format(field=field),
             "null": errors.ARTWORK_ID_INVALID.format(field=field),
             "incorrect_type": errors.ARTWORK_ID_INVALID.format(field=field),
-            "does_not_exist": errors.ARTWORK_UNKNOWN.format(field=field, artwork_id="{pk_value}"),
+            "does_not_exist": ARTWORK_UNKNOWN.format(artwork_id="{pk_value}"),
         },
         **kwargs,
     )

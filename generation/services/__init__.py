@@ -1,19 +1,19 @@
 """Writes of the generation app: jobs (`jobs`) and the model registry (`registry`)."""
 from generation.services.jobs import (
     DRAWN_SEED_LIMIT,
-    JobRequest,
+    SEED_LIMIT,
     JobStateError,
-    ModelFolderGoneError,
     NoActiveModelError,
-    artwork_regenerate,
-    artwork_variations_create,
+    job_add,
     job_cancel,
-    job_create,
     job_fail,
+    job_finish,
+    job_paint,
     job_retry,
-    job_run,
-    jobs_create,
+    job_start,
+    job_views_paint,
     request_key,
+    view_seed,
     worker_seen_record,
 )
 from generation.services.registry import (
@@ -30,9 +30,9 @@ from generation.services.registry import (
 )
 
 __all__ = [
-    "DRAWN_SEED_LIMIT", "JobRequest", "JobStateError", "ModelActivationError", "ModelDeletionError",
-    "ModelFolderGoneError", "ModelRegistrationError", "NoActiveModelError", "artwork_regenerate",
-    "artwork_variations_create", "config_kind", "job_cancel", "job_create", "job_fail", "job_retry", "job_run",
-    "model_version_activate", "model_version_delete", "model_version_register", "model_version_rollback",
-    "model_version_upload", "model_version_validate", "request_key", "worker_seen_record",
+    "DRAWN_SEED_LIMIT", "SEED_LIMIT", "JobStateError", "ModelActivationError", "ModelDeletionError",
+    "ModelRegistrationError", "NoActiveModelError", "config_kind", "job_add", "job_cancel", "job_fail", "job_finish",
+    "job_paint", "job_retry", "job_start", "job_views_paint", "model_version_activate", "model_version_delete",
+    "model_version_register", "model_version_rollback", "model_version_upload", "model_version_validate",
+    "request_key", "view_seed", "worker_seen_record",
 ]

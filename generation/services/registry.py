@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from generation import errors
+from generation import errors, queue
 from generation.models import Kind, ModelVersion
 from generation.selectors import model_version_active, model_version_deletion_refusal
 
@@ -116,14 +116,8 @@ def model_version_upload(*, config: bytes, weights: File, name: str = "") -> Mod
         version = ModelVersion.objects.create(
             kind=kind, name=name or sha256[:12], folder=str(folder), sha256=sha256, config=json.loads(config)
         )
-        transaction.on_commit(lambda: _enqueue_validation(version.pk))
+        queue.enqueue(queue.VALIDATE_MODEL_VERSION, version.pk)
     return version
-
-
-def _enqueue_validation(model_version_id: int) -> None:
-    from generation.tasks import validate_model_version
-
-    validate_model_version.delay(model_version_id)
 
 
 def model_version_validate(*, model_version_id: int) -> None:

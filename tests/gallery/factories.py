@@ -1,7 +1,7 @@
 """Real artworks for the gallery's tests: each painted through the real job path (job_create,
 then job_run on this process) by the tiny `place` model of tests/conftest.py."""
+from gallery.jobs import services
 from gallery.models import Artwork
-from generation import services
 
 
 def artwork_paint(*, seed: int, city=None, lat: float | None = None, lon: float | None = None, parent=None) -> Artwork:

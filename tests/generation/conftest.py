@@ -4,27 +4,17 @@ from django.contrib.auth import get_user_model
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Each test starts with the job rate limit unspent (it counts in the default cache)."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def models_dir(settings, tmp_path):
     settings.GENERATION_MODELS_DIR = tmp_path / "uploaded-models"
     return settings.GENERATION_MODELS_DIR
 
 
 @pytest.fixture
-def validations(monkeypatch):
-    """Model version ids handed to Celery for validation, recorded instead of sent."""
-    from generation import tasks
+def validations(sent_tasks):
+    """Ids of the model versions handed to Celery for validation."""
+    from generation import queue
 
-    ids = []
-    monkeypatch.setattr(tasks.validate_model_version, "delay", ids.append)
-    return ids
+    return sent_tasks[queue.VALIDATE_MODEL_VERSION]
 
 
 @pytest.fixture

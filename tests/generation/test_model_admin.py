@@ -9,6 +9,7 @@ from django.http.multipartparser import MultiPartParser
 from django.test import RequestFactory
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
+from gallery.jobs import services as job_services
 from gallery.models import Artwork
 from generation import errors, services
 from generation.forms import UploadLimitHandler
@@ -97,7 +98,7 @@ def test_an_upload_that_grows_past_the_limit_stops_being_read():
 
 
 def test_the_change_page_shows_grid_metrics_validation_and_artworks(admin_client, place_model, enqueued):
-    services.job_run(job_id=services.job_create(kind="place", inputs={"lat": 1, "lon": 2}, seed=1).job.pk)
+    job_services.job_run(job_id=job_services.job_create(kind="place", inputs={"lat": 1, "lon": 2}, seed=1).job.pk)
     page = admin_client.get(f"{CHANGELIST}{place_model.pk}/change/").content.decode()
     place_model.refresh_from_db()
     assert f'<img class="sample-grid" src="{place_model.sample_grid.url}"' in page
@@ -148,7 +149,7 @@ def test_roll_back_action(admin_client, db, tmp_path):
 @pytest.fixture
 def used_version(place_model, tmp_path, enqueued):
     """place_model, with one artwork, no longer active."""
-    services.job_run(job_id=services.job_create(kind="place", inputs={"lat": 1, "lon": 2}, seed=1).job.pk)
+    job_services.job_run(job_id=job_services.job_create(kind="place", inputs={"lat": 1, "lon": 2}, seed=1).job.pk)
     services.model_version_register(folder=write_tiny_place_model(tmp_path / "b", seed=2), activate=True)
     place_model.refresh_from_db()
     return place_model

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from gallery.jobs import services as job_services
 from generation import errors, services
 from generation.models import Job, ModelVersion, WorkerSeen
 from tests.conftest import write_tiny_place_model
@@ -17,7 +18,7 @@ QUEUE = "/admin/generation/job/"
 
 
 def make_jobs(*statuses: str) -> list[Job]:
-    jobs = [services.job_create(kind="place", inputs={"lat": float(i), "lon": 0.0}, seed=i).job for i, _ in enumerate(statuses)]
+    jobs = [job_services.job_create(kind="place", inputs={"lat": float(i), "lon": 0.0}, seed=i).job for i, _ in enumerate(statuses)]
     for job, status in zip(jobs, statuses):
         Job.objects.filter(pk=job.pk).update(status=status)
     return jobs
@@ -56,7 +57,7 @@ def test_retry_action_queues_failed_jobs_again(
     assert (failed.status, failed.error, failed.progress, failed.finished) == ("queued", "", 0, None)
     assert failed.queued_at > failed.created
     assert enqueued == [failed.pk]
-    services.job_run(job_id=failed.pk)
+    job_services.job_run(job_id=failed.pk)
     assert Job.objects.get(pk=failed.pk).status == "done"
 
 
@@ -78,9 +79,9 @@ def test_asking_the_workers_now_reports_who_answers(admin_client, db, monkeypatc
 
 
 def test_a_worker_records_its_heartbeat_when_it_runs_a_job(place_model, enqueued):
-    from generation import tasks
+    from gallery import tasks
 
-    job = services.job_create(kind="place", inputs={"lat": 1.0, "lon": 2.0}, seed=1).job
+    job = job_services.job_create(kind="place", inputs={"lat": 1.0, "lon": 2.0}, seed=1).job
     tasks.run_job.apply(args=[job.pk])  # runs as a worker on this host would
     assert Job.objects.get(pk=job.pk).status == "done"
     seen = WorkerSeen.objects.get()

@@ -7,6 +7,7 @@ import torch
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from gallery.jobs import services as job_services
 from gallery.models import Artwork
 from generation import errors, services
 from generation.models import Job, ModelVersion
@@ -165,7 +166,7 @@ def test_rollback_with_no_earlier_version(db, tiny_place_model):
 
 
 def test_a_version_with_artworks_cannot_be_deleted(place_model, tmp_path, enqueued):
-    services.job_run(job_id=services.job_create(kind="place", inputs={"lat": 1, "lon": 2}, seed=1).job.pk)
+    job_services.job_run(job_id=job_services.job_create(kind="place", inputs={"lat": 1, "lon": 2}, seed=1).job.pk)
     newer = services.model_version_register(folder=write_tiny_place_model(tmp_path / "b", seed=2), activate=True)
     place_model.refresh_from_db()
     with pytest.raises(services.ModelDeletionError) as refusal:
@@ -177,7 +178,7 @@ def test_a_version_with_artworks_cannot_be_deleted(place_model, tmp_path, enqueu
 
 
 def test_a_version_with_waiting_jobs_cannot_be_deleted(place_model, tmp_path, enqueued):
-    job = services.job_create(kind="place", inputs={"lat": 1, "lon": 2}, seed=1).job
+    job = job_services.job_create(kind="place", inputs={"lat": 1, "lon": 2}, seed=1).job
     services.model_version_register(folder=write_tiny_place_model(tmp_path / "b", seed=2), activate=True)
     place_model.refresh_from_db()
     with pytest.raises(services.ModelDeletionError) as refusal:

@@ -2,6 +2,7 @@
 import pytest
 
 from tests.integration.conftest import open_map
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -35,7 +36,9 @@ def test_a_city_marker_click_asks_for_that_city(page, live_server, cities, place
     page.wait_for_function("document.querySelector('#job-status').textContent.length > 0")
     from generation.models import Job
 
-    assert Job.objects.get().inputs["city"] == 2643743  # London, the most populous city shown
+    # The page shows the job as soon as the server answers; this connection may see the row a moment later.
+    job = wait_until(Job.objects.first, timeout=10, interval=0.05, message="no job was written")
+    assert job.inputs["city"] == 2643743  # London, the most populous city shown
 
 
 def test_without_a_model_the_page_says_so_plainly(page, live_server, cities):

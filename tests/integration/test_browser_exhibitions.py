@@ -7,7 +7,7 @@ With GENIUS_LOCI_SCREENSHOTS=docs/img, pictures of the wall and of the kiosk are
 import pytest
 
 from gallery.models import Exhibition
-from tests.gallery.curators import user_make
+from tests.gallery.curation.conftest import user_make
 from tests.integration.conftest import screenshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]

@@ -4,13 +4,13 @@ provenance, lineage and actions, and the map of artworks.
 With GENIUS_LOCI_SCREENSHOTS=docs/img the artworks are painted by the trained model shipped in
 models/place-demo, and pictures of the grid and of an artwork's page are saved there for the docs.
 """
-import time
 
 import pytest
 
-from generation import services
+from gallery.jobs import services
 from generation.models import Job
 from tests.integration.conftest import screenshot
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -77,12 +77,9 @@ def test_the_map_of_artworks_follows_the_gallery_filters(page, live_server, gall
 
 def _paint_with_the_worker(city, seed: int):
     job = services.job_create(kind="place", inputs={"city": city.pk}, seed=seed).job
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.status in ("done", "failed"):
-            break
-        time.sleep(0.2)
+    wait_until(lambda: Job.objects.get(pk=job.pk).status in ("done", "failed"), timeout=60,
+               message="the worker did not paint the job")
+    job.refresh_from_db()
     assert job.status == "done", job.error
     return job.artwork
 

@@ -1,11 +1,11 @@
 """The queue panel and model management in a real browser (Debian's Chromium, Playwright)."""
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from tests.conftest import write_tiny_place_model
 from tests.integration.conftest import open_map
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -55,10 +55,11 @@ def test_an_admin_uploads_a_model_sees_its_grid_activates_it_and_the_map_uses_it
     uploaded = ModelVersion.objects.get(name="alps")
     assert not uploaded.is_active
 
-    deadline = time.monotonic() + 60
-    while not page.locator("img.sample-grid").count() and time.monotonic() < deadline:
-        time.sleep(0.5)
+    def grid_shown() -> bool:
         page.reload()
+        return page.locator("img.sample-grid").count() > 0
+
+    wait_until(grid_shown, timeout=60, interval=0.5, message="the sample grid was not shown")
     grid = page.locator("img.sample-grid")
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=grid.element_handle())
     assert page.evaluate("img => img.naturalWidth", grid.element_handle()) == 86

@@ -1,13 +1,13 @@
 """A job travels for real: HTTP → Django → Redis → a celery worker process → storage."""
 import io
 import json
-import time
 import urllib.request
 
 import pytest
 from PIL import Image
 
 from gallery.services import PROVENANCE_KEY
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -27,13 +27,11 @@ def visitor():
 
 
 def wait_until_finished(url: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def finished() -> dict | None:
         _, _, job = http_json(url)
-        if job["status"] in ("done", "failed", "cancelled"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job still {job['status']} after {timeout} s")
+        return job if job["status"] in ("done", "failed", "cancelled") else None
+
+    return wait_until(finished, timeout=timeout, message=f"the job at {url} did not finish")
 
 
 def test_a_place_job_posted_over_http_is_painted_by_a_worker(live_server, place_model, worker_factory):
@@ -74,11 +72,9 @@ def test_a_job_whose_worker_dies_mid_job_is_finished_by_another(live_server, pla
 
     _, _, body = http_json(f"{live_server.url}/api/jobs/", {"kind": "place", "inputs": {"lat": -33.9, "lon": 18.4}})
     job = Job.objects.get(pk=body["id"])
-    deadline = time.monotonic() + 60
-    while job.status != "running" and time.monotonic() < deadline:
-        time.sleep(0.02)
-        job.refresh_from_db()
-    assert job.status == "running"
+    wait_until(lambda: Job.objects.filter(pk=job.pk, status="running").exists(), timeout=60, interval=0.02,
+               message="the job did not start")
+    job.refresh_from_db()
     first.kill()
     job.refresh_from_db()
     assert job.status == "running" and job.artwork is None  # it really died mid-job
@@ -147,10 +143,9 @@ def test_an_uploaded_model_is_validated_by_a_worker(transactional_db, worker_fac
         config=(folder / "config.json").read_bytes(),
         weights=SimpleUploadedFile("weights.safetensors", (folder / "weights.safetensors").read_bytes()),
     )
-    deadline = time.monotonic() + 60
-    while version.validation_status in ("pending", "running") and time.monotonic() < deadline:
-        time.sleep(0.2)
-        version.refresh_from_db()
+    wait_until(lambda: ModelVersion.objects.get(pk=version.pk).validation_status not in ("pending", "running"),
+               timeout=60, message="the model version was not validated")
+    version.refresh_from_db()
     assert version.validation_status == "passed", version.validation_error
     with version.sample_grid.open("rb") as handle:
         assert Image.open(handle).size == (86, 69)  # 5 places x 4 seeds of 16 pixels, with 1-pixel gaps

@@ -10,7 +10,7 @@ import pytest
 
 from gallery.curation import errors, services
 from gallery.curation.catalogue import CAPTION_COLUMNS
-from tests.gallery.curators import curator, curator_client, exhibition_build  # noqa: F401 - fixtures
+from tests.gallery.curation.conftest import exhibition_build
 
 SCRIPT = '<script>alert("owned")</script>'
 ESCAPED = "&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;"

@@ -8,9 +8,11 @@ from rest_framework.views import APIView
 
 from config.api import BODY_MISSING, BodyError
 from gallery.apis import ArtworkLinksMixin, ArtworkSerializer
+from gallery.errors import ARTWORK_UNKNOWN
+from gallery.jobs import errors, services
+from gallery.jobs.inputs import JobCreateSerializer, VariationsSerializer
 from gallery.selectors import artwork_get, region_artworks
-from generation import errors, services
-from generation.inputs import JobCreateSerializer, VariationsSerializer
+from generation.services import JobStateError, NoActiveModelError, job_cancel
 from generation.selectors import job_belongs_to, job_get, job_list_for_visitor, job_queue_position
 
 
@@ -91,7 +93,7 @@ def _asker(request) -> dict:
     return {"session_key": _session_key(request, create=True), "user": user}
 
 
-def _no_active_model(error: services.NoActiveModelError) -> Response:
+def _no_active_model(error: NoActiveModelError) -> Response:
     return Response({"kind": [str(error)], "code": "no_active_model"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
 
 
@@ -121,7 +123,7 @@ class JobCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             results = services.jobs_create(**serializer.validated_data, **_asker(request))
-        except services.NoActiveModelError as error:
+        except NoActiveModelError as error:
             return _no_active_model(error)
         body = JobSerializer(results[0].job, context={"request": request}).data
         if len(results) > 1:  # an edit with n > 1: the first job, and all n under "jobs"
@@ -171,8 +173,8 @@ class JobCancelApi(APIView):
         if not job_belongs_to(job=job, session_key=_session_key(request, create=False), user_id=user_id):
             return Response({"detail": errors.JOB_NOT_YOURS}, status=status.HTTP_403_FORBIDDEN)
         try:
-            job = services.job_cancel(job_id=job.pk)
-        except services.JobStateError as error:
+            job = job_cancel(job_id=job.pk)
+        except JobStateError as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(JobSerializer(job, context={"request": request}).data)
 
@@ -193,14 +195,14 @@ class ArtworkVariationsApi(APIView):
         """Paint `count` new pictures from the artwork's inputs with new seeds; they become its children."""
         artwork = artwork_get(artwork_id=artwork_id)
         if artwork is None:
-            return Response({"detail": errors.ARTWORK_UNKNOWN.format(artwork_id=artwork_id)}, status=status.HTTP_404_NOT_FOUND)
+            return Response({"detail": ARTWORK_UNKNOWN.format(artwork_id=artwork_id)}, status=status.HTTP_404_NOT_FOUND)
         serializer = VariationsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             jobs = services.artwork_variations_create(
                 artwork=artwork, count=serializer.validated_data["count"], **_asker(request)
             )
-        except services.NoActiveModelError as error:
+        except NoActiveModelError as error:
             return _no_active_model(error)
         return Response({"jobs": _jobs(jobs, request)}, status=status.HTTP_202_ACCEPTED)
 
@@ -221,7 +223,7 @@ class ArtworkRegenerateApi(APIView):
         `verification` says whether the same bytes came back."""
         artwork = artwork_get(artwork_id=artwork_id)
         if artwork is None:
-            return Response({"detail": errors.ARTWORK_UNKNOWN.format(artwork_id=artwork_id)}, status=status.HTTP_404_NOT_FOUND)
+            return Response({"detail": ARTWORK_UNKNOWN.format(artwork_id=artwork_id)}, status=status.HTTP_404_NOT_FOUND)
         try:
             job = services.artwork_regenerate(artwork=artwork, **_asker(request))
         except services.ModelFolderGoneError as error:

@@ -6,9 +6,13 @@ import json
 import pytest
 from PIL import Image
 
+from config import api
+from gallery.errors import ARTWORK_UNKNOWN
+from gallery.jobs import errors
+from gallery.jobs import services as job_services
+from gallery.jobs.inputs import EDIT_COUNT_MAX, EDIT_FRAMES_MAX, EDIT_FRAMES_MIN, EDIT_TEXT_MAX
 from gallery.models import Artwork
-from generation import errors, services
-from generation.inputs import EDIT_COUNT_MAX, EDIT_FRAMES_MAX, EDIT_FRAMES_MIN, EDIT_TEXT_MAX
+from generation import errors as generation_errors
 from generation.models import Job
 from tests.gallery.factories import artwork_paint
 
@@ -28,7 +32,7 @@ def edits():
 
 
 def run(job_id: int) -> Job:
-    services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_id)
     job = Job.objects.select_related("artwork").get(pk=job_id)
     assert job.status == "done", job.error
     return job
@@ -103,7 +107,7 @@ TOO_LONG = "x" * (EDIT_TEXT_MAX + 1)
     ({"text": 7}, "text", errors.TEXT_REQUIRED.format(type="int")),
     ({"n": 0}, "n", errors.EDIT_COUNT_RANGE.format(max=EDIT_COUNT_MAX)),
     ({"n": EDIT_COUNT_MAX + 1}, "n", errors.EDIT_COUNT_RANGE.format(max=EDIT_COUNT_MAX)),
-    ({"n": "2"}, "n", errors.INTEGER_REQUIRED.format(type="a string")),
+    ({"n": "2"}, "n", api.INTEGER_REQUIRED.format(type="a string")),
     ({"text_to": "night", "frames": EDIT_FRAMES_MIN - 1}, "frames",
      errors.EDIT_FRAMES_RANGE.format(min=EDIT_FRAMES_MIN, max=EDIT_FRAMES_MAX)),
     ({"text_to": "night", "frames": EDIT_FRAMES_MAX + 1}, "frames",
@@ -111,9 +115,9 @@ TOO_LONG = "x" * (EDIT_TEXT_MAX + 1)
     ({"frames": 4}, "frames", errors.EDIT_FRAMES_NEED_TWO_TEXTS),
     ({"text_to": "night", "n": 2}, "n", errors.EDIT_ONE_INTERPOLATION),
     ({"text_to": ""}, "text_to", errors.TEXT_EMPTY),
-    ({"artwork": 999999}, "artwork", errors.ARTWORK_UNKNOWN.format(artwork_id=999999)),
-    ({"artwork": 0}, "artwork", errors.EDIT_ARTWORK_RANGE.format(value=0)),
-    ({"seed_": 1}, "seed_", errors.FIELD_UNKNOWN),
+    ({"artwork": 999999}, "artwork", ARTWORK_UNKNOWN.format(artwork_id=999999)),
+    ({"artwork": 0}, "artwork", ARTWORK_UNKNOWN.format(artwork_id=0)),
+    ({"seed_": 1}, "seed_", api.FIELD_UNKNOWN),
 ])
 def test_bad_inputs_are_refused_naming_the_field_and_nothing_is_written(client, source, inputs, field, message):
     artworks = Artwork.objects.count()
@@ -134,7 +138,7 @@ def test_a_hidden_artwork_cannot_be_edited(client, source):
     Artwork.objects.filter(pk=source.pk).update(hidden=True)
     response = post(client, {"kind": "edit", "inputs": {"artwork": source.pk, "text": "snowy"}})
     assert response.status_code == 400
-    assert response.json() == {"inputs": {"artwork": [errors.ARTWORK_UNKNOWN.format(artwork_id=source.pk)]}}
+    assert response.json() == {"inputs": {"artwork": [ARTWORK_UNKNOWN.format(artwork_id=source.pk)]}}
     assert edits().count() == 0
 
 
@@ -147,7 +151,7 @@ def test_without_an_active_edit_model_nothing_is_written(client, place_model, ci
     source = artwork_paint(seed=1, city=cities["Tromsø"])
     response = post(client, {"kind": "edit", "inputs": {"artwork": source.pk, "text": "snowy"}})
     assert response.status_code == 503
-    assert response.json()["kind"] == [errors.NO_ACTIVE_MODEL.format(kind="edit")]
+    assert response.json()["kind"] == [generation_errors.NO_ACTIVE_MODEL.format(kind="edit")]
     assert edits().count() == 0
 
 
@@ -163,6 +167,6 @@ def test_an_edit_model_registers_with_a_grid_of_a_rendered_source_edited_by_each
 def test_an_edit_is_painted_again_to_the_same_bytes_from_its_source(client, source):
     job_id = post(client, {"kind": "edit", "inputs": {"artwork": source.pk, "text": "foggy"}, "seed": 9}).json()["id"]
     edit = run(job_id).artwork
-    again = run(services.artwork_regenerate(artwork=edit).pk)
+    again = run(job_services.artwork_regenerate(artwork=edit).pk)
     assert again.verification["identical"] and again.artwork == edit
     assert Artwork.objects.filter(kind="edit").count() == 1  # painting again makes no second artwork

@@ -5,14 +5,15 @@ import shutil
 import pytest
 from PIL import Image
 
+from gallery.jobs import services as job_services
 from gallery.models import Artwork
 from gallery.services import PROVENANCE_KEY
-from generation import errors, services
+from generation import errors as generation_errors
 from generation.models import Job
 
 
 def make_job(**inputs):
-    return services.job_create(kind="place", inputs=inputs or {"lat": 69.65, "lon": 18.96}, seed=11).job
+    return job_services.job_create(kind="place", inputs=inputs or {"lat": 69.65, "lon": 18.96}, seed=11).job
 
 
 def provenance_of(artwork):
@@ -29,7 +30,7 @@ def no_broker(enqueued):
 
 def test_a_job_stores_its_picture_with_provenance(place_model, cities):
     job = make_job(city=3133880)
-    services.job_run(job_id=job.pk)
+    job_services.job_run(job_id=job.pk)
     job.refresh_from_db()
     assert (job.status, job.progress, job.error) == ("done", 100, "")
     artwork = job.artwork
@@ -48,7 +49,7 @@ def test_a_job_stores_its_picture_with_provenance(place_model, cities):
 
 def test_a_point_gets_its_nearest_city(place_model, cities):
     job = make_job(lat=51.76, lon=-1.26)
-    services.job_run(job_id=job.pk)
+    job_services.job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.artwork.city.name == "Oxford"
 
@@ -57,7 +58,7 @@ def test_provenance_is_enough_to_paint_the_same_picture_again(place_model, tiny_
     from ml import pipelines
 
     job = make_job()
-    services.job_run(job_id=job.pk)
+    job_services.job_run(job_id=job.pk)
     job.refresh_from_db()
     stored, provenance = provenance_of(job.artwork)
     pipeline = pipelines.load(tiny_place_model)
@@ -68,9 +69,9 @@ def test_provenance_is_enough_to_paint_the_same_picture_again(place_model, tiny_
 
 def test_running_a_job_twice_makes_one_artwork(place_model):
     job = make_job()
-    services.job_run(job_id=job.pk)
+    job_services.job_run(job_id=job.pk)
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)  # as if redelivered after a crash
-    services.job_run(job_id=job.pk)
+    job_services.job_run(job_id=job.pk)
     assert Artwork.objects.count() == 1
     job.refresh_from_db()
     assert job.status == "done" and job.attempts == 2
@@ -79,15 +80,15 @@ def test_running_a_job_twice_makes_one_artwork(place_model):
 def test_a_redelivered_job_that_died_while_running_is_finished(place_model):
     job = make_job()
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, progress=40)
-    services.job_run(job_id=job.pk)
+    job_services.job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == "done" and job.artwork is not None
 
 
 def test_an_identical_request_after_completion_returns_the_artwork(place_model):
     job = make_job()
-    services.job_run(job_id=job.pk)
-    again = services.job_create(kind="place", inputs={"lat": 69.65, "lon": 18.96}, seed=11)
+    job_services.job_run(job_id=job.pk)
+    again = job_services.job_create(kind="place", inputs={"lat": 69.65, "lon": 18.96}, seed=11)
     assert again.reused and again.job.artwork_id == Job.objects.get(pk=job.pk).artwork_id
 
 
@@ -95,11 +96,11 @@ def test_a_model_that_cannot_load_fails_the_job_in_words(place_model):
     shutil.move(place_model.folder, place_model.folder + ".moved")
     try:
         job = make_job()
-        services.job_run(job_id=job.pk)
+        job_services.job_run(job_id=job.pk)
     finally:
         shutil.move(place_model.folder + ".moved", place_model.folder)
     job.refresh_from_db()
     assert job.status == "failed"
-    assert job.error.startswith(errors.JOB_FAILED.format(error=""))
+    assert job.error.startswith(generation_errors.JOB_FAILED.format(error=""))
     assert "config.json" in job.error or "not found" in job.error.lower() or "missing" in job.error.lower()
     assert Artwork.objects.count() == 0

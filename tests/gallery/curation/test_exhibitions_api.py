@@ -2,11 +2,11 @@
 403s and 404s with their messages."""
 import pytest
 
-from config.api import BODY_NOT_JSON
+from config.api import BODY_NOT_JSON, FIELD_UNKNOWN
 from gallery.curation import errors
 from gallery.models import Artwork, Exhibition
-from generation.errors import ARTWORK_UNKNOWN, FIELD_UNKNOWN
-from tests.gallery.curators import curator, curator_client, exhibition_build  # noqa: F401 - fixtures
+from gallery.errors import ARTWORK_UNKNOWN
+from tests.gallery.curation.conftest import exhibition_build
 
 
 @pytest.fixture
@@ -104,10 +104,10 @@ def test_reordering_with_an_item_of_another_exhibition_is_refused_and_changes_no
         ("post", "/api/exhibitions/", {"title": "X", "slug": "x", "colour": "red"}, {"colour": [FIELD_UNKNOWN]}),
         ("post", "/api/exhibitions/", {"title": "X" * 201, "slug": "x"}, {"title": [errors.TEXT_TOO_LONG.format(field="title", max=200)]}),
         ("patch", "/api/exhibitions/winter/", {"title": ""}, {"title": [errors.TITLE_REQUIRED]}),
-        ("patch", "/api/exhibitions/winter/", {"cover": 999999}, {"cover": [errors.ARTWORK_UNKNOWN.format(field="cover", artwork_id=999999)]}),
+        ("patch", "/api/exhibitions/winter/", {"cover": 999999}, {"cover": [ARTWORK_UNKNOWN.format(artwork_id=999999)]}),
         ("post", "/api/exhibitions/winter/items/", {}, {"artwork": [errors.ARTWORK_ID_INVALID.format(field="artwork")]}),
         ("post", "/api/exhibitions/winter/items/", {"artwork": "seven"}, {"artwork": [errors.ARTWORK_ID_INVALID.format(field="artwork")]}),
-        ("post", "/api/exhibitions/winter/items/", {"artwork": 999999}, {"artwork": [errors.ARTWORK_UNKNOWN.format(field="artwork", artwork_id=999999)]}),
+        ("post", "/api/exhibitions/winter/items/", {"artwork": 999999}, {"artwork": [ARTWORK_UNKNOWN.format(artwork_id=999999)]}),
         ("post", "/api/exhibitions/winter/order/", {"items": "1,2,3"}, {"items": [errors.ORDER_NOT_IDS]}),
         ("post", "/api/exhibitions/winter/order/", {"items": [1, "two"]}, {"items": {"1": [errors.ORDER_NOT_IDS]}}),
     ],

@@ -5,7 +5,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from generation import errors, services
+from gallery.jobs import errors
+from gallery.jobs import services as job_services
+from generation import errors as generation_errors
 from generation.models import Job
 
 
@@ -100,7 +102,7 @@ def test_only_a_queued_job_can_be_cancelled(client, place_model, enqueued, statu
     Job.objects.filter(pk=job_id).update(status=status)
     response = client.post(f"/api/jobs/{job_id}/cancel")
     assert response.status_code == 409
-    assert response.json() == {"detail": errors.JOB_NOT_CANCELLABLE.format(status=status)}
+    assert response.json() == {"detail": generation_errors.JOB_NOT_CANCELLABLE.format(status=status)}
     assert Job.objects.get(pk=job_id).status == status
 
 
@@ -108,7 +110,7 @@ def test_a_cancelled_job_is_skipped_by_the_worker_even_if_its_message_arrives(cl
     cancelled, kept = ask(client, 2.0), ask(client, 3.0)
     client.post(f"/api/jobs/{cancelled['id']}/cancel")
     for job in (cancelled, kept):  # both messages are still in the broker
-        services.job_run(job_id=job["id"])
+        job_services.job_run(job_id=job["id"])
     skipped, painted = Job.objects.get(pk=cancelled["id"]), Job.objects.get(pk=kept["id"])
     assert (skipped.status, skipped.attempts, skipped.artwork) == ("cancelled", 0, None)
     assert painted.status == "done" and painted.artwork is not None

@@ -3,8 +3,9 @@ import json
 import pytest
 
 from config import api as api_errors
-from generation import errors
-from generation.inputs import INPUT_SERIALIZERS, SEED_MAX
+from gallery.jobs import errors
+from gallery.jobs.inputs import INPUT_SERIALIZERS, SEED_MAX
+from generation import errors as generation_errors
 from generation.models import Job
 
 
@@ -55,7 +56,7 @@ def test_job_detail_and_unknown_job(client, place_model, enqueued):
 def test_without_an_active_model_nothing_is_written(client, db):
     response = post(client, {"kind": "place", "inputs": {"lat": 0, "lon": 0}})
     assert response.status_code == 503
-    assert response.json()["kind"] == [errors.NO_ACTIVE_MODEL.format(kind="place")]
+    assert response.json()["kind"] == [generation_errors.NO_ACTIVE_MODEL.format(kind="place")]
     assert Job.objects.count() == 0
 
 
@@ -73,27 +74,27 @@ BIG = json.dumps({"kind": "place", "inputs": {"lat": 0, "lon": 0}, "padding": "x
         (_inputs(lat=-91, lon=0), {"inputs": {"lat": [errors.LAT_RANGE]}}),
         (_inputs(lat=0, lon=180.01), {"inputs": {"lon": [errors.LON_RANGE]}}),
         (_inputs(lat=0, lon=-181), {"inputs": {"lon": [errors.LON_RANGE]}}),
-        ('{"kind": "place", "inputs": {"lat": NaN, "lon": 0}}', {"inputs": {"lat": [errors.NUMBER_NOT_FINITE]}}),
-        ('{"kind": "place", "inputs": {"lat": 0, "lon": Infinity}}', {"inputs": {"lon": [errors.NUMBER_NOT_FINITE]}}),
-        ('{"kind": "place", "inputs": {"lat": -Infinity, "lon": 0}}', {"inputs": {"lat": [errors.NUMBER_NOT_FINITE]}}),
-        (_inputs(lat="51.7", lon=0), {"inputs": {"lat": [errors.NUMBER_REQUIRED.format(type="a string")]}}),
-        (_inputs(lat=True, lon=0), {"inputs": {"lat": [errors.NUMBER_REQUIRED.format(type="a boolean")]}}),
+        ('{"kind": "place", "inputs": {"lat": NaN, "lon": 0}}', {"inputs": {"lat": [api_errors.NUMBER_NOT_FINITE]}}),
+        ('{"kind": "place", "inputs": {"lat": 0, "lon": Infinity}}', {"inputs": {"lon": [api_errors.NUMBER_NOT_FINITE]}}),
+        ('{"kind": "place", "inputs": {"lat": -Infinity, "lon": 0}}', {"inputs": {"lat": [api_errors.NUMBER_NOT_FINITE]}}),
+        (_inputs(lat="51.7", lon=0), {"inputs": {"lat": [api_errors.NUMBER_REQUIRED.format(type="a string")]}}),
+        (_inputs(lat=True, lon=0), {"inputs": {"lat": [api_errors.NUMBER_REQUIRED.format(type="a boolean")]}}),
         (_inputs(lat=None, lon=0), {"inputs": {"lat": ["This field may not be null."]}}),
         (_inputs(lat=1), {"inputs": {"lon": [errors.PLACE_NEEDS_LOCATION]}}),
         (_inputs(), {"inputs": {"lat": [errors.PLACE_NEEDS_LOCATION], "lon": [errors.PLACE_NEEDS_LOCATION]}}),
         (_inputs(city=999999999), {"inputs": {"city": [errors.CITY_UNKNOWN.format(value=999999999)]}}),
-        (_inputs(city="2640729"), {"inputs": {"city": [errors.INTEGER_REQUIRED.format(type="a string")]}}),
+        (_inputs(city="2640729"), {"inputs": {"city": [api_errors.INTEGER_REQUIRED.format(type="a string")]}}),
         (_inputs(city=2640729, lat=1, lon=1), {"inputs": {"city": [errors.PLACE_CITY_OR_POINT]}}),
-        (_inputs(lat=0, lon=0, altitude=3), {"inputs": {"altitude": [errors.FIELD_UNKNOWN]}}),
+        (_inputs(lat=0, lon=0, altitude=3), {"inputs": {"altitude": [api_errors.FIELD_UNKNOWN]}}),
         ({"kind": "teleport", "inputs": {}}, {"kind": [errors.KIND_UNKNOWN.format(kind="teleport", kinds=", ".join(INPUT_SERIALIZERS))]}),
         ({"inputs": {"lat": 0, "lon": 0}}, {"kind": ["This field is required."]}),
         ({"kind": "place", "inputs": [1, 2]}, {"inputs": ['Expected a dictionary of items but got type "list".']}),
         ({**_inputs(lat=0, lon=0), "seed": -1}, {"seed": [errors.SEED_RANGE.format(max=SEED_MAX)]}),
         ({**_inputs(lat=0, lon=0), "seed": 2**63}, {"seed": [errors.SEED_RANGE.format(max=SEED_MAX)]}),
         ({**_inputs(lat=0, lon=0), "seed": 2**64 + 5}, {"seed": [errors.SEED_RANGE.format(max=SEED_MAX)]}),
-        ({**_inputs(lat=0, lon=0), "seed": 1.5}, {"seed": [errors.INTEGER_REQUIRED.format(type="a fraction")]}),
-        ({**_inputs(lat=0, lon=0), "seed": "7"}, {"seed": [errors.INTEGER_REQUIRED.format(type="a string")]}),
-        ({**_inputs(lat=0, lon=0), "priority": 1}, {"priority": [errors.FIELD_UNKNOWN]}),
+        ({**_inputs(lat=0, lon=0), "seed": 1.5}, {"seed": [api_errors.INTEGER_REQUIRED.format(type="a fraction")]}),
+        ({**_inputs(lat=0, lon=0), "seed": "7"}, {"seed": [api_errors.INTEGER_REQUIRED.format(type="a string")]}),
+        ({**_inputs(lat=0, lon=0), "priority": 1}, {"priority": [api_errors.FIELD_UNKNOWN]}),
         ("", {"body": [api_errors.BODY_MISSING]}),
         ("{not json", {"body": [api_errors.BODY_NOT_JSON]}),
         (b"\xff\xfe{}", {"body": [api_errors.BODY_NOT_JSON]}),

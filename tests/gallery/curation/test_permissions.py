@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from gallery.curation import errors
 from gallery.curation.permissions import CURATORS_GROUP
 from gallery.models import Exhibition
-from tests.gallery.curators import curator, curators_group, exhibition_build, user_make, visitor  # noqa: F401 - fixtures
+from tests.gallery.curation.conftest import curators_group, exhibition_build, user_make
 
 
 @pytest.fixture

@@ -1,82 +1,21 @@
-"""Validation of what a job asks for, one input serializer per generator kind.
-
-Numbers are strict: a string, a boolean, NaN or Infinity is refused with the field's name,
-never coerced. Unknown fields are refused too, so a typo does not pass unnoticed.
+"""Validation of what a job asks for, one input serializer per generator kind: strict
+(`config.api`), and a city or artwork asked for must be there.
 """
-import math
 import unicodedata
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from generation import errors
+from config.api import StrictFloatField, StrictIntegerField, StrictSerializer, json_type
+from gallery import errors as gallery_errors
+from gallery.jobs import errors
+from gallery.models import City
+from gallery.selectors import artwork_get
+from generation.regions import RegionError, point_check, region_parse
 
 INT64_MAX = 2**63 - 1  # the largest integer the database stores
 SEED_MAX = INT64_MAX
-
-
-@extend_schema_field(OpenApiTypes.DOUBLE)
-class StrictFloatField(serializers.Field):
-    def __init__(self, *, min_value: float, max_value: float, range_message: str, **kwargs):
-        super().__init__(**kwargs)
-        self.min_value, self.max_value, self.range_message = min_value, max_value, range_message
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
-            raise serializers.ValidationError(errors.NUMBER_REQUIRED.format(type=_json_type(data)))
-        if not math.isfinite(data):
-            raise serializers.ValidationError(errors.NUMBER_NOT_FINITE)
-        if not self.min_value <= data <= self.max_value:
-            raise serializers.ValidationError(self.range_message.format(value=data))
-        return float(data)
-
-    def to_representation(self, value):
-        return value
-
-
-@extend_schema_field(OpenApiTypes.INT64)
-class StrictIntegerField(serializers.Field):
-    def __init__(self, *, min_value: int, max_value: int, range_message: str, **kwargs):
-        super().__init__(**kwargs)
-        self.min_value, self.max_value, self.range_message = min_value, max_value, range_message
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            raise serializers.ValidationError(errors.INTEGER_REQUIRED.format(type=_json_type(data)))
-        if not self.min_value <= data <= self.max_value:
-            raise serializers.ValidationError(self.range_message.format(value=data))
-        return data
-
-    def to_representation(self, value):
-        return value
-
-
-def _json_type(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, float):
-        return "a fraction" if math.isfinite(value) else "NaN or Infinity"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not declare."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: [errors.FIELD_UNKNOWN] for name in unknown})
-        return super().to_internal_value(data)
 
 
 class PlaceInputsSerializer(StrictSerializer):
@@ -85,8 +24,6 @@ class PlaceInputsSerializer(StrictSerializer):
     city = StrictIntegerField(min_value=1, max_value=INT64_MAX, range_message=errors.CITY_UNKNOWN, required=False)
 
     def validate_city(self, value: int) -> int:
-        from gallery.models import City
-
         if not City.objects.filter(pk=value).exists():
             raise serializers.ValidationError(errors.CITY_UNKNOWN.format(value=value))
         return value
@@ -114,8 +51,6 @@ class GroundInputsSerializer(StrictSerializer):
     point = GroundPointSerializer(required=False)
 
     def validate_region(self, value) -> dict:
-        from generation.regions import RegionError, region_parse
-
         try:
             return region_parse(value).geometry
         except RegionError as error:
@@ -125,8 +60,6 @@ class GroundInputsSerializer(StrictSerializer):
         if "region" in attrs and "point" in attrs:
             raise serializers.ValidationError({"region": [errors.GROUND_REGION_OR_POINT]})
         if "point" in attrs:
-            from generation.regions import RegionError, point_check
-
             try:
                 point_check(attrs["point"]["lat"], attrs["point"]["lon"])
             except RegionError as error:
@@ -148,7 +81,7 @@ class EditTextField(serializers.Field):
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
-            raise serializers.ValidationError(errors.TEXT_REQUIRED.format(type=_json_type(data)))
+            raise serializers.ValidationError(errors.TEXT_REQUIRED.format(type=json_type(data)))
         try:
             data.encode("utf-8")
         except UnicodeEncodeError:
@@ -170,7 +103,8 @@ class EditInputsSerializer(StrictSerializer):
     """{artwork, text, n}: n edits of a visible artwork; or {artwork, text, text_to, frames}:
     one strip of frames going from the first text to the second."""
 
-    artwork = StrictIntegerField(min_value=1, max_value=INT64_MAX, range_message=errors.EDIT_ARTWORK_RANGE)
+    artwork = StrictIntegerField(min_value=1, max_value=INT64_MAX,
+                                 range_message=gallery_errors.ARTWORK_UNKNOWN.format(artwork_id="{value}"))
     text = EditTextField()
     n = StrictIntegerField(min_value=1, max_value=EDIT_COUNT_MAX,
                            range_message=errors.EDIT_COUNT_RANGE.format(max=EDIT_COUNT_MAX), required=False)
@@ -180,10 +114,8 @@ class EditInputsSerializer(StrictSerializer):
         range_message=errors.EDIT_FRAMES_RANGE.format(min=EDIT_FRAMES_MIN, max=EDIT_FRAMES_MAX))
 
     def validate_artwork(self, value: int) -> int:
-        from gallery.selectors import artwork_get
-
         if artwork_get(artwork_id=value) is None:  # hidden artworks are not there for the public
-            raise serializers.ValidationError(errors.ARTWORK_UNKNOWN.format(artwork_id=value))
+            raise serializers.ValidationError(gallery_errors.ARTWORK_UNKNOWN.format(artwork_id=value))
         return value
 
     def validate(self, attrs):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from gallery.curation import errors, selectors, services
 from gallery.models import Artwork, Exhibition, ExhibitionItem
 from tests.gallery.conftest import ids
-from tests.gallery.curators import curator, exhibition_build, user_make, visitor  # noqa: F401 - fixtures
+from tests.gallery.curation.conftest import exhibition_build, user_make
 
 
 def messages(error: ValidationError) -> dict:

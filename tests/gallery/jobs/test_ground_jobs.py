@@ -3,11 +3,15 @@ import json
 
 import pytest
 
+from config import api
+from gallery.jobs import errors
+from gallery.jobs import services as job_services
 from gallery.models import Artwork, Region
-from generation import errors, services
+from generation import errors as generation_errors
 from generation.models import Job
+from generation.services import jobs as generation_jobs
 
-from .test_regions import FIJI, PARIS, polygon
+from tests.generation.test_regions import FIJI, PARIS, polygon
 
 
 def post(client, inputs, seed=5):
@@ -39,19 +43,19 @@ def messages(errors_found) -> list[str]:
 
 @pytest.mark.parametrize("inputs, field, message", [
     ({"region": polygon((0, 0), (1, 1), (1, 0), (0, 1))}, "region", "edges must not cross"),
-    ({"region": polygon((2.2, 48.8), (2.5, 48.8), (2.2, 48.8))}, "region", errors.REGION_TOO_FEW_VERTICES),
+    ({"region": polygon((2.2, 48.8), (2.5, 48.8), (2.2, 48.8))}, "region", generation_errors.REGION_TOO_FEW_VERTICES),
     ({"region": polygon((2.2, 48.8), (2.5, 48.8), (2.5, 95))}, "region", "out of range"),
     ({"region": polygon((-20, -40), (60, -40), (60, 40), (-20, 40))}, "region", "draw a smaller one"),
     ({"region": polygon((2.2, 48.8), (2.2001, 48.8), (2.2001, 48.8001))}, "region", "draw a larger one"),
-    ({"region": polygon((-150, 0), (-149, 0), (-149, 1), (-150, 1))}, "region", errors.REGION_OVER_SEA),
+    ({"region": polygon((-150, 0), (-149, 0), (-149, 1), (-150, 1))}, "region", generation_errors.REGION_OVER_SEA),
     ({"region": {"type": "Polygon", "coordinates": "nope"}}, "region", "not a GeoJSON Polygon"),
     ({"region": {"type": "Polygon", "coordinates": [[[2 + i / 1e3, 48 + i % 2 / 1e3] for i in range(600)]]}},
      "region", "at most 500"),
-    ({"point": {"lat": 0, "lon": -150}}, "point", errors.POINT_OVER_SEA),
+    ({"point": {"lat": 0, "lon": -150}}, "point", generation_errors.POINT_OVER_SEA),
     ({"point": {"lat": 100, "lon": 2}}, "point", errors.LAT_RANGE),
     ({"region": PARIS, "point": {"lat": 48.85, "lon": 2.35}}, "region", errors.GROUND_REGION_OR_POINT),
     ({}, "region", errors.GROUND_NEEDS_REGION),
-    ({"polygon": PARIS}, "polygon", errors.FIELD_UNKNOWN),
+    ({"polygon": PARIS}, "polygon", api.FIELD_UNKNOWN),
 ])
 def test_bad_input_is_a_400_naming_the_problem_and_writes_nothing(client, ground_model, enqueued, inputs, field,
                                                                   message):
@@ -69,11 +73,11 @@ def run_here(enqueued):
 def test_a_region_job_paints_one_artwork_per_spot_grouped_under_a_region(client, ground_model, run_here,
                                                                          monkeypatch):
     seen = []
-    original = services.jobs._ProgressWriter.__call__
-    monkeypatch.setattr(services.jobs._ProgressWriter, "__call__",
+    original = generation_jobs._ProgressWriter.__call__
+    monkeypatch.setattr(generation_jobs._ProgressWriter, "__call__",
                         lambda self, fraction: (seen.append(fraction), original(self, fraction)))
     job_id = post(client, {"region": PARIS}).json()["id"]
-    services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_id)
     assert seen == [0.25, 0.5, 0.75, 1.0]  # progress per view
     job = Job.objects.get(pk=job_id)
     region = Region.objects.get()
@@ -91,16 +95,16 @@ def test_a_region_job_paints_one_artwork_per_spot_grouped_under_a_region(client,
 
 def test_running_a_region_job_twice_makes_one_region(client, ground_model, run_here):
     job_id = post(client, {"region": FIJI}).json()["id"]
-    services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_id)
     Job.objects.filter(pk=job_id).update(status=Job.Status.RUNNING)  # delivered again after a worker died
-    services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_id)
     assert Region.objects.count() == 1
     assert Artwork.objects.count() == len(Job.objects.get(pk=job_id).inputs["spots"])
 
 
 def test_the_same_request_again_returns_the_painted_region(client, ground_model, run_here):
     first = post(client, {"point": {"lat": 48.85, "lon": 2.35}}).json()["id"]
-    services.job_run(job_id=first)
+    job_services.job_run(job_id=first)
     Job.objects.filter(pk=first).delete()
     again = post(client, {"point": {"lat": 48.85, "lon": 2.35}})
     assert again.status_code == 200
@@ -109,17 +113,17 @@ def test_the_same_request_again_returns_the_painted_region(client, ground_model,
 
 def test_a_view_paints_again_to_the_same_bytes(client, ground_model, run_here):
     job_id = post(client, {"point": {"lat": 35.68, "lon": 139.7}}).json()["id"]
-    services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_id)
     artwork = Artwork.objects.get()
-    regeneration = services.artwork_regenerate(artwork=artwork)
-    services.job_run(job_id=regeneration.pk)
+    regeneration = job_services.artwork_regenerate(artwork=artwork)
+    job_services.job_run(job_id=regeneration.pk)
     regeneration.refresh_from_db()
     assert regeneration.verification["identical"] is True
 
 
 def test_the_region_page_shows_the_drawing_the_views_and_the_land_use(client, ground_model, run_here):
     job_id = post(client, {"region": PARIS}).json()["id"]
-    services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_id)
     region = Region.objects.get()
     page = client.get(region.get_absolute_url())
     assert page.status_code == 200
@@ -134,11 +138,11 @@ def test_the_region_page_shows_the_drawing_the_views_and_the_land_use(client, gr
 
 def test_variations_of_a_view_paint_that_spot_again_with_new_seeds(client, ground_model, run_here):
     job_id = post(client, {"point": {"lat": 48.85, "lon": 2.35}}).json()["id"]
-    services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_id)
     view = Artwork.objects.get()
-    (variation,) = services.artwork_variations_create(artwork=view, count=1)
+    (variation,) = job_services.artwork_variations_create(artwork=view, count=1)
     assert variation.inputs == {"point": {"lat": 48.85, "lon": 2.35}, "spots": [{"lat": 48.85, "lon": 2.35}]}
-    services.job_run(job_id=variation.pk)
+    job_services.job_run(job_id=variation.pk)
     variation.refresh_from_db()
     assert variation.region != Job.objects.get(pk=job_id).region
     assert variation.artwork.parent == view and variation.artwork.seed == variation.seed

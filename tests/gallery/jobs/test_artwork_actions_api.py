@@ -4,17 +4,22 @@ import shutil
 
 import pytest
 
+from config import api
+from gallery.errors import ARTWORK_UNKNOWN
+from gallery.jobs import errors
+from gallery.jobs import services as job_services
+from gallery.jobs.inputs import VARIATIONS_MAX
 from gallery.models import Artwork
-from generation import errors, services
-from generation.inputs import VARIATIONS_MAX
+from generation import errors as generation_errors
+from generation import services as generation_services
 from generation.models import Job
 from tests.conftest import write_tiny_place_model
 
 
 @pytest.fixture
 def artwork(place_model, cities, enqueued):
-    job = services.job_create(kind="place", inputs={"city": 2640729}, seed=5).job
-    services.job_run(job_id=job.pk)
+    job = job_services.job_create(kind="place", inputs={"city": 2640729}, seed=5).job
+    job_services.job_run(job_id=job.pk)
     return Artwork.objects.get()
 
 
@@ -38,7 +43,7 @@ def test_variations_repeat_the_inputs_with_new_seeds(client, artwork):
 def test_variations_become_children_of_the_artwork(client, artwork):
     jobs = post(client, f"/api/artworks/{artwork.pk}/variations", {"count": 2}).json()["jobs"]
     for entry in jobs:
-        services.job_run(job_id=entry["id"])
+        job_services.job_run(job_id=entry["id"])
     children = Artwork.objects.filter(parent=artwork)
     assert children.count() == 2
     assert client.get(jobs[0]["url"]).json()["artwork"]["id"] in set(children.values_list("pk", flat=True))
@@ -52,7 +57,7 @@ def test_variations_default_to_four(client, artwork):
 
 
 def test_variations_use_the_model_active_now(client, artwork, tmp_path):
-    newer = services.model_version_register(folder=write_tiny_place_model(tmp_path / "newer", seed=3), activate=True)
+    newer = generation_services.model_version_register(folder=write_tiny_place_model(tmp_path / "newer", seed=3), activate=True)
     jobs = post(client, f"/api/artworks/{artwork.pk}/variations", {"count": 1}).json()["jobs"]
     assert jobs[0]["model"]["sha256"] == newer.sha256
 
@@ -65,9 +70,9 @@ COUNT_RANGE = errors.VARIATIONS_COUNT_RANGE.format(max=VARIATIONS_MAX)
     [
         ({"count": 0}, {"count": [COUNT_RANGE]}),
         ({"count": 9}, {"count": [COUNT_RANGE]}),
-        ({"count": "2"}, {"count": [errors.INTEGER_REQUIRED.format(type="a string")]}),
-        ({"count": 2.5}, {"count": [errors.INTEGER_REQUIRED.format(type="a fraction")]}),
-        ({"count": 2, "seed": 1}, {"seed": [errors.FIELD_UNKNOWN]}),
+        ({"count": "2"}, {"count": [api.INTEGER_REQUIRED.format(type="a string")]}),
+        ({"count": 2.5}, {"count": [api.INTEGER_REQUIRED.format(type="a fraction")]}),
+        ({"count": 2, "seed": 1}, {"seed": [api.FIELD_UNKNOWN]}),
     ],
 )
 def test_a_bad_count_is_refused_and_nothing_is_written(client, artwork, body, expected):
@@ -81,14 +86,14 @@ def test_a_bad_count_is_refused_and_nothing_is_written(client, artwork, body, ex
 def test_variations_of_an_unknown_artwork(client, db):
     response = post(client, "/api/artworks/999/variations", {"count": 1})
     assert response.status_code == 404
-    assert response.json() == {"detail": errors.ARTWORK_UNKNOWN.format(artwork_id=999)}
+    assert response.json() == {"detail": ARTWORK_UNKNOWN.format(artwork_id=999)}
 
 
 def test_variations_without_an_active_model(client, artwork, place_model):
     place_model.__class__.objects.update(is_active=False)
     response = post(client, f"/api/artworks/{artwork.pk}/variations", {"count": 1})
     assert response.status_code == 503
-    assert response.json()["kind"] == [errors.NO_ACTIVE_MODEL.format(kind="place")]
+    assert response.json()["kind"] == [generation_errors.NO_ACTIVE_MODEL.format(kind="place")]
 
 
 def test_regenerate_paints_the_same_bytes_without_a_second_artwork(client, artwork):
@@ -100,7 +105,7 @@ def test_regenerate_paints_the_same_bytes_without_a_second_artwork(client, artwo
         "regenerate", artwork.seed, artwork.inputs, artwork.model_version_id
     )
     assert entry["verification"] is None
-    services.job_run(job_id=job.pk)
+    job_services.job_run(job_id=job.pk)
     body = client.get(entry["url"]).json()
     assert body["status"] == "done"
     assert body["verification"]["identical"] is True
@@ -116,7 +121,7 @@ def test_regenerate_reports_different_bytes(client, artwork):
     with artwork.image.storage.open(artwork.image.name, "wb") as handle:  # as if the file had been altered
         handle.write(stored[:-12] + bytes(12))
     job_id = client.post(f"/api/artworks/{artwork.pk}/regenerate").json()["job"]["id"]
-    services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_id)
     verification = Job.objects.get(pk=job_id).verification
     assert verification["identical"] is False
     assert verification["sha256_stored"] != verification["sha256_new"]
@@ -124,7 +129,7 @@ def test_regenerate_reports_different_bytes(client, artwork):
 
 def test_a_regeneration_is_never_reused_for_a_new_request(client, artwork):
     client.post(f"/api/artworks/{artwork.pk}/regenerate")
-    again = services.job_create(kind="place", inputs={"city": 2640729}, seed=5)
+    again = job_services.job_create(kind="place", inputs={"city": 2640729}, seed=5)
     assert again.job.purpose == "generate" and again.job.artwork == artwork
 
 

@@ -1,0 +1,238 @@
+"""Jobs from request to artwork: ask for one (or n edits), for variations or an exact
+regeneration of an artwork, and run one on a worker, storing what it paints as artworks."""
+import hashlib
+import io
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+from PIL import Image
+
+from gallery.jobs import errors
+from gallery.models import Artwork, City, Region
+from gallery.selectors import artwork_find, city_nearest, region_find
+from gallery.services import PROVENANCE_KEY, artwork_create, provenance_png, region_create
+from generation import errors as generation_errors
+from generation import regions
+from generation.models import Job
+from generation.selectors import job_find_reusable, model_version_active
+from generation.services import (
+    DRAWN_SEED_LIMIT, SEED_LIMIT, NoActiveModelError, job_add, job_fail, job_finish, job_paint, job_start,
+    job_views_paint, request_key, view_seed,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ModelFolderGoneError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    job: Job
+    reused: bool  # an identical request was already queued, running or done
+
+
+def _canonical_place_inputs(inputs: dict) -> dict:
+    """A city request is stored with the city's coordinates, so the worker needs no lookup."""
+    if "city" in inputs:
+        city = City.objects.get(pk=inputs["city"])
+        return {"city": city.pk, "lat": city.lat, "lon": city.lon}
+    return {"lat": round(inputs["lat"], 6), "lon": round(inputs["lon"], 6)}
+
+
+def _canonical_ground_inputs(inputs: dict) -> dict:
+    """A region is stored with the spots to paint, so the worker needs no geometry code. An
+    artwork's own inputs {"lat", "lon"} (a variation of one view) are a point."""
+    if "region" in inputs:
+        region = regions.region_parse(inputs["region"])
+        return {"region": region.geometry, "area_km2": round(region.area_km2, 3), "spots": regions.region_spots(region)}
+    point = inputs.get("point", inputs)
+    spot = {"lat": round(point["lat"], 6), "lon": round(point["lon"], 6)}
+    return {"point": spot, "spots": [spot]}
+
+
+def _canonical_edit_inputs(inputs: dict) -> dict:
+    """One job paints one picture: `n` becomes n jobs (see `jobs_create`), not part of a job."""
+    return {key: inputs[key] for key in ("artwork", "text", "text_to", "frames") if key in inputs}
+
+
+CANONICAL_INPUTS = {"place": _canonical_place_inputs, "ground": _canonical_ground_inputs,
+                    "edit": _canonical_edit_inputs}
+
+
+def jobs_create(*, kind: str, inputs: dict, seed: int | None = None, session_key: str = "", user=None
+                ) -> list[JobRequest]:
+    """The jobs of one request: one, or for an edit `n` jobs whose artworks become the source
+    artwork's children (seeds seed, seed + 1, ... when a seed is given, else drawn)."""
+    if kind != "edit":
+        return [job_create(kind=kind, inputs=inputs, seed=seed, session_key=session_key, user=user)]
+    source = Artwork.objects.get(pk=inputs["artwork"])
+    count = inputs.get("n", 1)
+    with transaction.atomic():
+        return [
+            job_create(kind=kind, inputs=inputs, seed=None if seed is None else (seed + index) % (SEED_LIMIT + 1),
+                       parent=source, session_key=session_key, user=user)
+            for index in range(count)
+        ]
+
+
+def job_create(
+    *, kind: str, inputs: dict, seed: int | None = None, parent: Artwork | None = None, session_key: str = "",
+    user=None,
+) -> JobRequest:
+    """Write a job for validated inputs and queue it once the row is committed.
+
+    An identical request (same active model, inputs and seed) gets the existing job back, or a
+    job done at once with the artwork (or region) it already made.
+    `parent` is the artwork a variation derives from; `session_key` and `user` say who asked.
+    """
+    model_version = model_version_active(kind=kind)
+    if model_version is None:
+        raise NoActiveModelError(kind)
+    if seed is None:
+        seed = secrets.randbelow(DRAWN_SEED_LIMIT)
+    inputs = CANONICAL_INPUTS[kind](inputs)
+    key = request_key(kind=kind, model_sha256=model_version.sha256, inputs=inputs, seed=seed)
+    if existing := job_find_reusable(request_key=key):
+        return JobRequest(job=existing, reused=True)
+    artwork = artwork_find(request_key=key)
+    region = None if artwork else region_find(request_key=key)
+    if region is not None:
+        artwork = region.artworks.order_by("pk").first()
+    job = job_add(kind=kind, inputs=inputs, seed=seed, model_version=model_version, request_key=key, parent=parent,
+                  session_key=session_key, user=user, artwork=artwork, region=region)
+    return JobRequest(job=job, reused=artwork is not None)
+
+
+def artwork_variations_create(*, artwork: Artwork, count: int, session_key: str = "", user=None) -> list[Job]:
+    """`count` jobs with the artwork's kind and inputs and new drawn seeds, painted by the active
+    model of that kind; their artworks become its children."""
+    with transaction.atomic():
+        return [
+            job_create(kind=artwork.kind, inputs=artwork.inputs, parent=artwork, session_key=session_key, user=user).job
+            for _ in range(count)
+        ]
+
+
+def artwork_regenerate(*, artwork: Artwork, session_key: str = "", user=None) -> Job:
+    """A job that paints the artwork's exact request again (same model version, inputs and seed)
+    and records whether the bytes match; it makes no second artwork."""
+    version = artwork.model_version
+    if not Path(version.folder).is_dir():
+        raise ModelFolderGoneError(errors.MODEL_FOLDER_GONE.format(name=version.name, folder=version.folder))
+    return job_add(
+        kind=artwork.kind, inputs=artwork.inputs, seed=artwork.seed, model_version=version,
+        request_key=artwork.request_key, purpose=Job.Purpose.REGENERATE, parent=artwork,
+        session_key=session_key, user=user,
+    )
+
+
+def job_run(*, job_id: int) -> None:
+    """Run a job on this worker. Safe to run twice: a request makes at most one artwork."""
+    job = job_start(job_id=job_id)
+    if job is None:
+        return
+    verification = region = None
+    try:
+        if job.purpose == Job.Purpose.REGENERATE:
+            artwork, verification = _regenerate(job)
+        elif job.kind == "ground":
+            region = _generate_region(job)
+            artwork = region.artworks.order_by("pk").first()
+        else:
+            artwork = _generate(job)
+    except SoftTimeLimitExceeded:
+        job_fail(job_id=job.pk, error=generation_errors.JOB_TIMED_OUT)
+    except Exception as error:  # noqa: BLE001 - any failure of the model is the job's, shown to the user
+        logger.exception("job %s failed", job.pk)
+        job_fail(job_id=job.pk, error=generation_errors.JOB_FAILED.format(error=error))
+    else:
+        job_finish(job=job, artwork=artwork, verification=verification, region=region)
+
+
+def _paint(job: Job) -> Image.Image:
+    """The job's picture; an edit's starts from its source artwork's."""
+    if job.kind != "edit":
+        return job_paint(job=job)
+    source = Artwork.objects.get(pk=job.inputs["artwork"])
+    with source.image.open("rb") as handle:
+        picture = Image.open(io.BytesIO(handle.read())).convert("RGB")
+    return job_paint(job=job, source=picture)
+
+
+def _generate(job: Job) -> Artwork:
+    if artwork := artwork_find(request_key=job.request_key):
+        return artwork
+    image = _paint(job)
+    lat, lon = job.inputs.get("lat"), job.inputs.get("lon")
+    if job.kind == "edit":  # an edit shows the place its source shows
+        source = Artwork.objects.select_related("city").get(pk=job.inputs["artwork"])
+        city, lat, lon = source.city, source.lat, source.lon
+    elif "city" in job.inputs:
+        city = City.objects.filter(pk=job.inputs["city"]).first()
+    else:
+        city = city_nearest(lat=lat, lon=lon) if lat is not None else None
+    return artwork_create(
+        kind=job.kind, image=image, inputs=job.inputs, seed=job.seed, model_version=job.model_version,
+        request_key=job.request_key, city=city, lat=lat, lon=lon, parent=job.parent,
+        thumbnail_size=settings.GENERATION_THUMBNAIL_SIZE,
+    )
+
+
+def _generate_region(job: Job) -> Region:
+    """Paint the ground view of each spot of the job and store them as artworks of one Region
+    with the land use they were read as. Idempotent: views and the region already stored by an
+    earlier delivery are kept."""
+    if region := region_find(request_key=job.request_key):
+        return region
+    spots = job.inputs["spots"]
+    views = job_views_paint(job=job)
+    artworks = []
+    for index, (spot, view) in enumerate(zip(spots, views)):
+        key = hashlib.sha256(f"{job.request_key}:view:{index}".encode()).hexdigest()
+        artworks.append(artwork_find(request_key=key) or artwork_create(
+            kind=job.kind, image=view.image, inputs=spot, seed=view_seed(job.seed, index),
+            model_version=job.model_version, request_key=key, city=city_nearest(lat=spot["lat"], lon=spot["lon"]),
+            lat=spot["lat"], lon=spot["lon"], parent=job.parent, thumbnail_size=settings.GENERATION_THUMBNAIL_SIZE,
+        ))
+    geometry = job.inputs.get("region") or {"type": "Point", "coordinates": [spots[0]["lon"], spots[0]["lat"]]}
+    return region_create(
+        geometry=geometry, spots=spots, area_km2=job.inputs.get("area_km2"),
+        land_use=land_use_reading([view.land_use_probabilities for view in views]),
+        seed=job.seed, model_version=job.model_version, request_key=job.request_key, artworks=artworks,
+    )
+
+
+RURAL_LAND_USES = ("village",)  # as ml.models.ground says: the rest of GeoScenes' densities are urban
+
+
+def land_use_reading(readings: list[dict[str, float]]) -> dict:
+    """The region's land use from its views' land-use probabilities: their mean, its most likely
+    class, and urban / rural by the share of views read as urban."""
+    names = list(readings[0])
+    shares = {name: round(sum(r[name] for r in readings) / len(readings), 4) for name in names}
+    views = [max(r, key=r.get) for r in readings]
+    urban = sum(view not in RURAL_LAND_USES for view in views) / len(views)
+    return {"land_use": max(shares, key=shares.get), "urban_rural": "urban" if urban >= 0.5 else "rural",
+            "urban_share": round(urban, 4), "shares": shares, "views": views}
+
+
+def _regenerate(job: Job) -> tuple:
+    """Paint the parent artwork again and compare PNG bytes, encoded with its stored provenance."""
+    artwork = job.parent
+    if artwork is None:
+        raise ValueError(errors.REGENERATE_SOURCE_GONE)
+    image = _paint(job)
+    with artwork.image.open("rb") as handle:
+        stored = handle.read()
+    provenance = json.loads(Image.open(io.BytesIO(stored)).text[PROVENANCE_KEY])
+    fresh = provenance_png(image, provenance)
+    stored_sha256, new_sha256 = hashlib.sha256(stored).hexdigest(), hashlib.sha256(fresh).hexdigest()
+    return artwork, {"identical": stored_sha256 == new_sha256, "sha256_stored": stored_sha256, "sha256_new": new_sha256}
