@@ -83,8 +83,7 @@ class PlacePipeline:
                                     None if city is None else _pad(city, padding).to(self.device),
                                     context_noise=False)[:count]
             _report(progress, 0.9)
-            pixels = (images * 127.5 + 127.5).round().clamp(0, 255).to(torch.uint8)
-            arrays = pixels.permute(0, 2, 3, 1).cpu().numpy()
+            arrays = _to_uint8(images)
         pictures = [Image.fromarray(array.copy()) for array in arrays]
         _report(progress, 1.0)
         return pictures
@@ -137,8 +136,7 @@ class GroundPipeline:
         with torch.inference_mode():
             images, logits = self.model(_pad(latents, padding).to(self.device), _pad(tile_batch, padding).to(self.device))
             _report(progress, 0.9)
-            pixels = (images[:count] * 127.5 + 127.5).round().clamp(0, 255).to(torch.uint8)
-            arrays = pixels.permute(0, 2, 3, 1).cpu().numpy()
+            arrays = _to_uint8(images[:count])
             probabilities = logits[:count].float().softmax(1).cpu().tolist()
         views = []
         for array, tile, shares in zip(arrays, tiles, probabilities):
@@ -195,16 +193,61 @@ class EditPipeline:
             condition = torch.lerp(start, end, _pad(mix, padding).to(self.device))
             images = self.generator.edit(_pad(sources, padding).to(self.device), condition)[:count]
             _report(progress, 0.9)
-            arrays = (images * 127.5 + 127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+            arrays = _to_uint8(images)
         pictures = [Image.fromarray(array.copy()) for array in arrays]
         _report(progress, 1.0)
         return pictures
+
+
+class UpsamplePipeline:
+    """Any generator's picture -> the same picture at `scale` times its side, by the learned
+    upsampler (`ml.models.upsample`). inputs[i] is {"image": PIL image}; the seeds are taken for
+    the interface's sake and change nothing: the enlargement is deterministic."""
+
+    kind = "upsample"
+
+    def __init__(self, network, *, config: dict, sha256: str):
+        self.network = network.eval().requires_grad_(False)
+        self.config, self.sha256 = config, sha256
+        self.scale = network.config.scale
+        self.resolution = network.config.resolution
+        self.device = next(network.parameters()).device
+
+    @staticmethod
+    def build_network(architecture: dict):
+        from ml.models.configs import UpsampleConfig
+        from ml.models.upsample import Upsampler
+
+        return Upsampler(UpsampleConfig.from_dict(architecture))
+
+    def generate(self, inputs: list[dict], seeds: list[int], progress: Progress | None = None) -> list[Image.Image]:
+        if len(inputs) != len(seeds):
+            raise ValueError(f"got {len(inputs)} inputs but {len(seeds)} seeds")
+        return self.upsample([_image(index, item) for index, item in enumerate(inputs)], progress)
+
+    def upsample(self, pictures: list[Image.Image], progress: Progress | None = None) -> list[Image.Image]:
+        """Each picture enlarged; pictures of one size run as one padded batch."""
+        enlarged: list[Image.Image | None] = [None] * len(pictures)
+        by_size: dict[tuple[int, int], list[int]] = {}
+        for index, picture in enumerate(pictures):
+            by_size.setdefault(picture.size, []).append(index)
+        for done, (size, indices) in enumerate(by_size.items()):
+            pixels = torch.stack([_pixels(pictures[index]) for index in indices])
+            padding = -len(indices) % BATCH_MULTIPLE
+            with torch.inference_mode():
+                images = self.network(_pad(pixels, padding).to(self.device))[:len(indices)]
+                arrays = _to_uint8(images)
+            for index, array in zip(indices, arrays):
+                enlarged[index] = Image.fromarray(array.copy())
+            _report(progress, (done + 1) / len(by_size))
+        return enlarged
 
 
 PIPELINES: dict[str, type] = {
     "place": PlacePipeline,
     "ground": GroundPipeline,
     "edit": EditPipeline,
+    "upsample": UpsamplePipeline,
 }
 
 
@@ -284,15 +327,30 @@ def _report(progress: Progress | None, fraction: float) -> None:
 
 
 def _source_pixels(index: int, item: dict, resolution: int) -> torch.Tensor:
-    image = item.get("image")
-    if not isinstance(image, Image.Image):
-        raise ValueError(f"inputs[{index}] needs \"image\", a PIL image, got {type(image).__name__}")
-    image = image.convert("RGB")
+    image = _image(index, item).convert("RGB")
     if image.size != (resolution, resolution):
         shrinking = image.width > resolution
         image = image.resize((resolution, resolution), Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC)
-    pixels = torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8).view(resolution, resolution, 3)
+    return _pixels(image)
+
+
+def _image(index: int, item: dict) -> Image.Image:
+    image = item.get("image")
+    if not isinstance(image, Image.Image):
+        raise ValueError(f"inputs[{index}] needs \"image\", a PIL image, got {type(image).__name__}")
+    return image
+
+
+def _pixels(image: Image.Image) -> torch.Tensor:
+    """A PIL picture as a (3, H, W) float tensor in [-1, 1]."""
+    image = image.convert("RGB")
+    pixels = torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8).view(image.height, image.width, 3)
     return pixels.permute(2, 0, 1).float() / 127.5 - 1.0
+
+
+def _to_uint8(images: torch.Tensor):
+    """(N, 3, H, W) in [-1, 1] -> (N, H, W, 3) uint8 arrays, rounded."""
+    return (images.float() * 127.5 + 127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
 
 
 def _text(index: int, item: dict, key: str) -> str:

@@ -107,7 +107,7 @@ def train(config: UpsampleTrainConfig, dist: run_dir.Distributed, resume, resume
                            progress=dist.is_main)
     run, options = start_run(UPSAMPLE, config, dist, dataset=low.summary,
                              description=f"{KIND}-{low.summary['name']}-x{config.model.scale}", resume=resume,
-                             resume_state=resume_state)
+                             resume_state=resume_state, head=("--target", config.target), target=high.summary)
     if run is not None:
         UpsampleTrainer(config, low, high, dist, run, options=options, resume_from=resume).train()
     return 0

@@ -14,10 +14,22 @@ from .test_edit import TINY_ARCHITECTURE as EDIT_TINY, TINY_SCHEDULE as EDIT_SCH
 from .test_edit import captioned_dataset, edit_run  # noqa: F401  (fixtures)
 from .test_ground import TINY as GROUND_TINY
 from .test_ground import ground_run, pairs  # noqa: F401  (fixtures)
+from .test_upsample import TINY as UPSAMPLE_TINY
+from .test_upsample import sizes, upsample_data, upsample_run  # noqa: F401  (fixtures)
 
-RUNS = {"place": "trained_run", "ground": "ground_run", "edit": "edit_run"}
-DATA = {"place": "tiny_dataset", "ground": "pairs", "edit": "captioned_dataset"}
-OPTIONS = {"place": [*PLACE_TINY, *PLACE_SCHEDULE], "ground": GROUND_TINY, "edit": [*EDIT_TINY, *EDIT_SCHEDULE]}
+RUNS = {"place": "trained_run", "ground": "ground_run", "edit": "edit_run", "upsample": "upsample_run"}
+DATA = {"place": "tiny_dataset", "ground": "pairs", "edit": "captioned_dataset", "upsample": "upsample_data"}
+OPTIONS = {"place": [*PLACE_TINY, *PLACE_SCHEDULE], "ground": GROUND_TINY, "edit": [*EDIT_TINY, *EDIT_SCHEDULE],
+           "upsample": UPSAMPLE_TINY}
+
+
+def kind_options(name: str, request, tmp_path) -> list[str]:
+    """What a kind's command line needs beyond its data: edit a text cache, upsample its targets."""
+    if name == "edit":
+        return ["--text-cache", str(tmp_path / "text")]
+    if name == "upsample":
+        return ["--target", str(request.getfixturevalue("sizes")[32])]
+    return []
 
 
 def test_every_kind_in_the_registry_has_a_train_command():
@@ -40,8 +52,8 @@ def test_the_help_of_train_kind_lists_every_option_of_its_run_config_and_archite
 @pytest.mark.parametrize("name", KINDS)
 def test_a_dry_run_of_every_kind_prints_its_options_and_writes_nothing(name, request, tmp_path, capsys):
     data = request.getfixturevalue(DATA[name])
-    extra = ["--text-cache", str(tmp_path / "text")] if name == "edit" else []
-    assert main(["train", name, "--data", str(data), "--out", str(tmp_path / "runs"), *OPTIONS[name], *extra,
+    assert main(["train", name, "--data", str(data), "--out", str(tmp_path / "runs"), *OPTIONS[name],
+                 *kind_options(name, request, tmp_path),
                  "--dry-run"]) == 0
     out = capsys.readouterr().out
     options = json.loads(out[:out.rindex("}") + 1])
@@ -66,4 +78,4 @@ def test_export_of_a_run_of_an_unknown_kind_is_refused(trained_run, tmp_path, ca
     (run / "options.json").write_text(json.dumps({**options, "kind": "compose"}))
     assert main(["export", str(run), "--out", str(tmp_path / "model")]) == 2
     assert capsys.readouterr().err == (f"error: {run} is a run of kind 'compose', which no registered kind exports "
-                                       "(they are: place, ground, edit)\n")
+                                       "(they are: place, ground, edit, upsample)\n")
