@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "ml.eval.ground_cli",
     "ml.data.overhead_tiles",
     "ml.eval.edit_cli",
+    "ml.eval.upsample_cli",
 ]
 
 
