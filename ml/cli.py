@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "ml.data.overhead_tiles",
     "ml.eval.edit_cli",
     "ml.eval.upsample_cli",
+    "ml.eval.budget",
 ]
 
 
