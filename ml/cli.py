@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "ml.eval.edit_cli",
     "ml.eval.upsample_cli",
     "ml.eval.budget",
+    "ml.eval.visitor_grid",
 ]
 
 
