@@ -232,7 +232,10 @@ def format_edge_strength(figures: dict | None) -> list[str]:
     if not figures:
         return []
     lines = []
-    for name, label in (("laplacian_variance", "variance of the Laplacian"), ("mean_gradient", "mean gradient")):
+    for name, label in (("laplacian_variance", "variance of the Laplacian"), ("mean_gradient", "mean gradient"),
+                        ("checkerboard", "checkerboard (period 2)")):
+        if name not in figures["generated"]:  # a record from before it was measured
+            continue
         lines.append(f"  {label:<25} generated {figures['generated'][name]:.1f}  real {figures['real'][name]:.1f}  "
                      f"ratio {figure(figures['ratio'][name], 2, 'n/a')}")
     return lines

@@ -113,13 +113,28 @@ def laplacian(luma: torch.Tensor) -> torch.Tensor:
 
 def edge_figures(images: torch.Tensor) -> dict:
     """Of uint8 images: the mean over pictures of the variance of the Laplacian of the 8-bit
-    luminance, and the mean gradient magnitude (central differences) on the interior pixels."""
+    luminance, the mean gradient magnitude (central differences) on the interior pixels, and
+    the checkerboard (`checkerboard`)."""
     luma = luminance(images).round()
     variance = laplacian(luma).flatten(1).var(dim=1).mean().item()
     across = (luma[..., 1:-1, 2:] - luma[..., 1:-1, :-2]) / 2
     down = (luma[..., 2:, 1:-1] - luma[..., :-2, 1:-1]) / 2
     gradient = torch.sqrt(across.square() + down.square()).mean().item()
-    return {"laplacian_variance": round(variance, 2), "mean_gradient": round(gradient, 3)}
+    return {"laplacian_variance": round(variance, 2), "mean_gradient": round(gradient, 3),
+            "checkerboard": round(checkerboard(luma), 3)}
+
+
+def checkerboard(luma: torch.Tensor) -> float:
+    """The mean over pictures of the luminance's amplitude at the three period-2 frequencies of
+    the pixel grid, (pi, pi), (pi, 0) and (0, pi): the pattern a strided transposed convolution
+    paints in phase with the grid (Odena et al., Distill 2016), and that scenes rarely hold."""
+    height, width = luma.shape[-2:]
+    rows = 1.0 - 2.0 * (torch.arange(height) % 2).float()
+    columns = 1.0 - 2.0 * (torch.arange(width) % 2).float()
+    amplitude = sum((luma[:, 0] * pattern).mean(dim=(1, 2)).abs()
+                    for pattern in (rows[:, None] * columns[None], rows[:, None].expand(height, width),
+                                    columns[None].expand(height, width)))
+    return float(amplitude.mean())
 
 
 def edge_strength(real: torch.Tensor, generated: torch.Tensor) -> dict:

@@ -107,7 +107,9 @@ def test_a_sharp_picture_has_stronger_edges_than_its_blurred_copy():
     blurred = to_batch([picture_of_edges(seed).filter(ImageFilter.GaussianBlur(1.5)) for seed in range(4)])
     figures = edge_strength(real=sharp, generated=blurred)
     assert figures["ratio"]["laplacian_variance"] < 0.3 and figures["ratio"]["mean_gradient"] < 0.9
-    assert edge_strength(sharp, sharp)["ratio"] == {"laplacian_variance": 1.0, "mean_gradient": 1.0}
+    # these drawn edges hold no period-2 pattern at all, so that ratio is undefined
+    assert edge_strength(sharp, sharp)["ratio"] == {"laplacian_variance": 1.0, "mean_gradient": 1.0,
+                                                    "checkerboard": None}
 
 
 def test_grain_raises_the_gradient_more_than_the_laplacian_of_edges():
@@ -121,6 +123,15 @@ def test_grain_raises_the_gradient_more_than_the_laplacian_of_edges():
 
 def test_edge_figures_of_a_flat_picture_are_zero_and_sizes_must_match():
     flat = torch.full((2, 3, 16, 16), 128, dtype=torch.uint8)
-    assert edge_figures(flat) == {"laplacian_variance": 0.0, "mean_gradient": 0.0}
+    assert edge_figures(flat) == {"laplacian_variance": 0.0, "mean_gradient": 0.0, "checkerboard": 0.0}
     with pytest.raises(ValueError, match="one size"):
         edge_strength(flat, torch.zeros(2, 3, 8, 8, dtype=torch.uint8))
+
+
+def test_a_grid_locked_period_two_pattern_is_read_as_a_checkerboard():
+    sharp = to_batch([picture_of_edges(seed) for seed in range(4)])
+    parity = (torch.arange(sharp.shape[-2])[:, None] + torch.arange(sharp.shape[-1])[None]) % 2
+    checkered = (sharp.long() + 16 * parity - 8).clamp(0, 255).to(torch.uint8)
+    figures = edge_strength(real=sharp, generated=checkered)
+    assert figures["generated"]["checkerboard"] > 5 * figures["real"]["checkerboard"]
+    assert figures["generated"]["checkerboard"] == pytest.approx(16 / 2, rel=0.2)  # amplitude of +-8 levels

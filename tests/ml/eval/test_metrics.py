@@ -83,8 +83,9 @@ def test_a_generator_painting_the_real_photos_scores_like_them(scenes, oracle_fo
         assert figures["generated"] == figures["real"] and figures["ratio"] == 1.0
     assert grey["kid"] > perfect["kid"]
     assert perfect["precision"] == perfect["recall"] == 1.0 and grey["recall"] < 0.1
-    assert perfect["edge_strength"]["ratio"] == {"laplacian_variance": 1.0, "mean_gradient": 1.0}
-    assert grey["edge_strength"]["generated"] == {"laplacian_variance": 0.0, "mean_gradient": 0.0}
+    assert perfect["edge_strength"]["ratio"] == {"laplacian_variance": 1.0, "mean_gradient": 1.0,
+                                                 "checkerboard": 1.0}
+    assert grey["edge_strength"]["generated"] == {"laplacian_variance": 0.0, "mean_gradient": 0.0, "checkerboard": 0.0}
     # The floor is the real photos' own: the same for both generators, and stored once.
     assert perfect["floor"] == grey["floor"] and sum(perfect["floor"]["halves"]) == perfect["images"]
     assert len(list(tmp_path.glob("floor-*.json"))) == 1
