@@ -168,20 +168,13 @@ LEAFLET_CONFIG = {
 MAP_TILE_URL = env.str("GENIUS_LOCI_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("GENIUS_LOCI_TILE_ATTRIBUTION", default="")
 
-# Celery. The default broker is kombu's filesystem transport: no server on one machine.
+# Celery. The default broker is kombu's filesystem transport, made safe (config.broker): no server on one machine.
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for folder in ("queue", "processed", "control"):
-        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-        "polling_interval": 0.2,  # click-to-picture latency
-    }
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="atomicfs://")
+if CELERY_BROKER_URL.startswith(("atomicfs://", "filesystem://")):
+    from config.broker import transport_options
+
+    CELERY_BROKER_TRANSPORT_OPTIONS = transport_options(BROKER_DIR)
 else:
     # Above the longest job, so Redis does not hand a running job to a second worker; a job
     # whose worker died is handed out again once it has passed.
