@@ -208,6 +208,14 @@ LOGGING = {
 }
 GENERATION_PIPELINE_CACHE_SIZE = env.int("GENIUS_LOCI_PIPELINE_CACHE_SIZE", default=4)
 GENERATION_JOB_SOFT_TIME_LIMIT = env.int("GENIUS_LOCI_JOB_SOFT_TIME_LIMIT", default=300)
+# Recovery (generation.worker): every worker beats this often, marking the jobs it runs alive; a
+# running job whose heartbeat is older than GENERATION_JOB_STALE_S has lost its worker, and a
+# queued job with no message for GENERATION_JOB_RESEND_AFTER_S is sent again; after
+# GENERATION_JOB_MAX_ATTEMPTS starts (or sends) it fails with the reason.
+GENERATION_HEARTBEAT_S = env.float("GENIUS_LOCI_WORKER_HEARTBEAT_S", default=10.0)
+GENERATION_JOB_STALE_S = env.float("GENIUS_LOCI_JOB_STALE_S", default=60.0)
+GENERATION_JOB_RESEND_AFTER_S = env.float("GENIUS_LOCI_JOB_RESEND_AFTER_S", default=60.0)
+GENERATION_JOB_MAX_ATTEMPTS = env.int("GENIUS_LOCI_JOB_MAX_ATTEMPTS", default=3)
 # Regions of the ground generator: sane areas (a continent is refused), vertices and views per region.
 GROUND_REGION_MAX_KM2 = env.float("GENIUS_LOCI_REGION_MAX_KM2", default=250_000.0)
 GROUND_REGION_MIN_KM2 = env.float("GENIUS_LOCI_REGION_MIN_KM2", default=0.01)

@@ -36,12 +36,13 @@ def test_the_queue_counts_jobs_by_status_and_shows_their_age(admin_client, place
 
 def test_cancel_action_cancels_only_queued_jobs(admin_client, place_model, enqueued):
     queued, running, other = make_jobs("queued", "running", "queued")
+    Job.objects.filter(pk=running.pk).update(heartbeat=timezone.now())  # its worker is alive
     response = admin_client.post(
         QUEUE, {"action": "cancel_queued", "_selected_action": [queued.pk, running.pk]}, follow=True
     )
     page = response.content.decode()
     assert f"1 job(s) cancelled: {queued.pk}." in page
-    assert errors.JOB_NOT_CANCELLABLE.format(status="running") in page
+    assert errors.JOB_NOT_CANCELLABLE_BY_STAFF.format(status="running") in page
     assert dict(Job.objects.values_list("pk", "status")) == {queued.pk: "cancelled", running.pk: "running", other.pk: "queued"}
 
 
