@@ -171,3 +171,28 @@ def test_files_in_the_embedded_queue_that_are_not_messages_do_not_stop_the_worke
     assert worker.process.poll() is None, worker.log.read_text()[-3000:]
     assert worker.log.read_text().count(MESSAGE_MALFORMED.split("%r")[0]) == 3
     assert list(queue.iterdir()) == []
+
+
+def test_a_job_whose_worker_dies_on_the_embedded_broker_is_recovered_and_painted_once(
+    live_server, place_model, embedded_worker_factory
+):
+    """The filesystem broker never hands a message back: the recovery loop of the next worker
+    sees the dead worker's stale heartbeat and sends the job again."""
+    from gallery.models import Artwork
+    from generation.models import Job
+
+    quick = {"GENIUS_LOCI_WORKER_HEARTBEAT_S": "0.5", "GENIUS_LOCI_JOB_STALE_S": "3"}
+    first = embedded_worker_factory(**quick)
+    _, _, body = http_json(f"{live_server.url}/api/jobs/", {"kind": "place", "inputs": {"lat": 59.33, "lon": 18.07}})
+    wait_until(lambda: Job.objects.filter(pk=body["id"], status="running").exists(), timeout=60, interval=0.02,
+               message="the job did not start")
+    first.kill()
+    job = Job.objects.get(pk=body["id"])
+    assert job.status == "running" and job.artwork is None and job.heartbeat is not None
+
+    embedded_worker_factory(**quick)
+    finished = wait_until_finished(body["url"], timeout=90)
+    assert finished["status"] == "done", finished["error"]
+    job.refresh_from_db()
+    assert job.attempts == 2 and job.worker != ""
+    assert Artwork.objects.count() == 1
