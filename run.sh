@@ -69,10 +69,23 @@ serve() {
   "$VENV/bin/gunicorn" config.wsgi --bind "$address" --workers 2 --threads 4 --access-logfile - --log-level warning
 }
 
+worker_forever() {
+  # The demo's worker, started again whenever it exits (a crash, the OOM killer), a second later.
+  local child status
+  trap 'kill "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    "$VENV/bin/celery" --quiet -A config worker -Q gpu,default --pool solo --concurrency 1 -l warning &
+    child=$!
+    wait "$child" && status=0 || status=$?
+    echo "The worker exited (status $status); starting it again." >&2
+    sleep 1
+  done
+}
+
 demo() {
   install
   load_demo_data
-  "$VENV/bin/celery" --quiet -A config worker -Q gpu,default --pool solo --concurrency 1 -l warning &
+  worker_forever &
   WORKER_PID=$!
   trap 'kill "$WORKER_PID" 2>/dev/null; wait "$WORKER_PID" 2>/dev/null' EXIT INT TERM
   serve

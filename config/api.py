@@ -7,6 +7,7 @@ Numbers are strict: a string, a boolean, NaN or Infinity is refused with the fie
 never coerced. Unknown fields are refused too, so a typo does not pass unnoticed.
 """
 import json
+import logging
 import math
 
 from django.conf import settings
@@ -16,6 +17,9 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+logger = logging.getLogger(__name__)
+
+SERVER_ERROR = "Something went wrong on the server; it has been logged. Try again in a moment."
 BODY_MISSING = "The request body is missing; send a JSON object."
 BODY_NOT_JSON = "The request body is not valid JSON."
 BODY_NOT_OBJECT = "The request body must be a JSON object."
@@ -120,13 +124,18 @@ class StrictSerializer(serializers.Serializer):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, with a too-large upload and an unsupported media type named "body"."""
+    """DRF's handler, with a too-large upload and an unsupported media type named "body", and
+    any other error a JSON 500 (logged with its traceback), never Django's HTML page."""
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return Response({"body": [f"{exc.detail} Send application/json."]}, status=status.HTTP_400_BAD_REQUEST)
     # Imported here: rest_framework.views reads the API settings, which name this module.
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.error("API error in %s", context["view"].__class__.__name__, exc_info=exc)
+        response = Response({"detail": SERVER_ERROR}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return response
 
 
 def schema_canonical_paths(endpoints):

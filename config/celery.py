@@ -3,6 +3,8 @@ import os
 
 from celery import Celery
 
+from config import broker  # noqa: F401 - registers the embedded broker's transport, atomicfs://
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("genius_loci")

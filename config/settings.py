@@ -168,20 +168,13 @@ LEAFLET_CONFIG = {
 MAP_TILE_URL = env.str("GENIUS_LOCI_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("GENIUS_LOCI_TILE_ATTRIBUTION", default="")
 
-# Celery. The default broker is kombu's filesystem transport: no server on one machine.
+# Celery. The default broker is kombu's filesystem transport, made safe (config.broker): no server on one machine.
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for folder in ("queue", "processed", "control"):
-        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-        "polling_interval": 0.2,  # click-to-picture latency
-    }
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="atomicfs://")
+if CELERY_BROKER_URL.startswith(("atomicfs://", "filesystem://")):
+    from config.broker import transport_options
+
+    CELERY_BROKER_TRANSPORT_OPTIONS = transport_options(BROKER_DIR)
 else:
     # Above the longest job, so Redis does not hand a running job to a second worker; a job
     # whose worker died is handed out again once it has passed.
@@ -215,6 +208,14 @@ LOGGING = {
 }
 GENERATION_PIPELINE_CACHE_SIZE = env.int("GENIUS_LOCI_PIPELINE_CACHE_SIZE", default=4)
 GENERATION_JOB_SOFT_TIME_LIMIT = env.int("GENIUS_LOCI_JOB_SOFT_TIME_LIMIT", default=300)
+# Recovery (generation.worker): every worker beats this often, marking the jobs it runs alive; a
+# running job whose heartbeat is older than GENERATION_JOB_STALE_S has lost its worker, and a
+# queued job with no message for GENERATION_JOB_RESEND_AFTER_S is sent again; after
+# GENERATION_JOB_MAX_ATTEMPTS starts (or sends) it fails with the reason.
+GENERATION_HEARTBEAT_S = env.float("GENIUS_LOCI_WORKER_HEARTBEAT_S", default=10.0)
+GENERATION_JOB_STALE_S = env.float("GENIUS_LOCI_JOB_STALE_S", default=60.0)
+GENERATION_JOB_RESEND_AFTER_S = env.float("GENIUS_LOCI_JOB_RESEND_AFTER_S", default=60.0)
+GENERATION_JOB_MAX_ATTEMPTS = env.int("GENIUS_LOCI_JOB_MAX_ATTEMPTS", default=3)
 # Regions of the ground generator: sane areas (a continent is refused), vertices and views per region.
 GROUND_REGION_MAX_KM2 = env.float("GENIUS_LOCI_REGION_MAX_KM2", default=250_000.0)
 GROUND_REGION_MIN_KM2 = env.float("GENIUS_LOCI_REGION_MIN_KM2", default=0.01)

@@ -65,10 +65,15 @@ def city_nearest(*, lat: float, lon: float, within_km: float = 50.0, city_radius
     if east > 180:
         in_lon |= Q(lon__lte=east - 360)
     candidates = City.objects.filter(in_lon, lat__gte=lat - dlat, lat__lte=lat + dlat)
-    by_distance = sorted((_haversine_km(lat, lon, c.lat, c.lon), c) for c in candidates)
+    # Cities may share their coordinates exactly (GeoNames has such pairs): ties go to the more
+    # populous, then to the lower GeoNames id, so the same point always names the same city.
+    by_distance = sorted(
+        ((_haversine_km(lat, lon, c.lat, c.lon), c) for c in candidates),
+        key=lambda pair: (pair[0], -pair[1].population, pair[1].pk),
+    )
     close = [city for distance, city in by_distance if distance <= city_radius_km]
     if close:
-        return max(close, key=lambda city: city.population)
+        return min(close, key=lambda city: (-city.population, city.pk))
     if by_distance and by_distance[0][0] <= within_km:
         return by_distance[0][1]
     return None

@@ -20,5 +20,5 @@ from generation.tasks import RETRY_POLICY, heartbeat
 )
 def run_job(self, job_id: int) -> None:
     heartbeat(self)
-    services.job_run(job_id=job_id)
+    services.job_run(job_id=job_id, worker=self.request.hostname or "")
     heartbeat(self)

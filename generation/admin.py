@@ -1,5 +1,6 @@
 """Staff pages: the model registry (upload, validation, activate, roll back, delete) and the queue."""
 import json
+from functools import partial
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -217,7 +218,10 @@ def _too_large(limit: int) -> str:
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "purpose", "status", "age", "progress", "asked_by", "model_version", "attempts", "finished"]
+    list_display = [
+        "id", "kind", "purpose", "status", "age", "progress", "asked_by", "model_version", "attempts", "worker", "heartbeat",
+        "finished",
+    ]
     list_filter = ["status", "kind", "purpose"]
     readonly_fields = [f.name for f in Job._meta.fields]
     list_select_related = ["model_version", "user"]
@@ -234,11 +238,13 @@ class JobAdmin(admin.ModelAdmin):
     def asked_by(self, obj: Job) -> str:
         return obj.user.get_username() if obj.user else ("a visitor" if obj.session_key else "—")
 
-    @admin.action(description="Cancel the selected queued jobs", permissions=["change"])
+    @admin.action(description="Cancel the selected queued jobs, and running ones whose worker stopped answering",
+                  permissions=["change"])
     def cancel_queued(self, request, queryset):
-        self._each(request, queryset, services.job_cancel, "cancelled")
+        self._each(request, queryset, partial(services.job_cancel, stale_too=True), "cancelled")
 
-    @admin.action(description="Retry the selected failed jobs", permissions=["change"])
+    @admin.action(description="Retry the selected failed jobs, and running ones whose worker stopped answering",
+                  permissions=["change"])
     def retry_failed(self, request, queryset):
         self._each(request, queryset, services.job_retry, "queued again")
 
@@ -248,6 +254,8 @@ class JobAdmin(admin.ModelAdmin):
             try:
                 service(job_id=job.pk)
             except services.JobStateError as error:
+                refused.append(f"job {job.pk}: {error}")
+            except services.JobNotSentError as error:  # queued again; the recovery loop sends it
                 refused.append(f"job {job.pk}: {error}")
             else:
                 succeeded.append(str(job.pk))

@@ -16,7 +16,18 @@ NO_ACTIVE_MODEL = "No trained {kind} model is active yet, so no picture can be p
 JOB_TIMED_OUT = "The job took longer than its time limit and was stopped."
 JOB_FAILED = "Generation failed: {error}"
 JOB_NOT_CANCELLABLE = "Only a queued job can be cancelled; this one is {status}."
-JOB_NOT_RETRYABLE = "Only a failed job can be retried; this one is {status}."
+JOB_NOT_CANCELLABLE_BY_STAFF = (
+    "Only a queued job, or a running one whose worker stopped answering, can be cancelled; this one is {status}."
+)
+JOB_NOT_RETRYABLE = "Only a failed job, or a running one whose worker stopped answering, can be retried; this one is {status}."
+# The broker and the recovery of lost jobs.
+QUEUE_UNREACHABLE = "The job queue cannot be reached ({error})."
+JOB_NOT_SENT = (
+    "The job queue cannot be reached just now. Job {job_id} is kept and will be sent to the painters "
+    "as soon as the queue is back; follow it at its URL."
+)
+JOB_ABANDONED = "The worker running this job stopped answering {attempts} times; it was given up."
+JOB_NEVER_TAKEN = "The job was sent to the queue {sends} times and no worker took it; it was given up."
 
 # The model registry: uploads, validation, activation, rollback, deletion.
 UPLOAD_TOO_LARGE = "The upload is larger than the limit of {limit_mb} MB; nothing was stored."

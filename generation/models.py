@@ -76,7 +76,14 @@ class Job(models.Model):
     artwork = models.ForeignKey("gallery.Artwork", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     region = models.ForeignKey("gallery.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     verification = models.JSONField(null=True, blank=True)  # a regeneration's comparison of image bytes
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)  # times a worker started it
+    # The database is the source of truth, the broker a doorbell (generation.services.recovery):
+    # when its message was last handed to the broker (null: not yet, e.g. the broker was down), how
+    # many times, and which worker runs it with its heartbeat, refreshed while it runs.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=255, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
     # Who asked: the visitor's session, and the user when logged in.
     session_key = models.CharField(max_length=40, blank=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")

@@ -1,6 +1,7 @@
 """Reads of the generation app: the active model of a kind, jobs and the queue, workers seen."""
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -70,11 +71,32 @@ def job_get(*, job_id: int) -> Job | None:
     return Job.objects.select_related("artwork", "artwork__city", "model_version", "region").filter(pk=job_id).first()
 
 
+def job_stale_q() -> Q:
+    """Running jobs whose worker stopped beating (generation.worker): it died, or never beat."""
+    stale = timezone.now() - timedelta(seconds=settings.GENERATION_JOB_STALE_S)
+    return Q(status=Job.Status.RUNNING) & (Q(heartbeat__isnull=True) | Q(heartbeat__lt=stale))
+
+
+def job_unsent_q() -> Q:
+    """Queued jobs whose message never reached the broker (it was down), past the moment it
+    takes to send one: nothing will run them until the recovery loop sends them."""
+    grace = timezone.now() - timedelta(seconds=settings.GENERATION_JOB_RESEND_AFTER_S)
+    return Q(status=Job.Status.QUEUED, sent_at__isnull=True, queued_at__lt=grace)
+
+
+def job_live_q() -> Q:
+    """Jobs on their way to a picture: queued with a message (or about to be sent), or running
+    on a worker that still beats."""
+    queued = Q(status=Job.Status.QUEUED) & ~job_unsent_q()
+    return queued | (Q(status=Job.Status.RUNNING) & ~job_stale_q())
+
+
 def job_find_reusable(*, request_key: str) -> Job | None:
-    """A job for the same request that is waiting, running or done: no need to compute again."""
-    reusable = [Job.Status.QUEUED, Job.Status.RUNNING, Job.Status.DONE]
+    """A job for the same request that is live or done: no need to compute again. A failed,
+    cancelled or abandoned one is not: the request is painted again."""
     return (
-        Job.objects.filter(request_key=request_key, status__in=reusable, purpose=Job.Purpose.GENERATE)
+        Job.objects.filter(job_live_q() | Q(status=Job.Status.DONE), request_key=request_key,
+                           purpose=Job.Purpose.GENERATE)
         .order_by("-created")
         .first()
     )
@@ -102,11 +124,12 @@ def job_list_for_visitor(*, session_key: str, user_id: int | None) -> QuerySet[J
 
 
 def job_queue_position(*, job: Job) -> int | None:
-    """How many queued jobs, of any visitor, are ahead of this one; None unless it is queued."""
+    """How many live queued jobs, of any visitor, are ahead of this one; None unless it is queued.
+    An unsent job is not ahead: once sent, its message joins the back of the queue."""
     if job.status != Job.Status.QUEUED:
         return None
     ahead = Q(queued_at__lt=job.queued_at) | Q(queued_at=job.queued_at, pk__lt=job.pk)
-    return Job.objects.filter(ahead, status=Job.Status.QUEUED).count()
+    return Job.objects.filter(ahead, job_live_q(), status=Job.Status.QUEUED).count()
 
 
 def job_status_counts() -> dict[str, int]:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from generation import queue, services
+from generation import worker  # noqa: F401 - its heartbeat and recovery thread starts with the worker
 
 # A database that is briefly locked or unreachable is worth retrying; a failing model is not
 # (the services record that failure on the job or the model version).

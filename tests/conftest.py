@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -289,40 +290,58 @@ class WorkerProcess:
                 self.process.kill()
 
 
-@pytest.fixture
-def celery_broker(redis_url):
-    """Point this process's Celery app at the test Redis (enqueueing happens here)."""
-    import redis
-
+@contextmanager
+def app_broker(url: str, options: dict):
+    """Point this process's Celery app (enqueueing happens here) at a broker, and back after."""
     from config.celery import app
-
-    redis.Redis.from_url(redis_url).flushdb()  # no messages left over from another test
-    previous = app.conf.broker_url, app.conf.broker_transport_options
 
     def connect(url, options):
         app.conf.broker_url, app.conf.broker_transport_options = url, options
         app._pool = None  # the connection and producer pools are built again for this broker
         app.amqp._producer_pool = None
 
-    connect(redis_url, {"visibility_timeout": 3600})
-    yield redis_url
-    connect(*previous)
+    previous = app.conf.broker_url, app.conf.broker_transport_options
+    connect(url, options)
+    try:
+        yield
+    finally:
+        connect(*previous)
 
 
 @pytest.fixture
-def worker_factory(celery_broker, transactional_db, settings, tmp_path):
+def celery_broker(redis_url):
+    """This process's Celery app on the test Redis, emptied of other tests' messages."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    with app_broker(redis_url, {"visibility_timeout": 3600}):
+        yield redis_url
+
+
+@pytest.fixture
+def embedded_broker(tmp_path):
+    """The embedded broker (`atomicfs://`, config.broker) in this test's own folder: the var
+    folder of the workers that `embedded_worker_factory` starts; its queue is `<var>/broker/queue`."""
+    from config.broker import ALIAS, transport_options
+
+    var = tmp_path / "worker-var"
+    with app_broker(f"{ALIAS}://", transport_options(var / "broker")):
+        yield var
+
+
+def _start_workers(*, broker_url: str, env: dict, settings, tmp_path):
     """Starts real worker processes sharing this test's database, broker and media folder."""
     from django.db import connection
 
     workers = []
 
-    def start(**env) -> WorkerProcess:
+    def start(**more_env) -> WorkerProcess:
         worker = WorkerProcess(
-            broker_url=celery_broker,
+            broker_url=broker_url,
             database=connection.settings_dict["NAME"],
             media_root=Path(settings.MEDIA_ROOT),
             log=tmp_path / f"worker-{len(workers)}.log",
-            env=env,
+            env={**env, **more_env},
         )
         workers.append(worker)
         return worker.start()
@@ -330,3 +349,18 @@ def worker_factory(celery_broker, transactional_db, settings, tmp_path):
     yield start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def worker_factory(celery_broker, transactional_db, settings, tmp_path):
+    """Starts real worker processes on the test Redis."""
+    yield from _start_workers(broker_url=celery_broker, env={}, settings=settings, tmp_path=tmp_path)
+
+
+@pytest.fixture
+def embedded_worker_factory(embedded_broker, transactional_db, settings, tmp_path):
+    """Starts real worker processes on the embedded broker, as `./run.sh demo` does."""
+    from config.broker import ALIAS
+
+    yield from _start_workers(broker_url=f"{ALIAS}://", env={"GENIUS_LOCI_VAR_DIR": str(embedded_broker)},
+                              settings=settings, tmp_path=tmp_path)

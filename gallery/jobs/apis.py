@@ -12,7 +12,7 @@ from gallery.errors import ARTWORK_UNKNOWN
 from gallery.jobs import errors, services
 from gallery.jobs.inputs import JobCreateSerializer, VariationsSerializer
 from gallery.selectors import artwork_get, region_artworks
-from generation.services import JobStateError, NoActiveModelError, job_cancel
+from generation.services import JobNotSentError, JobStateError, NoActiveModelError, job_cancel
 from generation.selectors import job_belongs_to, job_get, job_list_for_visitor, job_queue_position
 
 
@@ -97,6 +97,13 @@ def _no_active_model(error: NoActiveModelError) -> Response:
     return Response({"kind": [str(error)], "code": "no_active_model"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
 
 
+def _not_sent(error: JobNotSentError, request) -> Response:
+    """503: the broker is down. The job is kept and the recovery loop sends it; its URL is in the body."""
+    job = JobSerializer(job_get(job_id=error.job_id), context={"request": request}).data
+    return Response({"detail": str(error), "code": "queue_unreachable", "job": job},
+                    status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "60"})
+
+
 def _jobs(jobs, request) -> list:
     return JobSerializer(jobs, many=True, context={"request": request}).data
 
@@ -113,7 +120,8 @@ class JobCreateApi(APIView):
             202: JobSerializer,
             200: OpenApiResponse(JobSerializer, description="An identical request is already painted: its job."),
             400: OpenApiResponse(description="A field is invalid: {field: [message]}."),
-            503: OpenApiResponse(description="No trained model of that kind is active."),
+            503: OpenApiResponse(description="No trained model of that kind is active, or the job queue cannot be "
+                                             "reached: the job is kept (its URL under \"job\") and sent later."),
         },
     )
     def post(self, request):
@@ -125,6 +133,8 @@ class JobCreateApi(APIView):
             results = services.jobs_create(**serializer.validated_data, **_asker(request))
         except NoActiveModelError as error:
             return _no_active_model(error)
+        except JobNotSentError as error:
+            return _not_sent(error, request)
         body = JobSerializer(results[0].job, context={"request": request}).data
         if len(results) > 1:  # an edit with n > 1: the first job, and all n under "jobs"
             body["jobs"] = _jobs([result.job for result in results], request)
@@ -188,7 +198,8 @@ class ArtworkVariationsApi(APIView):
             202: inline_serializer("VariationJobs", {"jobs": JobSerializer(many=True)}),
             400: OpenApiResponse(description="count is invalid."),
             404: NOT_FOUND,
-            503: OpenApiResponse(description="No trained model of that kind is active."),
+            503: OpenApiResponse(description="No trained model of that kind is active, or the job queue cannot be "
+                                             "reached: the job is kept (its URL under \"job\") and sent later."),
         },
     )
     def post(self, request, artwork_id: int):
@@ -204,6 +215,8 @@ class ArtworkVariationsApi(APIView):
             )
         except NoActiveModelError as error:
             return _no_active_model(error)
+        except JobNotSentError as error:
+            return _not_sent(error, request)
         return Response({"jobs": _jobs(jobs, request)}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -216,6 +229,7 @@ class ArtworkRegenerateApi(APIView):
             202: inline_serializer("RegenerationJob", {"job": JobSerializer()}),
             404: NOT_FOUND,
             409: OpenApiResponse(description="The model version that painted it is no longer on disk."),
+            503: OpenApiResponse(description="The job queue cannot be reached: the job is kept and sent later."),
         },
     )
     def post(self, request, artwork_id: int):
@@ -228,4 +242,6 @@ class ArtworkRegenerateApi(APIView):
             job = services.artwork_regenerate(artwork=artwork, **_asker(request))
         except services.ModelFolderGoneError as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        except JobNotSentError as error:
+            return _not_sent(error, request)
         return Response({"job": JobSerializer(job, context={"request": request}).data}, status=status.HTTP_202_ACCEPTED)

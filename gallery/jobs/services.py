@@ -134,9 +134,10 @@ def artwork_regenerate(*, artwork: Artwork, session_key: str = "", user=None) ->
     )
 
 
-def job_run(*, job_id: int) -> None:
-    """Run a job on this worker. Safe to run twice: a request makes at most one artwork."""
-    job = job_start(job_id=job_id)
+def job_run(*, job_id: int, worker: str = "") -> None:
+    """Run a job on this worker (`worker`: its host name). Safe to run twice: a request makes at
+    most one artwork, and a job running on a live worker is not started a second time."""
+    job = job_start(job_id=job_id, worker=worker)
     if job is None:
         return
     verification = region = None

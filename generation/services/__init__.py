@@ -2,6 +2,7 @@
 from generation.services.jobs import (
     DRAWN_SEED_LIMIT,
     SEED_LIMIT,
+    JobNotSentError,
     JobStateError,
     NoActiveModelError,
     job_add,
@@ -10,12 +11,14 @@ from generation.services.jobs import (
     job_finish,
     job_paint,
     job_retry,
+    job_send,
     job_start,
     job_views_paint,
     request_key,
     view_seed,
     worker_seen_record,
 )
+from generation.services.recovery import Recovery, jobs_recover, worker_heartbeat
 from generation.services.registry import (
     ModelActivationError,
     ModelDeletionError,
@@ -30,9 +33,9 @@ from generation.services.registry import (
 )
 
 __all__ = [
-    "DRAWN_SEED_LIMIT", "SEED_LIMIT", "JobStateError", "ModelActivationError", "ModelDeletionError",
-    "ModelRegistrationError", "NoActiveModelError", "config_kind", "job_add", "job_cancel", "job_fail", "job_finish",
-    "job_paint", "job_retry", "job_start", "job_views_paint", "model_version_activate", "model_version_delete",
+    "DRAWN_SEED_LIMIT", "SEED_LIMIT", "JobNotSentError", "JobStateError", "ModelActivationError", "ModelDeletionError",
+    "ModelRegistrationError", "NoActiveModelError", "Recovery", "config_kind", "job_add", "job_cancel", "job_fail", "job_finish",
+    "job_paint", "job_retry", "job_send", "job_start", "jobs_recover", "job_views_paint", "model_version_activate", "model_version_delete",
     "model_version_register", "model_version_rollback", "model_version_upload", "model_version_validate",
-    "request_key", "view_seed", "worker_seen_record",
+    "request_key", "view_seed", "worker_heartbeat", "worker_seen_record",
 ]

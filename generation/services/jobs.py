@@ -4,13 +4,16 @@ gallery) is written by `gallery.jobs.services`, which calls these."""
 import hashlib
 import json
 import time
+from functools import partial
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from generation import errors, queue
 from generation.models import Job, WorkerSeen
+from generation.selectors import job_stale_q
 
 # Drawn seeds stay below 2**53 so that browsers read them exactly (JSON numbers are doubles in
 # JavaScript); a client may still ask for any seed up to 2**63 - 1.
@@ -26,6 +29,15 @@ class NoActiveModelError(Exception):
 
 class JobStateError(Exception):
     """The job is not in a state that allows what was asked (cancel, retry)."""
+
+
+class JobNotSentError(Exception):
+    """The broker could not be reached: the job is kept, queued and unsent, and the recovery loop
+    (generation.services.recovery) sends it once the broker is back."""
+
+    def __init__(self, job_id: int):
+        super().__init__(errors.JOB_NOT_SENT.format(job_id=job_id))
+        self.job_id = job_id
 
 
 def request_key(*, kind: str, model_sha256: str, inputs: dict, seed: int) -> str:
@@ -48,40 +60,60 @@ def job_add(
         return Job.objects.create(**fields, status=Job.Status.DONE, progress=100, artwork=artwork, region=region,
                                   finished=timezone.now())
     job = Job.objects.create(**fields)
-    queue.enqueue(queue.RUN_JOB, job.pk)
+    transaction.on_commit(partial(job_send, job_id=job.pk))
     return job
 
 
-def job_cancel(*, job_id: int) -> Job:
-    """Cancel a queued job; its broker message, if still there, is skipped by the worker."""
-    cancelled = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+def job_send(*, job_id: int) -> None:
+    """Hand the job's message to the broker now and record when; JobNotSentError when the broker
+    cannot be reached (the job stays queued and unsent)."""
+    try:
+        queue.send(queue.RUN_JOB, job_id)
+    except queue.QueueUnavailableError as error:
+        raise JobNotSentError(job_id) from error
+    Job.objects.filter(pk=job_id).update(sent_at=timezone.now(), sends=F("sends") + 1)
+
+
+def job_cancel(*, job_id: int, stale_too: bool = False) -> Job:
+    """Cancel a queued job (and with `stale_too`, as staff may, a running one whose worker stopped
+    beating); a message still in the broker is skipped by the worker."""
+    cancellable = Q(status=Job.Status.QUEUED) | (job_stale_q() if stale_too else Q(pk__in=[]))
+    cancelled = Job.objects.filter(cancellable, pk=job_id).update(
         status=Job.Status.CANCELLED, finished=timezone.now()
     )
     job = Job.objects.get(pk=job_id)
     if not cancelled:
-        raise JobStateError(errors.JOB_NOT_CANCELLABLE.format(status=job.status))
+        refusal = errors.JOB_NOT_CANCELLABLE_BY_STAFF if stale_too else errors.JOB_NOT_CANCELLABLE
+        raise JobStateError(refusal.format(status=job.status))
     return job
 
 
 def job_retry(*, job_id: int) -> Job:
-    """Queue a failed job again, at the back of the queue."""
+    """Queue a failed job, or a running one whose worker stopped beating, again at the back of the queue."""
     with transaction.atomic():
-        retried = Job.objects.filter(pk=job_id, status=Job.Status.FAILED).update(
-            status=Job.Status.QUEUED, progress=0, error="", started=None, finished=None, queued_at=timezone.now()
+        retried = Job.objects.filter(Q(status=Job.Status.FAILED) | job_stale_q(), pk=job_id).update(
+            status=Job.Status.QUEUED, progress=0, error="", started=None, finished=None, queued_at=timezone.now(),
+            sent_at=None, worker="", heartbeat=None,
         )
         job = Job.objects.get(pk=job_id)
         if not retried:
             raise JobStateError(errors.JOB_NOT_RETRYABLE.format(status=job.status))
-        queue.enqueue(queue.RUN_JOB, job.pk)
+        transaction.on_commit(partial(job_send, job_id=job.pk))
     return job
 
 
-def job_start(*, job_id: int) -> Job | None:
-    """Mark the job running on this worker and return it; None when it is not to be run."""
-    # Only a queued job starts, or a running one delivered again after its worker died; a
-    # cancelled job whose message was still in the broker is skipped here.
-    started = Job.objects.filter(pk=job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
-        status=Job.Status.RUNNING, started=timezone.now(), attempts=F("attempts") + 1, progress=5
+def job_start(*, job_id: int, worker: str = "") -> Job | None:
+    """Mark the job running on `worker` (its host name) and return it; None when it is not to be run.
+
+    A queued job starts; so does a running one whose worker stopped beating, or that this very
+    worker had started before it was restarted (delivered again); a job that is running
+    elsewhere, done, failed or cancelled is skipped, so a message sent twice paints once."""
+    now = timezone.now()
+    again = job_stale_q() & Q(attempts__lt=settings.GENERATION_JOB_MAX_ATTEMPTS)
+    claimable = Q(status=Job.Status.QUEUED) | again | Q(status=Job.Status.RUNNING, worker=worker)
+    started = Job.objects.filter(claimable, pk=job_id).update(
+        status=Job.Status.RUNNING, started=now, heartbeat=now, worker=worker[:255], attempts=F("attempts") + 1,
+        progress=5,
     )
     if not started:
         return None
@@ -158,7 +190,7 @@ class _ProgressWriter:
 
 
 def job_finish(*, job: Job, artwork, verification: dict | None = None, region=None) -> None:
-    Job.objects.filter(pk=job.pk).update(
+    Job.objects.filter(pk=job.pk).exclude(status=Job.Status.CANCELLED).update(
         status=Job.Status.DONE, progress=100, artwork=artwork, error="", verification=verification,
         finished=timezone.now(), region=region,
     )

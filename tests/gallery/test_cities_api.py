@@ -67,3 +67,15 @@ def test_a_point_belongs_to_the_largest_city_close_by(cities):
     assert city_nearest(lat=51.85, lon=-1.25).name == "Oxford"  # 11 km out: still the nearest
     assert city_nearest(lat=-13.9, lon=-171.6).name == "Apia"
     assert city_nearest(lat=0.0, lon=-30.0) is None  # mid-Atlantic
+
+
+def test_cities_that_share_their_coordinates_name_a_point_the_same_way_every_time(tied_cities):
+    from gallery.selectors import city_nearest
+
+    assert len(tied_cities) >= 4  # Daman and Nani Daman, Hasaki and Choshi, Furano, Setun'
+    for group in tied_cities:
+        # the more populous, then the lower GeoNames id (Setun' and Bol'shaya Setun' both have 20,000)
+        expected = min(group, key=lambda city: (-city.population, city.pk))
+        lat, lon = group[0].lat, group[0].lon
+        assert city_nearest(lat=lat, lon=lon) == expected
+        assert city_nearest(lat=lat + 0.2, lon=lon) == expected  # ~22 km away: the nearest, not the largest near by

@@ -36,12 +36,13 @@ def test_the_queue_counts_jobs_by_status_and_shows_their_age(admin_client, place
 
 def test_cancel_action_cancels_only_queued_jobs(admin_client, place_model, enqueued):
     queued, running, other = make_jobs("queued", "running", "queued")
+    Job.objects.filter(pk=running.pk).update(heartbeat=timezone.now())  # its worker is alive
     response = admin_client.post(
         QUEUE, {"action": "cancel_queued", "_selected_action": [queued.pk, running.pk]}, follow=True
     )
     page = response.content.decode()
     assert f"1 job(s) cancelled: {queued.pk}." in page
-    assert errors.JOB_NOT_CANCELLABLE.format(status="running") in page
+    assert errors.JOB_NOT_CANCELLABLE_BY_STAFF.format(status="running") in page
     assert dict(Job.objects.values_list("pk", "status")) == {queued.pk: "cancelled", running.pk: "running", other.pk: "queued"}
 
 
@@ -125,3 +126,25 @@ def test_staff_without_the_permission_cannot_upload(client, db):
     user = get_user_model().objects.create_user("clerk", password="a-long-pass-phrase", is_staff=True)
     client.force_login(user)
     assert client.get("/admin/generation/modelversion/upload/").status_code == 403
+
+
+def test_a_running_job_whose_worker_stopped_answering_can_be_retried_or_cancelled(
+    admin_client, place_model, enqueued, django_capture_on_commit_callbacks
+):
+    stale, cancelled, alive = make_jobs("running", "running", "running")
+    Job.objects.filter(pk__in=[stale.pk, cancelled.pk]).update(heartbeat=timezone.now() - timedelta(hours=1), worker="celery@gone")
+    Job.objects.filter(pk=alive.pk).update(heartbeat=timezone.now(), worker="celery@gpu")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = admin_client.post(QUEUE, {"action": "retry_failed", "_selected_action": [stale.pk, alive.pk]},
+                                 follow=True).content.decode()
+    assert f"1 job(s) queued again: {stale.pk}." in page
+    assert errors.JOB_NOT_RETRYABLE.format(status="running") in page
+    assert enqueued == [stale.pk]
+    stale.refresh_from_db()
+    assert (stale.status, stale.worker, stale.heartbeat) == ("queued", "", None)
+
+    page = admin_client.post(QUEUE, {"action": "cancel_queued", "_selected_action": [cancelled.pk, alive.pk]},
+                             follow=True).content.decode()
+    assert f"1 job(s) cancelled: {cancelled.pk}." in page
+    assert errors.JOB_NOT_CANCELLABLE_BY_STAFF.format(status="running") in page
+    assert dict(Job.objects.values_list("pk", "status")) == {stale.pk: "queued", cancelled.pk: "cancelled", alive.pk: "running"}

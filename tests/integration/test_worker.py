@@ -150,3 +150,49 @@ def test_an_uploaded_model_is_validated_by_a_worker(transactional_db, worker_fac
     with version.sample_grid.open("rb") as handle:
         assert Image.open(handle).size == (86, 69)  # 5 places x 4 seeds of 16 pixels, with 1-pixel gaps
     assert ModelVersion.objects.get(pk=version.pk).is_active is False
+
+
+def test_files_in_the_embedded_queue_that_are_not_messages_do_not_stop_the_worker(
+    live_server, place_model, embedded_broker, embedded_worker_factory
+):
+    from config.broker import MESSAGE_MALFORMED
+
+    queue = embedded_broker / "broker" / "queue"
+    worker = embedded_worker_factory()
+    (queue / "0_empty.gpu.msg").touch()  # what `touch` leaves; read before any real message
+    (queue / "1_half-written.gpu.msg").write_bytes(b'{"body": "eyJ0YXNrIjog')
+    (queue / "2_not-a-message.gpu.msg").write_text("[]")
+    browser = visitor()
+    posted = [http_json(f"{live_server.url}/api/jobs/", {"kind": "place", "inputs": {"lat": 40.4, "lon": -3.7}, "seed": seed},
+                        opener=browser)[2] for seed in (1, 2)]
+    for body in posted:
+        job = wait_until_finished(body["url"])
+        assert job["status"] == "done", job["error"]
+    assert worker.process.poll() is None, worker.log.read_text()[-3000:]
+    assert worker.log.read_text().count(MESSAGE_MALFORMED.split("%r")[0]) == 3
+    assert list(queue.iterdir()) == []
+
+
+def test_a_job_whose_worker_dies_on_the_embedded_broker_is_recovered_and_painted_once(
+    live_server, place_model, embedded_worker_factory
+):
+    """The filesystem broker never hands a message back: the recovery loop of the next worker
+    sees the dead worker's stale heartbeat and sends the job again."""
+    from gallery.models import Artwork
+    from generation.models import Job
+
+    quick = {"GENIUS_LOCI_WORKER_HEARTBEAT_S": "0.5", "GENIUS_LOCI_JOB_STALE_S": "3"}
+    first = embedded_worker_factory(**quick)
+    _, _, body = http_json(f"{live_server.url}/api/jobs/", {"kind": "place", "inputs": {"lat": 59.33, "lon": 18.07}})
+    wait_until(lambda: Job.objects.filter(pk=body["id"], status="running").exists(), timeout=60, interval=0.02,
+               message="the job did not start")
+    first.kill()
+    job = Job.objects.get(pk=body["id"])
+    assert job.status == "running" and job.artwork is None and job.heartbeat is not None
+
+    embedded_worker_factory(**quick)
+    finished = wait_until_finished(body["url"], timeout=90)
+    assert finished["status"] == "done", finished["error"]
+    job.refresh_from_db()
+    assert job.attempts == 2 and job.worker != ""
+    assert Artwork.objects.count() == 1

@@ -146,3 +146,13 @@ def test_variations_of_a_view_paint_that_spot_again_with_new_seeds(client, groun
     variation.refresh_from_db()
     assert variation.region != Job.objects.get(pk=job_id).region
     assert variation.artwork.parent == view and variation.artwork.seed == variation.seed
+
+
+def test_a_point_where_two_cities_share_their_coordinates_is_painted(client, ground_model, run_here, tied_cities):
+    furano = next(group for group in tied_cities if {city.name for city in group} == {"Furano", "Shimo-furano"})
+    response = post(client, {"point": {"lat": furano[0].lat, "lon": furano[0].lon}})
+    assert response.status_code == 202, response.json()
+    job_services.job_run(job_id=response.json()["id"])
+    job = Job.objects.get(pk=response.json()["id"])
+    assert job.status == "done", job.error
+    assert job.artwork.city.name == "Shimo-furano"  # 25,872 people against Furano's 21,131

@@ -1,6 +1,8 @@
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from config import api as api_errors
 from gallery.jobs import errors
@@ -115,3 +117,60 @@ def test_a_body_that_is_not_json_by_content_type_is_refused(client, place_model)
     assert response.status_code == 400
     assert "body" in response.json()
     assert Job.objects.count() == 0
+
+
+@pytest.fixture
+def broker_down(transactional_db):
+    """This process's Celery app on a Redis address where nothing listens, and no test
+    transaction around the request: the job's message is sent as the row commits, and fails."""
+    from tests.conftest import _free_port, app_broker
+
+    with app_broker(f"redis://127.0.0.1:{_free_port()}/0", {"max_retries": 1}):
+        yield
+
+
+def test_a_request_while_the_broker_is_down_is_a_json_503_and_the_job_is_kept_for_later(
+    client, place_model, broker_down, request
+):
+    from generation import services
+
+    response = post(client, {"kind": "place", "inputs": {"lat": 51.752, "lon": -1.258}, "seed": 7})
+    assert response.status_code == 503 and response["Content-Type"] == "application/json"
+    job = Job.objects.get()
+    body = response.json()
+    assert body["detail"] == generation_errors.JOB_NOT_SENT.format(job_id=job.pk)
+    assert body["code"] == "queue_unreachable"
+    assert (body["job"]["id"], body["job"]["status"]) == (job.pk, "queued")
+    assert (job.status, job.sent_at, job.sends) == ("queued", None, 0)
+
+    enqueued = request.getfixturevalue("enqueued")  # the broker is back
+    Job.objects.filter(pk=job.pk).update(queued_at=job.queued_at - timedelta(minutes=5))
+    assert services.jobs_recover().sent == [job.pk]  # the recovery loop sends it
+    assert enqueued == [job.pk]
+
+
+def test_an_unexpected_error_of_the_api_is_a_json_500(client, place_model, enqueued, monkeypatch):
+    from gallery.jobs import services
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "jobs_create", broken)
+    client.raise_request_exception = False
+    response = post(client, {"kind": "place", "inputs": {"lat": 51.752, "lon": -1.258}})
+    assert response.status_code == 500 and response.json() == {"detail": api_errors.SERVER_ERROR}
+
+
+def test_an_identical_request_is_painted_again_when_the_earlier_job_failed_or_was_abandoned(
+    client, place_model, enqueued
+):
+    ask = {"kind": "place", "inputs": {"lat": 51.752, "lon": -1.258}, "seed": 7}
+    failed = post(client, ask).json()
+    Job.objects.filter(pk=failed["id"]).update(status="failed")
+    abandoned = post(client, ask).json()
+    assert abandoned["id"] != failed["id"]
+    Job.objects.filter(pk=abandoned["id"]).update(status="running", heartbeat=timezone.now() - timedelta(hours=1))
+    again = post(client, ask)
+    assert again.status_code == 202 and again.json()["id"] not in (failed["id"], abandoned["id"])
+    Job.objects.filter(pk=again.json()["id"]).update(status="running", heartbeat=timezone.now())  # alive
+    assert post(client, ask).json()["id"] == again.json()["id"]

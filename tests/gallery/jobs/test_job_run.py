@@ -104,3 +104,12 @@ def test_a_model_that_cannot_load_fails_the_job_in_words(place_model):
     assert job.error.startswith(generation_errors.JOB_FAILED.format(error=""))
     assert "config.json" in job.error or "not found" in job.error.lower() or "missing" in job.error.lower()
     assert Artwork.objects.count() == 0
+
+
+def test_places_where_cities_share_their_coordinates_are_painted_with_one_city(place_model, tied_cities):
+    for group in tied_cities:
+        job = make_job(lat=group[0].lat, lon=group[0].lon)
+        job_services.job_run(job_id=job.pk)
+        job.refresh_from_db()
+        assert job.status == "done", job.error
+        assert job.artwork.city == min(group, key=lambda city: (-city.population, city.pk))

@@ -114,3 +114,17 @@ def test_a_cancelled_job_is_skipped_by_the_worker_even_if_its_message_arrives(cl
     skipped, painted = Job.objects.get(pk=cancelled["id"]), Job.objects.get(pk=kept["id"])
     assert (skipped.status, skipped.attempts, skipped.artwork) == ("cancelled", 0, None)
     assert painted.status == "done" and painted.artwork is not None
+
+
+def test_positions_count_only_live_jobs_ahead(client, other_visitor, place_model, enqueued):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - timedelta(minutes=10)
+    lost = [ask(other_visitor, float(lat)) for lat in range(5)]
+    Job.objects.filter(pk__in=[job["id"] for job in lost]).update(queued_at=long_ago)  # never sent: the broker was down
+    mine = ask(client, 10.0)
+    assert mine["position"] == 0  # an idle queue, whatever was lost before
+    Job.objects.filter(pk=lost[0]["id"]).update(sent_at=long_ago)  # sent: waiting in the broker, ahead
+    assert client.get(mine["url"]).json()["position"] == 1
