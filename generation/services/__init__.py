@@ -11,6 +11,7 @@ from generation.services.jobs import (
     job_paint,
     job_retry,
     job_start,
+    job_upsample,
     job_views_paint,
     request_key,
     view_seed,
@@ -22,6 +23,7 @@ from generation.services.registry import (
     ModelRegistrationError,
     config_kind,
     model_version_activate,
+    model_version_deactivate,
     model_version_delete,
     model_version_register,
     model_version_rollback,
@@ -32,7 +34,8 @@ from generation.services.registry import (
 __all__ = [
     "DRAWN_SEED_LIMIT", "SEED_LIMIT", "JobStateError", "ModelActivationError", "ModelDeletionError",
     "ModelRegistrationError", "NoActiveModelError", "config_kind", "job_add", "job_cancel", "job_fail", "job_finish",
-    "job_paint", "job_retry", "job_start", "job_views_paint", "model_version_activate", "model_version_delete",
-    "model_version_register", "model_version_rollback", "model_version_upload", "model_version_validate",
+    "job_paint", "job_retry", "job_start", "job_upsample", "job_views_paint", "model_version_activate",
+    "model_version_deactivate", "model_version_delete", "model_version_register", "model_version_rollback",
+    "model_version_upload", "model_version_validate",
     "request_key", "view_seed", "worker_seen_record",
 ]

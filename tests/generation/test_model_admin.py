@@ -59,7 +59,7 @@ def _pickle_bytes() -> bytes:
         ({"weights": SimpleUploadedFile("weights.npz", b"x")}, "weights", errors.UPLOAD_NOT_SAFETENSORS.format(name="weights.npz")),
         ({"config": SimpleUploadedFile("config.yaml", b"kind: place")}, "config", errors.UPLOAD_CONFIG_NOT_JSON.format(name="config.yaml")),
         ({"config": SimpleUploadedFile("config.json", b'{"kind": "poem"}')}, "config",
-         errors.UPLOAD_CONFIG_KIND.format(kind="poem", kinds="place, ground, edit, compose")),
+         errors.UPLOAD_CONFIG_KIND.format(kind="poem", kinds="place, ground, edit, compose, upsample")),
         ({"config": SimpleUploadedFile("config.json", b"[1]")}, "config",
          errors.UPLOAD_CONFIG_INVALID.format(error="it holds list")),
     ],
