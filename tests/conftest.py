@@ -116,6 +116,36 @@ def write_tiny_ground_model(folder: Path, *, seed: int = 0) -> Path:
     return folder
 
 
+TINY_UPSAMPLE = dict(scale=4, width=4, layers=1, resolution=16)
+
+
+def write_tiny_upsample_model(folder: Path, *, seed: int = 0) -> Path:
+    """A randomly initialised upsampler (4x) that runs in milliseconds."""
+    import torch
+
+    from ml.modelfolder import write_model_folder
+    from ml.models.configs import UpsampleConfig
+    from ml.models.upsample import Upsampler
+
+    torch.manual_seed(seed)
+    config = UpsampleConfig(**TINY_UPSAMPLE)
+    write_model_folder(folder, kind="upsample", architecture=config.to_dict(), state_dict=Upsampler(config).state_dict())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_upsample_model(tmp_path_factory) -> Path:
+    return write_tiny_upsample_model(tmp_path_factory.mktemp("models") / "tiny-upsample")
+
+
+@pytest.fixture
+def upsample_model(db, tiny_upsample_model):
+    """The tiny upsampler, registered and active: every job's picture is enlarged 4x."""
+    from generation.services import model_version_register
+
+    return model_version_register(folder=tiny_upsample_model, name="tiny-upsample", activate=True)
+
+
 TINY_EDIT = dict(resolution=16, condition_dim=8, width=4, residual_units=1, d_width=4, d_text_dim=8)
 
 
