@@ -16,7 +16,7 @@ from generation import errors, services
 from generation.forms import UploadLimitHandler
 from generation.models import ModelVersion
 from generation.selectors import model_version_active
-from tests.conftest import EDIT_SUGGESTED, write_tiny_place_model
+from tests.conftest import EDIT_SUGGESTED, write_tiny_place_model, write_tiny_upsample_model
 from tests.generation.conftest import model_files
 
 UPLOAD = "/admin/generation/modelversion/upload/"
@@ -187,10 +187,8 @@ def test_deleting_an_unused_version_asks_first(admin_client, db, tmp_path):
     assert not ModelVersion.objects.filter(pk=unused.pk).exists()
 
 
-def test_an_uploaded_upsampler_is_validated_then_activated_and_deactivated(
-    admin_client, tiny_upsample_model, validations
-):
-    admin_client.post(UPLOAD, upload_form(tiny_upsample_model, name="sharper"))
+def test_an_uploaded_upsampler_is_validated_then_activated_and_deactivated(admin_client, tmp_path, validations):
+    admin_client.post(UPLOAD, upload_form(write_tiny_upsample_model(tmp_path / "m"), name="sharper"))
     version = ModelVersion.objects.get(kind="upsample")
     services.model_version_validate(model_version_id=version.pk)
     version.refresh_from_db()

@@ -12,6 +12,7 @@ from gallery.models import Artwork
 from gallery.services import PROVENANCE_KEY
 from generation import services as generation_services
 from generation.models import Job
+from tests.conftest import write_tiny_upsample_model
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +36,7 @@ def paint(kind="place", inputs=None, seed=11) -> Job:
 
 
 def test_a_job_stores_the_native_picture_and_the_upsampled_one_it_shows(place_model, upsample_model, cities,
-                                                                        tiny_place_model, tiny_upsample_model):
+                                                                        tiny_place_model):
     from ml import pipelines
 
     artwork = paint().artwork
@@ -51,7 +52,7 @@ def test_a_job_stores_the_native_picture_and_the_upsampled_one_it_shows(place_mo
     # Each picture is exactly what its provenance makes.
     (again,) = pipelines.load(tiny_place_model).generate([provenance["inputs"]], [provenance["seed"]])
     assert again.tobytes() == native.convert("RGB").tobytes()
-    (enlarged,) = pipelines.load(tiny_upsample_model).upsample([again])
+    (enlarged,) = pipelines.load(upsample_model.folder).upsample([again])
     assert enlarged.tobytes() == shown.convert("RGB").tobytes()
 
 
@@ -74,8 +75,6 @@ def test_the_upsampler_is_part_of_the_request(place_model, upsample_model, citie
 def test_a_regeneration_enlarges_with_the_artworks_upsampler_and_compares_the_same_bytes(
     place_model, upsample_model, cities, tmp_path
 ):
-    from tests.conftest import write_tiny_upsample_model
-
     artwork = paint().artwork
     other = generation_services.model_version_register(folder=write_tiny_upsample_model(tmp_path / "u", seed=1),
                                                        activate=True)
