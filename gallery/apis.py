@@ -44,8 +44,17 @@ class ArtworkModelSerializer(serializers.Serializer):
     sha256 = serializers.CharField(source="model_sha256")
 
 
+class ArtworkUpsamplerSerializer(serializers.Serializer):
+    """The upsampler that enlarged an artwork's picture: its registry id, name and weights' sha256."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    sha256 = serializers.CharField()
+
+
 class ArtworkLinksMixin:
-    """Absolute URLs of an artwork's page and pictures."""
+    """Absolute URLs of an artwork's page and pictures, and whether the picture shown is an
+    upsampler's enlargement (else it is the model's own, drawn pixelated by the pages)."""
 
     def get_url(self, artwork) -> str:
         return self.context["request"].build_absolute_uri(artwork.get_absolute_url())
@@ -56,12 +65,20 @@ class ArtworkLinksMixin:
     def get_thumbnail(self, artwork) -> str:
         return self.context["request"].build_absolute_uri(artwork.thumbnail.url)
 
+    def get_native_image(self, artwork) -> str:
+        return self.context["request"].build_absolute_uri(artwork.native_picture.url)
+
+    def get_upsampled(self, artwork) -> bool:
+        return bool(artwork.native_image)
+
 
 class ArtworkSerializer(ArtworkLinksMixin, serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
-    image = serializers.SerializerMethodField()
+    image = serializers.SerializerMethodField(help_text="The picture shown (enlarged when an upsampler was active).")
     thumbnail = serializers.SerializerMethodField()
+    native_image = serializers.SerializerMethodField(help_text="The picture as its model painted it.")
+    upsampled = serializers.SerializerMethodField()
     kind = serializers.CharField()
     city = CitySerializer(allow_null=True)
     lat = serializers.FloatField(allow_null=True)
@@ -70,6 +87,7 @@ class ArtworkSerializer(ArtworkLinksMixin, serializers.Serializer):
     seed = serializers.IntegerField()
     model = ArtworkModelSerializer(source="*")
     model_sha256 = serializers.CharField()
+    upsampler = ArtworkUpsamplerSerializer(allow_null=True)
     parent = serializers.SerializerMethodField()
     children = serializers.SerializerMethodField()
     view_count = serializers.IntegerField()
@@ -89,6 +107,7 @@ class ArtworkMarkerSerializer(ArtworkLinksMixin, serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
     thumbnail = serializers.SerializerMethodField()
+    upsampled = serializers.SerializerMethodField()
     title = serializers.CharField(source="place_label")
     kind = serializers.CharField()
     lat = serializers.FloatField()

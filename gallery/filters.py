@@ -10,7 +10,7 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from rest_framework import serializers
 
 from gallery.models import City
-from generation.models import Kind, ModelVersion
+from generation.models import GENERATOR_KIND_CHOICES, ModelVersion
 
 SORTS = ("newest", "most_viewed")
 PAGE_SIZE = 24
@@ -48,7 +48,8 @@ class ArtworkFilterSerializer(serializers.Serializer):
     city = _id_field(CITY_INVALID)
     country = serializers.CharField(required=False, help_text="Two-letter ISO country code.")
     kind = serializers.ChoiceField(
-        choices=Kind.choices, required=False, error_messages={"invalid_choice": KIND_INVALID.format(kinds=", ".join(Kind.values))}
+        choices=GENERATOR_KIND_CHOICES, required=False,
+        error_messages={"invalid_choice": KIND_INVALID.format(kinds=", ".join(value for value, _ in GENERATOR_KIND_CHOICES))},
     )
     model_version = _id_field(MODEL_VERSION_INVALID)
     created_from = _date_field("created_from")

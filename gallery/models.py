@@ -32,7 +32,10 @@ class Artwork(models.Model):
     """A generated picture with everything needed to make exactly it again."""
 
     kind = models.CharField(max_length=16, db_index=True)
+    # The picture shown: the model's own, or the upsampler's enlargement of it.
     image = models.ImageField(upload_to="artworks/%Y/%m/")
+    # The model's own picture when an upsampler enlarged it for `image`; blank when `image` is it.
+    native_image = models.ImageField(upload_to="artworks/native/%Y/%m/", blank=True)
     thumbnail = models.ImageField(upload_to="thumbnails/%Y/%m/")
     city = models.ForeignKey(City, null=True, blank=True, on_delete=models.SET_NULL, related_name="artworks")
     lat = models.FloatField(null=True, blank=True)
@@ -43,6 +46,10 @@ class Artwork(models.Model):
         "generation.ModelVersion", on_delete=models.PROTECT, related_name="artworks"
     )
     model_sha256 = models.CharField(max_length=64)
+    upsampler = models.ForeignKey(
+        "generation.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="upsampled_artworks"
+    )
+    upsampler_sha256 = models.CharField(max_length=64, blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     # sha256 of (kind, model sha256, canonical inputs, seed): one artwork per request, however
     # often a job runs (delivery is at least once).
@@ -74,6 +81,11 @@ class Artwork(models.Model):
         if self.lat is not None and self.lon is not None:
             return f"{self.lat:.3f}, {self.lon:.3f}"
         return "an imagined place"
+
+    @property
+    def native_picture(self):
+        """The file of the model's own picture (the shown one unless it was upsampled)."""
+        return self.native_image or self.image
 
     def get_absolute_url(self) -> str:
         return reverse("gallery:artwork-detail", args=[self.pk])

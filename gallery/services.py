@@ -74,15 +74,21 @@ def artwork_create(
     lon: float | None,
     thumbnail_size: int,
     parent: Artwork | None = None,
+    upsampled: Image.Image | None = None,
+    upsampler=None,
 ) -> Artwork:
-    """Store a generated picture and its provenance; the same request makes one artwork only."""
+    """Store a generated picture and its provenance; the same request makes one artwork only.
+
+    `image` is what the model painted. Given `upsampled`, its enlargement by the `upsampler`
+    model version, that is the picture shown (and thumbnailed) and `image` is kept beside it as
+    the native one; each PNG's provenance names the models that made exactly it."""
     if existing := Artwork.objects.filter(request_key=request_key).first():
         return existing
     provenance = {
         "kind": kind,
         "inputs": inputs,
         "seed": seed,
-        "model": {"name": model_version.name, "id": model_version.pk, "sha256": model_version.sha256},
+        "model": _model_provenance(model_version),
         "parent": parent.pk if parent else None,
     }
     artwork = Artwork(
@@ -90,17 +96,27 @@ def artwork_create(
         request_key=request_key, city=city, lat=lat, lon=lon, parent=parent,
     )
     stem = request_key[:16]
-    artwork.image.save(f"{stem}.png", ContentFile(provenance_png(image, provenance)), save=False)
-    artwork.thumbnail.save(f"{stem}.png", ContentFile(_thumbnail_png(image, thumbnail_size)), save=False)
+    shown = image
+    if upsampled is not None:
+        artwork.upsampler, artwork.upsampler_sha256, shown = upsampler, upsampler.sha256, upsampled
+        artwork.native_image.save(f"{stem}.png", ContentFile(provenance_png(image, provenance)), save=False)
+        provenance = {**provenance, "upsampler": _model_provenance(upsampler)}
+    artwork.image.save(f"{stem}.png", ContentFile(provenance_png(shown, provenance)), save=False)
+    artwork.thumbnail.save(f"{stem}.png", ContentFile(_thumbnail_png(shown, thumbnail_size)), save=False)
     try:
         with transaction.atomic():
             artwork.save()
     except IntegrityError:
         # Another delivery of the same job stored it first: keep theirs, drop our files.
-        artwork.image.delete(save=False)
-        artwork.thumbnail.delete(save=False)
+        for field in (artwork.image, artwork.native_image, artwork.thumbnail):
+            if field:
+                field.delete(save=False)
         return Artwork.objects.get(request_key=request_key)
     return artwork
+
+
+def _model_provenance(model_version) -> dict:
+    return {"name": model_version.name, "id": model_version.pk, "sha256": model_version.sha256}
 
 
 def artwork_view(*, artwork: Artwork) -> None:

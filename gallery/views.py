@@ -13,7 +13,7 @@ from gallery import selectors, services
 from gallery.errors import ARTWORK_UNKNOWN
 from gallery.curation.permissions import is_curator
 from gallery.filters import PAGE_SIZE, SORTS, ArtworkFilterSerializer, page_of
-from generation.models import Kind
+from generation.models import GENERATOR_KIND_CHOICES, Kind
 from generation.selectors import EDIT_SUGGESTION_ACCURACY, edit_suggestions, model_version_active
 
 
@@ -54,7 +54,7 @@ class ArtworkFiltersMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["facets"] = selectors.artwork_facets()
-        context["kinds"] = Kind.choices
+        context["kinds"] = GENERATOR_KIND_CHOICES
         context["sorts"] = [(sort, sort.replace("_", " ").capitalize()) for sort in SORTS]
         context["filter_query"] = urlencode({name: self.request.GET[name] for name in self.filter_serializer_class().fields if self.request.GET.get(name)})
         return context
@@ -139,15 +139,19 @@ class RegionDetailView(BasemapMixin, TemplateView):
         context["region_data"] = {
             "geometry": region.geometry,
             "views": [{"id": a.pk, "url": a.get_absolute_url(), "thumbnail": a.thumbnail.url, "lat": a.lat,
-                       "lon": a.lon, "place": a.place_label} for a in views],
+                       "lon": a.lon, "place": a.place_label, "upsampled": bool(a.native_image)} for a in views],
         }
         return context
 
 
 class ArtworkDownloadView(View):
-    """The stored PNG as a download; its text chunks carry the provenance."""
+    """The stored PNG as a download, the picture shown or (`native`) the one its model painted;
+    its text chunks carry the provenance."""
+
+    native = False
 
     def get(self, request, pk: int):
         artwork = _visible_artwork(request, pk)
-        name = f"genius-loci-{artwork.pk}-{slugify(artwork.place_label)}-seed-{artwork.seed}.png"
-        return FileResponse(artwork.image.open("rb"), as_attachment=True, filename=name, content_type="image/png")
+        picture, suffix = (artwork.native_picture, "-native") if self.native else (artwork.image, "")
+        name = f"genius-loci-{artwork.pk}-{slugify(artwork.place_label)}-seed-{artwork.seed}{suffix}.png"
+        return FileResponse(picture.open("rb"), as_attachment=True, filename=name, content_type="image/png")

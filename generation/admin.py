@@ -75,7 +75,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "kind", "sha256", "folder", "is_active", "activated_at", "artworks", "validation_status", "validation_error",
         "validated_at", "grid", "metrics_table", "config", "created",
     ]
-    actions = ["activate", "roll_back", "delete_versions"]
+    actions = ["activate", "deactivate", "roll_back", "delete_versions"]
 
     def get_queryset(self, request):
         return model_version_list()
@@ -121,6 +121,12 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 self.message_user(request, str(error), level=messages.ERROR)
             else:
                 self.message_user(request, f"Activated {version}: it now serves {version.kind}.")
+
+    @admin.action(description="Deactivate (no version serves its kind; an upsampler's pictures stay as painted)")
+    def deactivate(self, request, queryset):
+        for version in queryset.filter(is_active=True):
+            services.model_version_deactivate(model_version=version)
+            self.message_user(request, f"Deactivated {version}: no {version.kind} model is active now.")
 
     @admin.action(description="Roll back (serve their kinds with the previously active version)")
     def roll_back(self, request, queryset):

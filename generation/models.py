@@ -10,6 +10,12 @@ class Kind(models.TextChoices):
     GROUND = "ground", "Ground"
     EDIT = "edit", "Edit"
     COMPOSE = "compose", "Compose"
+    UPSAMPLE = "upsample", "Upsample"
+
+
+# The kinds that paint an artwork, as (value, label); an active `upsample` model only enlarges
+# what they paint.
+GENERATOR_KIND_CHOICES = [(kind.value, kind.label) for kind in Kind if kind != Kind.UPSAMPLE]
 
 
 class ModelVersion(models.Model):
@@ -64,6 +70,10 @@ class Job(models.Model):
     inputs = models.JSONField()
     seed = models.PositiveBigIntegerField()
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="jobs")
+    # The upsampler active when the job was asked for: it enlarges what the model paints (null: none).
+    upsampler = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="upsampled_jobs"
+    )
     request_key = models.CharField(max_length=64, db_index=True)
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.GENERATE)
     # The artwork this job starts from: a variation's artwork becomes its child; a regeneration repaints it.

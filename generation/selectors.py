@@ -41,17 +41,20 @@ def edit_suggestions(*, model_version: ModelVersion | None) -> list[str]:
 
 def model_version_list() -> QuerySet[ModelVersion]:
     """Versions with `artwork_count`, the number of artworks each made."""
-    return ModelVersion.objects.annotate(artwork_count=Count("artworks"))
+    return ModelVersion.objects.annotate(
+        artwork_count=Count("artworks", distinct=True) + Count("upsampled_artworks", distinct=True)
+    )
 
 
 def model_version_deletion_refusal(*, model_version: ModelVersion) -> str | None:
     """Why the version may not be deleted (it made artworks, serves its kind, or has jobs in
     flight), or None."""
-    if count := model_version.artworks.count():
+    if count := model_version.artworks.count() + model_version.upsampled_artworks.count():
         return errors.DELETE_HAS_ARTWORKS.format(version=model_version, count=count)
     if model_version.is_active:
         return errors.DELETE_ACTIVE.format(version=model_version, kind=model_version.kind)
-    if pending := model_version.jobs.filter(status__in=PENDING).count():
+    waiting = Job.objects.filter(Q(model_version=model_version) | Q(upsampler=model_version), status__in=PENDING)
+    if pending := waiting.count():
         return errors.DELETE_HAS_PENDING_JOBS.format(version=model_version, count=pending)
     return None
 

@@ -72,18 +72,24 @@ def cities(db):
 TINY_PLACE = dict(resolution=16, latent_dim=16, fmap_base=128, fmap_max=32, fmap_min=8, context_embed_dim=8)
 
 
-def write_tiny_place_model(folder: Path, *, seed: int = 0, config=None) -> Path:
-    """A randomly initialised `place` model (`config`, else a tiny one) that runs in milliseconds."""
+def write_tiny_model(folder: Path, *, kind: str, config, network, seed: int, training: dict | None = None) -> Path:
+    """A model folder of `kind` holding `network(config)` as initialised with torch seeded by `seed`."""
     import torch
 
     from ml.modelfolder import write_model_folder
-    from ml.models.place import PlaceConfig, PlaceGenerator
 
     torch.manual_seed(seed)
-    config = config or PlaceConfig(**TINY_PLACE)
-    generator = PlaceGenerator(config)
-    write_model_folder(folder, kind="place", architecture=config.to_dict(), state_dict=generator.state_dict())
+    write_model_folder(folder, kind=kind, architecture=config.to_dict(), state_dict=network(config).state_dict(),
+                       training=training)
     return folder
+
+
+def write_tiny_place_model(folder: Path, *, seed: int = 0, config=None) -> Path:
+    """A randomly initialised `place` model (`config`, else a tiny one) that runs in milliseconds."""
+    from ml.models.place import PlaceConfig, PlaceGenerator
+
+    return write_tiny_model(folder, kind="place", config=config or PlaceConfig(**TINY_PLACE), network=PlaceGenerator,
+                            seed=seed)
 
 
 @pytest.fixture(scope="session")
@@ -106,15 +112,29 @@ TINY_GROUND = dict(resolution=16, latent_dim=8, width=16, overhead_dim=8)
 
 def write_tiny_ground_model(folder: Path, *, seed: int = 0) -> Path:
     """A randomly initialised `ground` model (generator, discriminator, land-use head)."""
-    import torch
-
-    from ml.modelfolder import write_model_folder
     from ml.models.ground import GroundConfig, GroundModel
 
-    torch.manual_seed(seed)
-    config = GroundConfig(**TINY_GROUND)
-    write_model_folder(folder, kind="ground", architecture=config.to_dict(), state_dict=GroundModel(config).state_dict())
-    return folder
+    return write_tiny_model(folder, kind="ground", config=GroundConfig(**TINY_GROUND), network=GroundModel, seed=seed)
+
+
+TINY_UPSAMPLE = dict(scale=4, width=4, layers=1, resolution=16)
+
+
+def write_tiny_upsample_model(folder: Path, *, seed: int = 0) -> Path:
+    """A randomly initialised upsampler (4x) that runs in milliseconds."""
+    from ml.models.configs import UpsampleConfig
+    from ml.models.upsample import Upsampler
+
+    return write_tiny_model(folder, kind="upsample", config=UpsampleConfig(**TINY_UPSAMPLE), network=Upsampler, seed=seed)
+
+
+@pytest.fixture
+def upsample_model(db, tmp_path):
+    """A tiny upsampler, registered and active: every job's picture is enlarged 4x."""
+    from generation.services import model_version_register
+
+    folder = write_tiny_upsample_model(tmp_path / "tiny-upsample")
+    return model_version_register(folder=folder, name="tiny-upsample", activate=True)
 
 
 TINY_EDIT = dict(resolution=16, condition_dim=8, width=4, residual_units=1, d_width=4, d_text_dim=8)
@@ -122,16 +142,10 @@ TINY_EDIT = dict(resolution=16, condition_dim=8, width=4, residual_units=1, d_wi
 
 def write_tiny_edit_model(folder: Path, *, seed: int = 0, training: dict | None = None) -> Path:
     """A randomly initialised `edit` model (the real text encoder, a tiny SIMGAN generator)."""
-    import torch
-
-    from ml.modelfolder import write_model_folder
     from ml.models.edit import EditConfig, EditGenerator
 
-    torch.manual_seed(seed)
-    config = EditConfig(**TINY_EDIT)
-    write_model_folder(folder, kind="edit", architecture=config.to_dict(), state_dict=EditGenerator(config).state_dict(),
-                       training=training)
-    return folder
+    return write_tiny_model(folder, kind="edit", config=EditConfig(**TINY_EDIT), network=EditGenerator, seed=seed,
+                            training=training)
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ class RegionViewSerializer(ArtworkLinksMixin, serializers.Serializer):
     url = serializers.SerializerMethodField()
     image = serializers.SerializerMethodField()
     thumbnail = serializers.SerializerMethodField()
+    upsampled = serializers.SerializerMethodField()
     lat = serializers.FloatField()
     lon = serializers.FloatField()
     place = serializers.CharField(source="place_label")

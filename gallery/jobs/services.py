@@ -19,11 +19,11 @@ from gallery.selectors import artwork_find, city_nearest, region_find
 from gallery.services import PROVENANCE_KEY, artwork_create, provenance_png, region_create
 from generation import errors as generation_errors
 from generation import regions
-from generation.models import Job
+from generation.models import Job, Kind
 from generation.selectors import job_find_reusable, model_version_active
 from generation.services import (
     DRAWN_SEED_LIMIT, SEED_LIMIT, NoActiveModelError, job_add, job_fail, job_finish, job_paint, job_start,
-    job_views_paint, request_key, view_seed,
+    job_upsample, job_views_paint, request_key, view_seed,
 )
 
 logger = logging.getLogger(__name__)
@@ -89,17 +89,19 @@ def job_create(
 ) -> JobRequest:
     """Write a job for validated inputs and queue it once the row is committed.
 
-    An identical request (same active model, inputs and seed) gets the existing job back, or a
-    job done at once with the artwork (or region) it already made.
+    An identical request (same active model and upsampler, inputs and seed) gets the existing job
+    back, or a job done at once with the artwork (or region) it already made.
     `parent` is the artwork a variation derives from; `session_key` and `user` say who asked.
     """
     model_version = model_version_active(kind=kind)
     if model_version is None:
         raise NoActiveModelError(kind)
+    upsampler = model_version_active(kind=Kind.UPSAMPLE)
     if seed is None:
         seed = secrets.randbelow(DRAWN_SEED_LIMIT)
     inputs = CANONICAL_INPUTS[kind](inputs)
-    key = request_key(kind=kind, model_sha256=model_version.sha256, inputs=inputs, seed=seed)
+    key = request_key(kind=kind, model_sha256=model_version.sha256, inputs=inputs, seed=seed,
+                      upsampler_sha256=upsampler.sha256 if upsampler else "")
     if existing := job_find_reusable(request_key=key):
         return JobRequest(job=existing, reused=True)
     artwork = artwork_find(request_key=key)
@@ -107,7 +109,7 @@ def job_create(
     if region is not None:
         artwork = region.artworks.order_by("pk").first()
     job = job_add(kind=kind, inputs=inputs, seed=seed, model_version=model_version, request_key=key, parent=parent,
-                  session_key=session_key, user=user, artwork=artwork, region=region)
+                  session_key=session_key, user=user, artwork=artwork, region=region, upsampler=upsampler)
     return JobRequest(job=job, reused=artwork is not None)
 
 
@@ -122,15 +124,15 @@ def artwork_variations_create(*, artwork: Artwork, count: int, session_key: str 
 
 
 def artwork_regenerate(*, artwork: Artwork, session_key: str = "", user=None) -> Job:
-    """A job that paints the artwork's exact request again (same model version, inputs and seed)
-    and records whether the bytes match; it makes no second artwork."""
-    version = artwork.model_version
-    if not Path(version.folder).is_dir():
-        raise ModelFolderGoneError(errors.MODEL_FOLDER_GONE.format(name=version.name, folder=version.folder))
+    """A job that paints the artwork's exact request again (same model version and upsampler,
+    inputs and seed) and records whether the bytes match; it makes no second artwork."""
+    for version in filter(None, (artwork.model_version, artwork.upsampler)):
+        if not Path(version.folder).is_dir():
+            raise ModelFolderGoneError(errors.MODEL_FOLDER_GONE.format(name=version.name, folder=version.folder))
     return job_add(
-        kind=artwork.kind, inputs=artwork.inputs, seed=artwork.seed, model_version=version,
+        kind=artwork.kind, inputs=artwork.inputs, seed=artwork.seed, model_version=artwork.model_version,
         request_key=artwork.request_key, purpose=Job.Purpose.REGENERATE, parent=artwork,
-        session_key=session_key, user=user,
+        session_key=session_key, user=user, upsampler=artwork.upsampler,
     )
 
 
@@ -159,19 +161,26 @@ def job_run(*, job_id: int, worker: str = "") -> None:
 
 
 def _paint(job: Job) -> Image.Image:
-    """The job's picture; an edit's starts from its source artwork's."""
+    """The job's picture as its model paints it; an edit's starts from its source artwork's
+    native picture (the size the model works at)."""
     if job.kind != "edit":
         return job_paint(job=job)
     source = Artwork.objects.get(pk=job.inputs["artwork"])
-    with source.image.open("rb") as handle:
+    with source.native_picture.open("rb") as handle:
         picture = Image.open(io.BytesIO(handle.read())).convert("RGB")
     return job_paint(job=job, source=picture)
+
+
+def _enlarged(job: Job, pictures: list[Image.Image]) -> list[Image.Image | None]:
+    """Each painted picture enlarged by the job's upsampler; Nones when it has none."""
+    return job_upsample(job=job, pictures=pictures) or [None] * len(pictures)
 
 
 def _generate(job: Job) -> Artwork:
     if artwork := artwork_find(request_key=job.request_key):
         return artwork
     image = _paint(job)
+    (upsampled,) = _enlarged(job, [image])
     lat, lon = job.inputs.get("lat"), job.inputs.get("lon")
     if job.kind == "edit":  # an edit shows the place its source shows
         source = Artwork.objects.select_related("city").get(pk=job.inputs["artwork"])
@@ -183,7 +192,7 @@ def _generate(job: Job) -> Artwork:
     return artwork_create(
         kind=job.kind, image=image, inputs=job.inputs, seed=job.seed, model_version=job.model_version,
         request_key=job.request_key, city=city, lat=lat, lon=lon, parent=job.parent,
-        thumbnail_size=settings.GENERATION_THUMBNAIL_SIZE,
+        thumbnail_size=settings.GENERATION_THUMBNAIL_SIZE, upsampled=upsampled, upsampler=job.upsampler,
     )
 
 
@@ -195,13 +204,15 @@ def _generate_region(job: Job) -> Region:
         return region
     spots = job.inputs["spots"]
     views = job_views_paint(job=job)
+    enlarged = _enlarged(job, [view.image for view in views])
     artworks = []
-    for index, (spot, view) in enumerate(zip(spots, views)):
+    for index, (spot, view, upsampled) in enumerate(zip(spots, views, enlarged)):
         key = hashlib.sha256(f"{job.request_key}:view:{index}".encode()).hexdigest()
         artworks.append(artwork_find(request_key=key) or artwork_create(
             kind=job.kind, image=view.image, inputs=spot, seed=view_seed(job.seed, index),
             model_version=job.model_version, request_key=key, city=city_nearest(lat=spot["lat"], lon=spot["lon"]),
             lat=spot["lat"], lon=spot["lon"], parent=job.parent, thumbnail_size=settings.GENERATION_THUMBNAIL_SIZE,
+            upsampled=upsampled, upsampler=job.upsampler,
         ))
     geometry = job.inputs.get("region") or {"type": "Point", "coordinates": [spots[0]["lon"], spots[0]["lat"]]}
     return region_create(
@@ -226,14 +237,16 @@ def land_use_reading(readings: list[dict[str, float]]) -> dict:
 
 
 def _regenerate(job: Job) -> tuple:
-    """Paint the parent artwork again and compare PNG bytes, encoded with its stored provenance."""
+    """Paint the parent artwork again (and enlarge it with the same upsampler) and compare the
+    shown PNG's bytes, encoded with its stored provenance."""
     artwork = job.parent
     if artwork is None:
         raise ValueError(errors.REGENERATE_SOURCE_GONE)
     image = _paint(job)
+    (upsampled,) = _enlarged(job, [image])
     with artwork.image.open("rb") as handle:
         stored = handle.read()
     provenance = json.loads(Image.open(io.BytesIO(stored)).text[PROVENANCE_KEY])
-    fresh = provenance_png(image, provenance)
+    fresh = provenance_png(image if upsampled is None else upsampled, provenance)
     stored_sha256, new_sha256 = hashlib.sha256(stored).hexdigest(), hashlib.sha256(fresh).hexdigest()
     return artwork, {"identical": stored_sha256 == new_sha256, "sha256_stored": stored_sha256, "sha256_new": new_sha256}

@@ -13,6 +13,7 @@ from generation.services.jobs import (
     job_retry,
     job_send,
     job_start,
+    job_upsample,
     job_views_paint,
     request_key,
     view_seed,
@@ -25,6 +26,7 @@ from generation.services.registry import (
     ModelRegistrationError,
     config_kind,
     model_version_activate,
+    model_version_deactivate,
     model_version_delete,
     model_version_register,
     model_version_rollback,
@@ -33,9 +35,10 @@ from generation.services.registry import (
 )
 
 __all__ = [
-    "DRAWN_SEED_LIMIT", "SEED_LIMIT", "JobNotSentError", "JobStateError", "ModelActivationError", "ModelDeletionError",
-    "ModelRegistrationError", "NoActiveModelError", "Recovery", "config_kind", "job_add", "job_cancel", "job_fail", "job_finish",
-    "job_paint", "job_retry", "job_send", "job_start", "jobs_recover", "job_views_paint", "model_version_activate", "model_version_delete",
+    "DRAWN_SEED_LIMIT", "SEED_LIMIT", "JobNotSentError", "JobStateError", "ModelActivationError",
+    "ModelDeletionError", "ModelRegistrationError", "NoActiveModelError", "Recovery", "config_kind", "job_add",
+    "job_cancel", "job_fail", "job_finish", "job_paint", "job_retry", "job_send", "job_start", "job_upsample",
+    "jobs_recover", "job_views_paint", "model_version_activate", "model_version_deactivate", "model_version_delete",
     "model_version_register", "model_version_rollback", "model_version_upload", "model_version_validate",
     "request_key", "view_seed", "worker_heartbeat", "worker_seen_record",
 ]

@@ -40,22 +40,26 @@ class JobNotSentError(Exception):
         self.job_id = job_id
 
 
-def request_key(*, kind: str, model_sha256: str, inputs: dict, seed: int) -> str:
-    canonical = json.dumps(
-        {"kind": kind, "model": model_sha256, "inputs": inputs, "seed": seed}, sort_keys=True, separators=(",", ":")
-    )
+def request_key(*, kind: str, model_sha256: str, inputs: dict, seed: int, upsampler_sha256: str = "") -> str:
+    """The sha256 of what makes a picture; the upsampler counts only when there is one, so a
+    request without one keeps the key it always had."""
+    request = {"kind": kind, "model": model_sha256, "inputs": inputs, "seed": seed}
+    if upsampler_sha256:
+        request["upsampler"] = upsampler_sha256
+    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def job_add(
     *, kind: str, inputs: dict, seed: int, model_version, request_key: str, purpose: str = Job.Purpose.GENERATE,
-    parent=None, session_key: str = "", user=None, artwork=None, region=None,
+    parent=None, session_key: str = "", user=None, artwork=None, region=None, upsampler=None,
 ) -> Job:
     """Write a job and queue it once the row is committed; given the `artwork` (and `region`)
     that an identical request already made, the job is written done and nothing is queued.
-    `parent` is the artwork the job starts from; `session_key` and `user` say who asked."""
+    `parent` is the artwork the job starts from; `session_key` and `user` say who asked;
+    `upsampler` is the model version that enlarges what it paints, if any."""
     fields = dict(kind=kind, inputs=inputs, seed=seed, model_version=model_version, request_key=request_key,
-                  purpose=purpose, parent=parent, session_key=session_key, user=user)
+                  purpose=purpose, parent=parent, session_key=session_key, user=user, upsampler=upsampler)
     if artwork is not None:
         return Job.objects.create(**fields, status=Job.Status.DONE, progress=100, artwork=artwork, region=region,
                                   finished=timezone.now())
@@ -117,7 +121,7 @@ def job_start(*, job_id: int, worker: str = "") -> Job | None:
     )
     if not started:
         return None
-    return Job.objects.select_related("model_version", "parent").get(pk=job_id)
+    return Job.objects.select_related("model_version", "upsampler", "parent").get(pk=job_id)
 
 
 def job_paint(*, job: Job, source=None):
@@ -150,6 +154,15 @@ def _frames_strip(pipeline, job: Job, source, progress):
     for index, frame in enumerate(pictures):
         strip.paste(frame, (index * frame.width, 0))
     return strip
+
+
+def job_upsample(*, job: Job, pictures: list) -> list | None:
+    """The job's painted pictures enlarged by its upsampler, in order; None when it has none."""
+    if job.upsampler is None:
+        return None
+    from generation.pipeline_cache import pipeline_for
+
+    return pipeline_for(job.upsampler).upsample(pictures)
 
 
 def view_seed(seed: int, index: int) -> int:

@@ -148,11 +148,16 @@ def _sample_columns(pipeline) -> list[dict] | None:
         from ml.eval.edit_samples import registry_sample_inputs
 
         return registry_sample_inputs(pipeline.resolution)
+    if pipeline.kind == "upsample":  # rendered pictures of the size it was trained on, enlarged
+        from ml.eval.edit_samples import source_pictures
+
+        return [{"image": picture} for picture in source_pictures(pipeline.resolution)]
     return SAMPLE_INPUTS.get(pipeline.kind)
 
 
 def _sample_grid(pipeline) -> bytes:
-    """PNG bytes of a grid: one row per sample seed, one column per sample input."""
+    """PNG bytes of a grid: one row per sample seed, one column per sample input (one row for an
+    upsampler, which the seed does not change)."""
     from PIL import Image
 
     from ml.modelfolder import ModelFolderError
@@ -160,13 +165,12 @@ def _sample_grid(pipeline) -> bytes:
     columns = _sample_columns(pipeline)
     if not columns:
         raise ModelFolderError(errors.VALIDATION_NO_SAMPLES.format(kind=pipeline.kind))
-    images = pipeline.generate(
-        [inputs for _ in SAMPLE_SEEDS for inputs in columns], [seed for seed in SAMPLE_SEEDS for _ in columns]
-    )
-    size = pipeline.resolution
+    seeds = SAMPLE_SEEDS[:1] if pipeline.kind == Kind.UPSAMPLE else SAMPLE_SEEDS
+    images = pipeline.generate([inputs for _ in seeds for inputs in columns], [seed for seed in seeds for _ in columns])
+    size = images[0].width
     gap = max(1, size // 16)
     step = size + gap
-    grid = Image.new("RGB", (gap + step * len(columns), gap + step * len(SAMPLE_SEEDS)), "white")
+    grid = Image.new("RGB", (gap + step * len(columns), gap + step * len(seeds)), "white")
     for index, image in enumerate(images):
         row, column = divmod(index, len(columns))
         grid.paste(image, (gap + column * step, gap + row * step))
@@ -213,6 +217,14 @@ def model_version_activate(*, model_version: ModelVersion) -> ModelVersion:
             is_active=False
         )
         ModelVersion.objects.filter(pk=model_version.pk).update(is_active=True, activated_at=timezone.now())
+    model_version.refresh_from_db()
+    return model_version
+
+
+def model_version_deactivate(*, model_version: ModelVersion) -> ModelVersion:
+    """Stop serving its kind with this version, leaving none active: for an upsampler, pictures
+    are then stored as their model paints them."""
+    ModelVersion.objects.filter(pk=model_version.pk).update(is_active=False)
     model_version.refresh_from_db()
     return model_version
 

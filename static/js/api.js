@@ -1,5 +1,6 @@
 /* Talking to the site's API from a page: the CSRF token, a refusal's messages in words,
-   asking for JSON, and following a job until it is finished. */
+   asking for JSON, following a job until it is finished, and the classes of an artwork's
+   picture as the API describes it. */
 window.GeniusLoci = window.GeniusLoci || {};
 window.GeniusLoci.api = (function () {
   "use strict";
@@ -63,5 +64,12 @@ window.GeniusLoci.api = (function () {
     return null;
   }
 
-  return { UNREACHABLE: UNREACHABLE, FINISHED: FINISHED, csrfToken: csrfToken, messagesOf: messagesOf, sendJson: sendJson, postJson: postJson, followJob: followJob };
+  function pictureClass(artwork) {
+    // A model's own picture is drawn with hard pixel edges, an upsampler's enlargement smoothed
+    // (site.css), as the templates' `picture_class` filter does.
+    return artwork.upsampled ? "picture upsampled" : "picture";
+  }
+
+  return { UNREACHABLE: UNREACHABLE, FINISHED: FINISHED, csrfToken: csrfToken, messagesOf: messagesOf, sendJson: sendJson,
+    postJson: postJson, followJob: followJob, pictureClass: pictureClass };
 })();

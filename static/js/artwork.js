@@ -49,6 +49,7 @@
     const image = document.createElement("img");
     image.src = artwork.thumbnail || artwork.image;
     image.alt = "A new artwork, seed " + artwork.seed;
+    image.className = api.pictureClass(artwork);
     const title = document.createElement("span");
     title.className = "card-title";
     title.textContent = caption;

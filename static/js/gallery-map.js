@@ -11,6 +11,7 @@
     const image = document.createElement("img");
     image.src = artwork.thumbnail;
     image.alt = artwork.title;
+    image.className = window.GeniusLoci.api.pictureClass(artwork);
     box.append(image);
     if (artwork.cell_count > 1) {
       const count = document.createElement("span");
@@ -18,7 +19,7 @@
       count.textContent = String(artwork.cell_count);
       box.append(count);
     }
-    return L.divIcon({ html: box, className: "artwork-marker", iconSize: [48, 48], iconAnchor: [24, 24], popupAnchor: [0, -24] });
+    return L.divIcon({ html: box, className: "artwork-marker", iconSize: [64, 64], iconAnchor: [32, 32], popupAnchor: [0, -32] });
   }
 
   function popup(artwork) {

@@ -21,18 +21,21 @@ window.GeniusLoci.ground = (function () {
     return L.polygon(rings, { color: "#7a2e1d", weight: 2, fillOpacity: 0.08, className: "region-shape" });
   }
 
+  const pictureClass = window.GeniusLoci.api.pictureClass;
+
   function pin(number) {
     return L.divIcon({ className: "view-pin", html: "<span>" + number + "</span>", iconSize: [22, 22] });
   }
 
-  // views: [{url, thumbnail, lat, lon, place}], in strip order.
+  // views: [{url, thumbnail, lat, lon, place, upsampled}], in strip order.
   function show(map, layer, geometry, views, strip) {
     layer.clearLayers();
     const outline = shape(geometry).addTo(layer);
     const centre = outline.getBounds ? outline.getBounds().getCenter() : outline.getLatLng();
     views.forEach((view, index) => {
       const marker = L.marker([view.lat, continuous(view.lon, centre.lng)], { icon: pin(index + 1), title: view.place });
-      marker.bindPopup('<a href="' + view.url + '"><img src="' + view.thumbnail + '" width="128" height="128" alt=""></a>');
+      marker.bindPopup('<a href="' + view.url + '"><img class="' + pictureClass(view) + '" src="' + view.thumbnail +
+        '" width="128" height="128" alt=""></a>');
       marker.addTo(layer);
     });
     if (strip) {
@@ -44,7 +47,8 @@ window.GeniusLoci.ground = (function () {
         const image = document.createElement("img");
         image.src = view.thumbnail;
         image.alt = "The ground at " + view.place;
-        image.width = image.height = 96;
+        image.className = pictureClass(view);
+        image.width = image.height = 128;
         const number = document.createElement("span");
         number.className = "pin-number";
         number.textContent = String(index + 1);

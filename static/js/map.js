@@ -69,6 +69,7 @@
       const art = job.artwork;
       el("job-progress").hidden = true;
       el("job-image").src = art.image;
+      el("job-image").className = api.pictureClass(art);
       el("job-image").alt = "An impression of " + el("job-title").textContent;
       const place = art.city ? art.city.name + ", " + art.city.country : art.lat.toFixed(3) + ", " + art.lon.toFixed(3);
       el("job-caption").textContent = place + " · seed " + art.seed + " · " + job.model.name + " ";

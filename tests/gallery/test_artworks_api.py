@@ -87,7 +87,7 @@ def test_the_map_gives_thinned_markers_in_view(client, gallery):
     oxford = markers[g.oxford.pk]
     assert oxford == {
         "id": g.oxford.pk, "url": f"http://testserver/artworks/{g.oxford.pk}/",
-        "thumbnail": f"http://testserver{g.oxford.thumbnail.url}",
+        "thumbnail": f"http://testserver{g.oxford.thumbnail.url}", "upsampled": False,
         "title": "Oxford, GB", "kind": "place", "lat": g.oxford.lat, "lon": g.oxford.lon,
         "view_count": 5, "cell_count": 2,
     }

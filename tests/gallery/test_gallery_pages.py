@@ -72,7 +72,7 @@ def test_the_artwork_page_shows_provenance_lineage_and_share_tags(client, galler
     response = client.get(f"/artworks/{g.oxford.pk}/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert f'<img class="artwork-image" src="{g.oxford.image.url}"' in page
+    assert f'<img class="artwork-image picture" src="{g.oxford.image.url}"' in page
     for fact in ("tiny-place", f"#{place_model.pk}", place_model.sha256, "place", "&quot;city&quot;: 2640729", ">1</code>"):
         assert fact in page, fact
     assert f'<meta property="og:image" content="http://testserver{g.oxford.image.url}">' in page

@@ -3,6 +3,7 @@ import io
 
 import pytest
 import torch
+from PIL import Image
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http.multipartparser import MultiPartParser
@@ -14,7 +15,8 @@ from gallery.models import Artwork
 from generation import errors, services
 from generation.forms import UploadLimitHandler
 from generation.models import ModelVersion
-from tests.conftest import EDIT_SUGGESTED, write_tiny_place_model
+from generation.selectors import model_version_active
+from tests.conftest import EDIT_SUGGESTED, write_tiny_place_model, write_tiny_upsample_model
 from tests.generation.conftest import model_files
 
 UPLOAD = "/admin/generation/modelversion/upload/"
@@ -59,7 +61,7 @@ def _pickle_bytes() -> bytes:
         ({"weights": SimpleUploadedFile("weights.npz", b"x")}, "weights", errors.UPLOAD_NOT_SAFETENSORS.format(name="weights.npz")),
         ({"config": SimpleUploadedFile("config.yaml", b"kind: place")}, "config", errors.UPLOAD_CONFIG_NOT_JSON.format(name="config.yaml")),
         ({"config": SimpleUploadedFile("config.json", b'{"kind": "poem"}')}, "config",
-         errors.UPLOAD_CONFIG_KIND.format(kind="poem", kinds="place, ground, edit, compose")),
+         errors.UPLOAD_CONFIG_KIND.format(kind="poem", kinds="place, ground, edit, compose, upsample")),
         ({"config": SimpleUploadedFile("config.json", b"[1]")}, "config",
          errors.UPLOAD_CONFIG_INVALID.format(error="it holds list")),
     ],
@@ -183,3 +185,21 @@ def test_deleting_an_unused_version_asks_first(admin_client, db, tmp_path):
     response = admin_client.post(f"{CHANGELIST}{unused.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not ModelVersion.objects.filter(pk=unused.pk).exists()
+
+
+def test_an_uploaded_upsampler_is_validated_then_activated_and_deactivated(admin_client, tmp_path, validations):
+    admin_client.post(UPLOAD, upload_form(write_tiny_upsample_model(tmp_path / "m"), name="sharper"))
+    version = ModelVersion.objects.get(kind="upsample")
+    services.model_version_validate(model_version_id=version.pk)
+    version.refresh_from_db()
+    assert version.validation_status == "passed", version.validation_error
+    with version.sample_grid.open("rb") as handle:  # one row: each sample picture enlarged 4x
+        assert Image.open(io.BytesIO(handle.read())).size == (4 + 3 * (64 + 4), 4 + 64 + 4)
+
+    response = admin_client.post(CHANGELIST, {"action": "activate", "_selected_action": [version.pk]}, follow=True)
+    assert f"Activated {version}: it now serves upsample." in response.content.decode()
+    assert model_version_active(kind="upsample") == version
+
+    response = admin_client.post(CHANGELIST, {"action": "deactivate", "_selected_action": [version.pk]}, follow=True)
+    assert f"Deactivated {version}: no upsample model is active now." in response.content.decode()
+    assert model_version_active(kind="upsample") is None

@@ -1,6 +1,7 @@
 """What the browser tests share: Debian's Chromium driven by Playwright, the map opened and
 ready, screenshots for the docs, and a small gallery of artworks."""
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,14 +33,31 @@ def browser():
             browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
+PHONE = {"width": 390, "height": 844}
+
+
+@contextmanager
+def watched_page(browser, **options):
+    """A new page of `browser` (Playwright's new_page options) that fails the test on a JavaScript error."""
+    page = browser.new_page(**options)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     page.close()
     assert errors == [], f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def page(browser):
+    with watched_page(browser, viewport={"width": 1280, "height": 800}) as page:
+        yield page
+
+
+@pytest.fixture
+def phone(browser):
+    """A page the size of a phone's screen (390 x 844), touched rather than clicked."""
+    with watched_page(browser, viewport=PHONE, is_mobile=True, has_touch=True) as page:
+        yield page
 
 
 def open_map(page, live_server):
