@@ -24,12 +24,11 @@ other across), so the skips carry what is there (roofs, roads, water, trees) rat
 land-use head trained on the discriminator's features; `ground_networks` builds the (G, D) of
 either variant.
 """
-import math
 
 import torch
 from torch import nn
 
-from ml.models.configs import LAND_USES, GroundConfig
+from ml.models.configs import LAND_USES, GroundConfig  # noqa: F401 (LAND_USES: re-exported)
 from ml.models.place import (RELU_GAIN, DiscriminatorBlock, EqualizedConv2d, EqualizedLinear, GeneratorBlock,
                              _leaky, _leaky_pixel_norm, minibatch_stddev, pixel_norm)
 

@@ -342,24 +342,10 @@ def load_training_data(config: EditTrainConfig, progress: bool) -> ImageCache:
 def export(args, options: dict) -> int:
     """`python -m ml export` of an edit run: a checkpoint's generator (its G_ema when the run kept
     one); there is no selection criterion for edits, so `best` is the latest checkpoint."""
-    from ml.modelfolder import write_model_folder
-
-    checks.check_out_folder(args.out)
-    checkpoint = exporting.named_checkpoint(args.run, "latest" if args.checkpoint == "best" else args.checkpoint)
-    state = run_dir.read_checkpoint_state(checkpoint)
-    generator = checkpoint_generator(checkpoint, state, options)
     train = options["train"]
-    training = exporting.provenance(args, options, checkpoint, state, epoch=state.get("epoch"), cycle_weight=train["cycle_weight"],
-                                    identity_weight=train.get("identity_weight", 0.0), kl_weight=train["kl_weight"],
-                                    attribute_weight=train.get("attribute_weight"),
-                                    phrase_edits=train.get("phrase_edits"), ema_kimg=train.get("ema_kimg", 0.0))
-    sha256 = write_model_folder(args.out, kind=KIND, architecture=generator.config.to_dict(),
-                                state_dict=generator.state_dict(), training=training)
-    print(f"wrote {args.out} from {checkpoint.name} (weights sha256 {sha256})")
-    return 0
-
-
-def checkpoint_generator(checkpoint, state: dict, options: dict) -> EditGenerator:
-    """The generator the export takes: G_ema when the run kept one, else G."""
-    network = "G_ema" if options["train"].get("ema_kimg") else "G"
-    return run_dir.load_network(checkpoint, network, EditGenerator(EditConfig.from_dict(state["architecture"])))
+    return exporting.export_latest(
+        args, options, KIND, lambda architecture: EditGenerator(EditConfig.from_dict(architecture)),
+        lambda state: dict(epoch=state.get("epoch"), cycle_weight=train["cycle_weight"],
+                           identity_weight=train.get("identity_weight", 0.0), kl_weight=train["kl_weight"],
+                           attribute_weight=train.get("attribute_weight"), phrase_edits=train.get("phrase_edits"),
+                           ema_kimg=train.get("ema_kimg", 0.0)))

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from ml.cli import CommandError, flag
+from ml.cli import CommandError
 from ml.train import checks, run_dir
 from ml.train.kinds import KINDS
 
@@ -60,6 +60,25 @@ def named_checkpoint(run: Path, which: str) -> Path:
     if not named:
         raise CommandError(ERROR_UNKNOWN_CHECKPOINT.format(which, run, ", ".join(c.name for c in checkpoints)))
     return named[0]
+
+
+def export_latest(args: argparse.Namespace, options: dict, kind: str, network: Callable[[dict], Any],
+                  details: Callable[[dict], dict]) -> int:
+    """The export of a kind with no selection criterion (`best` is the latest checkpoint): the
+    checkpoint's G_ema when the run kept one, else its G, built by `network(architecture)`, as a
+    model folder whose provenance adds `details(state)`."""
+    from ml.modelfolder import write_model_folder
+
+    checks.check_out_folder(args.out)
+    checkpoint = named_checkpoint(args.run, "latest" if args.checkpoint == "best" else args.checkpoint)
+    state = run_dir.read_checkpoint_state(checkpoint)
+    name = "G_ema" if options["train"].get("ema_kimg") else "G"
+    generator = run_dir.load_network(checkpoint, name, network(state["architecture"]))
+    sha256 = write_model_folder(args.out, kind=kind, architecture=generator.config.to_dict(),
+                                state_dict=generator.state_dict(),
+                                training=provenance(args, options, checkpoint, state, **details(state)))
+    print(f"wrote {args.out} from {checkpoint.name} (weights sha256 {sha256})")
+    return 0
 
 
 def provenance(args: argparse.Namespace, options: dict, checkpoint: Path, state: dict, **more) -> dict:

@@ -133,21 +133,7 @@ def load_pairs(data, target, model: UpsampleConfig, split: str, *, drop_outliers
 def export(args, options: dict) -> int:
     """`python -m ml export` of an upsample run: a checkpoint's network (G_ema when the run kept
     one); its quality is measured by `python -m ml eval-upsample`, so `best` is the latest."""
-    from ml.modelfolder import write_model_folder
-
-    checks.check_out_folder(args.out)
-    checkpoint = exporting.named_checkpoint(args.run, "latest" if args.checkpoint == "best" else args.checkpoint)
-    state = run_dir.read_checkpoint_state(checkpoint)
-    network = checkpoint_network(checkpoint, state, options)
-    training = exporting.provenance(args, options, checkpoint, state, target=state.get("target"),
-                                    degrade=options["train"]["degrade"], ema_kimg=options["train"]["ema_kimg"])
-    sha256 = write_model_folder(args.out, kind=KIND, architecture=network.config.to_dict(),
-                                state_dict=network.state_dict(), training=training)
-    print(f"wrote {args.out} from {checkpoint.name} (weights sha256 {sha256})")
-    return 0
-
-
-def checkpoint_network(checkpoint, state: dict, options: dict) -> Upsampler:
-    """The network the export takes: G_ema when the run kept one, else G."""
-    name = "G_ema" if options["train"].get("ema_kimg") else "G"
-    return run_dir.load_network(checkpoint, name, Upsampler(UpsampleConfig.from_dict(state["architecture"])))
+    return exporting.export_latest(
+        args, options, KIND, lambda architecture: Upsampler(UpsampleConfig.from_dict(architecture)),
+        lambda state: dict(target=state.get("target"), degrade=options["train"]["degrade"],
+                           ema_kimg=options["train"]["ema_kimg"]))
