@@ -6,7 +6,7 @@ The body is Real-ESRGAN's compact network (SRVGGNetCompact: Wang, Xie, Dong and 
 then one convolution to scale^2 x 3 channels and a pixel shuffle (ESPCN: Shi et al., CVPR 2016),
 added to the bicubic enlargement of the input, so the network only learns what bicubic misses:
 sharp edges and flat areas without ringing. Everything runs at the input's resolution but the
-last shuffle, which keeps it cheap on a CPU (about 0.3 M parameters at the defaults).
+last shuffle, which keeps it cheap on a CPU (about 0.23 M parameters at the defaults).
 """
 from __future__ import annotations
 
@@ -35,6 +35,24 @@ class Upsampler(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         base = F.interpolate(images, scale_factor=float(self.config.scale), mode="bicubic", align_corners=False)
         return (base + self.body(images)).clamp(-1.0, 1.0)
+
+
+class PatchCritic(nn.Module):
+    """A small PatchGAN critic (pix2pix's, Isola et al. 2017) for the upsampler's optional
+    adversarial term: three stride-2 convolutions and a 1-channel read-out give one logit of
+    "a large render" per patch, so it judges texture and edges, not the whole scene. It is
+    training-only: the model folder holds the upsampler alone."""
+
+    def __init__(self, width: int = 32):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Conv2d(3, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(2 * width, 4 * width, 4, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(4 * width, 1, 3, padding=1))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.layers(images).flatten(1)  # (N, patches)
 
 
 def degrade(images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:

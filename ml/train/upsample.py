@@ -2,11 +2,20 @@
 
 Every step takes a batch of the same scenes at the small side (`--data`) and at `scale` times it
 (`--target`), degrades the small ones as generated pictures are degraded (`degrade`: blur, grain,
-checkerboard), and minimises the L1 distance between the network's enlargement and the large
-render (L1 rather than L2: it keeps edges sharp where L2 averages them away; Zhao et al., "Loss
-Functions for Image Restoration with Neural Networks", 2017). There is no critic: the network
-starts as bicubic enlargement and learns what bicubic misses. The moving average of its weights
-(G_ema) is what the samples and the export use. Every step is `fetch_batch` -> `step` -> `update_ema`.
+checkerboard), and minimises
+- the L1 distance between the network's enlargement and the large render (L1 rather than L2: it
+  keeps edges sharper where L2 averages them away; Zhao et al., "Loss Functions for Image
+  Restoration with Neural Networks", 2017);
+- `consistency_weight` times the L1 distance between the enlargement shrunk back (area) and the
+  clean small picture: what the generator painted must survive the enlargement (the
+  back-projection constraint of classic super-resolution);
+- with `adversarial_weight` > 0, a PatchGAN critic's non-saturating loss with lazy R1 on the
+  large renders (`ml.train.losses`), as ESRGAN adds to its pixel loss (Wang et al. 2018): where
+  the small picture leaves an edge or a texture open, L1 alone paints the blurred average of
+  what could be there, the critic asks for one sharp answer.
+The network starts as bicubic enlargement and learns what bicubic misses. The moving average of
+its weights (G_ema) is what the samples and the export use. Every step is `fetch_batch` ->
+`step_critic` (with a critic) -> `step` -> `update_ema`.
 """
 from __future__ import annotations
 
@@ -15,11 +24,12 @@ import torch.nn.functional as F
 
 from ml.cli import CommandError
 from ml.models.configs import UpsampleConfig
-from ml.models.upsample import Upsampler, degrade
+from ml.models.upsample import PatchCritic, Upsampler, degrade
 from ml.train import checks, run_dir
 from ml.train import export as exporting
 from ml.train.image_cache import ImageCache, load_image_cache
 from ml.train.launch import start_run
+from ml.train.losses import NonSaturatingCriticLoss, NonSaturatingGeneratorLoss, R1Penalty, r1_gamma_for
 from ml.train.skeleton import TrainerSkeleton
 from ml.train.upsample_config import KIND, UPSAMPLE, UpsampleTrainConfig
 
@@ -35,7 +45,13 @@ class UpsampleTrainer(TrainerSkeleton):
                  run: run_dir.RunDir, *, options: dict, resume_from=None):
         self.config, self.low, self.high, self.dist, self.run, self.options = config, low, high, dist, run, options
         self.device = dist.device
-        self.build_networks(Upsampler(config.model), None, ema=config.ema_kimg > 0)
+        critic = PatchCritic(config.critic_width) if config.adversarial_weight > 0 else None
+        self.build_networks(Upsampler(config.model), critic, ema=config.ema_kimg > 0)
+        if critic is not None:
+            side = config.model.resolution * config.model.scale
+            gamma = r1_gamma_for(side, config.batch_size) if config.r1_gamma is None else config.r1_gamma
+            self.critic_loss, self.generator_loss = NonSaturatingCriticLoss(), NonSaturatingGeneratorLoss()
+            self.r1, self.critic_steps = R1Penalty(gamma, config.r1_interval), 0
         self.resume_cached(low, resume_from)
 
     def train(self) -> None:
@@ -43,15 +59,19 @@ class UpsampleTrainer(TrainerSkeleton):
         self.start_training(total, f"training {KIND} x{self.config.model.scale} on {len(self.low)} pairs from kimg "
                                    f"{self.nimg / 1000:g} to {total / 1000:g}")
         while self.nimg < total:
-            self.step(*self.fetch_batch())
+            low, clean, high = self.fetch_batch()
+            if self.D is not None:
+                self.step_critic(low, high)
+            self.step(low, clean, high)
             if self.G_ema is not None:
                 self.update_ema()
             before, self.nimg = self.nimg, self.nimg + self.config.batch_size
             self.finish_step(before)
         self.finish_training()
 
-    def fetch_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """This rank's share of the next batch: the (degraded) small pictures and their large renders."""
+    def fetch_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """This rank's share of the next batch: the (degraded) small pictures, the same before the
+        degradation, and their large renders."""
         rows = self.batches.next_indices()
         low = ImageCache.to_float(self.low.images[rows]).to(self.device, non_blocking=True)
         high = ImageCache.to_float(self.high.images[rows]).to(self.device, non_blocking=True)
@@ -59,20 +79,47 @@ class UpsampleTrainer(TrainerSkeleton):
             flip = torch.rand(low.shape[0], device=self.device) < 0.5
             low = torch.where(flip[:, None, None, None], low.flip(3), low)
             high = torch.where(flip[:, None, None, None], high.flip(3), high)
+        clean = low
         if self.config.degrade:
             low = degrade(low)
         fmt = run_dir.memory_format(self.dist)
-        return low.contiguous(memory_format=fmt), high.contiguous(memory_format=fmt)
+        return low.contiguous(memory_format=fmt), clean, high.contiguous(memory_format=fmt)
 
-    def step(self, low: torch.Tensor, high: torch.Tensor) -> None:
+    def step_critic(self, low: torch.Tensor, high: torch.Tensor) -> None:
+        with torch.no_grad(), run_dir.autocast(self.dist):
+            enlarged = self.G(low)
+        with run_dir.autocast(self.dist):
+            loss = self.critic_loss(self.D(high), self.D(enlarged))
+        if self.critic_steps % self.r1.interval == 0:
+            penalty = self.r1(self.D, high.float())
+            self.record(r1_penalty=penalty)
+            loss = loss + penalty
+        self.critic_steps += 1
+        self.D_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        run_dir.average_gradients(self.D, self.dist)
+        self.D_opt.step()
+        self.record(loss_d=loss)
+
+    def step(self, low: torch.Tensor, clean: torch.Tensor, high: torch.Tensor) -> None:
         with run_dir.autocast(self.dist):
             enlarged = self.G(low)
-        loss = (enlarged.float() - high.float()).abs().mean()
+        l1 = (enlarged.float() - high.float()).abs().mean()
+        shrunk = F.avg_pool2d(enlarged.float(), self.config.model.scale)
+        consistency = (shrunk - clean.float()).abs().mean()
+        loss = l1 + self.config.consistency_weight * consistency
+        if self.D is not None:
+            self.D.requires_grad_(False)
+            with run_dir.autocast(self.dist):
+                adversarial = self.generator_loss(self.D(enlarged))
+            self.D.requires_grad_(True)
+            loss = loss + self.config.adversarial_weight * adversarial
+            self.record(adversarial=adversarial)
         self.G_opt.zero_grad(set_to_none=True)
         loss.backward()
         run_dir.average_gradients(self.G, self.dist)
         self.G_opt.step()
-        self.record(l1=loss)
+        self.record(l1=l1, consistency=consistency)
 
     def save_snapshot(self) -> None:
         self.write_snapshot(KIND, epoch=self.batches.epoch, dataset=self.low.summary, target=self.high.summary,

@@ -30,10 +30,17 @@ class UpsampleTrainConfig(RunConfig):
     beta2: float = 0.99
     max_kimg: float = 100.0  # thousands of pairs shown in all
     degrade: bool = True  # blur, grain and checkerboard on the inputs, as generated pictures have them
+    consistency_weight: float = 1.0  # L1 between the enlargement shrunk back and the clean small picture
+    adversarial_weight: float = 0.0  # weight of a PatchGAN critic's non-saturating loss (0: L1 alone, no critic)
+    critic_width: int = 32  # channels of the critic's first layer
+    r1_gamma: float | None = None  # R1 on the large renders (None: 0.0002 * side^2 / batch_size, as place and ground)
+    r1_interval: int = 16  # R1 every this many critic steps
     tick_kimg: float = 2.0
     sample_kimg: float = 10.0
     snapshot_kimg: float = 10.0
 
+    POSITIVE = ("critic_width", "r1_interval")
+    NON_NEGATIVE = ("consistency_weight", "adversarial_weight", "r1_gamma")
     SPECIAL_OPTIONS = ("target",)  # --target DIR
 
 

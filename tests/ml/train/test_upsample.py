@@ -58,6 +58,20 @@ def test_a_run_trains_resumes_exports_and_serves(upsample_run, sizes, tmp_path):
     assert again.tobytes() == first[0].tobytes()  # deterministic, whatever else is in the batch
 
 
+def test_the_critic_is_trained_beside_the_network_and_left_out_of_the_model(sizes, tmp_path):
+    assert main(["train", "upsample", "--data", str(sizes[16]), "--target", str(sizes[32]), "--out",
+                 str(tmp_path / "runs"), *TINY, "--max-kimg", "0.008", "--adversarial-weight", "0.1",
+                 "--r1-interval", "1", "--critic-width", "4"]) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert all(row["loss_d"] > 0 and row["r1_penalty"] >= 0 and row["adversarial"] > 0 and row["consistency"] > 0
+               for row in stats)
+    assert (run / "checkpoint-000000.008" / "D.safetensors").is_file()
+    assert main(["export", str(run), "--out", str(tmp_path / "model")]) == 0
+    assert {path.name for path in (tmp_path / "model").iterdir()} == {"config.json", "weights.safetensors"}
+    assert load(tmp_path / "model").upsample([Image.new("RGB", (16, 16))])[0].size == (32, 32)
+
+
 def test_pairs_that_are_not_the_same_scenes_are_refused(sizes, tmp_path, capsys):
     other = tmp_path / "other"
     write_dataset(other, cities=select_cities(5)[3:], per_city=4, size=32, seed=0, args={}, progress=False)
