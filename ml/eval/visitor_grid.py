@@ -15,11 +15,12 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ml.cli import CommandError
 
-# (label, GeoNames id): the eight contrasts, from the GeoNames cities of at least 500 people.
+# (label, GeoNames id): the eight contrasts, from the GeoNames cities of at least 500 people; the
+# labels in ASCII, which the font every Pillow carries can draw.
 VISITOR_PLACES = [
-    ("Tromsø (polar)", 3133895), ("Riyadh (desert)", 108410), ("Manaus (rainforest)", 3663517),
+    ("Tromso (polar)", 3133895), ("Riyadh (desert)", 108410), ("Manaus (rainforest)", 3663517),
     ("Tokyo (megacity)", 1850147), ("Hallstatt (village)", 2776943), ("La Paz (mountain)", 3911925),
-    ("Valparaíso (coast)", 3868626), ("Apia (island)", 4035413),
+    ("Valparaiso (coast)", 3868626), ("Apia (island)", 4035413),
 ]
 SEEDS = range(4)
 LABEL_WIDTH, GAP, HEADER = 150, 12, 22
