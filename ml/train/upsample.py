@@ -42,7 +42,7 @@ class UpsampleTrainer(TrainerSkeleton):
         total = self.config.total_nimg()
         self.start_training(total, f"training {KIND} x{self.config.model.scale} on {len(self.low)} pairs from kimg "
                                    f"{self.nimg / 1000:g} to {total / 1000:g}")
-        while self.nimg < total:
+        while self.running():
             self.step(*self.fetch_batch())
             if self.G_ema is not None:
                 self.update_ema()
