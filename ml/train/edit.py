@@ -157,7 +157,7 @@ class EditTrainer(TrainerSkeleton):
         config, total = self.config, self.config.total_nimg()
         self.start_training(total, f"training {KIND} on {len(self.data)} captioned pictures from kimg "
                                    f"{self.nimg / 1000:g} to {total / 1000:g}")
-        while self.nimg < total:
+        while self.running():
             batch = self.fetch_batch()
             self.set_learning_rate()  # after the fetch, which starts each new epoch
             self.step_discriminator(batch)

@@ -68,7 +68,7 @@ class GroundTrainer(TrainerSkeleton):
         config, total = self.config, self.config.total_nimg()
         self.start_training(total, f"training {KIND} on {len(self.data)} (view, tile) pairs of "
                                    f"{len(self.data.cities)} cities from kimg {self.nimg / 1000:g} to {total / 1000:g}")
-        while self.nimg < total:
+        while self.running():
             for _ in range(config.n_critic):
                 reals, tiles, land_uses = self.fetch_batch()
                 self.step_discriminator(reals, tiles, land_uses)

@@ -16,7 +16,7 @@ import torch
 
 from ml.cli import CommandError, flag
 from ml.train import checks, run_dir
-from ml.train.options import Kind
+from ml.train.options import OFF, Kind
 from ml.train.run_config import option_fields
 
 ERROR_ARCHITECTURE = "invalid architecture: {}"
@@ -37,7 +37,7 @@ def run_training(kind: Kind, args: argparse.Namespace) -> int:
     config = build_config(kind, args, resume_state)
     if config.threads:
         torch.set_num_threads(config.threads)
-    dist = run_dir.setup_distributed()
+    dist = run_dir.setup_distributed(mixed_precision=config.mixed_precision)
     try:
         if config.batch_size % dist.world_size:
             raise CommandError(ERROR_BATCH_RANKS.format(config.batch_size, dist.world_size))
@@ -62,12 +62,13 @@ def build_config(kind: Kind, args: argparse.Namespace, resume_state: dict | None
 
 def option_values(args: argparse.Namespace, names, defaults: dict, resume_state: dict | None) -> dict:
     """Each training option as given on the command line, else the resumed run's, else the default;
-    an `--ema-rampup 0` turns the ramp-up off (None)."""
+    0 turns an option of `OFF` off (None): `--ema-rampup 0`, `--max-minutes 0`."""
     resumed = resume_state.get("train", {}) if resume_state else {}
     values = {name: getattr(args, name) if getattr(args, name) is not None else resumed.get(name, defaults[name])
               for name in names}
-    if "ema_rampup" in values and getattr(args, "ema_rampup", None) == 0:
-        values["ema_rampup"] = None
+    for name in OFF:
+        if name in values and getattr(args, name, None) == 0:
+            values[name] = None
     return values
 
 
@@ -153,7 +154,7 @@ def reproducing_command(kind: Kind, config, *head: str) -> str:
     values = {**config.to_dict(), **config.model.to_dict()}
     for name in [*(field.name for field in option_fields(kind.config)), "resume", *kind.architecture]:
         value = values.get(name)
-        if name == "ema_rampup" and value is None:
+        if name in OFF and value is None:
             value = 0  # how the command line says "off"
         if value is None:
             continue

@@ -17,7 +17,8 @@ from pathlib import Path
 from ml.cli import flag
 from ml.train.run_config import class_notes, option_fields, option_type
 
-OFF = {"ema_rampup": "; 0 turns it off"}  # how an option says "off" where its config says None
+# Options whose config value None means "off", which the command line says with 0 (the help's note).
+OFF = {"ema_rampup": "; 0 turns it off", "max_minutes": "; 0 turns it off", "snapshot_minutes": "; 0 turns it off"}
 
 
 @dataclasses.dataclass(frozen=True)

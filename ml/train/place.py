@@ -82,7 +82,7 @@ class PlaceTrainer(TrainerSkeleton):
                                    f"{len(self.data.cities)} cities from kimg {self.nimg / 1000:g} to "
                                    f"{total / 1000:g}; phase {self.phase.name}")
         self.save_reals()
-        while self.nimg < total:
+        while self.running():
             phase = self.phase = phase_at(self.nimg, config)
             if phase.stage != self.stage:
                 self.grow(phase)

@@ -30,6 +30,7 @@ class RunConfig:
     beta1: float = 0.0  # Adam betas (0, 0.99): no momentum, as ProGAN, since the
     beta2: float = 0.99  # adversarial target moves every step
     max_kimg: float | None = 200.0  # thousands of real images shown in all
+    max_minutes: float | None = None  # or stop (with a final snapshot) after this many minutes of training
     ema_kimg: float = 10.0  # half-life of G_ema, in thousands of images
     ema_rampup: float | None = 0.05  # half-life at most this share of the images seen so far (None: off)
     mirror: bool = True  # flip reals left-right at random (photos have no handedness)
@@ -37,14 +38,17 @@ class RunConfig:
     tick_kimg: float = 4.0  # a stats.jsonl line every this many kimg
     sample_kimg: float = 20.0  # a sample grid every this many kimg (and at the end)
     snapshot_kimg: float = 50.0  # a checkpoint every this many kimg (and at the end)
+    snapshot_minutes: float | None = None  # also a checkpoint every this many minutes of training
+    mixed_precision: bool = True  # on CUDA: bf16 autocast and channels-last (off: fp32; CPU runs are fp32)
     seed: int = 0  # the one seed of the run (each rank offsets it)
     threads: int = 0  # CPU threads of the run (0: PyTorch's default)
     resume: str | None = None  # checkpoint folder (or run folder: its latest) to continue from
     dry_run: bool = False  # check the options and data, print them, write nothing
 
     POSITIVE = ("batch_size", "lr", "max_kimg", "tick_kimg", "sample_kimg", "snapshot_kimg")
-    NON_NEGATIVE = ("ema_kimg", "ema_rampup", "seed", "threads")
-    NOTES = {"threads": "0: PyTorch's default"}  # an option's help instead of its default
+    NON_NEGATIVE = ("ema_kimg", "ema_rampup", "seed", "threads", "max_minutes", "snapshot_minutes")
+    NOTES = {"threads": "0: PyTorch's default",  # an option's help instead of its default
+             "max_minutes": "none: the run ends at --max-kimg", "snapshot_minutes": "none: by kimg only"}
     SPECIAL_OPTIONS = ()  # fields the kind's command line spells its own way
 
     def to_dict(self) -> dict:

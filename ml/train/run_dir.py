@@ -53,6 +53,7 @@ class Distributed:
     rank: int = 0
     world_size: int = 1
     device: torch.device = torch.device("cpu")
+    mixed_precision: bool = True  # on CUDA: bf16 autocast and channels-last (off: fp32, the default layout)
 
     @property
     def is_main(self) -> bool:
@@ -62,13 +63,18 @@ class Distributed:
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
+    @property
+    def is_mixed(self) -> bool:
+        """Whether it trains in bf16 and channels-last: on CUDA, unless the run asked for fp32."""
+        return self.is_cuda and self.mixed_precision
 
-def setup_distributed() -> Distributed:
+
+def setup_distributed(*, mixed_precision: bool = True) -> Distributed:
     """Join the process group when `torchrun` started us (it sets WORLD_SIZE), else run alone."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size <= 1:
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return Distributed(device=device)
+        return Distributed(device=device, mixed_precision=mixed_precision)
     rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
     if torch.cuda.is_available():
         device = torch.device("cuda", local_rank)
@@ -77,7 +83,7 @@ def setup_distributed() -> Distributed:
         device = torch.device("cpu")
     if not torch.distributed.is_initialized():
         torch.distributed.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
-    return Distributed(rank=rank, world_size=world_size, device=device)
+    return Distributed(rank=rank, world_size=world_size, device=device, mixed_precision=mixed_precision)
 
 
 def teardown_distributed(dist: Distributed) -> None:
@@ -102,15 +108,16 @@ def configure_backends(dist: Distributed) -> None:
 
 
 def autocast(dist: Distributed):
-    """bf16 autocast on CUDA (bf16 keeps fp32's range, so no loss scaling); a no-op on CPU."""
-    if dist.is_cuda:
+    """bf16 autocast on CUDA (bf16 keeps fp32's range, so no loss scaling); a no-op on CPU or
+    when the run asked for fp32."""
+    if dist.is_mixed:
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
 def memory_format(dist: Distributed) -> torch.memory_format:
-    """Channels-last feeds tensor cores without transposes on CUDA; on CPU keep the default."""
-    return torch.channels_last if dist.is_cuda else torch.contiguous_format
+    """Channels-last feeds tensor cores without transposes on CUDA; on CPU (or in fp32) keep the default."""
+    return torch.channels_last if dist.is_mixed else torch.contiguous_format
 
 
 def broadcast_parameters(module: nn.Module, dist: Distributed) -> None:
@@ -120,6 +127,16 @@ def broadcast_parameters(module: nn.Module, dist: Distributed) -> None:
         return
     for tensor in [*module.parameters(), *module.buffers()]:
         torch.distributed.broadcast(tensor.data, src=0)
+
+
+def rank0_flags(flags: list[bool], dist: Distributed) -> list[bool]:
+    """Rank 0's values of `flags` on every rank: decisions from a clock (stop, save) must be the
+    same on all ranks, or the ranks' collectives would no longer pair up."""
+    if dist.world_size <= 1:
+        return flags
+    tensor = torch.tensor(flags, dtype=torch.uint8, device=dist.device)
+    torch.distributed.broadcast(tensor, src=0)
+    return [bool(value) for value in tensor.tolist()]
 
 
 def average_gradients(module: nn.Module, dist: Distributed) -> None:

@@ -6,8 +6,9 @@ Each kind's trainer (`ml.train.place`, `ml.train.ground`, `ml.train.edit`) inher
 keeps its own loop, steps and samples. A trainer sets `self.config`, `self.dist`, `self.run` and
 `self.options`, and builds its networks with `build_networks` (which also starts `self.nimg`,
 the real images shown so far, at 0); `update_ema` also needs the config's `batch_size`,
-`ema_kimg` and `ema_rampup`, and `finish_step` its `tick_kimg`, `sample_kimg` and `snapshot_kimg`
-and the trainer's `save_samples()` and `save_snapshot()`.
+`ema_kimg` and `ema_rampup`, and `finish_step` its `tick_kimg`, `sample_kimg`, `snapshot_kimg`,
+`max_minutes` and `snapshot_minutes` and the trainer's `save_samples()` and `save_snapshot()`. A
+loop runs `while self.running()`: until its images are shown or its minutes are up.
 """
 from __future__ import annotations
 
@@ -120,29 +121,50 @@ class TrainerSkeleton:
         self.bar = tqdm(total=total, initial=self.nimg, unit="img", unit_scale=True, disable=not self.dist.is_main,
                         dynamic_ncols=True)
         self.tick_start, self.tick_nimg, self.shown = time.perf_counter(), self.nimg, 0.0
+        self.started = self.snapshot_time = self.tick_start
+        self.out_of_time = False
+
+    def running(self) -> bool:
+        """Whether the loop takes another step: images are left to show and minutes to spend."""
+        return self.nimg < self.total and not self.out_of_time
 
     def finish_step(self, before: int, *, samples: bool = False) -> None:
         """After a step took the run from `before` to `self.nimg` images: move the bar (with
         `progress_text()` beside it at most once a second: reading the losses makes the CPU wait
         for the GPU), then write what is due: a tick line, samples (also when `samples`), a
-        snapshot, for each of the config's intervals the step crossed, and all of them at the end."""
+        snapshot, for each of the config's intervals the step crossed (a snapshot also when its
+        minutes are up), and all of them at the end: all images shown, or the run's minutes spent."""
         self.bar.update(self.nimg - before)
         now = time.perf_counter()
         if now - self.shown > 1.0 and (status := self.progress_text()) is not None:
             self.bar.set_postfix_str(status, refresh=False)
             self.shown = now
-        done = self.nimg >= self.total
+        self.out_of_time, snapshot_due = self.clock_due(now)
+        done = self.nimg >= self.total or self.out_of_time
         if done or self.crossed(before, self.config.tick_kimg):
             self.write_tick((self.nimg - self.tick_nimg) / (now - self.tick_start))
             self.tick_start, self.tick_nimg = now, self.nimg
         if done or samples or self.crossed(before, self.config.sample_kimg):
             self.save_samples()
-        if done or self.crossed(before, self.config.snapshot_kimg):
+        if done or snapshot_due or self.crossed(before, self.config.snapshot_kimg):
             self.save_snapshot()
+            self.snapshot_time = now
+
+    def clock_due(self, now: float) -> tuple[bool, bool]:
+        """Whether the run's `max_minutes` are spent, and whether `snapshot_minutes` have passed
+        since the last snapshot; rank 0's clock decides for every rank."""
+        limit, interval = self.config.max_minutes, self.config.snapshot_minutes
+        if limit is None and interval is None:
+            return False, False
+        flags = [limit is not None and now - self.started >= 60 * limit,
+                 interval is not None and now - self.snapshot_time >= 60 * interval]
+        out_of_time, snapshot_due = run_dir.rank0_flags(flags, self.dist)
+        return out_of_time, snapshot_due
 
     def finish_training(self) -> None:
         self.bar.close()
-        self.log(f"done at kimg {self.nimg / 1000:g}")
+        reason = f" (its {self.config.max_minutes:g} minutes are up)" if self.out_of_time else ""
+        self.log(f"done at kimg {self.nimg / 1000:g}{reason}")
 
     def progress_text(self) -> str | None:
         """The losses shown beside the progress bar (None: none)."""

@@ -58,7 +58,7 @@ class UpsampleTrainer(TrainerSkeleton):
         total = self.config.total_nimg()
         self.start_training(total, f"training {KIND} x{self.config.model.scale} on {len(self.low)} pairs from kimg "
                                    f"{self.nimg / 1000:g} to {total / 1000:g}")
-        while self.nimg < total:
+        while self.running():
             low, clean, high = self.fetch_batch()
             if self.D is not None:
                 self.step_critic(low, high)
