@@ -18,7 +18,7 @@ PROBE = Path(__file__).with_name("ddp_probe.py")
 def torchrun(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), "CUDA_VISIBLE_DEVICES": ""}
     return subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-                           *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+                           *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.skipif(not torch.distributed.is_available(), reason="this torch has no torch.distributed")
