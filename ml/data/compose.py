@@ -59,7 +59,7 @@ class ComposeSteps(ManifestDataset):
 
     def canvases(self, row: dict, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(before, after, coverage) of one step of a row, as uint8 SxSx3, SxSx3 and SxS."""
-        canvas = np.array(self.load_pixels(row, "background").permute(1, 2, 0))
+        canvas = self.load_pixels(row, "background").permute(1, 2, 0).numpy().copy()
         with np.load(self.root / row["steps_file"], allow_pickle=False) as stored:
             boxes, after, coverage = stored["boxes"], stored["after"], stored["coverage"]
         start = 0
