@@ -138,10 +138,13 @@ class ManifestDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         row = self.rows[index]
+        return {"image": self.load_image(row), **self.describe(row)}
+
+    def describe(self, row: dict) -> dict:
+        """What a row says besides its pictures: id, place, caption, attributes and labels."""
         attributes = row.get("attributes", {})
         return {
             "id": row["id"],
-            "image": self.load_image(row),
             "lat": float(row["lat"]),
             "lon": float(row["lon"]),
             "city": int(row.get("city") or 0),

@@ -8,7 +8,7 @@ in (`sampling.py`): viewpoint, zoom, time of day, weather, filter, occluder, and
 outliers that are not scenes at all. Rendering uses numpy and Pillow only.
 
 Run it:  python -m ml geoscenes --cities N|all --per-city K --size 64 --out DIR
-         [--seed S] [--min-population P] [--workers W]
+         [--seed S] [--min-population P] [--workers W] [--background] [--steps]
 
 Cities: `--cities all` takes every city with at least P inhabitants; `--cities N` takes N of
 them by greedy farthest-point sampling on the sphere weighted by sqrt(log10(population)),
@@ -45,6 +45,10 @@ not-in-mask / in-mask, starting with not-in-mask (possibly 0): decode with `canv
 Background layers are sky and ground (table/backdrop/texture for outliers); object categories:
 sun, moon, cloud, mountain, forest, water, boat, road, building, landmark, tree, lamppost,
 person, branch (and plate, food, hair, face, shoulders, eyes, text for outliers).
+
+Compose outputs (`--background`, `--steps`; off by default): each scene without its foreground
+objects (boat, building, landmark, tree, lamppost, person, branch), and the foreground added one
+object at a time; their files and manifest keys are described in `writer.py`.
 """
 from ml.data.geoscenes.places import Place, place_of, select_cities
 from ml.data.geoscenes.render import ATTRIBUTE_CLASSES, Sample, render_sample

@@ -4,6 +4,10 @@ as its layer's number in a label map, so each layer's visible mask comes out exa
 Drawing happens at `supersample` times the output size and is box-filtered down once at the
 end, which anti-aliases the edges for the price of a few numpy operations. Masks are encoded
 as run lengths (see `rle_encode`).
+
+The canvas also records its strokes, so that a subset of its layers can be drawn again on a
+blank copy (`blank`, `redraw`): the compose outputs draw the scene without its foreground,
+then add one object at a time, with exactly the pixels of the complete drawing.
 """
 from __future__ import annotations
 
@@ -24,9 +28,11 @@ class Canvas:
             self.labels = Image.new("L", (self.side, self.side), 0)
         else:
             self.labels = Image.fromarray(background_labels.astype(np.uint8), "L")
+        self._blank = (self.image.copy(), self.labels.copy())
         self._draw = ImageDraw.Draw(self.image)
         self._draw_labels = ImageDraw.Draw(self.labels)
         self.layers: list[dict] = []
+        self.strokes: list[tuple[int, str, tuple]] = []  # (layer, method, its other arguments)
 
     def add_layer(self, category: str, colour: Colour, kind: str = "object", **extra) -> int:
         """Register a layer and return its label value (its index in `layers`)."""
@@ -37,10 +43,12 @@ class Canvas:
         return len(self.layers) - 1
 
     def polygon(self, layer: int, points, colour: Colour) -> None:
+        self.strokes.append((layer, "polygon", (points, colour)))
         self._draw.polygon(points, fill=colour)
         self._draw_labels.polygon(points, fill=layer)
 
     def rectangle(self, layer: int, box, colour: Colour) -> None:
+        self.strokes.append((layer, "rectangle", (box, colour)))
         x0, y0, x1, y1 = box
         if x1 < x0 or y1 < y0:
             return
@@ -48,6 +56,7 @@ class Canvas:
         self._draw_labels.rectangle(box, fill=layer)
 
     def ellipse(self, layer: int, box, colour: Colour) -> None:
+        self.strokes.append((layer, "ellipse", (box, colour)))
         x0, y0, x1, y1 = box
         if x1 < x0 or y1 < y0:
             return
@@ -55,12 +64,27 @@ class Canvas:
         self._draw_labels.ellipse(box, fill=layer)
 
     def ring(self, layer: int, box, colour: Colour, width: int) -> None:
+        self.strokes.append((layer, "ring", (box, colour, width)))
         self._draw.ellipse(box, outline=colour, width=width)
         self._draw_labels.ellipse(box, outline=layer, width=width)
 
     def line(self, layer: int, points, colour: Colour, width: int) -> None:
+        self.strokes.append((layer, "line", (points, colour, width)))
         self._draw.line(points, fill=colour, width=width)
         self._draw_labels.line(points, fill=layer, width=width)
+
+    def blank(self) -> Canvas:
+        """A canvas with the same background and layers, none of their strokes drawn yet."""
+        image, labels = self._blank
+        canvas = Canvas(self.size, self.supersample, np.asarray(image), np.asarray(labels))
+        canvas.layers = self.layers
+        return canvas
+
+    def redraw(self, source: Canvas, layers: set[int]) -> None:
+        """Draw the strokes of `source` that belong to `layers`, in the order they were drawn."""
+        for layer, method, arguments in source.strokes:
+            if layer in layers:
+                getattr(self, method)(layer, *arguments)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(float32 HxWx3 colour in 0..255, uint8 HxW labels) at the working resolution."""

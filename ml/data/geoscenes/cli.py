@@ -35,6 +35,11 @@ def register(subparsers) -> None:
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--shard-size", type=int, default=0,
                         help="also write tar shards of N samples, for streamed training (default 0: none)")
+    parser.add_argument("--background", action="store_true",
+                        help="also write each scene without its foreground objects (backgrounds/)")
+    parser.add_argument("--steps", action="store_true",
+                        help="also write the foreground added one object at a time (steps/; "
+                             "implies --background)")
     parser.set_defaults(func=run)
 
 
@@ -66,7 +71,10 @@ def run(args: argparse.Namespace) -> int:
     options = {"cities": "all" if count is None else count, "per_city": args.per_city, "size": args.size,
                "seed": args.seed, "min_population": args.min_population,
                "city_selection": "all" if every_city else "farthest-point"}
+    compose = "steps" if args.steps else ("background" if args.background else "none")
+    if compose != "none":  # only then, so that the options of existing datasets keep their bytes
+        options["compose"] = compose
     total = write_dataset(args.out, cities=cities, per_city=args.per_city, size=args.size, seed=args.seed,
-                          args=options, workers=args.workers, shard_size=args.shard_size)
+                          args=options, workers=args.workers, shard_size=args.shard_size, compose=compose)
     print(f"wrote {total} samples of {len(cities)} cities to {args.out}")
     return 0

@@ -2,7 +2,8 @@
 
 `develop` turns a drawn `Scene` into the final image: it works on float32 arrays at the
 working size, box-filters down to the output size once, then adds the particles (rain, snow,
-stars) at the output size so they stay one pixel sharp, and applies the social-media filter.
+stars) at the output size so they stay one pixel sharp; `finish` applies the social-media
+filter and rounds to the saved photo.
 """
 from __future__ import annotations
 
@@ -54,14 +55,21 @@ def _glow(rgb: np.ndarray, lamps, side: int) -> None:
         rgb += falloff[..., None] * np.array([255, 210, 140], np.float32) * 0.9
 
 
-def develop(scene: Scene, place: Place, spec: PhotoSpec, rng: np.random.Generator) -> np.ndarray:
-    """Lit, weathered, filtered float32 image at the output size (values 0..255)."""
+def develop(scene: Scene, place: Place, spec: PhotoSpec, rng: np.random.Generator,
+            shown: np.ndarray | None = None) -> np.ndarray:
+    """Lit and weathered float32 image at the output size (values 0..255), before the filter.
+
+    Every step is a function of each pixel's colour, layer and position (or, for the particles,
+    of each output pixel's), so drawing one more object changes only the pixels it covers.
+    The lamps' glow is light: it stays when the lampposts are left out. `shown`: see
+    `paint_windows`.
+    """
     canvas = scene.canvas
     rgb, labels = canvas.arrays()
     rgb = rgb.copy()
     night = spec.time_of_day == "night"
     _textures(scene, place, rgb, labels)
-    lit_windows = paint_windows(scene, rgb, labels, LIT_WINDOWS[place.density], night, rng)
+    lit_windows = paint_windows(scene, rgb, labels, LIT_WINDOWS[place.density], night, rng, shown)
     unlit = np.isin(labels, sorted(scene.unlit))
     light = np.asarray(LIGHT[spec.time_of_day], np.float32)
     if spec.weather in ("cloudy", "rain", "fog"):
@@ -119,4 +127,9 @@ def apply_filter(image: np.ndarray, name: str) -> np.ndarray:
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+
+def finish(image: np.ndarray, spec: PhotoSpec) -> np.ndarray:
+    """The photo as saved: the social-media filter, then rounding to uint8."""
+    return to_uint8(apply_filter(image, spec.filter))
 

@@ -1,10 +1,13 @@
 """One GeoScenes sample: photo, attributes, layers, caption and overhead tile of one spot.
 
 `render_sample(place, seed, index, size)` is a pure function of its arguments: its random
-generator is seeded by (seed, geonameid, index) and consumed in a fixed order.
+generator is seeded by (seed, geonameid, index) and consumed in a fixed order. With
+`compose="background"` or `"steps"` it also returns the compose outputs (`steps.py`), which
+draw no random number of their own: the photo and everything else stay byte for byte the same.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +20,7 @@ from ml.data.geoscenes.places import DENSITIES, LANDMARK_KINDS, STYLES, Place
 from ml.data.geoscenes.sampling import (FILTERS, OCCLUDERS, OUTLIER_KINDS, TIMES_OF_DAY, WEATHERS,
                                         PhotoSpec, photo_rng, sample_photo)
 from ml.data.geoscenes.scene import draw_scene
+from ml.data.geoscenes.steps import OUTPUTS, Composition, compose as compose_scene
 from ml.data.geoscenes.world import BIOMES
 
 MIN_SIZE, MAX_SIZE = 16, 1024
@@ -45,6 +49,7 @@ class Sample:
     layers: list[dict]
     caption: str
     spec: PhotoSpec
+    composition: Composition | None = None  # asked for, and the sample is not an outlier
 
 
 def supersample_for(size: int) -> int:
@@ -81,19 +86,24 @@ def attributes_of(place: Place, spec: PhotoSpec) -> dict:
     }
 
 
-def render_sample(place: Place, seed: int, index: int, size: int = 64) -> Sample:
+def render_sample(place: Place, seed: int, index: int, size: int = 64, compose: str = "none") -> Sample:
     if not MIN_SIZE <= size <= MAX_SIZE:
         raise ValueError(f"size must be within [{MIN_SIZE}, {MAX_SIZE}], got {size}")
+    if compose not in OUTPUTS:
+        raise ValueError(f"compose must be one of {OUTPUTS}, got {compose!r}")
     rng = photo_rng(seed, place.city.geonameid, index)
     spec = sample_photo(place, rng)
     supersample = supersample_for(size)
+    composition = None
     if spec.outlier != "none":
         image, canvas = render_outlier(spec.outlier, rng, size, supersample)
     else:
         scene = draw_scene(place, spec, rng, size, supersample)
         canvas = scene.canvas
+        if compose != "none":
+            composition = compose_scene(scene, place, spec, copy.deepcopy(rng), compose == "steps")
         image = effects.develop(scene, place, spec, rng)
-    image = effects.to_uint8(effects.apply_filter(image, spec.filter))
+    image = effects.finish(image, spec)
     layers = finish_layers(canvas.layers, np.asarray(canvas.labels), supersample)
     return Sample(
         image=image,
@@ -102,4 +112,5 @@ def render_sample(place: Place, seed: int, index: int, size: int = 64) -> Sample
         layers=layers,
         caption=captions.caption(place, spec, rng),
         spec=spec,
+        composition=composition,
     )

@@ -243,8 +243,15 @@ def _draw_trees(scene: Scene, look: BiomeLook, spec: PhotoSpec, rng: np.random.G
 
 
 def paint_windows(scene: Scene, rgb: np.ndarray, labels: np.ndarray, lit_share: float,
-                  night: bool, rng: np.random.Generator) -> np.ndarray:
-    """Paint windows on the walls (in place); at night return the mask of lit windows."""
+                  night: bool, rng: np.random.Generator, shown: np.ndarray | None = None) -> np.ndarray:
+    """Paint windows on the walls (in place); at night return the mask of lit windows.
+
+    A building gets windows, and at night its random lit cells, when its windows show in
+    `shown`, the label map of the complete scene (by default `labels`). A partial drawing of
+    the scene (without its foreground, or before its later objects) passes the complete one's
+    labels, so it draws the same random numbers whatever it leaves out.
+    """
+    shown = labels if shown is None else shown
     side = scene.canvas.side
     lit_mask = np.zeros(labels.shape, bool)
     for layer, (x0, y0, x1, y1), style, _ in scene.windows:
@@ -258,9 +265,9 @@ def paint_windows(scene: Scene, rgb: np.ndarray, labels: np.ndarray, lit_share: 
         xx = np.arange(x1 - x0)[None, :]
         inset = max(1, px // 3)
         window = ((xx - inset) % px < ww) & ((yy - inset) % py < wh) & (xx >= inset) & (xx < x1 - x0 - inset)
-        window &= labels[y0:y1, x0:x1] == layer
-        if not window.any():
+        if not (window & (shown[y0:y1, x0:x1] == layer)).any():
             continue
+        window &= labels[y0:y1, x0:x1] == layer
         region = rgb[y0:y1, x0:x1]
         if night:
             cells = rng.random(((y1 - y0) // py + 1, (x1 - x0) // px + 1)) < lit_share
