@@ -85,6 +85,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache for every web process: the API's rate limits count there, so N gunicorn workers (or
+# machines) share one allowance. Embedded default: files under var/cache, which every process on
+# this machine sees, with no server and no write lock shared with SQLite's jobs; several machines
+# set CACHE_URL=redis://... (Django's Redis backend).
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -145,6 +151,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"jobs": env.str("GENIUS_LOCI_JOB_RATE", default="60/minute")},
+    # The client's address for rate limits: with 0 proxies REMOTE_ADDR, and X-Forwarded-For is ignored
+    # (anyone can write it); behind N trusted proxies, the Nth address from the right of that header
+    # (the one the outermost trusted proxy saw).
+    "NUM_PROXIES": env.int("GENIUS_LOCI_TRUSTED_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Genius Loci API",
