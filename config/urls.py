@@ -43,8 +43,8 @@ api_patterns = (
         *_with_and_without_slash("artworks/map/", gallery_apis.ArtworkMapApi.as_view(), "artwork-map"),
         *_with_and_without_slash("artworks/<int:artwork_id>/", gallery_apis.ArtworkDetailApi.as_view(), "artwork-detail"),
         *_with_and_without_slash("jobs/", job_apis.JobCreateApi.as_view(), "job-create"),
-        *_with_and_without_slash("jobs/<int:job_id>/", job_apis.JobDetailApi.as_view(), "job-detail"),
-        *_with_and_without_slash("jobs/<int:job_id>/cancel/", job_apis.JobCancelApi.as_view(), "job-cancel"),
+        *_with_and_without_slash("jobs/<str:job_id>/", job_apis.JobDetailApi.as_view(), "job-detail"),
+        *_with_and_without_slash("jobs/<str:job_id>/cancel/", job_apis.JobCancelApi.as_view(), "job-cancel"),
         *_with_and_without_slash("queue/", job_apis.QueueApi.as_view(), "queue"),
         *_with_and_without_slash(
             "artworks/<int:artwork_id>/variations/", job_apis.ArtworkVariationsApi.as_view(), "artwork-variations"
