@@ -6,8 +6,10 @@ environment variables only; README.md lists every one of them.
 """
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.headers.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -84,6 +88,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process and the worker write to the same file: wait for the lock, don't fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# One cache for every web process: the API's rate limits count there, so N gunicorn workers (or
+# machines) share one allowance. Embedded default: files under var/cache, which every process on
+# this machine sees, with no server and no write lock shared with SQLite's jobs; several machines
+# set CACHE_URL=redis://... (Django's Redis backend).
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -145,6 +155,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"jobs": env.str("GENIUS_LOCI_JOB_RATE", default="60/minute")},
+    # The client's address for rate limits: with 0 proxies REMOTE_ADDR, and X-Forwarded-For is ignored
+    # (anyone can write it); behind N trusted proxies, the Nth address from the right of that header
+    # (the one the outermost trusted proxy saw).
+    "NUM_PROXIES": env.int("GENIUS_LOCI_TRUSTED_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Genius Loci API",
@@ -167,6 +181,30 @@ LEAFLET_CONFIG = {
 }
 MAP_TILE_URL = env.str("GENIUS_LOCI_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("GENIUS_LOCI_TILE_ATTRIBUTION", default="")
+
+# Content-Security-Policy (django-csp): scripts and stylesheets from this site only; an inline
+# <script> (django-leaflet's map loader) or <style> block runs only with the request's nonce, so
+# no 'unsafe-inline' (Leaflet positions its panes through element.style, which CSP does not govern). Images: this site, the tile server
+# when one is configured ({s} subdomains become *), and any origins in DJANGO_CSP_IMG_SRC (media
+# on S3, say).
+_tile_origin = urlsplit(MAP_TILE_URL.replace("{s}", "*"))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", *([f"{_tile_origin.scheme}://{_tile_origin.netloc}"] if MAP_TILE_URL else []),
+                    *env.list("DJANGO_CSP_IMG_SRC", default=[])],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Powerful features nobody's atlas needs, off for this site and anything it frames (config.headers).
+PERMISSIONS_POLICY = ["camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "midi",
+                      "magnetometer", "gyroscope", "accelerometer", "display-capture", "browsing-topics"]
 
 # Celery. The default broker is kombu's filesystem transport, made safe (config.broker): no server on one machine.
 BROKER_DIR = VAR_DIR / "broker"

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from gallery import apis as gallery_apis
@@ -36,6 +38,15 @@ def _with_and_without_slash(route: str, view, name: str) -> list:
     return [path(route, view, name=name), path(route.rstrip("/"), view)]
 
 
+# The API's documentation page is drf-spectacular's Redoc: its script and fonts come from CDNs, it
+# starts with an inline script, styles itself inline and runs a worker from a blob.
+_redoc_policy = csp_replace({
+    "script-src": [SELF, "https://cdn.jsdelivr.net", UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE, "https://fonts.googleapis.com"],
+    "font-src": [SELF, "https://fonts.gstatic.com"],
+    "worker-src": ["blob:"],
+})
+
 api_patterns = (
     [
         *_with_and_without_slash("cities/", gallery_apis.CityListApi.as_view(), "city-list"),
@@ -43,8 +54,8 @@ api_patterns = (
         *_with_and_without_slash("artworks/map/", gallery_apis.ArtworkMapApi.as_view(), "artwork-map"),
         *_with_and_without_slash("artworks/<int:artwork_id>/", gallery_apis.ArtworkDetailApi.as_view(), "artwork-detail"),
         *_with_and_without_slash("jobs/", job_apis.JobCreateApi.as_view(), "job-create"),
-        *_with_and_without_slash("jobs/<int:job_id>/", job_apis.JobDetailApi.as_view(), "job-detail"),
-        *_with_and_without_slash("jobs/<int:job_id>/cancel/", job_apis.JobCancelApi.as_view(), "job-cancel"),
+        *_with_and_without_slash("jobs/<str:job_id>/", job_apis.JobDetailApi.as_view(), "job-detail"),
+        *_with_and_without_slash("jobs/<str:job_id>/cancel/", job_apis.JobCancelApi.as_view(), "job-cancel"),
         *_with_and_without_slash("queue/", job_apis.QueueApi.as_view(), "queue"),
         *_with_and_without_slash(
             "artworks/<int:artwork_id>/variations/", job_apis.ArtworkVariationsApi.as_view(), "artwork-variations"
@@ -68,7 +79,7 @@ api_patterns = (
         *_with_and_without_slash("artworks/<int:artwork_id>/hide/", curation_apis.ArtworkHideApi.as_view(), "artwork-hide"),
         *_with_and_without_slash("artworks/<int:artwork_id>/favourite/", curation_apis.ArtworkFavouriteApi.as_view(), "artwork-favourite"),
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
-        path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+        path("docs/", _redoc_policy(SpectacularRedocView.as_view(url_name="api:schema")), name="docs"),
     ],
     "api",
 )

@@ -1,4 +1,6 @@
 """Generation jobs, the registry of trained models that serve them, and the workers seen."""
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -66,6 +68,9 @@ class Job(models.Model):
         GENERATE = "generate"  # paint a new artwork
         REGENERATE = "regenerate"  # paint `parent` again and compare the bytes; no new artwork
 
+    # What the API calls the job (its URL, its "id"): random, so that nobody finds another's job by
+    # counting; the integer pk stays internal (tasks, foreign keys, the admin).
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     inputs = models.JSONField()
     seed = models.PositiveBigIntegerField()
@@ -109,7 +114,7 @@ class Job(models.Model):
         return f"job {self.pk} ({self.kind}, {self.status})"
 
     def get_absolute_url(self) -> str:
-        return reverse("api:job-detail", args=[self.pk])
+        return reverse("api:job-detail", args=[self.public_id])
 
 
 class WorkerSeen(models.Model):

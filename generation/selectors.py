@@ -1,4 +1,5 @@
 """Reads of the generation app: the active model of a kind, jobs and the queue, workers seen."""
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -70,8 +71,21 @@ def worker_ping(*, timeout: float) -> list[str] | None:
     return sorted(hostname for reply in replies for hostname in reply)
 
 
+def _jobs_shown() -> QuerySet[Job]:
+    return Job.objects.select_related("artwork", "artwork__city", "model_version", "region")
+
+
 def job_get(*, job_id: int) -> Job | None:
-    return Job.objects.select_related("artwork", "artwork__city", "model_version", "region").filter(pk=job_id).first()
+    return _jobs_shown().filter(pk=job_id).first()
+
+
+def job_get_public(*, public_id: str) -> Job | None:
+    """The job the API calls `public_id`; None for an unknown or malformed one."""
+    try:
+        public_id = uuid.UUID(public_id)
+    except ValueError:
+        return None
+    return _jobs_shown().filter(public_id=public_id).first()
 
 
 def job_stale_q() -> Q:
@@ -112,7 +126,8 @@ def _visitor_q(*, session_key: str, user_id: int | None) -> Q:
 
 
 def job_belongs_to(*, job: Job, session_key: str, user_id: int | None) -> bool:
-    return Job.objects.filter(_visitor_q(session_key=session_key, user_id=user_id), pk=job.pk).exists()
+    """Whether the visitor asked for the job: in this session, or as this logged-in user (as `_visitor_q`)."""
+    return bool(session_key) and job.session_key == session_key or user_id is not None and job.user_id == user_id
 
 
 def job_list_for_visitor(*, session_key: str, user_id: int | None) -> QuerySet[Job]:

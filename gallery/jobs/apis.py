@@ -13,7 +13,7 @@ from gallery.jobs import errors, services
 from gallery.jobs.inputs import JobCreateSerializer, VariationsSerializer
 from gallery.selectors import artwork_get, region_artworks
 from generation.services import JobNotSentError, JobStateError, NoActiveModelError, job_cancel
-from generation.selectors import job_belongs_to, job_get, job_list_for_visitor, job_queue_position
+from generation.selectors import job_belongs_to, job_get, job_get_public, job_list_for_visitor, job_queue_position
 
 
 class RegionViewSerializer(ArtworkLinksMixin, serializers.Serializer):
@@ -48,11 +48,11 @@ class RegionSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.UUIDField(source="public_id", help_text="Random: the job's URL cannot be guessed.")
     url = serializers.SerializerMethodField()
     kind = serializers.CharField()
     purpose = serializers.CharField()
-    inputs = serializers.JSONField()
+    inputs = serializers.JSONField(required=False, help_text="Only for the visitor who asked for the job, and staff.")
     seed = serializers.IntegerField()
     status = serializers.CharField()
     position = serializers.SerializerMethodField(help_text="Queued jobs of all visitors ahead of this one; null unless queued.")
@@ -75,6 +75,13 @@ class JobSerializer(serializers.Serializer):
     def get_model(self, job) -> dict:
         return {"name": job.model_version.name, "sha256": job.model_version.sha256}
 
+    def to_representation(self, job):
+        body = super().to_representation(job)
+        request = self.context["request"]
+        if not (request.user.is_staff or _asked_by(request, job)):  # where they clicked, what they typed
+            del body["inputs"]
+        return body
+
 
 class JobThrottle(AnonRateThrottle):
     scope = "jobs"
@@ -87,6 +94,12 @@ def _session_key(request, *, create: bool) -> str:
         session["visitor"] = True  # a session holding data is kept and its cookie sent
         session.save()
     return session.session_key or ""
+
+
+def _asked_by(request, job) -> bool:
+    """Whether this visitor asked for the job: in this session, or as this logged-in user."""
+    user_id = request.user.pk if request.user.is_authenticated else None
+    return job_belongs_to(job=job, session_key=_session_key(request, create=False), user_id=user_id)
 
 
 def _asker(request) -> dict:
@@ -147,8 +160,8 @@ class JobCreateApi(APIView):
 
 class JobDetailApi(APIView):
     @extend_schema(responses={200: JobSerializer, 404: NOT_FOUND})
-    def get(self, request, job_id: int):
-        job = job_get(job_id=job_id)
+    def get(self, request, job_id: str):
+        job = job_get_public(public_id=job_id)
         if job is None:
             return Response({"detail": errors.JOB_UNKNOWN.format(job_id=job_id)}, status=status.HTTP_404_NOT_FOUND)
         return Response(JobSerializer(job, context={"request": request}).data)
@@ -176,12 +189,11 @@ class JobCancelApi(APIView):
             409: OpenApiResponse(description="The job is no longer queued."),
         },
     )
-    def post(self, request, job_id: int):
-        job = job_get(job_id=job_id)
+    def post(self, request, job_id: str):
+        job = job_get_public(public_id=job_id)
         if job is None:
             return Response({"detail": errors.JOB_UNKNOWN.format(job_id=job_id)}, status=status.HTTP_404_NOT_FOUND)
-        user_id = request.user.pk if request.user.is_authenticated else None
-        if not job_belongs_to(job=job, session_key=_session_key(request, create=False), user_id=user_id):
+        if not _asked_by(request, job):
             return Response({"detail": errors.JOB_NOT_YOURS}, status=status.HTTP_403_FORBIDDEN)
         try:
             job = job_cancel(job_id=job.pk)

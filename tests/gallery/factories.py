@@ -13,3 +13,10 @@ def artwork_paint(*, seed: int, city=None, lat: float | None = None, lon: float 
     job.refresh_from_db()
     assert job.status == "done", job.error
     return job.artwork
+
+
+def job_pk(public_id: str) -> int:
+    """The internal pk of the job the API calls `public_id` (what services and tasks take)."""
+    from generation.models import Job
+
+    return Job.objects.values_list("pk", flat=True).get(public_id=public_id)

@@ -38,13 +38,16 @@ PHONE = {"width": 390, "height": 844}
 
 @contextmanager
 def watched_page(browser, **options):
-    """A new page of `browser` (Playwright's new_page options) that fails the test on a JavaScript error."""
+    """A new page of `browser` (Playwright's new_page options) that fails the test on a JavaScript
+    error or on anything the Content-Security-Policy refused (Chromium reports it on the console)."""
     page = browser.new_page(**options)
-    errors = []
+    errors, refused = [], []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
     yield page
     page.close()
     assert errors == [], f"JavaScript errors: {errors}"
+    assert refused == [], f"refused by the Content-Security-Policy: {refused}"
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def test_a_city_marker_click_asks_for_that_city(page, live_server, cities, place
     open_map(page, live_server)
     page.locator("path.city-marker").last.click()  # drawn last: the most populous, on top
     page.wait_for_selector("#job:not([hidden])")
-    page.wait_for_function("document.querySelector('#job-status').textContent.length > 0")
+    page.wait_for_function("() => document.querySelector('#job-status').textContent.length > 0")
     from generation.models import Job
 
     # The page shows the job as soon as the server answers; this connection may see the row a moment later.

@@ -21,8 +21,8 @@ def test_edit_by_text_then_the_frames_between_two_texts(page, live_server, citie
     page.fill("#edit-text", "the same place at night")
     page.select_option("#edit-count", "2")
     page.click("#edit-submit")
-    page.wait_for_function("document.querySelectorAll('#action-results .artwork-card').length === 2", timeout=120_000)
-    page.wait_for_function("!document.querySelector('#edit-submit').disabled", timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('#action-results .artwork-card').length === 2", timeout=120_000)
+    page.wait_for_function("() => !document.querySelector('#edit-submit').disabled", timeout=60_000)
     assert page.inner_text("#action-status") == "2 of 2 edits painted; each is a new artwork made from this one."
     edits = list(artwork.children.order_by("pk"))
     assert [child.inputs["text"] for child in edits] == ["the same place at night"] * 2 and len(edits) == 2
@@ -41,9 +41,9 @@ def test_edit_by_text_then_the_frames_between_two_texts(page, live_server, citie
     strip = artwork.children.get(inputs__frames=4)
     page.goto(live_server.url + strip.get_absolute_url())
     page.wait_for_selector("#strip-viewer")
-    page.wait_for_function("document.querySelector('#strip-viewer canvas').getContext('2d')"
+    page.wait_for_function("() => document.querySelector('#strip-viewer canvas').getContext('2d')"
                            ".getImageData(0, 0, 256, 256).data.some(v => v !== 0)")
     page.click("#strip-viewer .strip-play")
     assert page.inner_text("#strip-viewer .strip-play") == "Pause"
-    page.wait_for_function("document.querySelector('#strip-viewer .strip-slider').value !== '0'")
+    page.wait_for_function("() => document.querySelector('#strip-viewer .strip-slider').value !== '0'")
     assert "by day, on a bright afternoon" in page.inner_text(".lineage")

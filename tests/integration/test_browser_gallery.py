@@ -92,7 +92,7 @@ def test_more_like_this_and_regenerate_exactly(page, live_server, cities, place_
     page.click("#more-like-this")
     page.wait_for_selector("#action-progress", state="visible")
     page.wait_for_selector("#action-results:not([hidden]) .artwork-card", timeout=60_000)
-    page.wait_for_function("!document.querySelector('#more-like-this').disabled", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('#more-like-this').disabled", timeout=60_000)
     assert page.inner_text("#action-status") == "4 of 4 variations painted."
     assert page.locator("#action-results .artwork-card").count() == 4
     assert sorted(child.parent_id for child in artwork.children.all()) == [artwork.pk] * 4

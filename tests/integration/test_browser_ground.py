@@ -52,7 +52,7 @@ def test_draw_a_rectangle_and_see_the_ground_views_pinned_where_they_stand(page,
     assert page.locator("#ground-strip li").count() == count == 16  # a region this large: the cap
     assert page.locator(".view-pin").count() == count
     assert "land use:" in page.inner_text("#ground-land-use")
-    page.wait_for_function("[...document.querySelectorAll('#ground-strip img')].every(img => img.complete)")
+    page.wait_for_function("() => [...document.querySelectorAll('#ground-strip img')].every(img => img.complete)")
     screenshot(page, "ground-map.png")
     page.goto(page.get_attribute("#ground-permalink", "href"))
     assert page.locator("#region-strip li").count() == count

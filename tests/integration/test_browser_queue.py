@@ -17,17 +17,17 @@ def test_a_visitor_sees_their_queue_and_cancels_one_job(page, live_server, citie
     page.locator("path.city-marker").last.click()
     page.wait_for_selector("#queue:not([hidden]) .queue-item")
     page.locator("path.city-marker").first.click()
-    page.wait_for_function("document.querySelectorAll('#queue-list .queue-item').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#queue-list .queue-item').length === 2")
     first, second = Job.objects.order_by("pk")
     items = page.locator("#queue-list .queue-item")
-    assert items.nth(0).get_attribute("data-job-id") == str(first.pk)
-    assert page.inner_text(f"[data-job-id='{first.pk}'] .queue-state") == "next in line"
-    assert page.inner_text(f"[data-job-id='{second.pk}'] .queue-state") == "1 job ahead"
+    assert items.nth(0).get_attribute("data-job-id") == str(first.public_id)
+    assert page.inner_text(f"[data-job-id='{first.public_id}'] .queue-state") == "next in line"
+    assert page.inner_text(f"[data-job-id='{second.public_id}'] .queue-state") == "1 job ahead"
 
-    page.click(f"[data-job-id='{first.pk}'] .queue-cancel")
-    page.wait_for_function("document.querySelectorAll('#queue-list .queue-item').length === 1")
+    page.click(f"[data-job-id='{first.public_id}'] .queue-cancel")
+    page.wait_for_function("() => document.querySelectorAll('#queue-list .queue-item').length === 1")
     page.wait_for_function(
-        f"document.querySelector(\"[data-job-id='{second.pk}'] .queue-state\").textContent === 'next in line'"
+        f"() => document.querySelector(\"[data-job-id='{second.public_id}'] .queue-state\").textContent === 'next in line'"
     )
     assert dict(Job.objects.values_list("pk", "status")) == {first.pk: "cancelled", second.pk: "queued"}
 

@@ -71,7 +71,7 @@ def test_a_job_whose_worker_dies_mid_job_is_finished_by_another(live_server, pla
     first = worker_factory(CELERY_BROKER_TRANSPORT_OPTIONS=redeliver)
 
     _, _, body = http_json(f"{live_server.url}/api/jobs/", {"kind": "place", "inputs": {"lat": -33.9, "lon": 18.4}})
-    job = Job.objects.get(pk=body["id"])
+    job = Job.objects.get(public_id=body["id"])
     wait_until(lambda: Job.objects.filter(pk=job.pk, status="running").exists(), timeout=60, interval=0.02,
                message="the job did not start")
     job.refresh_from_db()
@@ -99,7 +99,7 @@ def test_a_cancelled_job_is_skipped_while_the_next_one_runs(live_server, place_m
 
     worker_factory()  # both messages are in the broker; the first is taken first
     assert wait_until_finished(kept["url"])["status"] == "done"
-    job = Job.objects.get(pk=cancelled["id"])
+    job = Job.objects.get(public_id=cancelled["id"])
     assert (job.status, job.attempts, job.artwork) == ("cancelled", 0, None)
 
 
@@ -184,10 +184,10 @@ def test_a_job_whose_worker_dies_on_the_embedded_broker_is_recovered_and_painted
     quick = {"GENIUS_LOCI_WORKER_HEARTBEAT_S": "0.5", "GENIUS_LOCI_JOB_STALE_S": "3"}
     first = embedded_worker_factory(**quick)
     _, _, body = http_json(f"{live_server.url}/api/jobs/", {"kind": "place", "inputs": {"lat": 59.33, "lon": 18.07}})
-    wait_until(lambda: Job.objects.filter(pk=body["id"], status="running").exists(), timeout=60, interval=0.02,
+    wait_until(lambda: Job.objects.filter(public_id=body["id"], status="running").exists(), timeout=60, interval=0.02,
                message="the job did not start")
     first.kill()
-    job = Job.objects.get(pk=body["id"])
+    job = Job.objects.get(public_id=body["id"])
     assert job.status == "running" and job.artwork is None and job.heartbeat is not None
 
     embedded_worker_factory(**quick)

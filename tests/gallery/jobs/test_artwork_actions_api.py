@@ -14,6 +14,7 @@ from generation import errors as generation_errors
 from generation import services as generation_services
 from generation.models import Job
 from tests.conftest import write_tiny_place_model
+from tests.gallery.factories import job_pk
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def test_variations_repeat_the_inputs_with_new_seeds(client, artwork):
     assert response.status_code == 202
     jobs = response.json()["jobs"]
     assert len(jobs) == 3 and all(entry["url"].endswith(f"/api/jobs/{entry['id']}/") for entry in jobs)
-    made = Job.objects.filter(pk__in=[entry["id"] for entry in jobs])
+    made = Job.objects.filter(public_id__in=[entry["id"] for entry in jobs])
     assert {(job.kind, json.dumps(job.inputs, sort_keys=True), job.parent_id) for job in made} == {
         ("place", json.dumps(artwork.inputs, sort_keys=True), artwork.pk)
     }
@@ -43,7 +44,7 @@ def test_variations_repeat_the_inputs_with_new_seeds(client, artwork):
 def test_variations_become_children_of_the_artwork(client, artwork):
     jobs = post(client, f"/api/artworks/{artwork.pk}/variations", {"count": 2}).json()["jobs"]
     for entry in jobs:
-        job_services.job_run(job_id=entry["id"])
+        job_services.job_run(job_id=job_pk(entry["id"]))
     children = Artwork.objects.filter(parent=artwork)
     assert children.count() == 2
     assert client.get(jobs[0]["url"]).json()["artwork"]["id"] in set(children.values_list("pk", flat=True))
@@ -100,7 +101,7 @@ def test_regenerate_paints_the_same_bytes_without_a_second_artwork(client, artwo
     response = client.post(f"/api/artworks/{artwork.pk}/regenerate")
     assert response.status_code == 202
     entry = response.json()["job"]
-    job = Job.objects.get(pk=entry["id"])
+    job = Job.objects.get(public_id=entry["id"])
     assert (job.purpose, job.seed, job.inputs, job.model_version_id) == (
         "regenerate", artwork.seed, artwork.inputs, artwork.model_version_id
     )
@@ -121,8 +122,8 @@ def test_regenerate_reports_different_bytes(client, artwork):
     with artwork.image.storage.open(artwork.image.name, "wb") as handle:  # as if the file had been altered
         handle.write(stored[:-12] + bytes(12))
     job_id = client.post(f"/api/artworks/{artwork.pk}/regenerate").json()["job"]["id"]
-    job_services.job_run(job_id=job_id)
-    verification = Job.objects.get(pk=job_id).verification
+    job_services.job_run(job_id=job_pk(job_id))
+    verification = Job.objects.get(public_id=job_id).verification
     assert verification["identical"] is False
     assert verification["sha256_stored"] != verification["sha256_new"]
 

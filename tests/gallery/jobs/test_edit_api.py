@@ -14,7 +14,7 @@ from gallery.jobs.inputs import EDIT_COUNT_MAX, EDIT_FRAMES_MAX, EDIT_FRAMES_MIN
 from gallery.models import Artwork
 from generation import errors as generation_errors
 from generation.models import Job
-from tests.gallery.factories import artwork_paint
+from tests.gallery.factories import artwork_paint, job_pk
 
 
 def post(client, body):
@@ -63,7 +63,7 @@ def test_an_edit_of_an_edit_of_an_edit_keeps_the_whole_lineage(client, source):
     artwork = source
     for depth, text in enumerate(["snowy", "at night", "by the water"], start=1):
         job_id = post(client, {"kind": "edit", "inputs": {"artwork": artwork.pk, "text": text}}).json()["id"]
-        child = run(job_id).artwork
+        child = run(job_pk(job_id)).artwork
         assert child.parent == artwork and child.pk > artwork.pk  # a parent is always older: no cycle
         artwork = child
     chain, node = [], artwork
@@ -166,7 +166,7 @@ def test_an_edit_model_registers_with_a_grid_of_a_rendered_source_edited_by_each
 
 def test_an_edit_is_painted_again_to_the_same_bytes_from_its_source(client, source):
     job_id = post(client, {"kind": "edit", "inputs": {"artwork": source.pk, "text": "foggy"}, "seed": 9}).json()["id"]
-    edit = run(job_id).artwork
+    edit = run(job_pk(job_id)).artwork
     again = run(job_services.artwork_regenerate(artwork=edit).pk)
     assert again.verification["identical"] and again.artwork == edit
     assert Artwork.objects.filter(kind="edit").count() == 1  # painting again makes no second artwork

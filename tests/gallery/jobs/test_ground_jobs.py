@@ -11,6 +11,7 @@ from generation import errors as generation_errors
 from generation.models import Job
 from generation.services import jobs as generation_jobs
 
+from tests.gallery.factories import job_pk
 from tests.generation.test_regions import FIJI, PARIS, polygon
 
 
@@ -77,9 +78,9 @@ def test_a_region_job_paints_one_artwork_per_spot_grouped_under_a_region(client,
     monkeypatch.setattr(generation_jobs._ProgressWriter, "__call__",
                         lambda self, fraction: (seen.append(fraction), original(self, fraction)))
     job_id = post(client, {"region": PARIS}).json()["id"]
-    job_services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_pk(job_id))
     assert seen == [0.25, 0.5, 0.75, 1.0]  # progress per view
-    job = Job.objects.get(pk=job_id)
+    job = Job.objects.get(public_id=job_id)
     region = Region.objects.get()
     assert (job.status, job.region, job.artwork) == ("done", region, region.artworks.order_by("pk").first())
     views = list(region.artworks.order_by("pk"))
@@ -95,17 +96,17 @@ def test_a_region_job_paints_one_artwork_per_spot_grouped_under_a_region(client,
 
 def test_running_a_region_job_twice_makes_one_region(client, ground_model, run_here):
     job_id = post(client, {"region": FIJI}).json()["id"]
-    job_services.job_run(job_id=job_id)
-    Job.objects.filter(pk=job_id).update(status=Job.Status.RUNNING)  # delivered again after a worker died
-    job_services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_pk(job_id))
+    Job.objects.filter(public_id=job_id).update(status=Job.Status.RUNNING)  # delivered again after a worker died
+    job_services.job_run(job_id=job_pk(job_id))
     assert Region.objects.count() == 1
-    assert Artwork.objects.count() == len(Job.objects.get(pk=job_id).inputs["spots"])
+    assert Artwork.objects.count() == len(Job.objects.get(public_id=job_id).inputs["spots"])
 
 
 def test_the_same_request_again_returns_the_painted_region(client, ground_model, run_here):
     first = post(client, {"point": {"lat": 48.85, "lon": 2.35}}).json()["id"]
-    job_services.job_run(job_id=first)
-    Job.objects.filter(pk=first).delete()
+    job_services.job_run(job_id=job_pk(first))
+    Job.objects.filter(public_id=first).delete()
     again = post(client, {"point": {"lat": 48.85, "lon": 2.35}})
     assert again.status_code == 200
     assert again.json()["region"]["id"] == Region.objects.get().pk
@@ -113,7 +114,7 @@ def test_the_same_request_again_returns_the_painted_region(client, ground_model,
 
 def test_a_view_paints_again_to_the_same_bytes(client, ground_model, run_here):
     job_id = post(client, {"point": {"lat": 35.68, "lon": 139.7}}).json()["id"]
-    job_services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_pk(job_id))
     artwork = Artwork.objects.get()
     regeneration = job_services.artwork_regenerate(artwork=artwork)
     job_services.job_run(job_id=regeneration.pk)
@@ -123,7 +124,7 @@ def test_a_view_paints_again_to_the_same_bytes(client, ground_model, run_here):
 
 def test_the_region_page_shows_the_drawing_the_views_and_the_land_use(client, ground_model, run_here):
     job_id = post(client, {"region": PARIS}).json()["id"]
-    job_services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_pk(job_id))
     region = Region.objects.get()
     page = client.get(region.get_absolute_url())
     assert page.status_code == 200
@@ -138,13 +139,13 @@ def test_the_region_page_shows_the_drawing_the_views_and_the_land_use(client, gr
 
 def test_variations_of_a_view_paint_that_spot_again_with_new_seeds(client, ground_model, run_here):
     job_id = post(client, {"point": {"lat": 48.85, "lon": 2.35}}).json()["id"]
-    job_services.job_run(job_id=job_id)
+    job_services.job_run(job_id=job_pk(job_id))
     view = Artwork.objects.get()
     (variation,) = job_services.artwork_variations_create(artwork=view, count=1)
     assert variation.inputs == {"point": {"lat": 48.85, "lon": 2.35}, "spots": [{"lat": 48.85, "lon": 2.35}]}
     job_services.job_run(job_id=variation.pk)
     variation.refresh_from_db()
-    assert variation.region != Job.objects.get(pk=job_id).region
+    assert variation.region != Job.objects.get(public_id=job_id).region
     assert variation.artwork.parent == view and variation.artwork.seed == variation.seed
 
 
@@ -152,7 +153,7 @@ def test_a_point_where_two_cities_share_their_coordinates_is_painted(client, gro
     furano = next(group for group in tied_cities if {city.name for city in group} == {"Furano", "Shimo-furano"})
     response = post(client, {"point": {"lat": furano[0].lat, "lon": furano[0].lon}})
     assert response.status_code == 202, response.json()
-    job_services.job_run(job_id=response.json()["id"])
-    job = Job.objects.get(pk=response.json()["id"])
+    job_services.job_run(job_id=job_pk(response.json()["id"]))
+    job = Job.objects.get(public_id=response.json()["id"])
     assert job.status == "done", job.error
     assert job.artwork.city.name == "Shimo-furano"  # 25,872 people against Furano's 21,131

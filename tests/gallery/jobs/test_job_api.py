@@ -1,7 +1,9 @@
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from config import api as api_errors
@@ -23,8 +25,8 @@ def test_a_point_request_is_written_then_queued_on_commit(client, place_model, e
     assert response.status_code == 202
     body = response.json()
     job = Job.objects.get()
-    assert response["Location"] == body["url"] == f"http://testserver/api/jobs/{job.pk}/"
-    assert (body["id"], body["status"], body["progress"], body["artwork"]) == (job.pk, "queued", 0, None)
+    assert response["Location"] == body["url"] == f"http://testserver/api/jobs/{job.public_id}/"
+    assert (body["id"], body["status"], body["progress"], body["artwork"]) == (str(job.public_id), "queued", 0, None)
     assert (job.kind, job.inputs, job.seed, job.model_version) == ("place", {"lat": 51.752, "lon": -1.258}, 7, place_model)
     for callback in callbacks:
         callback()
@@ -52,7 +54,30 @@ def test_job_detail_and_unknown_job(client, place_model, enqueued):
     body = client.get(f"/api/jobs/{job_id}/").json()
     assert {"id", "kind", "status", "progress", "error", "artwork"} <= set(body)
     assert body["model"]["sha256"] == place_model.sha256
-    assert client.get("/api/jobs/999999/").status_code == 404
+    unknown = client.get(f"/api/jobs/{uuid.uuid4()}/")
+    assert unknown.status_code == 404 and unknown.json()["detail"].startswith("No job has the id")
+
+
+def test_a_job_is_addressed_by_a_random_id_not_its_pk(client, place_model, enqueued):
+    bodies = [post(client, {"kind": "place", "inputs": {"lat": 0, "lon": 0}, "seed": seed}).json() for seed in (1, 2)]
+    jobs = [Job.objects.get(public_id=body["id"]) for body in bodies]
+    assert [uuid.UUID(body["id"]).version for body in bodies] == [4, 4]
+    assert client.get(f"/api/jobs/{jobs[0].pk}/").status_code == 404  # counting finds nothing
+    assert client.get(f"/api/jobs/{bodies[1]['id']}/").json()["seed"] == 2
+
+
+def test_a_jobs_inputs_are_shown_to_its_visitor_and_staff_only(client, place_model, enqueued, django_user_model):
+    ask = {"kind": "place", "inputs": {"lat": 48.85, "lon": 2.35}, "seed": 1}
+    url = post(client, ask).json()["url"]
+    assert client.get(url).json()["inputs"] == ask["inputs"]
+    other = Client()
+    seen = other.get(url).json()
+    assert "inputs" not in seen and seen["seed"] == 1
+    other.force_login(django_user_model.objects.create_user("someone", password="x"))
+    assert "inputs" not in other.get(url).json()
+    staff = Client()
+    staff.force_login(django_user_model.objects.create_user("keeper", password="x", is_staff=True))
+    assert staff.get(url).json()["inputs"] == ask["inputs"]
 
 
 def test_without_an_active_model_nothing_is_written(client, db):
@@ -140,7 +165,7 @@ def test_a_request_while_the_broker_is_down_is_a_json_503_and_the_job_is_kept_fo
     body = response.json()
     assert body["detail"] == generation_errors.JOB_NOT_SENT.format(job_id=job.pk)
     assert body["code"] == "queue_unreachable"
-    assert (body["job"]["id"], body["job"]["status"]) == (job.pk, "queued")
+    assert (body["job"]["id"], body["job"]["status"]) == (str(job.public_id), "queued")
     assert (job.status, job.sent_at, job.sends) == ("queued", None, 0)
 
     enqueued = request.getfixturevalue("enqueued")  # the broker is back
@@ -166,11 +191,11 @@ def test_an_identical_request_is_painted_again_when_the_earlier_job_failed_or_wa
 ):
     ask = {"kind": "place", "inputs": {"lat": 51.752, "lon": -1.258}, "seed": 7}
     failed = post(client, ask).json()
-    Job.objects.filter(pk=failed["id"]).update(status="failed")
+    Job.objects.filter(public_id=failed["id"]).update(status="failed")
     abandoned = post(client, ask).json()
     assert abandoned["id"] != failed["id"]
-    Job.objects.filter(pk=abandoned["id"]).update(status="running", heartbeat=timezone.now() - timedelta(hours=1))
+    Job.objects.filter(public_id=abandoned["id"]).update(status="running", heartbeat=timezone.now() - timedelta(hours=1))
     again = post(client, ask)
     assert again.status_code == 202 and again.json()["id"] not in (failed["id"], abandoned["id"])
-    Job.objects.filter(pk=again.json()["id"]).update(status="running", heartbeat=timezone.now())  # alive
+    Job.objects.filter(public_id=again.json()["id"]).update(status="running", heartbeat=timezone.now())  # alive
     assert post(client, ask).json()["id"] == again.json()["id"]
