@@ -43,7 +43,11 @@ def run_training(kind: Kind, args: argparse.Namespace) -> int:
             raise CommandError(ERROR_BATCH_RANKS.format(config.batch_size, dist.world_size))
         if resume_state is not None and resume_state["nimg"] >= config.total_nimg():
             raise CommandError(ERROR_RESUME_DONE.format(resume, resume_state["kimg"]))
-        return kind.function("train")(config, dist, resume, resume_state)
+        status = kind.function("train")(config, dist, resume, resume_state)
+        # No rank leaves the group while another is still writing its last step: a rank that
+        # tears the group down first can abort its peer's connection.
+        run_dir.barrier(dist)
+        return status
     finally:
         run_dir.teardown_distributed(dist)
 

@@ -86,6 +86,12 @@ def setup_distributed(*, mixed_precision: bool = True) -> Distributed:
     return Distributed(rank=rank, world_size=world_size, device=device, mixed_precision=mixed_precision)
 
 
+def barrier(dist: Distributed) -> None:
+    """Wait until every rank is here (nothing to wait for alone)."""
+    if dist.world_size > 1:
+        torch.distributed.barrier()
+
+
 def teardown_distributed(dist: Distributed) -> None:
     if dist.world_size > 1 and torch.distributed.is_initialized():
         torch.distributed.destroy_process_group()
