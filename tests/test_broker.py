@@ -34,10 +34,12 @@ def test_messages_are_renamed_into_place_whole(tmp_path):
 def test_files_that_are_not_messages_are_dropped_and_the_next_message_is_delivered(tmp_path, caplog):
     options = transport_options(tmp_path)
     queue = tmp_path / "queue"
-    (queue / "0_empty.gpu.msg").touch()
-    (queue / "1_half-written.gpu.msg").write_bytes(b'{"body": "eyJqb2IiOi')
-    (queue / "2_not-utf8.gpu.msg").write_bytes(b"\xff\xfe{}")
-    (queue / "3_json-but-no-message.gpu.msg").write_text('{"body": "e30="}')
+    # kombu reads a queue in name order and a message's name starts with its time in ms (no leading
+    # 0): these names come first, so the message is read only once all four have been met
+    (queue / "00_empty.gpu.msg").touch()
+    (queue / "01_half-written.gpu.msg").write_bytes(b'{"body": "eyJqb2IiOi')
+    (queue / "02_not-utf8.gpu.msg").write_bytes(b"\xff\xfe{}")
+    (queue / "03_json-but-no-message.gpu.msg").write_text('{"body": "e30="}')
     with caplog.at_level(logging.WARNING, logger="config.broker"), \
             Connection(f"{ALIAS}://", transport_options=options) as connection:
         messages = connection.SimpleQueue("gpu")

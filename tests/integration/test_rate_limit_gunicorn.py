@@ -1,5 +1,7 @@
 """The job rate limit holds across web processes: a real gunicorn with two workers, on the
-embedded settings, answers 429 once a client has spent its allowance, whichever worker counts."""
+embedded settings, answers 429 once a client has spent its allowance, whichever worker counts.
+Each worker is replaced after one request (`--max-requests 1`), so the requests are served by
+several processes for certain, not only when the load happens to spread them."""
 import os
 import shutil
 import subprocess
@@ -35,7 +37,8 @@ def gunicorn(tmp_path):
     env.pop("CACHE_URL", None)  # the embedded default
     process = subprocess.Popen(
         [shutil.which("gunicorn", path=os.path.dirname(sys.executable)), "config.wsgi", "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log), "--access-logformat", "%(p)s %(s)s"],
+         "--max-requests", "1", "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log),
+         "--access-logformat", "%(p)s %(s)s"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -58,4 +61,4 @@ def test_two_workers_count_against_one_limit(gunicorn):
         return len(logged) == len(answers) and logged
 
     served = wait_until(job_requests_logged, timeout=10, message=lambda: f"the access log: {log.read_text()}")
-    assert len({pid for pid, _ in served}) == 2, f"one worker served every request: {served}"
+    assert len({pid for pid, _ in served}) > 2, f"too few processes served the requests: {served}"
