@@ -32,11 +32,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 from tqdm import tqdm
 
 from ml.eval.fidelity import laplacian, luminance
-from ml.eval.metrics import BATCH, FIDELITY_METRICS, Evaluation, FeatureSet, RealSet, measure, oracle_features
+from ml.eval.metrics import (BATCH, FIDELITY_METRICS, Evaluation, FeatureSet, RealSet, measure, oracle_features,
+                             to_pictures, to_tensor)
 from ml.eval.oracle import Oracle
 from ml.train.image_cache import ImageCache, load_image_cache
 
@@ -76,15 +76,6 @@ class EditEvaluation:
     edit_oracle: dict[str, FeatureSet]
     variations: dict[str, torch.Tensor]  # task text -> (M, seeds, 3, R, R) uint8, the first M sources
     classes: dict[str, list]  # the oracle's class names per attribute
-
-
-def to_pictures(images: torch.Tensor) -> list[Image.Image]:
-    return [Image.fromarray(image.permute(1, 2, 0).numpy()) for image in images]
-
-
-def to_tensor(pictures: list[Image.Image]) -> torch.Tensor:
-    return torch.stack([torch.from_numpy(np.asarray(p.convert("RGB"), dtype=np.uint8).copy()).permute(2, 0, 1)
-                        for p in pictures])
 
 
 def edit_all(pipeline, sources: torch.Tensor, text: str, seeds: list[int], progress: bool = False) -> torch.Tensor:

@@ -13,7 +13,8 @@ from pathlib import Path
 from PIL import Image
 
 from ml.eval.cli import figure
-from ml.eval.edit_metrics import DIVERSITY_SEEDS, EDIT_TASKS, VISITOR_TASKS, to_pictures
+from ml.eval.edit_metrics import DIVERSITY_SEEDS, EDIT_TASKS, VISITOR_TASKS
+from ml.eval.metrics import to_pictures
 from ml.eval.report import FIDELITY_COLUMNS, fidelity_cells
 from ml.sections import write_section
 from ml.train.image_cache import load_image_cache

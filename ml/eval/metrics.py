@@ -107,8 +107,8 @@ def generate_for(pipeline, real: ImageCache, progress: bool = True) -> torch.Ten
         places = [{"lat": float(lat), "lon": float(lon)}
                   for lat, lon in zip(real.lat[start:start + BATCH], real.lon[start:start + BATCH])]
         seeds = list(range(start, start + len(places)))
-        pictures += [_to_tensor(picture) for picture in pipeline.generate(places, seeds)]
-    return torch.stack(pictures)
+        pictures += pipeline.generate(places, seeds)
+    return to_tensor(pictures)
 
 
 def real_pictures_at(side: int, real: ImageCache, data: str | Path, split: str, max_images: int) -> torch.Tensor:
@@ -119,8 +119,15 @@ def real_pictures_at(side: int, real: ImageCache, data: str | Path, split: str, 
     return load_image_cache(data, resolution=side, split=split, max_images=max_images, progress=False).images
 
 
-def _to_tensor(picture: Image.Image) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(picture.convert("RGB"), dtype=np.uint8).copy()).permute(2, 0, 1)
+def to_pictures(images: torch.Tensor) -> list[Image.Image]:
+    """uint8 (N, 3, H, W) pictures as PIL images."""
+    return [Image.fromarray(image.permute(1, 2, 0).numpy()) for image in images]
+
+
+def to_tensor(pictures: list[Image.Image]) -> torch.Tensor:
+    """PIL images (of one size) as uint8 (N, 3, H, W)."""
+    return torch.stack([torch.from_numpy(np.asarray(p.convert("RGB"), dtype=np.uint8).copy()).permute(2, 0, 1)
+                        for p in pictures])
 
 
 # --- the metrics --------------------------------------------------------------------------

@@ -14,22 +14,13 @@ Bicubic is PIL's, as a page that enlarges a small picture shows it.
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from PIL import Image
 
 from ml.eval.fidelity import edge_strength, precision_recall
-from ml.eval.metrics import PLACE_ATTRIBUTES, fid_figures, generate_for, oracle_features
+from ml.eval.metrics import PLACE_ATTRIBUTES, fid_figures, generate_for, oracle_features, to_pictures, to_tensor
 from ml.eval.oracle import Oracle
 from ml.train.image_cache import ImageCache
-
-
-def to_pictures(images: torch.Tensor) -> list[Image.Image]:
-    return [Image.fromarray(image.permute(1, 2, 0).numpy()) for image in images]
-
-
-def to_tensor(pictures: list[Image.Image]) -> torch.Tensor:
-    return torch.stack([torch.from_numpy(np.asarray(p.convert("RGB")).copy()).permute(2, 0, 1) for p in pictures])
 
 
 def bicubic(images: torch.Tensor, scale: int) -> torch.Tensor:
