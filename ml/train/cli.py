@@ -7,6 +7,7 @@ registry (`ml.train.kinds`).
     torchrun --nproc-per-node G -m ml train KIND ...      (one process per GPU)
 
     python -m ml export RUN_DIR --out MODEL_DIR [--checkpoint best|latest|NAME]
+    python -m ml handoff RUN_DIR --out DIR [--checkpoint latest|NAME]   (to continue elsewhere)
 
 This module only declares the options, without importing torch (every `python -m ml` command
 imports it); `ml.train.launch` checks them, once, before anything is written, and runs them.
@@ -38,12 +39,26 @@ def register(subparsers) -> None:
     export.add_argument("--gap-batch", type=int, default=32, help="batch of the gap estimate (32)")
     export.add_argument("--gap-images", type=int, default=1024, help="held-out images used at most (1024)")
     export.set_defaults(func=_export)
+    handoff = subparsers.add_parser(
+        "handoff", help="a run's checkpoint, small enough to commit, for another machine to continue",
+        description="Copy a run's checkpoint with its optimisers' moments in bf16, one file per optimiser, "
+                    "every file at most 5 MB; `train KIND --resume DIR` continues from it.")
+    handoff.add_argument("run", type=Path, metavar="RUN_DIR", help="the run folder")
+    handoff.add_argument("--out", type=Path, required=True, help="new or empty folder")
+    handoff.add_argument("--checkpoint", default="latest", help="latest (default) or a checkpoint name")
+    handoff.set_defaults(func=_handoff)
 
 
 def _train(args: argparse.Namespace) -> int:
     from ml.train.launch import run_training
 
     return run_training(KINDS[args.kind], args)
+
+
+def _handoff(args: argparse.Namespace) -> int:
+    from ml.train.handoff import run_handoff
+
+    return run_handoff(args)
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -10,6 +10,9 @@ A run is a numbered folder `RUNS/<5 digits>-<description>/` (as stylegan3's trai
     checkpoint-<kimg>/  resumable state: <net>.safetensors per network, optimizers.safetensors
                         (the optimisers' tensors) and state.json (everything else, JSON)
 
+A handoff (`python -m ml handoff`) is a checkpoint folder small enough to commit, with
+optimizer-<net>.safetensors in bf16 instead of optimizers.safetensors; `--resume` takes either.
+
 Only tensors are written as tensors (safetensors) and everything else as JSON, so a checkpoint
 is rebuilt by the code in the repository and never unpickled.
 
@@ -38,6 +41,7 @@ LOG_FILE = "log.txt"
 STATS_FILE = "stats.jsonl"
 STATE_FILE = "state.json"
 OPTIMIZERS_FILE = "optimizers.safetensors"
+HANDOFF_OPTIMIZER_FILE = "optimizer-{}.safetensors"  # one optimiser's tensors in a handoff (`ml.train.handoff`)
 CHECKPOINT_PREFIX = "checkpoint-"
 _RUN_NUMBER = re.compile(r"^(\d{5})-")
 
@@ -274,13 +278,32 @@ def load_network(folder: Path, name: str, network: nn.Module) -> nn.Module:
 
 
 def load_optimizers(folder: Path, optimizers: dict[str, torch.optim.Optimizer], state: dict) -> None:
+    """The optimisers' state of a checkpoint, or of a handoff (one bf16 file per optimiser, which
+    `load_state_dict` casts back to the parameters' dtype)."""
     from safetensors.torch import load_file
 
-    tensors = load_file(str(Path(folder) / OPTIMIZERS_FILE))
+    folder = Path(folder)
+    if (folder / OPTIMIZERS_FILE).is_file():
+        tensors = load_file(str(folder / OPTIMIZERS_FILE))
+    else:
+        tensors = {key: value for name in optimizers
+                   for key, value in load_file(str(folder / HANDOFF_OPTIMIZER_FILE.format(name))).items()}
     for name, optimizer in optimizers.items():
         prefix = f"{name}."
         own = {key[len(prefix):]: value for key, value in tensors.items() if key.startswith(prefix)}
         optimizer.load_state_dict(_unflatten_optimizer(own, state["optimizer_param_groups"][name]))
+
+
+def write_handoff_optimizers(checkpoint: Path, folder: Path) -> None:
+    """Each optimiser of `checkpoint` in its own file of `folder`, its moments in bf16 (step
+    counts as they are)."""
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(Path(checkpoint) / OPTIMIZERS_FILE))
+    for name in read_checkpoint_state(checkpoint)["optimizer_param_groups"]:
+        own = {key: value.to(torch.bfloat16) if value.is_floating_point() and not key.endswith(".step") else value
+               for key, value in tensors.items() if key.startswith(f"{name}.")}
+        save_file(own, str(Path(folder) / HANDOFF_OPTIMIZER_FILE.format(name)))
 
 
 def list_checkpoints(run: Path) -> list[Path]:
