@@ -245,6 +245,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 GENERATION_PIPELINE_CACHE_SIZE = env.int("GENIUS_LOCI_PIPELINE_CACHE_SIZE", default=4)
+# Batching (gallery.jobs.services.job_run): a worker that takes a place or edit job also claims up
+# to GENERATION_BATCH_SIZE - 1 other queued jobs of the same kind, model version and upsampler and
+# paints them in one batch; when the batch is not full it waits GENERATION_BATCH_WAIT_MS once for
+# more. 1 paints every job alone.
+GENERATION_BATCH_SIZE = env.int("GENIUS_LOCI_BATCH_SIZE", default=16)
+GENERATION_BATCH_WAIT_MS = env.float("GENIUS_LOCI_BATCH_WAIT_MS", default=10.0)
 GENERATION_JOB_SOFT_TIME_LIMIT = env.int("GENIUS_LOCI_JOB_SOFT_TIME_LIMIT", default=300)
 # Recovery (generation.worker): every worker beats this often, marking the jobs it runs alive; a
 # running job whose heartbeat is older than GENERATION_JOB_STALE_S has lost its worker, and a
