@@ -85,8 +85,15 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web process and the worker write to the same file: wait for the lock, don't fail.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+    # The web process and the worker write to the same file: wait for the lock, don't fail. In WAL
+    # mode readers never wait for a writer, and with synchronous=NORMAL a commit writes the log
+    # without an fsync (the log is synced at checkpoints; a power cut may lose the last commits,
+    # never corrupt the file): in the default journal mode each commit's two fsyncs, one writer at a
+    # time, were most of a job POST's time under load (docs/BENCHMARKS.md, "Load and faults").
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 30, "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache for every web process: the API's rate limits count there, so N gunicorn workers (or
