@@ -85,8 +85,15 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web process and the worker write to the same file: wait for the lock, don't fail.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+    # The web process and the worker write to the same file: wait for the lock, don't fail. In WAL
+    # mode readers never wait for a writer, and with synchronous=NORMAL a commit writes the log
+    # without an fsync (the log is synced at checkpoints; a power cut may lose the last commits,
+    # never corrupt the file): in the default journal mode each commit's two fsyncs, one writer at a
+    # time, were most of a job POST's time under load (docs/BENCHMARKS.md, "Load and faults").
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 30, "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache for every web process: the API's rate limits count there, so N gunicorn workers (or
@@ -245,6 +252,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 GENERATION_PIPELINE_CACHE_SIZE = env.int("GENIUS_LOCI_PIPELINE_CACHE_SIZE", default=4)
+# Batching (gallery.jobs.services.job_run): a worker that takes a place or edit job also claims up
+# to GENERATION_BATCH_SIZE - 1 other queued jobs of the same kind, model version and upsampler and
+# paints them in one batch; when the batch is not full it waits GENERATION_BATCH_WAIT_MS once for
+# more. 1 paints every job alone.
+GENERATION_BATCH_SIZE = env.int("GENIUS_LOCI_BATCH_SIZE", default=16)
+GENERATION_BATCH_WAIT_MS = env.float("GENIUS_LOCI_BATCH_WAIT_MS", default=10.0)
 GENERATION_JOB_SOFT_TIME_LIMIT = env.int("GENIUS_LOCI_JOB_SOFT_TIME_LIMIT", default=300)
 # Recovery (generation.worker): every worker beats this often, marking the jobs it runs alive; a
 # running job whose heartbeat is older than GENERATION_JOB_STALE_S has lost its worker, and a

@@ -6,7 +6,7 @@ from django.conf import settings
 
 from gallery.jobs import services
 from generation import queue
-from generation.tasks import RETRY_POLICY, heartbeat
+from generation.tasks import RETRY_POLICY
 
 
 @shared_task(
@@ -19,6 +19,6 @@ from generation.tasks import RETRY_POLICY, heartbeat
     **RETRY_POLICY,
 )
 def run_job(self, job_id: int) -> None:
-    heartbeat(self)
+    # No heartbeat write here: the worker's heartbeat thread records it (generation.worker), and
+    # the messages of jobs that a batch already painted cost one conditional UPDATE each.
     services.job_run(job_id=job_id, worker=self.request.hostname or "")
-    heartbeat(self)

@@ -99,6 +99,9 @@ class Job(models.Model):
     sends = models.PositiveSmallIntegerField(default=0)
     worker = models.CharField(max_length=255, blank=True)
     heartbeat = models.DateTimeField(null=True, blank=True)
+    # The job whose message started the batch this one was painted in (null: it led its batch or
+    # ran alone); the worker's heartbeat for that job covers this one too (generation.worker).
+    batched_with = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="batch")
     # Who asked: the visitor's session, and the user when logged in.
     session_key = models.CharField(max_length=40, blank=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")

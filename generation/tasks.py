@@ -1,8 +1,9 @@
 """Celery tasks: each takes an id and calls a service.
 
 Delivery is at least once (late ack, redelivery when a worker dies mid-job), so the
-services they call are idempotent. Each task records the worker's heartbeat as it starts
-and finishes, for the admin's "workers seen recently". Services send these by name
+services they call are idempotent. Validating a model records the worker's heartbeat as it
+starts and finishes, for the admin's "workers seen recently" (a job's task leaves that to the
+worker's heartbeat thread, generation.worker). Services send these by name
 (`generation.queue`); the task that runs a job is `gallery.tasks.run_job`, since what a job
 paints becomes an artwork of the gallery.
 """

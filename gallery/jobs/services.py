@@ -5,8 +5,11 @@ import io
 import json
 import logging
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -22,11 +25,12 @@ from generation import regions
 from generation.models import Job, Kind
 from generation.selectors import job_find_reusable, model_version_active
 from generation.services import (
-    DRAWN_SEED_LIMIT, SEED_LIMIT, NoActiveModelError, job_add, job_fail, job_finish, job_paint, job_start,
-    job_upsample, job_views_paint, request_key, view_seed,
+    DRAWN_SEED_LIMIT, SEED_LIMIT, NoActiveModelError, job_add, job_batch_claim, job_batchable, job_fail, job_finish,
+    job_paint, job_start, job_upsample, job_views_paint, jobs_paint, request_key, view_seed,
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ModelFolderGoneError(Exception):
@@ -137,38 +141,86 @@ def artwork_regenerate(*, artwork: Artwork, session_key: str = "", user=None) ->
 
 
 def job_run(*, job_id: int, worker: str = "") -> None:
-    """Run a job on this worker (`worker`: its host name). Safe to run twice: a request makes at
-    most one artwork, and a job running on a live worker is not started a second time."""
+    """Run a job on this worker (`worker`: its host name), with the other jobs waiting for the
+    same model when it can be batched (`_run_batch`). Safe to run twice: a request makes at most
+    one artwork, and a job running on a live worker is not started a second time."""
     job = job_start(job_id=job_id, worker=worker)
     if job is None:
         return
-    verification = region = None
-    try:
-        if job.purpose == Job.Purpose.REGENERATE:
-            artwork, verification = _regenerate(job)
-        elif job.kind == "ground":
-            region = _generate_region(job)
-            artwork = region.artworks.order_by("pk").first()
+    if job_batchable(job=job):
+        _run_batch(job, worker)
+    elif (result := _attempt([job], lambda: _run_alone(job))) is not None:
+        job_finish(job=job, **result)
+
+
+def _run_alone(job: Job) -> dict:
+    """What one job that is not batched becomes: job_finish's artwork, verification and region."""
+    if job.purpose == Job.Purpose.REGENERATE:
+        artwork, verification = _regenerate(job)
+        return {"artwork": artwork, "verification": verification}
+    if job.kind == "ground":
+        region = _generate_region(job)
+        return {"artwork": region.artworks.order_by("pk").first(), "region": region}
+    return {"artwork": _generate(job)}
+
+
+def _run_batch(lead: Job, worker: str) -> None:
+    """Paint `lead` with up to GENERATION_BATCH_SIZE - 1 other waiting jobs of its kind, model and
+    upsampler in one batch (waiting GENERATION_BATCH_WAIT_MS once for more when it is not full),
+    then store and finish each job as its artwork is stored. A job whose artwork is already stored
+    (an earlier delivery) is finished with it and not painted again."""
+    size = settings.GENERATION_BATCH_SIZE
+    jobs = [lead, *job_batch_claim(lead=lead, worker=worker, limit=size - 1)]
+    if len(jobs) < size and settings.GENERATION_BATCH_WAIT_MS > 0:
+        time.sleep(settings.GENERATION_BATCH_WAIT_MS / 1000)
+        jobs += job_batch_claim(lead=lead, worker=worker, limit=size - len(jobs))
+    to_paint = []
+    for job in jobs:
+        if artwork := artwork_find(request_key=job.request_key):
+            job_finish(job=job, artwork=artwork)
         else:
-            artwork = _generate(job)
+            to_paint.append(job)
+    if not to_paint:
+        return
+    painted = _attempt(to_paint, lambda: _paint_batch(to_paint))
+    for job, (image, upsampled) in zip(to_paint, painted or []):
+        if (artwork := _attempt([job], lambda: _store(job, image, upsampled))) is not None:
+            job_finish(job=job, artwork=artwork)
+
+
+def _attempt(jobs: list[Job], work: Callable[[], T]) -> T | None:
+    """What `work()` returns; when it raises, None, with each of `jobs` failed with the reason
+    (any failure of the model is the job's, shown to the visitor)."""
+    try:
+        return work()
     except SoftTimeLimitExceeded:
-        job_fail(job_id=job.pk, error=generation_errors.JOB_TIMED_OUT)
-    except Exception as error:  # noqa: BLE001 - any failure of the model is the job's, shown to the user
-        logger.exception("job %s failed", job.pk)
-        job_fail(job_id=job.pk, error=generation_errors.JOB_FAILED.format(error=error))
-    else:
-        job_finish(job=job, artwork=artwork, verification=verification, region=region)
+        error = generation_errors.JOB_TIMED_OUT
+    except Exception as exc:  # noqa: BLE001
+        logger.exception("jobs %s failed", [job.pk for job in jobs])
+        error = generation_errors.JOB_FAILED.format(error=exc)
+    for job in jobs:
+        job_fail(job_id=job.pk, error=error)
+    return None
+
+
+def _source_picture(job: Job) -> Image.Image:
+    """The native picture of the artwork an edit starts from (the size the model works at)."""
+    source = Artwork.objects.get(pk=job.inputs["artwork"])
+    with source.native_picture.open("rb") as handle:
+        return Image.open(io.BytesIO(handle.read())).convert("RGB")
+
+
+def _paint_batch(jobs: list[Job]) -> list[tuple[Image.Image, Image.Image | None]]:
+    """Each job's picture, painted in one batch, with its enlargement by the jobs' upsampler."""
+    sources = [_source_picture(job) for job in jobs] if jobs[0].kind == "edit" else None
+    pictures = jobs_paint(jobs=jobs, sources=sources)
+    return list(zip(pictures, _enlarged(jobs[0], pictures)))
 
 
 def _paint(job: Job) -> Image.Image:
     """The job's picture as its model paints it; an edit's starts from its source artwork's
-    native picture (the size the model works at)."""
-    if job.kind != "edit":
-        return job_paint(job=job)
-    source = Artwork.objects.get(pk=job.inputs["artwork"])
-    with source.native_picture.open("rb") as handle:
-        picture = Image.open(io.BytesIO(handle.read())).convert("RGB")
-    return job_paint(job=job, source=picture)
+    native picture."""
+    return job_paint(job=job, source=_source_picture(job) if job.kind == "edit" else None)
 
 
 def _enlarged(job: Job, pictures: list[Image.Image]) -> list[Image.Image | None]:
@@ -181,6 +233,11 @@ def _generate(job: Job) -> Artwork:
         return artwork
     image = _paint(job)
     (upsampled,) = _enlarged(job, [image])
+    return _store(job, image, upsampled)
+
+
+def _store(job: Job, image: Image.Image, upsampled: Image.Image | None) -> Artwork:
+    """The job's painted picture stored as its artwork, at the place it shows."""
     lat, lon = job.inputs.get("lat"), job.inputs.get("lon")
     if job.kind == "edit":  # an edit shows the place its source shows
         source = Artwork.objects.select_related("city").get(pk=job.inputs["artwork"])

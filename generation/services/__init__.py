@@ -6,6 +6,8 @@ from generation.services.jobs import (
     JobStateError,
     NoActiveModelError,
     job_add,
+    job_batch_claim,
+    job_batchable,
     job_cancel,
     job_fail,
     job_finish,
@@ -15,6 +17,7 @@ from generation.services.jobs import (
     job_start,
     job_upsample,
     job_views_paint,
+    jobs_paint,
     request_key,
     view_seed,
     worker_seen_record,
@@ -37,8 +40,9 @@ from generation.services.registry import (
 __all__ = [
     "DRAWN_SEED_LIMIT", "SEED_LIMIT", "JobNotSentError", "JobStateError", "ModelActivationError",
     "ModelDeletionError", "ModelRegistrationError", "NoActiveModelError", "Recovery", "config_kind", "job_add",
+    "job_batch_claim", "job_batchable",
     "job_cancel", "job_fail", "job_finish", "job_paint", "job_retry", "job_send", "job_start", "job_upsample",
-    "jobs_recover", "job_views_paint", "model_version_activate", "model_version_deactivate", "model_version_delete",
+    "jobs_recover", "job_views_paint", "jobs_paint", "model_version_activate", "model_version_deactivate", "model_version_delete",
     "model_version_register", "model_version_rollback", "model_version_upload", "model_version_validate",
     "request_key", "view_seed", "worker_heartbeat", "worker_seen_record",
 ]

@@ -112,16 +112,55 @@ def job_start(*, job_id: int, worker: str = "") -> Job | None:
     A queued job starts; so does a running one whose worker stopped beating, or that this very
     worker had started before it was restarted (delivered again); a job that is running
     elsewhere, done, failed or cancelled is skipped, so a message sent twice paints once."""
-    now = timezone.now()
     again = job_stale_q() & Q(attempts__lt=settings.GENERATION_JOB_MAX_ATTEMPTS)
     claimable = Q(status=Job.Status.QUEUED) | again | Q(status=Job.Status.RUNNING, worker=worker)
-    started = Job.objects.filter(claimable, pk=job_id).update(
-        status=Job.Status.RUNNING, started=now, heartbeat=now, worker=worker[:255], attempts=F("attempts") + 1,
-        progress=5,
-    )
+    started = Job.objects.filter(claimable, pk=job_id).update(**_running_on(worker), batched_with=None)
     if not started:
         return None
-    return Job.objects.select_related("model_version", "upsampler", "parent").get(pk=job_id)
+    return _jobs_run().get(pk=job_id)
+
+
+def _running_on(worker: str) -> dict:
+    """The fields of a job that `worker` starts now."""
+    now = timezone.now()
+    return dict(status=Job.Status.RUNNING, started=now, heartbeat=now, worker=worker[:255],
+                attempts=F("attempts") + 1, progress=5)
+
+
+def _jobs_run():
+    return Job.objects.select_related("model_version", "upsampler", "parent")
+
+
+# Kinds whose jobs paint one picture each with `pipeline.generate`, so that several jobs of the
+# same model can share one batch (a ground job is already a batch of views; an edit between two
+# texts, a strip of frames).
+BATCHED_KINDS = ("place", "edit")
+
+
+def job_batchable(*, job: Job) -> bool:
+    """Whether the job may be painted in one batch with others of its model: a new picture of a
+    batched kind (a regeneration compares its bytes alone)."""
+    return job.purpose == Job.Purpose.GENERATE and job.kind in BATCHED_KINDS and "text_to" not in job.inputs
+
+
+def job_batch_claim(*, lead: Job, worker: str, limit: int) -> list[Job]:
+    """Up to `limit` other queued jobs that paint as `lead` does (same kind, model version and
+    upsampler; one picture each), oldest first, claimed as running on `worker` in `lead`'s batch.
+
+    One transaction reads and claims them: on PostgreSQL the rows are locked and those another
+    worker has locked are skipped; on SQLite the transaction holds the write lock from its start
+    (`transaction_mode` IMMEDIATE). So two workers never claim the same job, and the messages of
+    the jobs claimed here find them running (or done) and return (`job_start`)."""
+    if limit < 1 or not job_batchable(job=lead):
+        return []
+    waiting = Job.objects.filter(
+        status=Job.Status.QUEUED, kind=lead.kind, purpose=Job.Purpose.GENERATE, model_version_id=lead.model_version_id,
+        upsampler_id=lead.upsampler_id,
+    ).exclude(inputs__has_key="text_to").order_by("queued_at", "pk")
+    with transaction.atomic():
+        ids = list(waiting.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+        Job.objects.filter(pk__in=ids).update(**_running_on(worker), batched_with=lead)
+    return list(_jobs_run().filter(pk__in=ids).order_by("queued_at", "pk"))
 
 
 def job_paint(*, job: Job, source=None):
@@ -130,17 +169,33 @@ def job_paint(*, job: Job, source=None):
     frame with the job's seed, so they differ by the text only)."""
     from generation.pipeline_cache import pipeline_for
 
-    progress = _ProgressWriter(job.pk, start=10, end=90)
-    pipeline = pipeline_for(job.model_version)
+    if "text_to" not in job.inputs:
+        (image,) = jobs_paint(jobs=[job], sources=[source])
+        return image
+    progress = _ProgressWriter([job.pk], start=10, end=90)
     progress(0.0)
-    if job.kind != "edit":
-        (image,) = pipeline.generate([job.inputs], [job.seed], progress=progress)
-    elif "text_to" not in job.inputs:
-        (image,) = pipeline.generate([{"image": source, "text": job.inputs["text"]}], [job.seed], progress=progress)
-    else:
-        image = _frames_strip(pipeline, job, source, progress)
+    image = _frames_strip(pipeline_for(job.model_version), job, source, progress)
     progress(1.0)
     return image
+
+
+def jobs_paint(*, jobs: list[Job], sources: list | None = None) -> list:
+    """The pictures of `jobs` (of one kind and model version, one picture each: `job_batchable`),
+    painted as one batch; `sources` are the pictures edits start from, in order. The pipelines pad
+    every batch, so each picture is the same bytes whatever else is in its batch. The batch's
+    progress is each job's progress."""
+    from generation.pipeline_cache import pipeline_for
+
+    progress = _ProgressWriter([job.pk for job in jobs], start=10, end=90)
+    pipeline = pipeline_for(jobs[0].model_version)
+    progress(0.0)
+    if jobs[0].kind == "edit":
+        items = [{"image": source, "text": job.inputs["text"]} for job, source in zip(jobs, sources, strict=True)]
+    else:
+        items = [job.inputs for job in jobs]
+    pictures = pipeline.generate(items, [job.seed for job in jobs], progress=progress)
+    progress(1.0)
+    return pictures
 
 
 def _frames_strip(pipeline, job: Job, source, progress):
@@ -177,7 +232,7 @@ def job_views_paint(*, job: Job) -> list:
 
     pipeline = pipeline_for(job.model_version)
     spots = job.inputs["spots"]
-    progress = _ProgressWriter(job.pk, start=10, end=90, interval=0.0)
+    progress = _ProgressWriter([job.pk], start=10, end=90, interval=0.0)
     views = []
     for index, spot in enumerate(spots):
         (view,) = pipeline.views([spot], [view_seed(job.seed, index)])
@@ -187,10 +242,11 @@ def job_views_paint(*, job: Job) -> list:
 
 
 class _ProgressWriter:
-    """Maps a pipeline's 0..1 progress to the job's percent range, writing at most twice a second."""
+    """Maps a pipeline's 0..1 progress to the percent range of the jobs it paints, writing at most
+    twice a second."""
 
-    def __init__(self, job_id: int, *, start: int, end: int, interval: float = 0.5):
-        self.job_id, self.start, self.end, self.last_write = job_id, start, end, 0.0
+    def __init__(self, job_ids: list[int], *, start: int, end: int, interval: float = 0.5):
+        self.job_ids, self.start, self.end, self.last_write = job_ids, start, end, 0.0
         self.interval = interval
 
     def __call__(self, fraction: float) -> None:
@@ -199,7 +255,7 @@ class _ProgressWriter:
             return
         self.last_write = now
         percent = int(self.start + (self.end - self.start) * min(max(fraction, 0.0), 1.0))
-        Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(progress=percent)
+        Job.objects.filter(pk__in=self.job_ids, status=Job.Status.RUNNING).update(progress=percent)
 
 
 def job_finish(*, job: Job, artwork, verification: dict | None = None, region=None) -> None:

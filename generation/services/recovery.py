@@ -4,8 +4,8 @@ A message can be lost (Redis restarted without persistence, the broker down when
 posted) and a worker can die mid-job (SIGKILL, the OOM killer, a redeploy) without handing its
 message back: the filesystem broker never redelivers, Redis only after its visibility timeout
 (12 hours). So every worker beats (`worker_heartbeat`, every GENERATION_HEARTBEAT_S, from
-generation.worker), refreshing the heartbeat of the jobs it runs, and `jobs_recover` sends
-again what nothing else will run:
+generation.worker), refreshing the heartbeat of the jobs it runs (and of those it claimed into
+their batches), and `jobs_recover` sends again what nothing else will run:
 
 - a running job whose heartbeat is older than GENERATION_JOB_STALE_S: queued again and sent,
   or failed with JOB_ABANDONED once it was started GENERATION_JOB_MAX_ATTEMPTS times;
@@ -38,9 +38,12 @@ class Recovery:
 
 
 def worker_heartbeat(*, hostname: str, job_ids: list[int]) -> None:
-    """The worker `hostname` is alive and still running the jobs `job_ids`."""
+    """The worker `hostname` is alive and still running the jobs `job_ids`, and the jobs it
+    claimed into their batches (`job_batch_claim`)."""
     worker_seen_record(hostname=hostname)
-    Job.objects.filter(pk__in=job_ids, status=Job.Status.RUNNING).update(heartbeat=timezone.now())
+    Job.objects.filter(Q(pk__in=job_ids) | Q(batched_with__in=job_ids), status=Job.Status.RUNNING).update(
+        heartbeat=timezone.now()
+    )
 
 
 def jobs_recover() -> Recovery:

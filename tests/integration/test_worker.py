@@ -196,3 +196,57 @@ def test_a_job_whose_worker_dies_on_the_embedded_broker_is_recovered_and_painted
     job.refresh_from_db()
     assert job.attempts == 2 and job.worker != ""
     assert Artwork.objects.count() == 1
+
+
+BATCH_PLACES = [(51.75, -1.26), (69.65, 18.96), (31.63, -8.0), (-36.85, 174.76), (-18.14, 178.44), (47.37, 8.55)]
+
+
+def post_places(live_server) -> list[dict]:
+    browser = visitor()
+    return [http_json(f"{live_server.url}/api/jobs/", {"kind": "place", "inputs": {"lat": lat, "lon": lon}, "seed": 4},
+                      opener=browser)[2] for lat, lon in BATCH_PLACES]
+
+
+def test_jobs_waiting_for_the_same_model_are_painted_as_one_batch(
+    live_server, place_model, embedded_broker, embedded_worker_factory
+):
+    from gallery.models import Artwork
+    from generation.models import Job
+
+    posted = post_places(live_server)  # all waiting before the worker starts
+    embedded_worker_factory(GENIUS_LOCI_BATCH_SIZE="8")
+    for body in posted:
+        assert wait_until_finished(body["url"])["status"] == "done"
+    lead = Job.objects.get(public_id=posted[0]["id"])
+    jobs = Job.objects.exclude(pk=lead.pk)
+    assert [job.batched_with_id for job in jobs] == [lead.pk] * (len(posted) - 1)
+    assert set(Job.objects.values_list("attempts", flat=True)) == {1}
+    assert Artwork.objects.count() == len(posted)
+    # The other jobs' messages found them done and returned; nothing is left in the queue.
+    wait_until(lambda: not list((embedded_broker / "broker" / "queue").iterdir()), timeout=20,
+               message="messages left in the queue")
+
+
+def test_a_batch_whose_worker_dies_mid_batch_loses_no_job_and_paints_each_once(
+    live_server, place_model, embedded_worker_factory
+):
+    from gallery.models import Artwork
+    from generation.models import Job
+
+    quick = {"GENIUS_LOCI_WORKER_HEARTBEAT_S": "0.5", "GENIUS_LOCI_JOB_STALE_S": "3", "GENIUS_LOCI_BATCH_SIZE": "8"}
+    posted = post_places(live_server)
+    first = embedded_worker_factory(**quick)
+    # The batch is claimed before the fresh worker loads PyTorch and the model: killed there, every
+    # job of it is running and none is painted.
+    wait_until(lambda: Job.objects.filter(status="running").count() == len(posted), timeout=60, interval=0.02,
+               message="the batch was not claimed")
+    first.kill()
+    assert Artwork.objects.count() == 0
+
+    embedded_worker_factory(**quick)
+    for body in posted:
+        finished = wait_until_finished(body["url"], timeout=90)
+        assert finished["status"] == "done", finished["error"]
+    assert set(Job.objects.values_list("attempts", flat=True)) == {2}
+    assert Artwork.objects.count() == len(posted)
+    assert len(set(Artwork.objects.values_list("request_key", flat=True))) == len(posted)

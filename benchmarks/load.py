@@ -1,0 +1,355 @@
+"""A bounded load and fault run against a site started here, on loopback only.
+
+    python -m benchmarks.load [--visitors 100] [--broker embedded|redis] [--faults] [--no-write]
+
+Starts the site as `./run.sh demo` serves it (gunicorn `config.wsgi --workers 2 --threads 4`, one
+`celery worker --pool solo`) on the embedded defaults (SQLite, the `atomicfs://` broker, the file
+cache) in a fresh folder, or with `--broker redis` on a redis-server started here without
+persistence. The shipped `models/place-demo` is the active place model, with the world's cities;
+one job is painted first, so the worker has loaded PyTorch and the model as on a running site.
+
+Load: every visitor opens the map's session (`GET /api/queue/`, as the map page does), then all
+post one place job at the same moment (each from its own client address: one trusted proxy and
+`X-Forwarded-For`, so the rate limit counts per visitor) and follow their job every 400 ms as the
+page does. Measured: POST p50/p95/p99, 5xx answers, time from the posts to the last job done,
+and jobs lost (not done in time) or duplicated (more than one artwork for a request).
+
+Faults (`--faults`): the worker SIGKILLed mid-run and started again a second later; files that are
+not messages dropped into the embedded broker's queue while jobs wait; Redis restarted without
+persistence while jobs wait (with `--broker redis`). For each, the jobs lost and duplicated and the
+time from the worker (or Redis) being back to every job done. Writes docs/BENCHMARKS.md's section.
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from benchmarks.report import REPO, publish
+
+SECTION = "load"
+COMMAND = "python -m benchmarks.load"
+PLACE_MODEL = REPO / "models" / "place-demo"
+POLL_S = 0.4  # how often the map page asks after a job (static/js/api.js)
+DRAIN_LIMIT_S = 300.0
+FAULT_LIMIT_S = 180.0
+FAULT_JOBS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, *, timeout: float, what: str, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while not (result := predicate()):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"error: {what} (after {timeout:g} s)")
+        time.sleep(interval)
+    return result
+
+
+def request(url: str, body: dict | None = None, *, headers: dict | None = None, opener=None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    ask = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with (opener or urllib.request.build_opener()).open(ask, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+    except OSError:
+        return 0, {}
+
+
+class Site:
+    """gunicorn, a worker and (with Redis) a redis-server, on loopback, sharing one var folder."""
+
+    def __init__(self, folder: Path, broker: str, batch_size: int):
+        self.folder, self.port = folder, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "GENIUS_LOCI_VAR_DIR": str(folder), "HF_HUB_OFFLINE": "1",
+                    "GENIUS_LOCI_TRUSTED_PROXIES": "1", "GENIUS_LOCI_BATCH_SIZE": str(batch_size)}
+        for name in ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL"):
+            self.env.pop(name, None)
+        self.redis_port = free_port() if broker == "redis" else None
+        if self.redis_port:
+            self.env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{self.redis_port}/0"
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def manage(self, *args: str) -> None:
+        subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def start(self, name: str, command: list[str]) -> None:
+        log = (self.folder / f"{name}.log").open("a")
+        self.processes[name] = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start_redis(self) -> None:
+        self.start("redis", ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(self.folder)])
+        wait_for(lambda: self.redis_answers(), timeout=10, what="redis-server did not answer")
+
+    def redis_answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.2) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start_worker(self) -> None:
+        log = self.folder / "worker.log"
+        before = log.read_text().count("ready.") if log.exists() else 0
+        self.start("worker", [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "gpu,default",
+                              "--pool", "solo", "--concurrency", "1", "-l", "info"])
+        wait_for(lambda: log.read_text().count("ready.") > before, timeout=120, what="the worker did not start")
+
+    def up(self) -> None:
+        print("preparing the site: database, cities, the place model ...", flush=True)
+        if self.redis_port:
+            self.start_redis()
+        self.manage("migrate", "--no-input", "-v0")
+        self.manage("load_cities")
+        self.manage("register_model", str(PLACE_MODEL), "--activate", "--no-metrics")
+        self.start("web", [shutil.which("gunicorn", path=os.path.dirname(sys.executable)), "config.wsgi", "--bind",
+                           f"127.0.0.1:{self.port}", "--workers", "2", "--threads", "4", "--log-level", "warning"])
+        wait_for(lambda: request(self.url + "/api/queue/")[0] == 200, timeout=60, what="gunicorn did not answer")
+        self.start_worker()
+        # One job first, as on a site that has been running: the worker has loaded PyTorch and the model.
+        _, job = request(self.url + "/api/jobs/", {"kind": "place", "inputs": {"lat": 0.0, "lon": 0.0}},
+                         headers={"X-Forwarded-For": "10.255.255.255"})
+        wait_for(lambda: request(job["url"])[1].get("status") == "done", timeout=120, interval=0.5,
+                 what="the first job was not painted")
+
+    def stop(self, name: str) -> None:
+        process = self.processes.pop(name)
+        process.terminate()
+        process.wait(timeout=120)
+
+    def kill(self, name: str) -> None:
+        process = self.processes.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    def down(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            process.wait(timeout=30)
+
+    def query(self, sql: str, *args) -> list[tuple]:
+        with sqlite3.connect(self.folder / "db.sqlite3", timeout=30) as database:
+            return database.execute(sql, args).fetchall()
+
+
+@dataclass
+class Run:
+    posts_ms: list[float]
+    statuses: list[int]
+    job_ids: list[str]
+    started: float  # time.time() when the visitors posted
+    visitors: list[threading.Thread] = field(default_factory=list)  # still following their jobs
+
+
+def visitors_post(site: Site, count: int, *, follow: bool, first_address: int = 0) -> Run:
+    """`count` visitors, each with its session, post one place job at the same moment; with
+    `follow`, each then asks after its job every POLL_S until it is finished."""
+    barrier, posted = threading.Barrier(count + 1), threading.Semaphore(0)
+    posts, statuses, job_ids = [0.0] * count, [0] * count, [""] * count
+    places = random.Random(count).sample(site.query("SELECT lat, lon FROM gallery_city"), count)
+
+    def visit(index: int) -> None:
+        number = first_address + index
+        headers = {"X-Forwarded-For": f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"}
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        request(site.url + "/api/queue/", headers=headers, opener=browser)
+        lat, lon = places[index]
+        barrier.wait()
+        begin = time.perf_counter()
+        statuses[index], job = request(site.url + "/api/jobs/", {"kind": "place", "inputs": {"lat": lat, "lon": lon}},
+                                       headers=headers, opener=browser)
+        posts[index] = (time.perf_counter() - begin) * 1000
+        job_ids[index] = job.get("id", "")
+        posted.release()
+        while follow and job.get("status") in ("queued", "running"):
+            time.sleep(POLL_S)
+            _, job = request(job["url"], headers=headers, opener=browser)
+
+    threads = [threading.Thread(target=visit, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.time()
+    for _ in range(count):
+        posted.acquire()
+    return Run(posts, statuses, job_ids, started, threads)
+
+
+@dataclass
+class Outcome:
+    done: int
+    lost: int
+    duplicated: int
+    last_done: float  # time.time() of the last job finished
+
+
+def outcome(site: Site, run: Run, *, limit: float) -> Outcome:
+    """Waits (showing progress) until every accepted job of `run` is finished or `limit` passes."""
+    ids = [job_id.replace("-", "") for job_id in run.job_ids if job_id]
+    marks = ",".join("?" * len(ids))
+    deadline, shown = time.monotonic() + limit, -1
+    while True:
+        rows = site.query(f"SELECT status, finished FROM generation_job WHERE public_id IN ({marks})", *ids)
+        done = [finished for status, finished in rows if status == "done"]
+        if len(done) != shown:
+            print(f"  {len(done)}/{len(ids)} jobs done", flush=True)
+            shown = len(done)
+        if len(done) == len(ids) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    artworks, keys = site.query(
+        f"SELECT COUNT(*), COUNT(DISTINCT a.request_key) FROM gallery_artwork a WHERE a.request_key IN "
+        f"(SELECT request_key FROM generation_job WHERE public_id IN ({marks}))", *ids)[0]
+    last = max((datetime.fromisoformat(finished).replace(tzinfo=UTC).timestamp() for finished in done), default=float("nan"))
+    return Outcome(done=len(done), lost=len(ids) - len(done), duplicated=artworks - keys, last_done=last)
+
+
+def percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
+
+
+def load_run(site: Site, visitors: int) -> dict:
+    print(f"load: {visitors} visitors post one place job each, at once", flush=True)
+    run = visitors_post(site, visitors, follow=True)
+    result = outcome(site, run, limit=DRAIN_LIMIT_S)
+    for thread in run.visitors:
+        thread.join()
+    return {
+        "visitors": visitors, "accepted": sum(code == 202 for code in run.statuses),
+        "errors_5xx": sum(code >= 500 or code == 0 for code in run.statuses),
+        "other": sorted({code for code in run.statuses if code != 202 and code < 500 and code}),
+        "p50": percentile(run.posts_ms, 0.5), "p95": percentile(run.posts_ms, 0.95),
+        "p99": percentile(run.posts_ms, 0.99), "drain_s": result.last_done - run.started,
+        "lost": result.lost, "duplicated": result.duplicated,
+    }
+
+
+def fault_run(site: Site, name: str, fault, first_address: int) -> dict:
+    """FAULT_JOBS jobs posted, then `fault()` (which returns time.time() when the site is whole
+    again): the jobs lost, duplicated, and the seconds from then to the last job done."""
+    print(f"fault: {name}", flush=True)
+    run = visitors_post(site, FAULT_JOBS, follow=False, first_address=first_address)
+    back = fault()
+    result = outcome(site, run, limit=FAULT_LIMIT_S)
+    return {"fault": name, "jobs": FAULT_JOBS, "lost": result.lost, "duplicated": result.duplicated,
+            "done_after_s": max(result.last_done - back, 0.0)}
+
+
+def kill_worker_mid_run(site: Site) -> float:
+    wait_for(lambda: site.query("SELECT COUNT(*) FROM generation_job WHERE status = 'running'")[0][0], timeout=60,
+             interval=0.01, what="no job started")
+    site.kill("worker")
+    time.sleep(1)  # as ./run.sh demo starts it again
+    site.start_worker()
+    return time.time()
+
+
+def poison_the_queue(site: Site) -> float:
+    """Files named to be read before the jobs' messages; the worker keeps running."""
+    queue = site.folder / "broker" / "queue"
+    (queue / "0_empty.gpu.msg").touch()
+    (queue / "1_half-written.gpu.msg").write_bytes(b'{"body": "eyJ0YXNrIjog')
+    (queue / "2_not-a-message.gpu.msg").write_text("[]")
+    return time.time()
+
+
+def restart_redis(site: Site) -> float:
+    site.stop("worker")  # a warm shutdown: the job it runs is finished, the others wait in Redis
+    time.sleep(1)  # the jobs' messages are in Redis now
+    site.kill("redis")
+    site.start_redis()
+    site.start_worker()
+    return time.time()
+
+
+def report(load: dict, faults: list[dict], args, machine_load: float) -> str:
+    broker = "Redis (no persistence)" if args.broker == "redis" else "the embedded `atomicfs://` broker"
+    command = f"{COMMAND} --visitors {args.visitors} --broker {args.broker}" + (" --faults" if args.faults else "")
+    lines = [
+        f"## Load and faults: {args.visitors} visitors, {broker}",
+        "",
+        f"Machine: {os.cpu_count()}-core CPU, shared (load average {machine_load:.2f} at the start). "
+        f"Command: `{command}`. Measured {date.today().isoformat()}. The site as `./run.sh demo` serves it: "
+        f"gunicorn (2 processes x 4 threads), one worker (`--pool solo`, batches of up to {args.batch_size}), "
+        "SQLite, the file cache, `models/place-demo` (64x64), after one job has loaded the model; every "
+        f"visitor opens its session, then all post a place job at the same moment and follow it every "
+        f"{POLL_S * 1000:.0f} ms as the map page does.",
+        "",
+        "| visitors | accepted | 5xx | POST p50 | p95 | p99 | all jobs done after | lost | duplicated |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {load['visitors']} | {load['accepted']} | {load['errors_5xx']} | {load['p50']:.0f} ms "
+        f"| {load['p95']:.0f} ms | {load['p99']:.0f} ms | {load['drain_s']:.1f} s | {load['lost']} "
+        f"| {load['duplicated']} |",
+    ]
+    if faults:
+        lines += ["", "| fault (30 jobs waiting or running) | lost | duplicated | all done, after the worker "
+                  "(or Redis) is back |", "|---|---:|---:|---:|"]
+        lines += [f"| {f['fault']} | {f['lost']} | {f['duplicated']} | {f['done_after_s']:.1f} s |" for f in faults]
+    if machine_load > os.cpu_count():
+        lines += ["", f"The machine was busy with other work (load average {machine_load:.2f} on {os.cpu_count()} cores): "
+                  "the latencies and drain time are upper bounds; run again on a quiet machine to judge the targets."]
+    lines += ["", "Targets: 0 5xx, POST p95 ≤ 500 ms, 100 place jobs done ≥ 10x faster than 72 s (≤ 7.2 s); "
+              "in faults 0 lost, 0 duplicated, every job done within 2 minutes of the worker being back."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--visitors", type=int, default=100)
+    parser.add_argument("--broker", choices=["embedded", "redis"], default="embedded")
+    parser.add_argument("--batch-size", type=int, default=16, help="the worker's GENIUS_LOCI_BATCH_SIZE")
+    parser.add_argument("--faults", action="store_true", help="also kill the worker, poison the queue, restart Redis")
+    parser.add_argument("--no-write", action="store_true", help="print the figures only")
+    args = parser.parse_args()
+    if args.visitors < 2:
+        parser.error("--visitors must be at least 2")
+    if args.broker == "redis" and shutil.which("redis-server") is None:
+        parser.error("--broker redis needs redis-server (apt-get install redis-server)")
+
+    machine_load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="genius-loci-load-") as folder:
+        site = Site(Path(folder), args.broker, args.batch_size)
+        try:
+            site.up()
+            load = load_run(site, args.visitors)
+            faults = []
+            if args.faults:
+                cases = [("worker SIGKILLed mid-run", kill_worker_mid_run)]
+                cases.append(("Redis restarted without persistence", restart_redis) if args.broker == "redis"
+                             else ("3 files that are not messages in the queue", poison_the_queue))
+                for number, (name, fault) in enumerate(cases, start=1):
+                    faults.append(fault_run(site, name, lambda fault=fault: fault(site), number * 1000))
+        finally:
+            site.down()
+    publish(SECTION if args.broker == "embedded" else f"{SECTION}_{args.broker}",
+            report(load, faults, args, machine_load), write=not args.no_write)
+
+
+if __name__ == "__main__":
+    main()
