@@ -10,7 +10,8 @@ from rest_framework import serializers
 from config.api import StrictFloatField, StrictIntegerField, StrictSerializer, json_type
 from gallery import errors as gallery_errors
 from gallery.jobs import errors
-from gallery.models import City
+from gallery.jobs.compose_inputs import ComposeInputsSerializer
+from gallery.models import Artwork, City
 from gallery.selectors import artwork_get
 from generation.regions import RegionError, point_check, region_parse
 
@@ -134,6 +135,7 @@ INPUT_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     "place": PlaceInputsSerializer,
     "ground": GroundInputsSerializer,
     "edit": EditInputsSerializer,
+    "compose": ComposeInputsSerializer,
 }
 
 
@@ -154,6 +156,10 @@ class JobCreateSerializer(StrictSerializer):
         if not inputs.is_valid():
             raise serializers.ValidationError({"inputs": inputs.errors})
         attrs["inputs"] = inputs.validated_data
+        if "base" in attrs["inputs"] and "seed" in attrs:
+            base_seed = Artwork.objects.get(pk=attrs["inputs"]["base"]["artwork"]).seed
+            if attrs["seed"] != base_seed:  # the kept steps were painted with it
+                raise serializers.ValidationError({"seed": [errors.COMPOSE_BASE_SEED.format(seed=base_seed)]})
         return attrs
 
 

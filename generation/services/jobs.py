@@ -96,7 +96,7 @@ def job_retry(*, job_id: int) -> Job:
     """Queue a failed job, or a running one whose worker stopped beating, again at the back of the queue."""
     with transaction.atomic():
         retried = Job.objects.filter(Q(status=Job.Status.FAILED) | job_stale_q(), pk=job_id).update(
-            status=Job.Status.QUEUED, progress=0, error="", started=None, finished=None, queued_at=timezone.now(),
+            status=Job.Status.QUEUED, progress=0, stage="", error="", started=None, finished=None, queued_at=timezone.now(),
             sent_at=None, worker="", heartbeat=None,
         )
         job = Job.objects.get(pk=job_id)
@@ -117,7 +117,7 @@ def job_start(*, job_id: int, worker: str = "") -> Job | None:
     claimable = Q(status=Job.Status.QUEUED) | again | Q(status=Job.Status.RUNNING, worker=worker)
     started = Job.objects.filter(claimable, pk=job_id).update(
         status=Job.Status.RUNNING, started=now, heartbeat=now, worker=worker[:255], attempts=F("attempts") + 1,
-        progress=5,
+        progress=5, stage="",
     )
     if not started:
         return None
@@ -130,7 +130,7 @@ def job_paint(*, job: Job, source=None):
     frame with the job's seed, so they differ by the text only)."""
     from generation.pipeline_cache import pipeline_for
 
-    progress = _ProgressWriter(job.pk, start=10, end=90)
+    progress = ProgressWriter(job.pk, start=10, end=90)
     pipeline = pipeline_for(job.model_version)
     progress(0.0)
     if job.kind != "edit":
@@ -177,7 +177,7 @@ def job_views_paint(*, job: Job) -> list:
 
     pipeline = pipeline_for(job.model_version)
     spots = job.inputs["spots"]
-    progress = _ProgressWriter(job.pk, start=10, end=90, interval=0.0)
+    progress = ProgressWriter(job.pk, start=10, end=90, interval=0.0)
     views = []
     for index, spot in enumerate(spots):
         (view,) = pipeline.views([spot], [view_seed(job.seed, index)])
@@ -186,20 +186,22 @@ def job_views_paint(*, job: Job) -> list:
     return views
 
 
-class _ProgressWriter:
-    """Maps a pipeline's 0..1 progress to the job's percent range, writing at most twice a second."""
+class ProgressWriter:
+    """Maps a pipeline's 0..1 progress to the job's percent range, writing at most twice a second;
+    a `stage` given (what is being done, in words) is always written, with the percentage."""
 
     def __init__(self, job_id: int, *, start: int, end: int, interval: float = 0.5):
         self.job_id, self.start, self.end, self.last_write = job_id, start, end, 0.0
         self.interval = interval
 
-    def __call__(self, fraction: float) -> None:
+    def __call__(self, fraction: float, stage: str | None = None) -> None:
         now = time.monotonic()
-        if now - self.last_write < self.interval and fraction < 1.0:
+        if now - self.last_write < self.interval and fraction < 1.0 and stage is None:
             return
         self.last_write = now
         percent = int(self.start + (self.end - self.start) * min(max(fraction, 0.0), 1.0))
-        Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(progress=percent)
+        fields = {"progress": percent} if stage is None else {"progress": percent, "stage": stage[:200]}
+        Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(**fields)
 
 
 def job_finish(*, job: Job, artwork, verification: dict | None = None, region=None) -> None:
