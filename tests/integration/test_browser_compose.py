@@ -75,3 +75,17 @@ def test_compose_three_objects_then_move_one_and_the_earlier_steps_come_back_ide
     assert changed.inputs["base"] == {"artwork": scene.pk, "object": 1}
     new_steps = [fetch(url) for url in strip_sources(page)]
     assert len(new_steps) == 4 and new_steps[:2] == first_steps[:2] and new_steps[2] != first_steps[2]
+
+
+def test_the_composer_fits_a_phone_and_takes_taps(phone, live_server, cities, enqueued):
+    from tests.gallery.test_compose_page import activate_compose_version
+
+    activate_compose_version()
+    phone.goto(f"{live_server.url}/compose/?city={cities['Oxford'].pk}")
+    phone.tap('.stamp-source[data-category="boat"]')
+    phone.wait_for_selector('#compose-canvas .stamp[data-index="0"]')
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    box = phone.locator("#compose-canvas").bounding_box()
+    assert 300 <= box["width"] <= 390 and box["height"] == box["width"]
+    for selector in ["#compose-paint", '.stamp-source[data-category="tree"]', "#layer-list button"]:
+        assert phone.locator(selector).first.bounding_box()["height"] >= 44, selector
