@@ -1,10 +1,12 @@
-"""Painting a composed scene on a worker: the background x0, then one object at a time, each
-step x_t = apply(x_{t-1}, layer_t), with the job's stage in words ("adding object 2 of 3: tree").
+"""Painting a composed scene on a worker with its model's `compose` pipeline: the background x0,
+then one object at a time (x_t = apply(x_{t-1}, layer_t)), with the job's stage in words
+("adding object 2 of 3: tree").
 
-A change of one object (object k, 0-based) keeps the base's steps x0..xk as they are, paints
-only that object's layer again on xk (or none, when it is deleted) and applies the base's later
-layers unchanged: since `apply` keeps the canvas byte-exact where a layer's alpha is 0, no pixel
-outside the changed object's old and new masks can move.
+A change of one object (object k, 0-based) is the pipeline's `repaint` of the base's stored
+steps and layers: x0..xk are kept as they are, only that object's layer is painted again on xk
+(or none, when it is deleted) and the base's later layers are applied again unchanged. Since
+`apply` keeps the canvas byte-exact where a layer's alpha is 0, no pixel outside the changed
+object's old and new masks can move.
 """
 from dataclasses import dataclass
 
@@ -13,6 +15,8 @@ from generation.services.jobs import ProgressWriter
 
 BACKGROUND_STAGE = "painting the background"
 OBJECT_STAGE = "adding object {number} of {count}: {category}"
+REPAINT_STAGE = "painting object {number} of {count} again: {category}"
+DELETE_STAGE = "taking object {number} away"
 
 
 @dataclass
@@ -28,24 +32,24 @@ def job_compose(*, job: Job, base: Composition | None = None, changed: int | Non
     from generation.pipeline_cache import pipeline_for
 
     pipeline = pipeline_for(job.model_version)
-    objects, seed = job.inputs["objects"], job.seed
-    place = {"lat": job.inputs["background"]["lat"], "lon": job.inputs["background"]["lon"]}
+    objects, seed, count = job.inputs["objects"], job.seed, len(job.inputs["objects"])
     progress = ProgressWriter(job.pk, start=10, end=90, interval=0.0)
-    if base is None:
-        progress(0.0, stage=BACKGROUND_STAGE)
-        steps, layers, first = [pipeline.background(place, seed)], [], 0
-    else:
-        steps, layers, first = base.steps[:changed + 1], base.layers[:changed], changed
-    deleted = int(base is not None and len(objects) < len(base.layers))
-    for index in range(first, len(objects)):
-        item = objects[index]
-        progress((index + 1) / (len(objects) + 1),
-                 stage=OBJECT_STAGE.format(number=index + 1, count=len(objects), category=item["category"]))
-        if base is None or (index == changed and not deleted):
-            layer = pipeline.layer(steps[-1], item, seed, index + 1)
-        else:
-            layer = base.layers[index + deleted]  # painted before; applied again unchanged
-        layers.append(layer)
-        steps.append(pipeline.apply(steps[-1], layer))
-    progress(1.0, stage="")
+    if base is not None:
+        deleted = count < len(base.layers)
+        stage = DELETE_STAGE if deleted else REPAINT_STAGE
+        progress(0.5, stage=stage.format(number=changed + 1, count=count, category=None if deleted else
+                                         objects[changed]["category"]))
+        steps, layers = pipeline.repaint(base.steps, base.layers, changed, None if deleted else objects[changed], seed)
+        return Composition(steps=steps, layers=layers)
+
+    def report(fraction: float) -> None:
+        """The pipeline reports (t + 1) / (count + 1) once x_t is painted: object t + 1 comes next."""
+        painted = round(fraction * (count + 1)) - 1
+        if painted < count:
+            progress(fraction, stage=OBJECT_STAGE.format(number=painted + 1, count=count,
+                                                         category=objects[painted]["category"]))
+
+    progress(0.0, stage=BACKGROUND_STAGE)
+    place = {"lat": job.inputs["background"]["lat"], "lon": job.inputs["background"]["lon"]}
+    steps, layers = pipeline.compose_layers(place, objects, seed, progress=report)
     return Composition(steps=steps, layers=layers)

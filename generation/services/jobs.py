@@ -206,7 +206,7 @@ class ProgressWriter:
 
 def job_finish(*, job: Job, artwork, verification: dict | None = None, region=None) -> None:
     Job.objects.filter(pk=job.pk).exclude(status=Job.Status.CANCELLED).update(
-        status=Job.Status.DONE, progress=100, artwork=artwork, error="", verification=verification,
+        status=Job.Status.DONE, progress=100, stage="", artwork=artwork, error="", verification=verification,
         finished=timezone.now(), region=region,
     )
     job.refresh_from_db()
