@@ -257,6 +257,9 @@ class ComposePipeline:
     outside object k's old and new masks do not change."""
 
     kind = "compose"
+    # A sample layout (sample grids, checks): back to front, these categories where the model knows them.
+    SAMPLE_CATEGORIES = ("tree", "building", "person")
+    SAMPLE_BOXES = ([0.05, 0.35, 0.35, 0.95], [0.5, 0.15, 0.9, 0.85], [0.35, 0.6, 0.55, 0.95])
 
     def __init__(self, model, *, config: dict, sha256: str):
         self.model = model.eval().requires_grad_(False)
@@ -272,6 +275,12 @@ class ComposePipeline:
         from ml.models.configs import ComposeConfig
 
         return ComposeModel(ComposeConfig.from_dict(architecture))
+
+    def sample_objects(self) -> list[dict]:
+        """Three objects of the model's categories (`SAMPLE_CATEGORIES` first) in fixed boxes."""
+        names = [name for name in self.SAMPLE_CATEGORIES if name in self.categories] + self.categories
+        return [{"category": names[number], "box": box, "shape": "mask", "colour": None}
+                for number, box in enumerate(self.SAMPLE_BOXES)]
 
     def background(self, place: dict, seed: int) -> Image.Image:
         """x0 of the place ({"lat", "lon"}), drawn from the noise of (seed, 0)."""
