@@ -1,6 +1,8 @@
 """The compose pipeline on a real (tiny, briefly trained) model: each step depends only on
 (weights, canvas, object, seed, step), compositing keeps the canvas where the mask is 0, and
 changing one object leaves the earlier steps and everything outside its masks untouched."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -20,10 +22,15 @@ OBJECTS = [
 
 
 @pytest.fixture(scope="module")
-def pipeline(compose_run, tmp_path_factory) -> ComposePipeline:
+def compose_model(compose_run, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("compose-model") / "model"
     assert main(["export", str(compose_run), "--out", str(folder)]) == 0
-    return load(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def pipeline(compose_model) -> ComposePipeline:
+    return load(compose_model)
 
 
 def _bytes(pictures):
@@ -137,3 +144,23 @@ def test_generate_paints_the_last_step_whatever_else_is_in_the_batch(pipeline):
 def test_bad_objects_are_refused(pipeline, obj, message):
     with pytest.raises(ValueError, match=message):
         pipeline.layer(pipeline.background(PARIS, 0), obj, 0, 1)
+
+
+def test_compose_grid_draws_the_steps_and_counts_what_one_change_touched(compose_model, tmp_path, capsys):
+    from ml.eval.compose_grid import LAYOUT, PLACES, SCALES, SEEDS
+
+    assert main(["compose-grid", str(compose_model), "--out", str(tmp_path / "steps.png"),
+                 "--out-scaled", str(tmp_path / "scaled.png")]) == 0
+    side, rows = 16 + 2, len(PLACES) * len(SEEDS)
+    assert Image.open(tmp_path / "steps.png").size == (4 * (side * (len(LAYOUT) + 1) - 2), 4 * (side * rows - 2))
+    assert Image.open(tmp_path / "scaled.png").size == (4 * (side * len(SCALES) - 2), 4 * (side * rows - 2))
+    assert (f"{rows * len(SCALES)} changes of one object: 0 bytes of earlier steps differ, 0 pixels outside the "
+            "object's old and new masks differ in later steps") in capsys.readouterr().out
+
+
+def test_compose_grid_refuses_a_model_of_another_kind(tmp_path, capsys):
+    from tests.conftest import write_tiny_place_model
+
+    place = write_tiny_place_model(tmp_path / "place")
+    assert main(["compose-grid", str(place), "--out", str(tmp_path / "g.png")]) == 2
+    assert "is a place model, not a compose one" in capsys.readouterr().err
