@@ -35,8 +35,6 @@ SAMPLE_INPUTS = {
     ],
 }
 SAMPLE_INPUTS["ground"] = SAMPLE_INPUTS["place"]  # the same spots, seen from the ground
-# A composed sample scene's boxes (x0, y0, x1, y1 in fractions): far left, right, near middle.
-SAMPLE_BOXES = ([0.08, 0.45, 0.38, 0.8], [0.6, 0.4, 0.9, 0.78], [0.35, 0.55, 0.65, 0.95])
 
 
 class ModelRegistrationError(Exception):
@@ -154,10 +152,8 @@ def _sample_columns(pipeline) -> list[dict] | None:
         from ml.eval.edit_samples import source_pictures
 
         return [{"image": picture} for picture in source_pictures(pipeline.resolution)]
-    if pipeline.kind == "compose":  # each sample place with the model's first categories, back to front
-        objects = [{"category": category, "box": box, "shape": "mask", "colour": None}
-                   for category, box in zip(pipeline.categories, SAMPLE_BOXES)]
-        return [{**place, "objects": objects} for place in SAMPLE_INPUTS["place"]]
+    if pipeline.kind == "compose":  # the sample places, each with the same three objects
+        return [{**place, "objects": pipeline.sample_objects()} for place in SAMPLE_INPUTS["place"]]
     return SAMPLE_INPUTS.get(pipeline.kind)
 
 

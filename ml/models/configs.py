@@ -234,8 +234,8 @@ class ComposeConfig(JSONConfig):
     mask_side: int = 16  # side of the mask the mask generator draws inside the box
     d_width: int = 32  # channels of the critics' first layer; x2 per halving
     crop: int = 16  # side the instance critic sees an object's box at
-    # the background generator's PlaceConfig (its resolution is this one's); a place model's own
-    # architecture when the run starts from one (--background-from)
+    # the background generator's PlaceConfig but its resolution (the canvas's); a place model's
+    # own architecture when the run starts from one (--background-from)
     background: dict = field(default_factory=lambda: dict(COMPOSE_BACKGROUND))
 
     def __post_init__(self) -> None:
@@ -259,7 +259,8 @@ class ComposeConfig(JSONConfig):
         if self.background.get("resolution", res) != res:
             raise ValueError(f"ComposeConfig.background paints {self.background['resolution']}x"
                              f"{self.background['resolution']}, not the canvas's {res}x{res}")
-        self.background = self.background_config.to_dict()
+        self.background = {key: value for key, value in self.background_config.to_dict().items()
+                           if key != "resolution"}
 
     @property
     def background_config(self) -> PlaceConfig:

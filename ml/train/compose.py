@@ -171,16 +171,8 @@ class ComposeTrainer(TrainerSkeleton):
             fake_global, fake_instance = self.layer_scores(torch.cat([fake["composite"], fake["mask"]], dim=1), layers)
             loss_layer = (GLOBAL_WEIGHT * self.critic_loss(real_global, fake_global)
                           + INSTANCE_WEIGHT * self.critic_loss(real_instance, fake_instance))
-        loss = loss_bg + loss_layer
-        if self.critic_steps % self.r1.interval == 0:
-            penalty = self.r1(lambda pictures: self.weighted(*self.layer_scores(pictures, layers)), real.float())
-            self.record(r1_layer=penalty)
-            loss = loss + penalty
-        self.critic_steps += 1
-        self.D_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        run_dir.average_gradients(self.D, self.dist)
-        self.D_opt.step()
+        penalty = self.lazy_r1(lambda pictures: self.weighted(*self.layer_scores(pictures, layers)), real, "r1_layer")
+        self.optimizer_step(self.D, self.D_opt, loss_bg + loss_layer + penalty)
         if self.background_due():
             self.record(loss_d_bg=loss_bg, **{f"bg_{key}": value for key, value in stats.items()})
         self.record(loss_d_layer=loss_layer, real_layer=real_global.detach().mean(),
@@ -215,11 +207,8 @@ class ComposeTrainer(TrainerSkeleton):
         mask = ((fake["generated"].float() - layers.coverage).abs() * inside).sum() / inside.sum()
         loss = (loss_bg + adversarial + config.outside_weight * outside + config.content_weight * content
                 + config.mask_weight * mask)
-        self.G_opt.zero_grad(set_to_none=True)
-        loss.backward()
+        self.optimizer_step(self.G, self.G_opt, loss)
         self.D.requires_grad_(True)
-        run_dir.average_gradients(self.G, self.dist)
-        self.G_opt.step()
         self.record(loss_g_layer=adversarial, outside=outside, content=content, mask=mask)
 
     def save_snapshot(self) -> None:

@@ -80,7 +80,7 @@ def check_options(args: argparse.Namespace, values: dict, model: ComposeConfig, 
         raise CommandError(ERROR_BACKGROUND_FROM.format(
             args.background_from, f"a {place['kind']} model at {place['architecture'].get('resolution')}, "
                                   f"not a place model at {model.resolution}"))
-    model.background = place["architecture"]
+    model.background = {key: value for key, value in place["architecture"].items() if key != "resolution"}
     return {"background_from": str(Path(args.background_from).resolve())}
 
 
