@@ -13,6 +13,7 @@ from rest_framework import serializers
 from config.api import StrictIntegerField, StrictSerializer, json_type
 from gallery import errors as gallery_errors
 from gallery.jobs import errors
+from gallery.jobs.place_inputs import INT64_MAX, PlaceInputsSerializer
 from gallery.jobs.services import compose_background_canonical
 from gallery.models import Artwork
 from gallery.selectors import artwork_get
@@ -121,7 +122,7 @@ class ComposeObjectsField(serializers.Field):
 class ComposeBaseSerializer(StrictSerializer):
     """The composed artwork one object of which changes, and that object's index."""
 
-    artwork = StrictIntegerField(min_value=1, max_value=2**63 - 1,
+    artwork = StrictIntegerField(min_value=1, max_value=INT64_MAX,
                                  range_message=gallery_errors.ARTWORK_UNKNOWN.format(artwork_id="{value}"))
     object = StrictIntegerField(min_value=0, max_value=OBJECTS_MAX - 1,
                                 range_message=errors.COMPOSE_BASE_OBJECT_RANGE.format(count="its", last=OBJECTS_MAX - 1))
@@ -153,8 +154,6 @@ class ComposeInputsSerializer(StrictSerializer):
         return super().to_internal_value(data)
 
     def validate_background(self, value: dict) -> dict:
-        from gallery.jobs.inputs import PlaceInputsSerializer
-
         place = PlaceInputsSerializer(data=value)
         if not place.is_valid():
             raise serializers.ValidationError(place.errors)

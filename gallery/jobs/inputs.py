@@ -11,33 +11,12 @@ from config.api import StrictFloatField, StrictIntegerField, StrictSerializer, j
 from gallery import errors as gallery_errors
 from gallery.jobs import errors
 from gallery.jobs.compose_inputs import ComposeInputsSerializer
-from gallery.models import Artwork, City
+from gallery.jobs.place_inputs import INT64_MAX, PlaceInputsSerializer
+from gallery.models import Artwork
 from gallery.selectors import artwork_get
 from generation.regions import RegionError, point_check, region_parse
 
-INT64_MAX = 2**63 - 1  # the largest integer the database stores
 SEED_MAX = INT64_MAX
-
-
-class PlaceInputsSerializer(StrictSerializer):
-    lat = StrictFloatField(min_value=-90.0, max_value=90.0, range_message=errors.LAT_RANGE, required=False)
-    lon = StrictFloatField(min_value=-180.0, max_value=180.0, range_message=errors.LON_RANGE, required=False)
-    city = StrictIntegerField(min_value=1, max_value=INT64_MAX, range_message=errors.CITY_UNKNOWN, required=False)
-
-    def validate_city(self, value: int) -> int:
-        if not City.objects.filter(pk=value).exists():
-            raise serializers.ValidationError(errors.CITY_UNKNOWN.format(value=value))
-        return value
-
-    def validate(self, attrs):
-        has_point = "lat" in attrs or "lon" in attrs
-        if "city" in attrs and has_point:
-            raise serializers.ValidationError({"city": [errors.PLACE_CITY_OR_POINT]})
-        if "city" not in attrs:
-            missing = [name for name in ("lat", "lon") if name not in attrs]
-            if missing:
-                raise serializers.ValidationError({name: [errors.PLACE_NEEDS_LOCATION] for name in missing})
-        return attrs
 
 
 class GroundPointSerializer(StrictSerializer):
