@@ -19,6 +19,7 @@ gallery_patterns = (
         path("artworks/<int:pk>/download/", gallery_views.ArtworkDownloadView.as_view(), name="artwork-download"),
         path("artworks/<int:pk>/download/native/", gallery_views.ArtworkDownloadView.as_view(native=True),
              name="artwork-download-native"),
+        path("compose/", gallery_views.ComposeView.as_view(), name="compose"),
         path("regions/<int:pk>/", gallery_views.RegionDetailView.as_view(), name="region-detail"),
         path("gallery/", gallery_views.GalleryView.as_view(), name="artwork-list"),
         path("gallery/map/", gallery_views.ArtworkMapView.as_view(), name="artwork-map"),

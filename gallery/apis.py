@@ -2,7 +2,7 @@
 import math
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
@@ -72,6 +72,21 @@ class ArtworkLinksMixin:
         return bool(artwork.native_image)
 
 
+class ComposeStepSerializer(serializers.Serializer):
+    """One step of a composed artwork: the canvas after it and the RGBA layer it added."""
+
+    index = serializers.IntegerField(help_text="0: the background x0; t: after the t-th object.")
+    image = serializers.SerializerMethodField()
+    layer = serializers.SerializerMethodField(help_text="null for the background.")
+    object = serializers.JSONField(allow_null=True)
+
+    def get_image(self, step) -> str:
+        return self.context["request"].build_absolute_uri(step.image.url)
+
+    def get_layer(self, step) -> str | None:
+        return self.context["request"].build_absolute_uri(step.layer.url) if step.layer else None
+
+
 class ArtworkSerializer(ArtworkLinksMixin, serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
@@ -90,8 +105,15 @@ class ArtworkSerializer(ArtworkLinksMixin, serializers.Serializer):
     upsampler = ArtworkUpsamplerSerializer(allow_null=True)
     parent = serializers.SerializerMethodField()
     children = serializers.SerializerMethodField()
+    steps = serializers.SerializerMethodField(help_text="A composed artwork's steps x0..xT; empty for other kinds.")
     view_count = serializers.IntegerField()
     created = serializers.DateTimeField()
+
+    @extend_schema_field(ComposeStepSerializer(many=True))
+    def get_steps(self, artwork) -> list:
+        if artwork.kind != "compose":
+            return []
+        return ComposeStepSerializer(selectors.compose_steps(artwork=artwork), many=True, context=self.context).data
 
     def get_parent(self, artwork) -> int | None:
         parent = selectors.artwork_parent(artwork=artwork)

@@ -114,6 +114,25 @@ class Region(models.Model):
         return reverse("gallery:region-detail", args=[self.pk])
 
 
+class ComposeStep(models.Model):
+    """One step of a composed artwork: the canvas after it (step 0 is the background x0) and the
+    layer it added (RGBA, alpha 0 outside the object; none for the background), so that changing
+    one object repaints only from that object on."""
+
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="compose_steps")
+    index = models.PositiveSmallIntegerField()  # 0: the background; t: after the t-th object
+    image = models.ImageField(upload_to="compose/steps/%Y/%m/")
+    layer = models.ImageField(upload_to="compose/layers/%Y/%m/", blank=True)
+    object = models.JSONField(null=True, blank=True)  # the object added (canonical inputs); null for x0
+
+    class Meta:
+        ordering = ["artwork", "index"]
+        constraints = [models.UniqueConstraint(fields=["artwork", "index"], name="one_compose_step_per_index")]
+
+    def __str__(self) -> str:
+        return f"step {self.index} of artwork {self.artwork_id}"
+
+
 class Exhibition(models.Model):
     """A curated, ordered selection of artworks with a statement; public once published."""
 

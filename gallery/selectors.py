@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import Floor, RowNumber
 
-from gallery.models import Artwork, City, Region
+from gallery.models import Artwork, City, ComposeStep, Region
 from gallery.text import fold
 from generation.models import ModelVersion
 
@@ -170,6 +170,21 @@ def artwork_facets() -> dict:
     countries = sorted(set(cities.values_list("country_code", flat=True)))
     model_versions = ModelVersion.objects.filter(public).distinct().order_by("kind", "name", "id")
     return {"cities": list(cities), "countries": countries, "model_versions": list(model_versions)}
+
+
+def city_of_place(*, place: dict) -> City | None:
+    """The city a job's place ({"city", ...} or {"lat", "lon"}) is of: the one named, else the
+    one its point belongs to (`city_nearest`); None for inputs with no place."""
+    if "city" in place:
+        return City.objects.filter(pk=place["city"]).first()
+    if place.get("lat") is None:
+        return None
+    return city_nearest(lat=place["lat"], lon=place["lon"])
+
+
+def compose_steps(*, artwork: Artwork) -> list[ComposeStep]:
+    """A composed artwork's steps, x0 (the background) first."""
+    return list(artwork.compose_steps.order_by("index"))
 
 
 def artwork_find(*, request_key: str) -> Artwork | None:

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from PIL import Image, PngImagePlugin
 
-from gallery.models import Artwork, City, Region
+from gallery.models import Artwork, City, ComposeStep, Region
 from gallery.text import fold
 
 PROVENANCE_KEY = "genius-loci"
@@ -56,9 +56,7 @@ def provenance_png(image: Image.Image, provenance: dict) -> bytes:
 def _thumbnail_png(image: Image.Image, size: int) -> bytes:
     thumb = image.copy()
     thumb.thumbnail((size, size), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    thumb.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return png_bytes(thumb)
 
 
 def artwork_create(
@@ -76,12 +74,14 @@ def artwork_create(
     parent: Artwork | None = None,
     upsampled: Image.Image | None = None,
     upsampler=None,
+    provenance_extra: dict | None = None,
 ) -> Artwork:
     """Store a generated picture and its provenance; the same request makes one artwork only.
 
     `image` is what the model painted. Given `upsampled`, its enlargement by the `upsampler`
     model version, that is the picture shown (and thumbnailed) and `image` is kept beside it as
-    the native one; each PNG's provenance names the models that made exactly it."""
+    the native one; each PNG's provenance names the models that made exactly it, and holds
+    `provenance_extra` (a composed scene's layers)."""
     if existing := Artwork.objects.filter(request_key=request_key).first():
         return existing
     provenance = {
@@ -90,6 +90,7 @@ def artwork_create(
         "seed": seed,
         "model": _model_provenance(model_version),
         "parent": parent.pk if parent else None,
+        **(provenance_extra or {}),
     }
     artwork = Artwork(
         kind=kind, inputs=inputs, seed=seed, model_version=model_version, model_sha256=model_version.sha256,
@@ -113,6 +114,27 @@ def artwork_create(
                 field.delete(save=False)
         return Artwork.objects.get(request_key=request_key)
     return artwork
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """The image as PNG bytes with no text chunk: the same pixels always give the same bytes."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def compose_steps_create(*, artwork: Artwork, steps: list[bytes], layers: list[bytes], objects: list[dict]) -> None:
+    """Store a composed artwork's steps (PNG bytes of x0..xT) and layers (PNG bytes of one RGBA
+    layer per object); a second call for the same artwork stores nothing."""
+    if artwork.compose_steps.exists():
+        return
+    stem = artwork.request_key[:16]
+    for index, step in enumerate(steps):
+        row = ComposeStep(artwork=artwork, index=index, object=objects[index - 1] if index else None)
+        row.image.save(f"{stem}-{index:02d}.png", ContentFile(step), save=False)
+        if index:
+            row.layer.save(f"{stem}-{index:02d}.png", ContentFile(layers[index - 1]), save=False)
+        row.save()
 
 
 def _model_provenance(model_version) -> dict:

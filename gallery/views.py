@@ -7,12 +7,16 @@ from django.http import FileResponse, Http404
 from django.utils.text import slugify
 from django.views import View
 from django.views.generic import DetailView, TemplateView
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from gallery import selectors, services
 from gallery.errors import ARTWORK_UNKNOWN
 from gallery.curation.permissions import is_curator
 from gallery.filters import PAGE_SIZE, SORTS, ArtworkFilterSerializer, page_of
+from gallery.jobs import errors as job_errors
+from gallery.jobs.compose_inputs import model_categories
+from gallery.models import City
 from generation.models import GENERATOR_KIND_CHOICES, Kind
 from generation.selectors import EDIT_SUGGESTION_ACCURACY, edit_suggestions, model_version_active
 
@@ -33,6 +37,51 @@ class MapView(BasemapMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["place_model"] = model_version_active(kind=Kind.PLACE)
+        context["compose_model"] = model_version_active(kind=Kind.COMPOSE)
+        return context
+
+
+class ComposePlaceSerializer(serializers.Serializer):
+    """/compose/'s query string: ?city=<GeoNames id> or ?lat=&lon=."""
+
+    city = serializers.IntegerField(min_value=1, required=False)
+    lat = serializers.FloatField(min_value=-90.0, max_value=90.0, required=False)
+    lon = serializers.FloatField(min_value=-180.0, max_value=180.0, required=False)
+
+    def validate(self, attrs):
+        if "city" in attrs:
+            attrs["city"] = City.objects.filter(pk=attrs["city"]).first()
+            if attrs["city"] is None:
+                raise serializers.ValidationError({"city": [job_errors.CITY_UNKNOWN.format(value=self.initial_data["city"])]})
+        elif "lat" not in attrs or "lon" not in attrs:
+            raise serializers.ValidationError({"lat": [job_errors.PLACE_NEEDS_LOCATION]})
+        return attrs
+
+
+class ComposeView(TemplateView):
+    """The composer: the background of a place, objects dragged onto it from the active compose
+    model's palette, painted one at a time. A place that is not one is a 400 saying why."""
+
+    template_name = "gallery/compose.html"
+
+    def get(self, request, *args, **kwargs):
+        query = ComposePlaceSerializer(data=request.GET)
+        if not query.is_valid():
+            return self.render_to_response(self.get_context_data(errors=query.errors), status=400)
+        return self.render_to_response(self.get_context_data(place=query.validated_data))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        version = model_version_active(kind=Kind.COMPOSE)
+        context["compose_model"] = version
+        place = kwargs.get("place")
+        if place is not None:
+            city = place.get("city")
+            context["place_label"] = f"{city.name}, {city.country_code}" if city else f"{place['lat']:.3f}, {place['lon']:.3f}"
+            context["composer"] = {
+                "background": {"city": city.pk} if city else {"lat": place["lat"], "lon": place["lon"]},
+                "categories": model_categories(version) if version else [],
+            }
         return context
 
 
@@ -113,6 +162,12 @@ class ArtworkDetailView(DetailView):
         context["edit_suggestions"] = edit_suggestions(model_version=edit_version)
         context["edit_suggestion_percent"] = round(100 * EDIT_SUGGESTION_ACCURACY)
         context["strip_frames"] = artwork.inputs.get("frames") if artwork.kind == "edit" else None
+        if artwork.kind == Kind.COMPOSE:
+            context["compose_steps"] = selectors.compose_steps(artwork=artwork)
+            context["composer"] = {
+                "base": artwork.pk, "objects": artwork.inputs["objects"],
+                "categories": model_categories(artwork.model_version),
+            }
         context["page_url"] = self.request.build_absolute_uri(artwork.get_absolute_url())
         context["image_url"] = self.request.build_absolute_uri(artwork.image.url)
         context["description"] = (

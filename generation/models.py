@@ -87,6 +87,9 @@ class Job(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0)
+    # What the worker is doing now, in words ("adding object 2 of 3: tree"); blank when the
+    # percentage says it all.
+    stage = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
     artwork = models.ForeignKey("gallery.Artwork", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     region = models.ForeignKey("gallery.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")

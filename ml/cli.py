@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "ml.eval.upsample_cli",
     "ml.eval.budget",
     "ml.eval.visitor_grid",
+    "ml.eval.compose_grid",
     "ml.recipe",
 ]
 

@@ -9,11 +9,13 @@ Every picture depends only on (weights, inputs, seed): each image draws its nois
 seeded generator, and the batch runs padded to a multiple of `BATCH_MULTIPLE`, so that what
 else is in the batch changes neither the noise nor the kernels that compute the image.
 """
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
 import torch
 from PIL import Image
 from torch import nn
@@ -243,11 +245,168 @@ class UpsamplePipeline:
         return enlarged
 
 
+class ComposePipeline:
+    """A place + an ordered list of objects + seed -> a scene painted step by step
+    (`ml.models.compose`): the background x0, then one object per step.
+
+    Step t of a scene is drawn from noise seeded by (seed, t) alone (`step_seed`), and is an RGBA
+    layer: RGB the painted pixels, A the object's 8-bit mask; `apply` composites it over the canvas
+    in integers, so every pixel where A is 0 keeps the canvas byte for byte. A scene is its
+    background and its layers: changing object k repaints layer k on step k - 1 and applies the
+    stored layers after it again (`repaint`), so earlier steps come back identical and pixels
+    outside object k's old and new masks do not change."""
+
+    kind = "compose"
+    # A sample layout (sample grids, checks): back to front, these categories where the model knows them.
+    SAMPLE_CATEGORIES = ("tree", "building", "person")
+    SAMPLE_BOXES = ([0.05, 0.35, 0.35, 0.95], [0.5, 0.15, 0.9, 0.85], [0.35, 0.6, 0.55, 0.95])
+
+    def __init__(self, model, *, config: dict, sha256: str):
+        self.model = model.eval().requires_grad_(False)
+        self.config, self.sha256 = config, sha256
+        self.resolution = model.config.resolution
+        self.categories: list[str] = list(model.config.categories)
+        self.device = next(model.parameters()).device
+        self.places = PlacePipeline(model.G_bg, config=config, sha256=sha256)  # paints the backgrounds
+
+    @staticmethod
+    def build_network(architecture: dict):
+        from ml.models.compose import ComposeModel
+        from ml.models.configs import ComposeConfig
+
+        return ComposeModel(ComposeConfig.from_dict(architecture))
+
+    def sample_objects(self) -> list[dict]:
+        """Three objects of the model's categories (`SAMPLE_CATEGORIES` first) in fixed boxes."""
+        names = [name for name in self.SAMPLE_CATEGORIES if name in self.categories] + self.categories
+        return [{"category": names[number], "box": box, "shape": "mask", "colour": None}
+                for number, box in enumerate(self.SAMPLE_BOXES)]
+
+    def background(self, place: dict, seed: int) -> Image.Image:
+        """x0 of the place ({"lat", "lon"}), drawn from the noise of (seed, 0)."""
+        return self.places.generate([place], [step_seed(seed, 0)])[0]
+
+    def layer(self, canvas: Image.Image, obj: dict, seed: int, step: int) -> Image.Image:
+        """Step `step`'s RGBA layer of the object on the canvas: it depends only on the weights,
+        the canvas, the object and (seed, step)."""
+        from ml.models.compose import SHAPES, shape_masks
+
+        category, box, shape, colour = _compose_object(obj, self.categories)
+        if canvas.size != (self.resolution, self.resolution):
+            raise ValueError(f"the canvas is {canvas.size[0]}x{canvas.size[1]}, not {self.resolution}x{self.resolution}")
+        noise = torch.Generator().manual_seed(step_seed(seed, step))
+        latent = self.model.config.latent_dim
+        z, z_mask = torch.randn(1, latent, generator=noise), torch.randn(1, latent, generator=noise)
+        padding = BATCH_MULTIPLE - 1
+        inputs = [_pad(value, padding).to(self.device) for value in (
+            z, z_mask, _pixels(canvas)[None], torch.tensor([box]), torch.tensor([category]),
+            torch.tensor([colour or (0, 0, 0)]).float() / 127.5 - 1.0, torch.tensor([float(colour is not None)]))]
+        z, z_mask, pixels, boxes, categories, colours, has_colour = inputs
+        with torch.inference_mode():
+            if shape == SHAPES[0]:
+                mask = self.model.object_mask(z_mask, boxes, categories, shape)
+            else:
+                mask = shape_masks(boxes, shape, self.resolution)
+            painted = self.model.paint(z, pixels, boxes, mask, categories, colours, has_colour)[:1]
+            alpha = (mask[:1, 0].float() * 255).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+            rgb = _to_uint8(painted)
+        return Image.fromarray(np.dstack([rgb[0], alpha[0]]), "RGBA")
+
+    @staticmethod
+    def apply(canvas: Image.Image, layer: Image.Image) -> Image.Image:
+        """The layer composited over the canvas in integers (`ml.models.compose.composite`)."""
+        from ml.models.compose import composite
+
+        pixels = np.asarray(layer.convert("RGBA"))
+        return Image.fromarray(composite(np.asarray(canvas.convert("RGB")), pixels[..., :3], pixels[..., 3]))
+
+    def compose_layers(self, place: dict, objects: list[dict], seed: int,
+                       progress: Progress | None = None) -> tuple[list[Image.Image], list[Image.Image]]:
+        """Steps [x0, ..., xT] and layers [L1, ..., LT] of a scene: x_t = apply(x_{t-1}, L_t), L_t
+        the layer of objects[t - 1] (back to front) on x_{t-1}; progress after every step."""
+        if not isinstance(objects, list):
+            raise ValueError(f"objects must be a list, not {type(objects).__name__}")
+        steps, layers = [self.background(place, seed)], []
+        _report(progress, 1 / (len(objects) + 1))
+        for step, obj in enumerate(objects, start=1):
+            layers.append(self.layer(steps[-1], obj, seed, step))
+            steps.append(self.apply(steps[-1], layers[-1]))
+            _report(progress, (step + 1) / (len(objects) + 1))
+        return steps, layers
+
+    def compose(self, place: dict, objects: list[dict], seed: int,
+                progress: Progress | None = None) -> list[Image.Image]:
+        """The steps [x0, ..., xT] of `compose_layers`."""
+        return self.compose_layers(place, objects, seed, progress)[0]
+
+    def repaint(self, steps: list[Image.Image], layers: list[Image.Image], index: int, obj: dict | None,
+                seed: int) -> tuple[list[Image.Image], list[Image.Image]]:
+        """A stored scene with object `index` (0-based) changed to `obj`, or removed (None): its layer
+        is painted again on the same canvas with the same step noise, the steps before it are kept
+        and the stored layers after it are applied again."""
+        if not 0 <= index < len(layers) or len(steps) != len(layers) + 1:
+            raise ValueError(f"index {index} is not one of the scene's {len(layers)} objects")
+        layers = list(layers)
+        if obj is None:
+            del layers[index]
+        else:
+            layers[index] = self.layer(steps[index], obj, seed, index + 1)
+        steps = list(steps[:index + 1])
+        for layer in layers[index:]:
+            steps.append(self.apply(steps[-1], layer))
+        return steps, layers
+
+    def generate(self, inputs: list[dict], seeds: list[int], progress: Progress | None = None) -> list[Image.Image]:
+        """The final picture of each scene; inputs[i] is {"lat", "lon", "objects": [...]}. Scenes run
+        one after another (each step is padded to a batch of its own), progress after every step."""
+        if len(inputs) != len(seeds):
+            raise ValueError(f"got {len(inputs)} inputs but {len(seeds)} seeds")
+        pictures = []
+        for number, (item, seed) in enumerate(zip(inputs, seeds)):
+            def scene_progress(fraction: float, number: int = number) -> None:
+                _report(progress, (number + fraction) / len(inputs))
+            _check_seed(number, seed)
+            pictures.append(self.compose(item, item.get("objects", []), seed, scene_progress)[-1])
+        return pictures
+
+
+def step_seed(seed: int, step: int) -> int:
+    """The seed of step `step` of a scene of seed `seed`: a fixed mix of the two (numpy's
+    SeedSequence, no Python hash), in [0, 2**63 - 1]."""
+    _check_seed(0, seed)
+    high, low = np.random.SeedSequence([seed, step]).generate_state(2, np.uint32).tolist()
+    return high << 31 | low >> 1
+
+
+def _compose_object(obj: dict, categories: list[str]) -> tuple[int, list[float], str, list[int] | None]:
+    """(category index, box, shape, colour or None) of an object; ValueError naming what is wrong."""
+    from ml.models.compose import SHAPES
+
+    if not isinstance(obj, dict):
+        raise ValueError(f"an object must be a dict, not {type(obj).__name__}")
+    if obj.get("category") not in categories:
+        raise ValueError(f"category {obj.get('category')!r} is not one of {', '.join(categories)}")
+    box = obj.get("box")
+    if not (isinstance(box, (list, tuple)) and len(box) == 4
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in box)
+            and 0 <= box[0] < box[2] <= 1 and 0 <= box[1] < box[3] <= 1):
+        raise ValueError(f"box must be 4 fractions x0 < x1, y0 < y1 within [0, 1], not {box!r}")
+    shape = obj.get("shape", SHAPES[0])
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {shape!r}")
+    colour = obj.get("colour")
+    if colour is not None and not (isinstance(colour, (list, tuple)) and len(colour) == 3 and all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in colour)):
+        raise ValueError(f"colour must be 3 integers from 0 to 255, or None, not {colour!r}")
+    return categories.index(obj["category"]), [float(v) for v in box], shape, None if colour is None else list(colour)
+
+
 PIPELINES: dict[str, type] = {
     "place": PlacePipeline,
     "ground": GroundPipeline,
     "edit": EditPipeline,
     "upsample": UpsamplePipeline,
+    "compose": ComposePipeline,
 }
 
 
@@ -303,9 +462,13 @@ def _coordinates(index: int, item: dict) -> tuple[float, float]:
 
 
 def _latent(index: int, seed: int, latent_dim: int) -> torch.Tensor:
+    _check_seed(index, seed)
+    return torch.randn(latent_dim, generator=torch.Generator().manual_seed(seed))
+
+
+def _check_seed(index: int, seed: int) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seeds[{index}] must be an integer in [0, 2**63 - 1], not {seed!r}")
-    return torch.randn(latent_dim, generator=torch.Generator().manual_seed(seed))
 
 
 def _city_id(index: int, item: dict, num_cities: int) -> int:

@@ -174,6 +174,33 @@ def edit_model(db, tiny_edit_model):
     return model_version_register(folder=tiny_edit_model, name="tiny-edit", activate=True)
 
 
+TINY_COMPOSE = dict(resolution=16, categories=["tree", "house", "boat"], latent_dim=8, width=4, mask_width=4,
+                    mask_side=8, d_width=4, crop=8,
+                    background=dict(latent_dim=16, fmap_base=128, fmap_max=32, fmap_min=8, context_embed_dim=8))
+
+
+def write_tiny_compose_model(folder: Path, *, seed: int = 0) -> Path:
+    """A randomly initialised `compose` model (background, object and mask generators, critics)
+    that paints a 16 px scene of trees, houses and boats in milliseconds."""
+    from ml.models.compose import ComposeConfig, ComposeModel
+
+    return write_tiny_model(folder, kind="compose", config=ComposeConfig(**TINY_COMPOSE), network=ComposeModel, seed=seed)
+
+
+@pytest.fixture(scope="session")
+def tiny_compose_model(tmp_path_factory) -> Path:
+    return write_tiny_compose_model(tmp_path_factory.mktemp("models") / "tiny-compose")
+
+
+@pytest.fixture
+def compose_model(db, tiny_compose_model):
+    from generation import pipeline_cache
+    from generation.services import model_version_register
+
+    pipeline_cache._pipelines.clear()
+    return model_version_register(folder=tiny_compose_model, name="tiny-compose", activate=True)
+
+
 def _task(attribute: str, value: str, edits: int, accuracy: float | None) -> dict:
     return {"attribute": attribute, "value": value, "edits": edits, "accuracy": accuracy, "oracle_on_real": 1.0}
 

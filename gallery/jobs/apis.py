@@ -57,6 +57,8 @@ class JobSerializer(serializers.Serializer):
     status = serializers.CharField()
     position = serializers.SerializerMethodField(help_text="Queued jobs of all visitors ahead of this one; null unless queued.")
     progress = serializers.IntegerField()
+    stage = serializers.CharField(help_text="What the worker is doing, in words (\"adding object 2 of 3: tree\"); "
+                                            "may be empty.")
     error = serializers.CharField()
     model = serializers.SerializerMethodField()
     parent = serializers.IntegerField(source="parent_id", allow_null=True)
@@ -142,8 +144,8 @@ class JobCreateApi(APIView):
         if not request.data:
             raise BodyError(BODY_MISSING)
         serializer = JobCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         try:
+            serializer.is_valid(raise_exception=True)  # a compose job's categories need the active model
             results = services.jobs_create(**serializer.validated_data, **_asker(request))
         except NoActiveModelError as error:
             return _no_active_model(error)

@@ -10,33 +10,13 @@ from rest_framework import serializers
 from config.api import StrictFloatField, StrictIntegerField, StrictSerializer, json_type
 from gallery import errors as gallery_errors
 from gallery.jobs import errors
-from gallery.models import City
+from gallery.jobs.compose_inputs import ComposeInputsSerializer
+from gallery.jobs.place_inputs import INT64_MAX, PlaceInputsSerializer
+from gallery.models import Artwork
 from gallery.selectors import artwork_get
 from generation.regions import RegionError, point_check, region_parse
 
-INT64_MAX = 2**63 - 1  # the largest integer the database stores
 SEED_MAX = INT64_MAX
-
-
-class PlaceInputsSerializer(StrictSerializer):
-    lat = StrictFloatField(min_value=-90.0, max_value=90.0, range_message=errors.LAT_RANGE, required=False)
-    lon = StrictFloatField(min_value=-180.0, max_value=180.0, range_message=errors.LON_RANGE, required=False)
-    city = StrictIntegerField(min_value=1, max_value=INT64_MAX, range_message=errors.CITY_UNKNOWN, required=False)
-
-    def validate_city(self, value: int) -> int:
-        if not City.objects.filter(pk=value).exists():
-            raise serializers.ValidationError(errors.CITY_UNKNOWN.format(value=value))
-        return value
-
-    def validate(self, attrs):
-        has_point = "lat" in attrs or "lon" in attrs
-        if "city" in attrs and has_point:
-            raise serializers.ValidationError({"city": [errors.PLACE_CITY_OR_POINT]})
-        if "city" not in attrs:
-            missing = [name for name in ("lat", "lon") if name not in attrs]
-            if missing:
-                raise serializers.ValidationError({name: [errors.PLACE_NEEDS_LOCATION] for name in missing})
-        return attrs
 
 
 class GroundPointSerializer(StrictSerializer):
@@ -134,6 +114,7 @@ INPUT_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     "place": PlaceInputsSerializer,
     "ground": GroundInputsSerializer,
     "edit": EditInputsSerializer,
+    "compose": ComposeInputsSerializer,
 }
 
 
@@ -154,6 +135,10 @@ class JobCreateSerializer(StrictSerializer):
         if not inputs.is_valid():
             raise serializers.ValidationError({"inputs": inputs.errors})
         attrs["inputs"] = inputs.validated_data
+        if "base" in attrs["inputs"] and "seed" in attrs:
+            base_seed = Artwork.objects.get(pk=attrs["inputs"]["base"]["artwork"]).seed
+            if attrs["seed"] != base_seed:  # the kept steps were painted with it
+                raise serializers.ValidationError({"seed": [errors.COMPOSE_BASE_SEED.format(seed=base_seed)]})
         return attrs
 
 

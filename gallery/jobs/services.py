@@ -18,7 +18,8 @@ from PIL import Image
 
 from gallery.jobs import errors
 from gallery.models import Artwork, City, Region
-from gallery.selectors import artwork_find, city_nearest, region_find
+from gallery.jobs.composition import composition_generate, composition_paint
+from gallery.selectors import artwork_find, city_nearest, city_of_place, region_find
 from gallery.services import PROVENANCE_KEY, artwork_create, provenance_png, region_create
 from generation import errors as generation_errors
 from generation import regions
@@ -43,12 +44,17 @@ class JobRequest:
     reused: bool  # an identical request was already queued, running or done
 
 
-def _canonical_place_inputs(inputs: dict) -> dict:
+def _canonical_place_inputs(inputs: dict, digits: int = 6) -> dict:
     """A city request is stored with the city's coordinates, so the worker needs no lookup."""
     if "city" in inputs:
         city = City.objects.get(pk=inputs["city"])
         return {"city": city.pk, "lat": city.lat, "lon": city.lon}
-    return {"lat": round(inputs["lat"], 6), "lon": round(inputs["lon"], 6)}
+    return {"lat": round(inputs["lat"], digits), "lon": round(inputs["lon"], digits)}
+
+
+def compose_background_canonical(background: dict) -> dict:
+    """A composed scene's background: a place, its point rounded to 4 decimals as the boxes are."""
+    return _canonical_place_inputs(background, digits=4)
 
 
 def _canonical_ground_inputs(inputs: dict) -> dict:
@@ -67,14 +73,27 @@ def _canonical_edit_inputs(inputs: dict) -> dict:
     return {key: inputs[key] for key in ("artwork", "text", "text_to", "frames") if key in inputs}
 
 
+def _canonical_compose_inputs(inputs: dict) -> dict:
+    """Validation made the objects canonical (`gallery.jobs.compose_inputs`); the background too,
+    so stored inputs (a variation's) come back unchanged."""
+    canonical = {"background": compose_background_canonical(inputs["background"]), "objects": inputs["objects"]}
+    if "base" in inputs:
+        canonical["base"] = {"artwork": inputs["base"]["artwork"], "object": inputs["base"]["object"]}
+    return canonical
+
+
 CANONICAL_INPUTS = {"place": _canonical_place_inputs, "ground": _canonical_ground_inputs,
-                    "edit": _canonical_edit_inputs}
+                    "edit": _canonical_edit_inputs, "compose": _canonical_compose_inputs}
 
 
 def jobs_create(*, kind: str, inputs: dict, seed: int | None = None, session_key: str = "", user=None
                 ) -> list[JobRequest]:
     """The jobs of one request: one, or for an edit `n` jobs whose artworks become the source
     artwork's children (seeds seed, seed + 1, ... when a seed is given, else drawn)."""
+    if kind == "compose" and "base" in inputs:  # a change of one object: the base's model and seed
+        base = Artwork.objects.select_related("model_version").get(pk=inputs["base"]["artwork"])
+        return [job_create(kind=kind, inputs=inputs, seed=base.seed, parent=base, model_version=base.model_version,
+                           session_key=session_key, user=user)]
     if kind != "edit":
         return [job_create(kind=kind, inputs=inputs, seed=seed, session_key=session_key, user=user)]
     source = Artwork.objects.get(pk=inputs["artwork"])
@@ -89,15 +108,16 @@ def jobs_create(*, kind: str, inputs: dict, seed: int | None = None, session_key
 
 def job_create(
     *, kind: str, inputs: dict, seed: int | None = None, parent: Artwork | None = None, session_key: str = "",
-    user=None,
+    user=None, model_version=None,
 ) -> JobRequest:
     """Write a job for validated inputs and queue it once the row is committed.
 
     An identical request (same active model and upsampler, inputs and seed) gets the existing job
     back, or a job done at once with the artwork (or region) it already made.
-    `parent` is the artwork a variation derives from; `session_key` and `user` say who asked.
+    `parent` is the artwork a variation derives from; `session_key` and `user` say who asked;
+    `model_version` paints it instead of the active one (a change of one object of an artwork).
     """
-    model_version = model_version_active(kind=kind)
+    model_version = model_version or model_version_active(kind=kind)
     if model_version is None:
         raise NoActiveModelError(kind)
     upsampler = model_version_active(kind=Kind.UPSAMPLE)
@@ -122,9 +142,16 @@ def artwork_variations_create(*, artwork: Artwork, count: int, session_key: str 
     model of that kind; their artworks become its children."""
     with transaction.atomic():
         return [
-            job_create(kind=artwork.kind, inputs=artwork.inputs, parent=artwork, session_key=session_key, user=user).job
+            job_create(kind=artwork.kind, inputs=_variation_inputs(artwork), parent=artwork, session_key=session_key,
+                       user=user).job
             for _ in range(count)
         ]
+
+
+def _variation_inputs(artwork: Artwork) -> dict:
+    """A variation paints the artwork's inputs anew: a changed composition as a whole scene, since
+    another seed keeps nothing of its base."""
+    return {key: value for key, value in artwork.inputs.items() if key != "base"}
 
 
 def artwork_regenerate(*, artwork: Artwork, session_key: str = "", user=None) -> Job:
@@ -161,6 +188,8 @@ def _run_alone(job: Job) -> dict:
     if job.kind == "ground":
         region = _generate_region(job)
         return {"artwork": region.artworks.order_by("pk").first(), "region": region}
+    if job.kind == "compose":
+        return {"artwork": composition_generate(job=job)}
     return {"artwork": _generate(job)}
 
 
@@ -220,6 +249,8 @@ def _paint_batch(jobs: list[Job]) -> list[tuple[Image.Image, Image.Image | None]
 def _paint(job: Job) -> Image.Image:
     """The job's picture as its model paints it; an edit's starts from its source artwork's
     native picture."""
+    if job.kind == "compose":
+        return composition_paint(job=job).steps[-1]
     return job_paint(job=job, source=_source_picture(job) if job.kind == "edit" else None)
 
 
@@ -242,10 +273,8 @@ def _store(job: Job, image: Image.Image, upsampled: Image.Image | None) -> Artwo
     if job.kind == "edit":  # an edit shows the place its source shows
         source = Artwork.objects.select_related("city").get(pk=job.inputs["artwork"])
         city, lat, lon = source.city, source.lat, source.lon
-    elif "city" in job.inputs:
-        city = City.objects.filter(pk=job.inputs["city"]).first()
     else:
-        city = city_nearest(lat=lat, lon=lon) if lat is not None else None
+        city = city_of_place(place=job.inputs)
     return artwork_create(
         kind=job.kind, image=image, inputs=job.inputs, seed=job.seed, model_version=job.model_version,
         request_key=job.request_key, city=city, lat=lat, lon=lon, parent=job.parent,

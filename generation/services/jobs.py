@@ -96,7 +96,7 @@ def job_retry(*, job_id: int) -> Job:
     """Queue a failed job, or a running one whose worker stopped beating, again at the back of the queue."""
     with transaction.atomic():
         retried = Job.objects.filter(Q(status=Job.Status.FAILED) | job_stale_q(), pk=job_id).update(
-            status=Job.Status.QUEUED, progress=0, error="", started=None, finished=None, queued_at=timezone.now(),
+            status=Job.Status.QUEUED, progress=0, stage="", error="", started=None, finished=None, queued_at=timezone.now(),
             sent_at=None, worker="", heartbeat=None,
         )
         job = Job.objects.get(pk=job_id)
@@ -124,7 +124,7 @@ def _running_on(worker: str) -> dict:
     """The fields of a job that `worker` starts now."""
     now = timezone.now()
     return dict(status=Job.Status.RUNNING, started=now, heartbeat=now, worker=worker[:255],
-                attempts=F("attempts") + 1, progress=5)
+                attempts=F("attempts") + 1, progress=5, stage="")
 
 
 def _jobs_run():
@@ -172,7 +172,7 @@ def job_paint(*, job: Job, source=None):
     if "text_to" not in job.inputs:
         (image,) = jobs_paint(jobs=[job], sources=[source])
         return image
-    progress = _ProgressWriter([job.pk], start=10, end=90)
+    progress = ProgressWriter([job.pk], start=10, end=90)
     progress(0.0)
     image = _frames_strip(pipeline_for(job.model_version), job, source, progress)
     progress(1.0)
@@ -186,7 +186,7 @@ def jobs_paint(*, jobs: list[Job], sources: list | None = None) -> list:
     progress is each job's progress."""
     from generation.pipeline_cache import pipeline_for
 
-    progress = _ProgressWriter([job.pk for job in jobs], start=10, end=90)
+    progress = ProgressWriter([job.pk for job in jobs], start=10, end=90)
     pipeline = pipeline_for(jobs[0].model_version)
     progress(0.0)
     if jobs[0].kind == "edit":
@@ -232,7 +232,7 @@ def job_views_paint(*, job: Job) -> list:
 
     pipeline = pipeline_for(job.model_version)
     spots = job.inputs["spots"]
-    progress = _ProgressWriter([job.pk], start=10, end=90, interval=0.0)
+    progress = ProgressWriter([job.pk], start=10, end=90, interval=0.0)
     views = []
     for index, spot in enumerate(spots):
         (view,) = pipeline.views([spot], [view_seed(job.seed, index)])
@@ -241,26 +241,28 @@ def job_views_paint(*, job: Job) -> list:
     return views
 
 
-class _ProgressWriter:
+class ProgressWriter:
     """Maps a pipeline's 0..1 progress to the percent range of the jobs it paints, writing at most
-    twice a second."""
+    twice a second; a `stage` given (what is being done, in words) is always written, with the
+    percentage."""
 
     def __init__(self, job_ids: list[int], *, start: int, end: int, interval: float = 0.5):
         self.job_ids, self.start, self.end, self.last_write = job_ids, start, end, 0.0
         self.interval = interval
 
-    def __call__(self, fraction: float) -> None:
+    def __call__(self, fraction: float, stage: str | None = None) -> None:
         now = time.monotonic()
-        if now - self.last_write < self.interval and fraction < 1.0:
+        if now - self.last_write < self.interval and fraction < 1.0 and stage is None:
             return
         self.last_write = now
         percent = int(self.start + (self.end - self.start) * min(max(fraction, 0.0), 1.0))
-        Job.objects.filter(pk__in=self.job_ids, status=Job.Status.RUNNING).update(progress=percent)
+        fields = {"progress": percent} if stage is None else {"progress": percent, "stage": stage[:200]}
+        Job.objects.filter(pk__in=self.job_ids, status=Job.Status.RUNNING).update(**fields)
 
 
 def job_finish(*, job: Job, artwork, verification: dict | None = None, region=None) -> None:
     Job.objects.filter(pk=job.pk).exclude(status=Job.Status.CANCELLED).update(
-        status=Job.Status.DONE, progress=100, artwork=artwork, error="", verification=verification,
+        status=Job.Status.DONE, progress=100, stage="", artwork=artwork, error="", verification=verification,
         finished=timezone.now(), region=region,
     )
     job.refresh_from_db()

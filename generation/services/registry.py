@@ -152,6 +152,8 @@ def _sample_columns(pipeline) -> list[dict] | None:
         from ml.eval.edit_samples import source_pictures
 
         return [{"image": picture} for picture in source_pictures(pipeline.resolution)]
+    if pipeline.kind == "compose":  # the sample places, each with the same three objects
+        return [{**place, "objects": pipeline.sample_objects()} for place in SAMPLE_INPUTS["place"]]
     return SAMPLE_INPUTS.get(pipeline.kind)
 
 

@@ -59,19 +59,25 @@ class ComposeSteps(ManifestDataset):
 
     def canvases(self, row: dict, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(before, after, coverage) of one step of a row, as uint8 SxSx3, SxSx3 and SxS."""
+        for number, canvases in enumerate(self.walk(row)):
+            if number == step:
+                return canvases
+        raise IndexError(f"row {row['id']} has {len(row['steps'])} steps, not {step + 1}")
+
+    def walk(self, row: dict):
+        """Every step of a row in order, in one pass: (before, after, coverage) as `canvases` gives them."""
         canvas = self.load_pixels(row, "background").permute(1, 2, 0).numpy().copy()
         with np.load(self.root / row["steps_file"], allow_pickle=False) as stored:
             boxes, after, coverage = stored["boxes"], stored["after"], stored["coverage"]
         start = 0
-        for number, (x0, y0, x1, y1) in enumerate(boxes[:step + 1].tolist()):
+        for x0, y0, x1, y1 in boxes.tolist():
             end = start + (y1 - y0) * (x1 - x0)
-            if number == step:
-                before = canvas.copy()
-                mask = np.zeros(canvas.shape[:2], np.uint8)
-                mask[y0:y1, x0:x1] = coverage[start:end].reshape(y1 - y0, x1 - x0)
+            before = canvas.copy()
+            mask = np.zeros(canvas.shape[:2], np.uint8)
+            mask[y0:y1, x0:x1] = coverage[start:end].reshape(y1 - y0, x1 - x0)
             canvas[y0:y1, x0:x1] = after[start:end].reshape(y1 - y0, x1 - x0, 3)
             start = end
-        return before, canvas, mask
+            yield before, canvas.copy(), mask
 
     def __getitem__(self, index: int) -> dict:
         number, step = self.steps[index]

@@ -215,3 +215,53 @@ class UpsampleConfig(JSONConfig):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"UpsampleConfig.{name} must be a positive integer, not {value!r}")
+
+
+# The compose generator's foreground categories by default: GeoScenes' (`ml.data.geoscenes.steps.FOREGROUND`).
+COMPOSE_CATEGORIES = ("boat", "building", "landmark", "tree", "lamppost", "person", "branch")
+# The background generator of a compose model trained from scratch: a small place generator.
+COMPOSE_BACKGROUND = {"latent_dim": 64, "fmap_base": 512, "fmap_max": 128, "context_frequencies": 4,
+                      "context_embed_dim": 32}
+
+
+@dataclass
+class ComposeConfig(JSONConfig):
+    resolution: int = 32  # side of the canvas; a power of two from 16 to 128
+    categories: list[str] = field(default_factory=lambda: list(COMPOSE_CATEGORIES))  # the objects it paints
+    latent_dim: int = 32  # size of the noise of one foreground step (object and mask generators each)
+    width: int = 32  # channels of the object generator at full side; x2 per halving (two halvings)
+    mask_width: int = 32  # channels of the mask generator's 4x4 map
+    mask_side: int = 16  # side of the mask the mask generator draws inside the box
+    d_width: int = 32  # channels of the critics' first layer; x2 per halving
+    crop: int = 16  # side the instance critic sees an object's box at
+    # the background generator's PlaceConfig but its resolution (the canvas's); a place model's
+    # own architecture when the run starts from one (--background-from)
+    background: dict = field(default_factory=lambda: dict(COMPOSE_BACKGROUND))
+
+    def __post_init__(self) -> None:
+        res = self.resolution
+        if not isinstance(res, int) or isinstance(res, bool) or res < 16 or res > 128 or res & (res - 1):
+            raise ValueError(f"ComposeConfig.resolution must be a power of two from 16 to 128, not {res!r}")
+        for name in ("latent_dim", "width", "mask_width", "d_width"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"ComposeConfig.{name} must be a positive integer, not {value!r}")
+        for name in ("mask_side", "crop"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 8 or value & (value - 1):
+                raise ValueError(f"ComposeConfig.{name} must be a power of two of at least 8, not {value!r}")
+        names = self.categories
+        if not (isinstance(names, list) and names and all(isinstance(n, str) and n for n in names)
+                and len(set(names)) == len(names)):
+            raise ValueError(f"ComposeConfig.categories must be a list of distinct names, not {names!r}")
+        if not isinstance(self.background, dict):
+            raise ValueError(f"ComposeConfig.background must be a PlaceConfig object, not {self.background!r}")
+        if self.background.get("resolution", res) != res:
+            raise ValueError(f"ComposeConfig.background paints {self.background['resolution']}x"
+                             f"{self.background['resolution']}, not the canvas's {res}x{res}")
+        self.background = {key: value for key, value in self.background_config.to_dict().items()
+                           if key != "resolution"}
+
+    @property
+    def background_config(self) -> PlaceConfig:
+        return PlaceConfig.from_dict({**self.background, "resolution": self.resolution})

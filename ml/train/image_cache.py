@@ -113,13 +113,14 @@ def select_rows(root: str | Path, *, resolution: int, split: str | None, cities:
 
 def load_image_cache(root: str | Path, *, resolution: int, split: str | None, cities: int | None = None,
                      drop_outliers: bool = True, max_images: int | None = None,
-                     progress: bool = True, overhead: bool = False) -> ImageCache:
+                     progress: bool = True, overhead: bool = False, picture: str = "image") -> ImageCache:
     """Decode the images `select_rows` picks (same arguments) at `resolution`; `overhead` also
-    decodes each row's overhead tile."""
+    decodes each row's overhead tile. `picture` is the row's picture to decode: "image" (the photo)
+    or "background" (the same scene without its foreground objects, `ml.data.compose`)."""
     selection = select_rows(root, resolution=resolution, split=split, cities=cities, drop_outliers=drop_outliers,
                             max_images=max_images, overhead=overhead)
     dataset, rows = selection.dataset, selection.rows
-    images = _decode(dataset, rows, "image", resolution, f"decoding {split or 'all'}", progress)
+    images = _decode(dataset, rows, picture, resolution, f"decoding {split or 'all'}", progress)
     tiles = _decode(dataset, rows, "overhead", resolution, "decoding overhead", progress) if overhead else None
     row_labels = [dataset.labels_of(row.get("attributes", {})) for row in rows]
     return ImageCache(

@@ -91,6 +91,23 @@ class TrainerSkeleton:
         if self.run.save_checkpoint(name, networks=self.networks, optimizers=self.optimizers, state=state):
             self.log(f"kimg {self.nimg / 1000:g}: wrote {name}")
 
+    def lazy_r1(self, critic, reals: torch.Tensor, stat: str) -> torch.Tensor | float:
+        """The trainer's `r1` penalty (`ml.train.losses.R1Penalty`) of `critic` on `reals` every
+        `r1.interval`-th critic step, recorded as `stat`; 0 on the others. Counts the critic step."""
+        penalty = 0.0
+        if self.critic_steps % self.r1.interval == 0:
+            penalty = self.r1(critic, reals.float())
+            self.record(**{stat: penalty})
+        self.critic_steps += 1
+        return penalty
+
+    def optimizer_step(self, network: nn.Module, optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+        """One step of `optimizer` on `loss`, with the gradients of `network` averaged over the ranks."""
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        run_dir.average_gradients(network, self.dist)
+        optimizer.step()
+
     def record(self, **values: torch.Tensor) -> None:
         """Keep the losses as tensors: reading them (`.item()`) every step would make the CPU
         wait for the GPU; they are averaged once per tick."""

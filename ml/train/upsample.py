@@ -90,15 +90,8 @@ class UpsampleTrainer(TrainerSkeleton):
             enlarged = self.G(low)
         with run_dir.autocast(self.dist):
             loss = self.critic_loss(self.D(high), self.D(enlarged))
-        if self.critic_steps % self.r1.interval == 0:
-            penalty = self.r1(self.D, high.float())
-            self.record(r1_penalty=penalty)
-            loss = loss + penalty
-        self.critic_steps += 1
-        self.D_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        run_dir.average_gradients(self.D, self.dist)
-        self.D_opt.step()
+        loss = loss + self.lazy_r1(self.D, high, "r1_penalty")
+        self.optimizer_step(self.D, self.D_opt, loss)
         self.record(loss_d=loss)
 
     def step(self, low: torch.Tensor, clean: torch.Tensor, high: torch.Tensor) -> None:
@@ -115,10 +108,7 @@ class UpsampleTrainer(TrainerSkeleton):
             self.D.requires_grad_(True)
             loss = loss + self.config.adversarial_weight * adversarial
             self.record(adversarial=adversarial)
-        self.G_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        run_dir.average_gradients(self.G, self.dist)
-        self.G_opt.step()
+        self.optimizer_step(self.G, self.G_opt, loss)
         self.record(l1=l1, consistency=consistency)
 
     def save_snapshot(self) -> None:

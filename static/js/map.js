@@ -74,6 +74,11 @@
       const place = art.city ? art.city.name + ", " + art.city.country : art.lat.toFixed(3) + ", " + art.lon.toFixed(3);
       el("job-caption").textContent = place + " · seed " + art.seed + " · " + job.model.name + " ";
       el("job-permalink").href = art.url;
+      const compose = el("job-compose");  // a scene of the same place, object by object
+      if (compose) {
+        const query = art.inputs && art.inputs.city ? { city: art.inputs.city } : { lat: art.lat, lon: art.lon };
+        compose.href = compose.dataset.composeUrl + "?" + new URLSearchParams(query);
+      }
       el("job-result").hidden = false;
     } else if (job.status === "failed" || job.status === "cancelled") {
       showError(job.error || STATUS_WORDS[job.status]);

@@ -215,3 +215,22 @@ def test_a_pickle_is_never_opened_by_validation(db, tmp_path, validations, monke
     version.refresh_from_db()
     assert version.validation_status == "failed"
     assert "weights.safetensors cannot be read" in version.validation_error
+
+
+def test_a_compose_model_registers_with_a_grid_of_composed_scenes(db, tmp_path, no_oracle):
+    """What the demo does with models/compose-demo: the grid composes the sample layout at each sample place."""
+    from ml.models.compose import ComposeModel
+    from ml.models.configs import ComposeConfig
+    from ml.modelfolder import write_model_folder
+
+    config = ComposeConfig(resolution=16, latent_dim=4, width=4, mask_width=4, d_width=4,
+                           background=dict(latent_dim=8, fmap_base=64, fmap_max=16, fmap_min=8,
+                                           context_frequencies=2, context_embed_dim=8))
+    write_model_folder(tmp_path / "compose", kind="compose", architecture=config.to_dict(),
+                       state_dict=ComposeModel(config).state_dict())
+    version = services.model_version_register(folder=tmp_path / "compose", activate=True)
+    assert (version.kind, version.is_active, version.validation_status) == ("compose", True, "passed")
+    assert version.config["architecture"]["categories"] == config.categories
+    with version.sample_grid.open("rb") as handle:
+        grid = Image.open(io.BytesIO(handle.read()))
+    assert grid.size == (1 + 17 * len(SAMPLE_INPUTS["place"]), 1 + 17 * len(SAMPLE_SEEDS))

@@ -124,6 +124,6 @@ def test_an_unknown_architecture_field_is_refused(place_folder):
 
 def test_a_kind_without_a_pipeline_yet_is_refused(place_folder):
     config = json.loads((place_folder / "config.json").read_text())
-    (place_folder / "config.json").write_text(json.dumps({**config, "kind": "compose"}))
-    with pytest.raises(ModelFolderError, match="no pipeline for kind 'compose'"):
+    (place_folder / "config.json").write_text(json.dumps({**config, "kind": "oracle"}))
+    with pytest.raises(ModelFolderError, match="no pipeline for kind 'oracle'"):
         pipelines.load(place_folder)

@@ -16,6 +16,8 @@ SAMPLE_INPUT = {
     "place": lambda: {"lat": 69.65, "lon": 18.96},
     "ground": lambda: {"lat": 69.65, "lon": 18.96},
     "edit": lambda: {"image": Image.new("RGB", (64, 64), (90, 120, 160)), "text": "the same place at night"},
+    "compose": lambda: {"lat": 69.65, "lon": 18.96, "objects": [
+        {"category": "tree", "box": [0.1, 0.4, 0.4, 0.95], "shape": "mask", "colour": None}]},
 }
 
 

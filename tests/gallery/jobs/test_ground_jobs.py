@@ -74,8 +74,8 @@ def run_here(enqueued):
 def test_a_region_job_paints_one_artwork_per_spot_grouped_under_a_region(client, ground_model, run_here,
                                                                          monkeypatch):
     seen = []
-    original = generation_jobs._ProgressWriter.__call__
-    monkeypatch.setattr(generation_jobs._ProgressWriter, "__call__",
+    original = generation_jobs.ProgressWriter.__call__
+    monkeypatch.setattr(generation_jobs.ProgressWriter, "__call__",
                         lambda self, fraction: (seen.append(fraction), original(self, fraction)))
     job_id = post(client, {"region": PARIS}).json()["id"]
     job_services.job_run(job_id=job_pk(job_id))

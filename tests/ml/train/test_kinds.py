@@ -9,6 +9,8 @@ from ml.modelfolder import read_config
 from ml.train.kinds import KINDS
 from ml.train.run_config import option_fields
 
+from .test_compose import TINY as COMPOSE_TINY
+from .test_compose import compose_data, compose_run, place_start  # noqa: F401  (fixtures)
 from .conftest import TINY_ARCHITECTURE as PLACE_TINY, TINY_SCHEDULE as PLACE_SCHEDULE
 from .test_edit import TINY_ARCHITECTURE as EDIT_TINY, TINY_SCHEDULE as EDIT_SCHEDULE
 from .test_edit import captioned_dataset, edit_run  # noqa: F401  (fixtures)
@@ -17,10 +19,12 @@ from .test_ground import ground_run, pairs  # noqa: F401  (fixtures)
 from .test_upsample import TINY as UPSAMPLE_TINY
 from .test_upsample import sizes, upsample_data, upsample_run  # noqa: F401  (fixtures)
 
-RUNS = {"place": "trained_run", "ground": "ground_run", "edit": "edit_run", "upsample": "upsample_run"}
-DATA = {"place": "tiny_dataset", "ground": "pairs", "edit": "captioned_dataset", "upsample": "upsample_data"}
+RUNS = {"place": "trained_run", "ground": "ground_run", "edit": "edit_run", "upsample": "upsample_run",
+        "compose": "compose_run"}
+DATA = {"place": "tiny_dataset", "ground": "pairs", "edit": "captioned_dataset", "upsample": "upsample_data",
+        "compose": "compose_data"}
 OPTIONS = {"place": [*PLACE_TINY, *PLACE_SCHEDULE], "ground": GROUND_TINY, "edit": [*EDIT_TINY, *EDIT_SCHEDULE],
-           "upsample": UPSAMPLE_TINY}
+           "upsample": UPSAMPLE_TINY, "compose": COMPOSE_TINY}
 
 
 def kind_options(name: str, request, tmp_path) -> list[str]:
@@ -75,7 +79,7 @@ def test_export_of_a_run_of_an_unknown_kind_is_refused(trained_run, tmp_path, ca
     run = tmp_path / "run"
     run.mkdir()
     options = json.loads((trained_run / "options.json").read_text())
-    (run / "options.json").write_text(json.dumps({**options, "kind": "compose"}))
+    (run / "options.json").write_text(json.dumps({**options, "kind": "oracle"}))
     assert main(["export", str(run), "--out", str(tmp_path / "model")]) == 2
-    assert capsys.readouterr().err == (f"error: {run} is a run of kind 'compose', which no registered kind exports "
-                                       "(they are: place, ground, edit, upsample)\n")
+    assert capsys.readouterr().err == (f"error: {run} is a run of kind 'oracle', which no registered kind exports "
+                                       "(they are: place, ground, edit, upsample, compose)\n")
