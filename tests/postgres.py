@@ -48,30 +48,43 @@ def _as_owner(command: list[str]) -> list[str]:
 def throwaway_cluster():
     """Start a PostgreSQL cluster for this run; yield its DATABASE_URL; stop and delete it after."""
     folder = Path(tempfile.mkdtemp(prefix="genius-loci-postgres-"))
-    data, password_file, port = folder / "data", folder / "password", _free_port()
-    password = secrets.token_urlsafe(24)
-    password_file.write_text(password)
-    if os.geteuid() == 0:
-        owner = pwd.getpwnam("postgres")
-        os.chown(folder, owner.pw_uid, owner.pw_gid)
-        os.chown(password_file, owner.pw_uid, owner.pw_gid)
-    subprocess.run(_as_owner([server_binary("initdb"), "--pgdata", str(data), "--username", USER,
-                              "--pwfile", str(password_file), "--auth", "scram-sha-256", "--encoding", "UTF8",
-                              "--locale", "C.UTF-8", "--no-instructions"]),
-                   check=True, stdout=subprocess.DEVNULL)
-    options = " ".join(f"-c {setting}" for setting in [
-        f"port={port}", "listen_addresses=127.0.0.1", "unix_socket_directories=''", *SPEED_OVER_DURABILITY])
+    data, password_file, log, port = folder / "data", folder / "password", folder / "server.log", _free_port()
     pg_ctl = server_binary("pg_ctl")
-    subprocess.run(_as_owner([pg_ctl, "start", "--pgdata", str(data), "--wait", "--log", str(folder / "server.log"),
-                              "--options", options]), check=True, stdout=subprocess.DEVNULL)
     try:
+        password = secrets.token_urlsafe(24)
+        password_file.write_text(password)
+        if os.geteuid() == 0:
+            owner = _postgres_user()
+            os.chown(folder, owner.pw_uid, owner.pw_gid)
+            os.chown(password_file, owner.pw_uid, owner.pw_gid)
+        _run([server_binary("initdb"), "--pgdata", str(data), "--username", USER, "--pwfile", str(password_file),
+              "--auth", "scram-sha-256", "--encoding", "UTF8", "--locale", "C.UTF-8", "--no-instructions"])
+        options = " ".join(f"-c {setting}" for setting in [
+            f"port={port}", "listen_addresses=127.0.0.1", "unix_socket_directories=''", *SPEED_OVER_DURABILITY])
+        _run([pg_ctl, "start", "--pgdata", str(data), "--wait", "--log", str(log), "--options", options], log=log)
         url = f"postgres://{USER}:{password}@127.0.0.1:{port}/{DATABASE}"
         _create_database(url)
         yield url
     finally:
-        subprocess.run(_as_owner([pg_ctl, "stop", "--pgdata", str(data), "--mode", "fast", "--wait"]),
-                       stdout=subprocess.DEVNULL)
+        if (data / "postmaster.pid").exists():
+            subprocess.run(_as_owner([pg_ctl, "stop", "--pgdata", str(data), "--mode", "fast", "--wait"]),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _postgres_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam("postgres")
+    except KeyError:
+        sys.exit("As root, the cluster runs as the postgres user, and there is none: install Debian's postgresql package")
+
+
+def _run(command: list[str], *, log: Path | None = None) -> None:
+    """Run a PostgreSQL program (as the cluster's owner); on failure exit with what it said."""
+    result = subprocess.run(_as_owner(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if result.returncode != 0:
+        said = result.stdout + (log.read_text() if log and log.exists() else "")
+        sys.exit(f"{Path(command[0]).name} failed (exit status {result.returncode}):\n{said[-3000:]}")
 
 
 def _create_database(url: str) -> None:
