@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Genius Loci's two entry points, each installing what it needs first:
 #   ./run.sh demo   install, then run the site and one worker on this machine (embedded defaults)
-#   ./run.sh test   install, then run the whole test suite
-# and the pieces: ./run.sh install | web | worker
+#   ./run.sh test   install, then run the whole test suite, and the integration tests once more
+#                   against a throwaway PostgreSQL server (tests/postgres.py)
+# and the pieces: ./run.sh install | web | worker | test-postgres [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -91,20 +92,39 @@ demo() {
   serve
 }
 
-test() {
-  apt_install redis-server chromium
+test_setup() {
+  apt_install redis-server chromium postgresql
   install_python
   install_static
   export HF_HUB_OFFLINE=1 GENIUS_LOCI_VAR_DIR="$PWD/var/test" GENIUS_LOCI_EVAL_CACHE="$PWD/var/test/eval-cache"
   rm -rf var/test
-  "$VENV/bin/python" -m pytest "$@"
+}
+
+test() {
+  # With no arguments (what CI runs): the whole suite on the embedded defaults (SQLite), then the
+  # tests with real workers and brokers again on PostgreSQL; with arguments, pytest with them only.
+  test_setup
+  local status=0
+  "$VENV/bin/python" -m pytest "$@" || status=$?
+  if [ $# -eq 0 ]; then
+    "$VENV/bin/python" -m tests.postgres -m integration || status=$?
+  fi
+  return "$status"
+}
+
+test_postgres() {
+  # pytest (by default the integration tests) against a throwaway PostgreSQL cluster.
+  test_setup
+  [ $# -gt 0 ] || set -- -m integration
+  "$VENV/bin/python" -m tests.postgres "$@"
 }
 
 case "${1:-}" in
   demo) demo ;;
   test) shift; test "$@" ;;
+  test-postgres) shift; test_postgres "$@" ;;
   install) install ;;
   web) install; serve ;;
   worker) worker ;;
-  *) echo "usage: ./run.sh demo | test [pytest args] | install | web | worker" >&2; exit 2 ;;
+  *) echo "usage: ./run.sh demo | test [pytest args] | test-postgres [pytest args] | install | web | worker" >&2; exit 2 ;;
 esac

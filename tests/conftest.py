@@ -2,12 +2,14 @@
 real `place` model, a few real cities, and real redis-server / celery worker processes."""
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -30,11 +32,22 @@ CITIES = [
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """A file database, so a worker process sees what the tests write."""
+    """On SQLite a file database, so a worker process sees what the tests write (a server
+    database, PostgreSQL under `python -m tests.postgres`, is seen by every process anyway)."""
     from django.conf import settings
 
-    var = Path(settings.VAR_DIR)
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(var / "test-db.sqlite3")
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(Path(settings.VAR_DIR) / "test-db.sqlite3")
+
+
+def database_url(database: dict) -> str:
+    """The DATABASE_URL of the database that Django's `database` settings name (the test database
+    once the tests run), for the processes the tests start."""
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    user = f"{quote(database['USER'], safe='')}:{quote(database['PASSWORD'], safe='')}@"
+    return f"postgres://{user}{database['HOST']}:{database['PORT']}/{quote(database['NAME'], safe='')}"
 
 
 @pytest.fixture(autouse=True)
@@ -262,42 +275,67 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    """A real redis-server on loopback, started for this test session."""
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail("redis-server is not installed; ./run.sh test installs it")
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
+# redis-server's persistence: none (what the session's server runs with), or the append-only
+# file that README.md's several-machines section prescribes.
+NO_PERSISTENCE = ("--appendonly", "no", "--save", "")
+APPEND_ONLY = ("--appendonly", "yes", "--appendfsync", "everysec", "--save", "")
 
-    def answers() -> bool:
+
+class RedisServer:
+    """A real redis-server on a free loopback port, keeping its files in `folder`: it can be
+    stopped (SIGTERM, or SIGKILL as when its machine dies) and started again on the same files."""
+
+    def __init__(self, folder: Path, *, persistence: tuple[str, ...]):
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            pytest.fail("redis-server is not installed; ./run.sh test installs it")
+        self.folder, self.persistence, self.port = folder, persistence, _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> "RedisServer":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with (self.folder / "redis.log").open("a") as log:
+            self.process = subprocess.Popen(
+                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
+                 *self.persistence],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        wait_until(self.answers, timeout=10, interval=0.1,
+                   message=lambda: f"redis-server did not answer\n{(self.folder / 'redis.log').read_text()[-2000:]}")
+        return self
+
+    def answers(self) -> bool:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
                 sock.sendall(b"PING\r\n")
                 return sock.recv(16).startswith(b"+PONG")
         except OSError:
             return False
 
-    wait_until(answers, timeout=10, interval=0.1, message="redis-server did not answer")
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real redis-server on loopback, started for this test session."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"), persistence=NO_PERSISTENCE).start()
+    yield server.url
+    server.stop()
 
 
 class WorkerProcess:
     """A real `celery worker` subprocess on the gpu and default queues."""
 
-    def __init__(self, *, broker_url: str, database: str, media_root: Path, log: Path, env: dict):
+    def __init__(self, *, broker_url: str, database_url: str, media_root: Path, log: Path, env: dict):
         self.env = {
             **os.environ,
             **env,
             "CELERY_BROKER_URL": broker_url,
-            "DATABASE_URL": f"sqlite:///{database}",
+            "DATABASE_URL": database_url,
             "DJANGO_MEDIA_ROOT": str(media_root),
             "HF_HUB_OFFLINE": "1",
         }
@@ -379,7 +417,7 @@ def _start_workers(*, broker_url: str, env: dict, settings, tmp_path):
     def start(**more_env) -> WorkerProcess:
         worker = WorkerProcess(
             broker_url=broker_url,
-            database=connection.settings_dict["NAME"],
+            database_url=database_url(connection.settings_dict),
             media_root=Path(settings.MEDIA_ROOT),
             log=tmp_path / f"worker-{len(workers)}.log",
             env={**env, **more_env},
@@ -396,6 +434,22 @@ def _start_workers(*, broker_url: str, env: dict, settings, tmp_path):
 def worker_factory(celery_broker, transactional_db, settings, tmp_path):
     """Starts real worker processes on the test Redis."""
     yield from _start_workers(broker_url=celery_broker, env={}, settings=settings, tmp_path=tmp_path)
+
+
+@pytest.fixture
+def redis_server(request, tmp_path):
+    """A redis-server of this test's own, with the persistence arguments the test is parametrised
+    with (indirectly), that the test may stop and start again; this process's Celery app uses it."""
+    server = RedisServer(tmp_path / "redis", persistence=request.param).start()
+    with app_broker(server.url, {"visibility_timeout": 3600}):
+        yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_server_worker_factory(redis_server, transactional_db, settings, tmp_path):
+    """Starts real worker processes on this test's own redis-server (`redis_server`)."""
+    yield from _start_workers(broker_url=redis_server.url, env={}, settings=settings, tmp_path=tmp_path)
 
 
 @pytest.fixture
