@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from gallery import selectors
 from gallery.errors import ARTWORK_UNKNOWN
-from gallery.filters import PAGE_SIZE_MAX, ArtworkFilterSerializer, page_of, page_size_parse
+from gallery.filters import PAGE_SIZE_MAX, ArtworkFilterSerializer, page_of, page_size_parse, whole_number
 from gallery.selectors import BBox
 
 BBOX_FORMAT = "Give bbox as west,south,east,north in degrees."
@@ -24,6 +24,10 @@ LIMIT_MAX = 1000
 ZOOM_RANGE = "zoom must be a whole number from 0 to {max}."
 ZOOM_MAX = 20
 MAP_LIMIT = 300
+_LON = r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\.[0-9]+)?)"
+_LAT = r"-?(?:90(?:\.0+)?|[1-8]?[0-9](?:\.[0-9]+)?)"
+BBOX_SCHEMA = {"type": "string", "pattern": f"^{_LON},{_LAT},{_LON},{_LAT}$"}
+BBOX_DESCRIPTION = "west,south,east,north in degrees, south not above north; west > east crosses the antimeridian."
 
 
 class CitySerializer(serializers.Serializer):
@@ -156,16 +160,17 @@ def _parse_bbox(raw: str) -> BBox:
 def _parse_limit(raw: str | None, default: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= LIMIT_MAX:
+    limit = whole_number(raw)
+    if limit is None or not 1 <= limit <= LIMIT_MAX:
         raise serializers.ValidationError({"limit": [LIMIT_RANGE.format(max=LIMIT_MAX)]})
-    return int(raw)
+    return limit
 
 
 class CityListApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("q", OpenApiTypes.STR, description="Name prefix; accents and case are ignored."),
-            OpenApiParameter("bbox", OpenApiTypes.STR, description="west,south,east,north; west > east crosses the antimeridian."),
+            OpenApiParameter("bbox", BBOX_SCHEMA, description=BBOX_DESCRIPTION),
             OpenApiParameter("limit", OpenApiTypes.INT, description=f"1 to {LIMIT_MAX}."),
         ],
         responses={200: CitySerializer(many=True)},
@@ -184,9 +189,10 @@ class CityListApi(APIView):
 
 
 def _parse_zoom(raw: str | None) -> int:
-    if raw is None or not raw.isdigit() or int(raw) > ZOOM_MAX:
+    zoom = whole_number(raw)
+    if zoom is None or zoom > ZOOM_MAX:
         raise serializers.ValidationError({"zoom": [ZOOM_RANGE.format(max=ZOOM_MAX)]})
-    return int(raw)
+    return zoom
 
 
 def _parse_filters(request) -> dict:
@@ -229,8 +235,9 @@ class ArtworkListApi(ListAPIView):
 class ArtworkMapApi(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("bbox", OpenApiTypes.STR, required=True, description="west,south,east,north; west > east crosses the antimeridian."),
-            OpenApiParameter("zoom", OpenApiTypes.INT, required=True, description=f"The map's zoom, 0 to {ZOOM_MAX}: one artwork per cell of a quarter tile."),
+            OpenApiParameter("bbox", BBOX_SCHEMA, required=True, description=BBOX_DESCRIPTION),
+            OpenApiParameter("zoom", {"type": "integer", "minimum": 0, "maximum": ZOOM_MAX}, required=True,
+                             description=f"The map's zoom, 0 to {ZOOM_MAX}: one artwork per cell of a quarter tile."),
             ArtworkFilterSerializer,
         ],
         responses={200: ArtworkMarkerSerializer(many=True), 400: OpenApiResponse(description="A parameter is invalid: {name: [message]}.")},

@@ -4,8 +4,6 @@ gallery page, the map of artworks and the artworks API.
 Blank values (an empty select of the filter form) mean "no filter". Anything else that is not
 valid is refused with a message naming its field.
 """
-import re
-
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from rest_framework import serializers
 
@@ -28,7 +26,7 @@ SORT_INVALID = "sort must be one of: {sorts}."
 PAGE_INVALID = "page must be a whole number from 1 to {last}."
 PAGE_SIZE_INVALID = "page_size must be a whole number from 1 to {max}."
 
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+_COUNTRY = r"^[A-Za-z]{2}$"
 
 
 def _id_field(message: str) -> serializers.IntegerField:
@@ -46,7 +44,8 @@ class ArtworkFilterSerializer(serializers.Serializer):
     """The keyword arguments of `gallery.selectors.artwork_list`, from query parameters."""
 
     city = _id_field(CITY_INVALID)
-    country = serializers.CharField(required=False, help_text="Two-letter ISO country code.")
+    country = serializers.RegexField(_COUNTRY, required=False, help_text="Two-letter ISO country code.",
+                                     error_messages={"invalid": COUNTRY_INVALID})
     kind = serializers.ChoiceField(
         choices=GENERATOR_KIND_CHOICES, required=False,
         error_messages={"invalid_choice": KIND_INVALID.format(kinds=", ".join(value for value, _ in GENERATOR_KIND_CHOICES))},
@@ -68,8 +67,6 @@ class ArtworkFilterSerializer(serializers.Serializer):
         return value
 
     def validate_country(self, value: str) -> str:
-        if not _COUNTRY.match(value):
-            raise serializers.ValidationError(COUNTRY_INVALID)
         return value.upper()
 
     def validate_model_version(self, value: int) -> int:
@@ -84,12 +81,21 @@ class ArtworkFilterSerializer(serializers.Serializer):
         return attrs
 
 
+def whole_number(raw: str | None) -> int | None:
+    """A query parameter written in ASCII digits, as an int; None for anything else (such as "²",
+    a digit to str.isdigit but not to int)."""
+    if raw is None or not (raw.isascii() and raw.isdigit()):
+        return None
+    return int(raw)
+
+
 def page_size_parse(raw: str | None) -> int:
     if raw is None or not raw.strip():
         return PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= PAGE_SIZE_MAX:
+    size = whole_number(raw)
+    if size is None or not 1 <= size <= PAGE_SIZE_MAX:
         raise serializers.ValidationError({"page_size": [PAGE_SIZE_INVALID.format(max=PAGE_SIZE_MAX)]})
-    return int(raw)
+    return size
 
 
 def page_of(queryset, *, number: str | None, size: int) -> Page:

@@ -154,7 +154,7 @@ def _rings(geometry) -> list[list[tuple[float, float]]]:
             if (not isinstance(position, list) or len(position) not in (2, 3)
                     or not all(_is_number(value) for value in position)):
                 raise RegionError(errors.REGION_MALFORMED.format(reason="each position must be [lon, lat] numbers"))
-            positions.append((float(position[0]), float(position[1])))
+            positions.append((_degrees(position[0]), _degrees(position[1])))
         if len(positions) > 1 and positions[0] == positions[-1]:
             positions = positions[:-1]
         parsed.append(positions)
@@ -162,7 +162,17 @@ def _rings(geometry) -> list[list[tuple[float, float]]]:
 
 
 def _is_number(value) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
+
+
+def _degrees(value: int | float) -> float:
+    """A coordinate as a float; an integer too large for one is infinite (and so off the globe)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _unwrap(ring: list[tuple[float, float]]) -> list[tuple[float, float]]:

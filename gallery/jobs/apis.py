@@ -10,7 +10,7 @@ from config.api import BODY_MISSING, BodyError
 from gallery.apis import ArtworkLinksMixin, ArtworkSerializer
 from gallery.errors import ARTWORK_UNKNOWN
 from gallery.jobs import errors, services
-from gallery.jobs.inputs import JobCreateSerializer, VariationsSerializer
+from gallery.jobs.inputs import JOB_REQUEST_SCHEMA, JobCreateSerializer, VariationsSerializer
 from gallery.selectors import artwork_get, region_artworks
 from generation.services import JobNotSentError, JobStateError, NoActiveModelError, job_cancel
 from generation.selectors import job_belongs_to, job_get, job_get_public, job_list_for_visitor, job_queue_position
@@ -131,7 +131,7 @@ class JobCreateApi(APIView):
     throttle_classes = [JobThrottle]
 
     @extend_schema(
-        request=JobCreateSerializer,
+        request=JOB_REQUEST_SCHEMA,
         responses={
             202: JobSerializer,
             200: OpenApiResponse(JobSerializer, description="An identical request is already painted: its job."),

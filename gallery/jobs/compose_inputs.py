@@ -144,7 +144,7 @@ class ComposeInputsSerializer(StrictSerializer):
     change (or, leaving it out of objects, delete) one object of a composed artwork."""
 
     base = ComposeBaseSerializer(required=False)
-    background = serializers.DictField(required=False)  # checked as a place in `validate`
+    background = PlaceInputsSerializer(required=False)
     objects = ComposeObjectsField(required=False, default=list)
 
     def to_internal_value(self, data):
@@ -154,10 +154,7 @@ class ComposeInputsSerializer(StrictSerializer):
         return super().to_internal_value(data)
 
     def validate_background(self, value: dict) -> dict:
-        place = PlaceInputsSerializer(data=value)
-        if not place.is_valid():
-            raise serializers.ValidationError(place.errors)
-        return compose_background_canonical(place.validated_data)
+        return compose_background_canonical(value)
 
     def validate(self, attrs):
         base = Artwork.objects.select_related("model_version").get(pk=attrs["base"]["artwork"]) if "base" in attrs else None
@@ -173,6 +170,15 @@ class ComposeInputsSerializer(StrictSerializer):
                 raise serializers.ValidationError({"background": [errors.COMPOSE_BACKGROUND_REQUIRED]})
             return attrs
         return _checked_change(attrs, base)
+
+    @staticmethod
+    def validate_request(attrs: dict) -> dict:
+        """A change keeps its base's seed: the steps it keeps were painted with it."""
+        if "base" in attrs["inputs"] and "seed" in attrs:
+            base_seed = Artwork.objects.get(pk=attrs["inputs"]["base"]["artwork"]).seed
+            if attrs["seed"] != base_seed:
+                raise serializers.ValidationError({"seed": [errors.COMPOSE_BASE_SEED.format(seed=base_seed)]})
+        return attrs
 
 
 def _checked_change(attrs: dict, base: Artwork) -> dict:

@@ -3,16 +3,17 @@
 """
 import unicodedata
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from django.conf import settings
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from config.api import StrictFloatField, StrictIntegerField, StrictSerializer, json_type
+from config.api import (
+    OBJECT_REQUIRED, ConstantField, StrictFloatField, StrictIntegerField, StrictSerializer, json_type,
+)
 from gallery import errors as gallery_errors
 from gallery.jobs import errors
 from gallery.jobs.compose_inputs import ComposeInputsSerializer
 from gallery.jobs.place_inputs import INT64_MAX, PlaceInputsSerializer
-from gallery.models import Artwork
 from gallery.selectors import artwork_get
 from generation.regions import RegionError, point_check, region_parse
 
@@ -24,10 +25,35 @@ class GroundPointSerializer(StrictSerializer):
     lon = StrictFloatField(min_value=-180.0, max_value=180.0, range_message=errors.LON_RANGE)
 
 
-class GroundInputsSerializer(StrictSerializer):
-    """A drawn region (GeoJSON Polygon geometry) or a dropped point; checked by `generation.regions`."""
+_POSITION = {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number", "minimum": -180, "maximum": 180},
+             "description": "[lon, lat] in degrees (lat within [-90, 90])."}
 
-    region = serializers.JSONField(required=False)
+
+@extend_schema_field({
+    "type": "object",
+    "description": (
+        "A GeoJSON Polygon geometry: its outer ring (then any holes) of at least 3 distinct positions, "
+        f"{settings.GROUND_REGION_MAX_VERTICES} in all at most, not crossing itself, of "
+        f"{settings.GROUND_REGION_MIN_KM2:g} to {settings.GROUND_REGION_MAX_KM2:g} km², not entirely over the sea."
+    ),
+    "properties": {
+        "type": {"type": "string", "enum": ["Polygon"]},
+        "coordinates": {"type": "array", "minItems": 1, "items": {
+            "type": "array", "minItems": 3, "maxItems": settings.GROUND_REGION_MAX_VERTICES + 1, "items": _POSITION,
+        }},
+    },
+    "required": ["type", "coordinates"],
+})
+class RegionField(serializers.JSONField):
+    """A drawn region as the client sent it; `GroundInputsSerializer` checks it."""
+
+
+class GroundInputsSerializer(StrictSerializer):
+    """A drawn region (GeoJSON Polygon geometry) or a dropped point on land; checked by `generation.regions`."""
+
+    schema_forms = ((("region",), ()), (("point",), ()))
+
+    region = RegionField(required=False)
     point = GroundPointSerializer(required=False)
 
     def validate_region(self, value) -> dict:
@@ -54,7 +80,14 @@ EDIT_COUNT_MAX = 8
 EDIT_FRAMES_MIN, EDIT_FRAMES_MAX, EDIT_FRAMES_DEFAULT = 2, 32, 8
 
 
-@extend_schema_field(OpenApiTypes.STR)
+_CONTROL = "\\u0000-\\u001f\\u007f-\\u009f"
+
+
+@extend_schema_field({
+    "type": "string", "minLength": 1, "maxLength": EDIT_TEXT_MAX,
+    "pattern": f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$",
+    "description": f"1 to {EDIT_TEXT_MAX} characters, not only spaces, no control characters.",
+})
 class EditTextField(serializers.Field):
     """A text of 1 to 300 characters, not only whitespace, valid UTF-8 (no lone surrogates,
     which is how undecodable request bytes arrive) and free of control characters."""
@@ -82,6 +115,8 @@ class EditTextField(serializers.Field):
 class EditInputsSerializer(StrictSerializer):
     """{artwork, text, n}: n edits of a visible artwork; or {artwork, text, text_to, frames}:
     one strip of frames going from the first text to the second."""
+
+    schema_forms = ((("artwork", "text"), ("n",)), (("artwork", "text", "text_to"), ("frames",)))
 
     artwork = StrictIntegerField(min_value=1, max_value=INT64_MAX,
                                  range_message=gallery_errors.ARTWORK_UNKNOWN.format(artwork_id="{value}"))
@@ -118,28 +153,45 @@ INPUT_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
 }
 
 
-class JobCreateSerializer(StrictSerializer):
-    kind = serializers.CharField()
-    inputs = serializers.DictField()
-    seed = StrictIntegerField(
+def _seed_field() -> StrictIntegerField:
+    return StrictIntegerField(
         min_value=0, max_value=SEED_MAX, range_message=errors.SEED_RANGE.format(max=SEED_MAX), required=False
     )
 
-    def validate_kind(self, value: str) -> str:
-        if value not in INPUT_SERIALIZERS:
-            raise serializers.ValidationError(errors.KIND_UNKNOWN.format(kind=value, kinds=", ".join(INPUT_SERIALIZERS)))
-        return value
 
-    def validate(self, attrs):
-        inputs = INPUT_SERIALIZERS[attrs["kind"]](data=attrs["inputs"])
-        if not inputs.is_valid():
-            raise serializers.ValidationError({"inputs": inputs.errors})
-        attrs["inputs"] = inputs.validated_data
-        if "base" in attrs["inputs"] and "seed" in attrs:
-            base_seed = Artwork.objects.get(pk=attrs["inputs"]["base"]["artwork"]).seed
-            if attrs["seed"] != base_seed:  # the kept steps were painted with it
-                raise serializers.ValidationError({"seed": [errors.COMPOSE_BASE_SEED.format(seed=base_seed)]})
-        return attrs
+def _job_request_serializer(kind: str, inputs_serializer: type[StrictSerializer]) -> type[StrictSerializer]:
+    """{kind, inputs, seed} for one kind: what a request of that kind is validated with, and its
+    variant in the API's schema."""
+    attributes = {"__module__": __name__, "__doc__": f"A request for a {kind} picture.",
+                  "kind": ConstantField(kind), "inputs": inputs_serializer(), "seed": _seed_field()}
+    if hasattr(inputs_serializer, "validate_request"):  # a rule between the inputs and the seed
+        attributes["validate"] = lambda self, attrs: inputs_serializer.validate_request(attrs)
+    return type(f"{kind.capitalize()}JobRequestSerializer", (StrictSerializer,), attributes)
+
+
+# One per registered kind: a kind added to INPUT_SERIALIZERS gets its variant here.
+JOB_REQUEST_SERIALIZERS = {kind: _job_request_serializer(kind, inputs) for kind, inputs in INPUT_SERIALIZERS.items()}
+
+JOB_REQUEST_SCHEMA = PolymorphicProxySerializer(
+    component_name="JobRequest", serializers=JOB_REQUEST_SERIALIZERS, resource_type_field_name="kind",
+)
+
+
+class JobCreateSerializer(serializers.Serializer):
+    """Validates a job request with the serializer of its kind (JOB_REQUEST_SERIALIZERS)."""
+
+    def to_internal_value(self, data):
+        if "kind" not in data:
+            raise serializers.ValidationError({"kind": [serializers.Field.default_error_messages["required"]]})
+        kind = data["kind"]
+        if not isinstance(kind, str) or kind not in JOB_REQUEST_SERIALIZERS:
+            raise serializers.ValidationError(
+                {"kind": [errors.KIND_UNKNOWN.format(kind=kind, kinds=", ".join(JOB_REQUEST_SERIALIZERS))]})
+        if "inputs" in data and not isinstance(data["inputs"], dict):
+            raise serializers.ValidationError({"inputs": [OBJECT_REQUIRED.format(type=json_type(data["inputs"]))]})
+        request = JOB_REQUEST_SERIALIZERS[kind](data=data)
+        request.is_valid(raise_exception=True)
+        return request.validated_data
 
 
 VARIATIONS_MAX = 8

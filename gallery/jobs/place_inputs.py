@@ -10,6 +10,9 @@ INT64_MAX = 2**63 - 1  # the largest integer the database stores
 
 
 class PlaceInputsSerializer(StrictSerializer):
+    """A point (lat, lon) or a city (a GeoNames id of a city the site knows)."""
+
+    schema_forms = ((("lat", "lon"), ()), (("city",), ()))
     lat = StrictFloatField(min_value=-90.0, max_value=90.0, range_message=errors.LAT_RANGE, required=False)
     lon = StrictFloatField(min_value=-180.0, max_value=180.0, range_message=errors.LON_RANGE, required=False)
     city = StrictIntegerField(min_value=1, max_value=INT64_MAX, range_message=errors.CITY_UNKNOWN, required=False)

@@ -70,6 +70,7 @@ def test_a_hidden_artwork_is_not_found_and_leaves_its_parents_children(client, g
         ({"page": "2"}, "page", filters.PAGE_INVALID.format(last=1)),
         ({"page_size": "101"}, "page_size", filters.PAGE_SIZE_INVALID.format(max=100)),
         ({"page_size": "0"}, "page_size", filters.PAGE_SIZE_INVALID.format(max=100)),
+        ({"page_size": "²"}, "page_size", filters.PAGE_SIZE_INVALID.format(max=100)),  # a digit to isdigit, not to int: was a 500
     ],
 )
 def test_bad_parameters_are_refused_with_their_name(client, gallery, params, field, message):
@@ -104,6 +105,7 @@ def test_the_map_gives_thinned_markers_in_view(client, gallery):
         ({"bbox": "-10,40,20,50"}, "zoom", apis.ZOOM_RANGE.format(max=apis.ZOOM_MAX)),
         ({"bbox": "-10,40,20,50", "zoom": "21"}, "zoom", apis.ZOOM_RANGE.format(max=apis.ZOOM_MAX)),
         ({"bbox": "-10,40,20,50", "zoom": "2.5"}, "zoom", apis.ZOOM_RANGE.format(max=apis.ZOOM_MAX)),
+        ({"bbox": "-10,40,20,50", "zoom": "²"}, "zoom", apis.ZOOM_RANGE.format(max=apis.ZOOM_MAX)),  # was a 500
         ({"bbox": "-10,40,20,50", "zoom": "3", "country": "1"}, "country", filters.COUNTRY_INVALID),
     ],
 )

@@ -47,6 +47,7 @@ def test_bbox_crossing_the_antimeridian(client, cities):
         ({"bbox": "nan,0,10,10"}, "bbox", apis.BBOX_FORMAT),
         ({"bbox": "0,0,10,10", "limit": "0"}, "limit", apis.LIMIT_RANGE.format(max=apis.LIMIT_MAX)),
         ({"bbox": "0,0,10,10", "limit": "many"}, "limit", apis.LIMIT_RANGE.format(max=apis.LIMIT_MAX)),
+        ({"bbox": "0,0,10,10", "limit": "²"}, "limit", apis.LIMIT_RANGE.format(max=apis.LIMIT_MAX)),  # was a 500
         ({}, "q", apis.QUERY_MISSING),
         ({"q": "x" * 101}, "q", apis.QUERY_TOO_LONG),
     ],

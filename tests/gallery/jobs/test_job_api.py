@@ -1,4 +1,5 @@
 import json
+import math
 import uuid
 from datetime import timedelta
 
@@ -115,7 +116,7 @@ BIG = json.dumps({"kind": "place", "inputs": {"lat": 0, "lon": 0}, "padding": "x
         (_inputs(lat=0, lon=0, altitude=3), {"inputs": {"altitude": [api_errors.FIELD_UNKNOWN]}}),
         ({"kind": "teleport", "inputs": {}}, {"kind": [errors.KIND_UNKNOWN.format(kind="teleport", kinds=", ".join(INPUT_SERIALIZERS))]}),
         ({"inputs": {"lat": 0, "lon": 0}}, {"kind": ["This field is required."]}),
-        ({"kind": "place", "inputs": [1, 2]}, {"inputs": ['Expected a dictionary of items but got type "list".']}),
+        ({"kind": "place", "inputs": [1, 2]}, {"inputs": [api_errors.OBJECT_REQUIRED.format(type="a list")]}),
         ({**_inputs(lat=0, lon=0), "seed": -1}, {"seed": [errors.SEED_RANGE.format(max=SEED_MAX)]}),
         ({**_inputs(lat=0, lon=0), "seed": 2**63}, {"seed": [errors.SEED_RANGE.format(max=SEED_MAX)]}),
         ({**_inputs(lat=0, lon=0), "seed": 2**64 + 5}, {"seed": [errors.SEED_RANGE.format(max=SEED_MAX)]}),
@@ -127,6 +128,14 @@ BIG = json.dumps({"kind": "place", "inputs": {"lat": 0, "lon": 0}, "padding": "x
         (b"\xff\xfe{}", {"body": [api_errors.BODY_NOT_JSON]}),
         ("[1, 2]", {"body": [api_errors.BODY_NOT_OBJECT]}),
         (BIG, {"body": [api_errors.BODY_TOO_LARGE.format(limit=64 * 1024)]}),
+        # Found by tests/test_api_fuzz.py (each was a 500): an integer too large for a float, nesting
+        # deeper than the interpreter's stack, and a field name that is not UTF-8.
+        (_inputs(lat=10**400, lon=0), {"inputs": {"lat": [errors.LAT_RANGE]}}),
+        ({"kind": "ground", "inputs": {"region": {"type": "Polygon", "coordinates": [[[10**400, 1], [2, 2], [3, 1]]]}}},
+         {"inputs": {"region": [generation_errors.REGION_COORDINATES_RANGE.format(lon=math.inf, lat=1.0)]}}),
+        ('{"kind": "place", "inputs": ' + '{"a": ' * 5000 + "1" + "}" * 5001, {"body": [api_errors.BODY_TOO_DEEP.format(limit=32)]}),
+        ('{"kind": "place", "inputs": ' + "[" * 40 + "]" * 40 + "}", {"body": [api_errors.BODY_TOO_DEEP.format(limit=32)]}),
+        (b'{"kind": "place", "inputs": {"lat": 0, "lon": 0}, "se\xffed": 1}', {"se\udcffed": [api_errors.FIELD_UNKNOWN]}),
     ],
 )
 def test_bad_requests_are_refused_naming_the_field_and_write_nothing(client, place_model, cities, enqueued, body, expected):
