@@ -95,15 +95,20 @@ def job_cancel(*, job_id: int, stale_too: bool = False) -> Job:
 def job_retry(*, job_id: int) -> Job:
     """Queue a failed job, or a running one whose worker stopped beating, again at the back of the queue."""
     with transaction.atomic():
-        retried = Job.objects.filter(Q(status=Job.Status.FAILED) | job_stale_q(), pk=job_id).update(
-            status=Job.Status.QUEUED, progress=0, stage="", error="", started=None, finished=None, queued_at=timezone.now(),
-            sent_at=None, worker="", heartbeat=None,
-        )
+        retried = Job.objects.filter(Q(status=Job.Status.FAILED) | job_stale_q(), pk=job_id).update(**queued_again())
         job = Job.objects.get(pk=job_id)
         if not retried:
             raise JobStateError(errors.JOB_NOT_RETRYABLE.format(status=job.status))
         transaction.on_commit(partial(job_send, job_id=job.pk))
     return job
+
+
+def queued_again() -> dict:
+    """The fields of a job put back at the end of the queue, unsent: nothing of its last run is
+    kept (worker, heartbeat, progress, stage, error, its batch) but its `attempts` and `sends`,
+    which bound how often it is tried."""
+    return dict(status=Job.Status.QUEUED, progress=0, stage="", error="", started=None, finished=None, worker="",
+                heartbeat=None, batched_with=None, sent_at=None, queued_at=timezone.now())
 
 
 def job_start(*, job_id: int, worker: str = "") -> Job | None:
@@ -150,7 +155,9 @@ def job_batch_claim(*, lead: Job, worker: str, limit: int) -> list[Job]:
     One transaction reads and claims them: on PostgreSQL the rows are locked and those another
     worker has locked are skipped; on SQLite the transaction holds the write lock from its start
     (`transaction_mode` IMMEDIATE). So two workers never claim the same job, and the messages of
-    the jobs claimed here find them running (or done) and return (`job_start`)."""
+    the jobs claimed here find them running (or done) and return (`job_start`). The claim itself
+    takes only jobs still queued, so a database that let two workers read the same jobs would
+    still give each job to one of them: the jobs returned are those this claim took."""
     if limit < 1 or not job_batchable(job=lead):
         return []
     waiting = Job.objects.filter(
@@ -159,8 +166,9 @@ def job_batch_claim(*, lead: Job, worker: str, limit: int) -> list[Job]:
     ).exclude(inputs__has_key="text_to").order_by("queued_at", "pk")
     with transaction.atomic():
         ids = list(waiting.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
-        Job.objects.filter(pk__in=ids).update(**_running_on(worker), batched_with=lead)
-    return list(_jobs_run().filter(pk__in=ids).order_by("queued_at", "pk"))
+        Job.objects.filter(pk__in=ids, status=Job.Status.QUEUED).update(**_running_on(worker), batched_with=lead)
+    claimed = _jobs_run().filter(pk__in=ids, status=Job.Status.RUNNING, worker=worker[:255], batched_with=lead)
+    return list(claimed.order_by("queued_at", "pk"))
 
 
 def job_paint(*, job: Job, source=None):

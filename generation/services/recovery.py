@@ -26,7 +26,7 @@ from django.utils import timezone
 from generation import errors, queue
 from generation.models import Job
 from generation.selectors import job_stale_q, job_unsent_q
-from generation.services.jobs import JobNotSentError, job_send, worker_seen_record
+from generation.services.jobs import JobNotSentError, job_send, queued_again, worker_seen_record
 
 
 @dataclass
@@ -41,9 +41,10 @@ def worker_heartbeat(*, hostname: str, job_ids: list[int]) -> None:
     """The worker `hostname` is alive and still running the jobs `job_ids`, and the jobs it
     claimed into their batches (`job_batch_claim`)."""
     worker_seen_record(hostname=hostname)
-    Job.objects.filter(Q(pk__in=job_ids) | Q(batched_with__in=job_ids), status=Job.Status.RUNNING).update(
-        heartbeat=timezone.now()
-    )
+    # Only the jobs it claimed itself: a lead run again by another worker (an admin's retry, a
+    # redelivery) must not keep alive what a dead worker had claimed into the lead's first batch.
+    claimed = Q(batched_with__in=job_ids, worker=hostname[:255])
+    Job.objects.filter(Q(pk__in=job_ids) | claimed, status=Job.Status.RUNNING).update(heartbeat=timezone.now())
 
 
 def jobs_recover() -> Recovery:
@@ -54,8 +55,7 @@ def jobs_recover() -> Recovery:
         same = Q(pk=job.pk, status=Job.Status.RUNNING, heartbeat=job.heartbeat)  # no other worker got to it
         if job.attempts >= limit:
             _fail(same, errors.JOB_ABANDONED.format(attempts=job.attempts), job.pk, recovery)
-        elif Job.objects.filter(same).update(status=Job.Status.QUEUED, progress=0, worker="", heartbeat=None,
-                                             sent_at=None, queued_at=timezone.now()):
+        elif Job.objects.filter(same).update(**queued_again()):
             _send(job.pk, recovery)
 
     lost = job_unsent_q()

@@ -130,3 +130,18 @@ def test_a_job_running_on_a_live_worker_is_not_started_by_another(make_job, plac
     assert Artwork.objects.count() == 0
     job_services.job_run(job_id=job.pk, worker="celery@gpu-1")  # the same worker, restarted: delivered again
     assert Job.objects.get(pk=job.pk).status == "done"
+
+
+@pytest.mark.parametrize("requeue", ["recovered", "retried by staff"])
+def test_a_job_queued_again_keeps_nothing_of_its_last_run(make_job, place_model, enqueued, broker_queue, requeue):
+    lead = make_job(1, status="running", worker="celery@gone", heartbeat=timezone.now() - LONG_AGO)
+    job = make_job(2, status="running", attempts=1, worker="celery@gone", heartbeat=timezone.now() - LONG_AGO,
+                   progress=40, stage="painting", batched_with=lead)
+    if requeue == "recovered":
+        services.jobs_recover()
+    else:
+        services.job_retry(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.stage, job.batched_with, job.worker, job.heartbeat, job.started) == (
+        "queued", 0, "", None, "", None, None)
+    assert job.attempts == 1  # what bounds its tries is kept
