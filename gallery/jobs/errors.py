@@ -32,6 +32,7 @@ MODEL_FOLDER_GONE = (
     "The model {name} that painted this artwork is no longer on disk ({folder}), so it cannot be painted again."
 )
 REGENERATE_SOURCE_GONE = "The artwork to paint again was deleted."
+EDIT_SOURCE_GONE = "The artwork to edit was deleted."
 
 # The composer: a background and objects painted one at a time, back to front.
 COMPOSE_OBJECTS_LIST = "objects must be a list of objects, not {type}."

@@ -197,7 +197,9 @@ def _run_batch(lead: Job, worker: str) -> None:
     """Paint `lead` with up to GENERATION_BATCH_SIZE - 1 other waiting jobs of its kind, model and
     upsampler in one batch (waiting GENERATION_BATCH_WAIT_MS once for more when it is not full),
     then store and finish each job as its artwork is stored. A job whose artwork is already stored
-    (an earlier delivery) is finished with it and not painted again."""
+    (an earlier delivery) is finished with it and not painted again. Whatever fails, fails only the
+    jobs it concerns: an edit whose source cannot be read, a job the batch cannot paint (`_paint_jobs`),
+    an artwork that cannot be stored."""
     size = settings.GENERATION_BATCH_SIZE
     jobs = [lead, *job_batch_claim(lead=lead, worker=worker, limit=size - 1)]
     if len(jobs) < size and settings.GENERATION_BATCH_WAIT_MS > 0:
@@ -207,14 +209,41 @@ def _run_batch(lead: Job, worker: str) -> None:
     for job in jobs:
         if artwork := artwork_find(request_key=job.request_key):
             job_finish(job=job, artwork=artwork)
-        else:
-            to_paint.append(job)
-    if not to_paint:
-        return
-    painted = _attempt(to_paint, lambda: _paint_batch(to_paint))
-    for job, (image, upsampled) in zip(to_paint, painted or []):
+        elif job.kind != "edit":
+            to_paint.append((job, None))
+        elif (source := _attempt([job], lambda: _source_picture(job))) is not None:
+            to_paint.append((job, source))
+    for job, (image, upsampled) in _paint_jobs(to_paint):
         if (artwork := _attempt([job], lambda: _store(job, image, upsampled))) is not None:
             job_finish(job=job, artwork=artwork)
+
+
+def _paint_jobs(to_paint: list[tuple[Job, Image.Image | None]]) -> list[tuple[Job, tuple]]:
+    """Each job painted from its source (an edit's) by `_paint_batch`: all in one batch, or when
+    that raises, one by one, so that a job the model cannot paint fails alone and the others are
+    painted all the same (with the same bytes: a picture does not depend on its batch). Running
+    out of time fails every job not yet painted."""
+    if len(to_paint) > 1:
+        jobs = [job for job, _ in to_paint]
+        try:
+            return list(zip(jobs, _paint_batch(jobs, [source for _, source in to_paint])))
+        except SoftTimeLimitExceeded as exc:
+            _jobs_fail(jobs, exc)
+            return []
+        except Exception:  # noqa: BLE001 - which job it was is found by painting them one by one
+            logger.exception("the batch of jobs %s failed; painting them one by one", [job.pk for job in jobs])
+    painted = []
+    for index, (job, source) in enumerate(to_paint):
+        try:
+            (picture,) = _paint_batch([job], [source])
+        except SoftTimeLimitExceeded as exc:
+            _jobs_fail([job for job, _ in to_paint[index:]], exc)
+            break
+        except Exception as exc:  # noqa: BLE001
+            _jobs_fail([job], exc)
+        else:
+            painted.append((job, picture))
+    return painted
 
 
 def _attempt(jobs: list[Job], work: Callable[[], T]) -> T | None:
@@ -222,27 +251,35 @@ def _attempt(jobs: list[Job], work: Callable[[], T]) -> T | None:
     (any failure of the model is the job's, shown to the visitor)."""
     try:
         return work()
-    except SoftTimeLimitExceeded:
-        error = generation_errors.JOB_TIMED_OUT
     except Exception as exc:  # noqa: BLE001
-        logger.exception("jobs %s failed", [job.pk for job in jobs])
+        _jobs_fail(jobs, exc)
+        return None
+
+
+def _jobs_fail(jobs: list[Job], exc: Exception) -> None:
+    """Fail each of `jobs` with the reason `exc` gives: its time limit, or what went wrong."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        error = generation_errors.JOB_TIMED_OUT
+    else:
+        logger.error("jobs %s failed", [job.pk for job in jobs], exc_info=exc)
         error = generation_errors.JOB_FAILED.format(error=exc)
     for job in jobs:
         job_fail(job_id=job.pk, error=error)
-    return None
 
 
 def _source_picture(job: Job) -> Image.Image:
     """The native picture of the artwork an edit starts from (the size the model works at)."""
-    source = Artwork.objects.get(pk=job.inputs["artwork"])
+    source = Artwork.objects.filter(pk=job.inputs["artwork"]).first()
+    if source is None:
+        raise ValueError(errors.EDIT_SOURCE_GONE)
     with source.native_picture.open("rb") as handle:
         return Image.open(io.BytesIO(handle.read())).convert("RGB")
 
 
-def _paint_batch(jobs: list[Job]) -> list[tuple[Image.Image, Image.Image | None]]:
-    """Each job's picture, painted in one batch, with its enlargement by the jobs' upsampler."""
-    sources = [_source_picture(job) for job in jobs] if jobs[0].kind == "edit" else None
-    pictures = jobs_paint(jobs=jobs, sources=sources)
+def _paint_batch(jobs: list[Job], sources: list[Image.Image | None]) -> list[tuple[Image.Image, Image.Image | None]]:
+    """Each job's picture, painted in one batch (an edit's from its source, in order), with its
+    enlargement by the jobs' upsampler."""
+    pictures = jobs_paint(jobs=jobs, sources=sources if jobs[0].kind == "edit" else None)
     return list(zip(pictures, _enlarged(jobs[0], pictures)))
 
 

@@ -1,16 +1,20 @@
 """A worker paints the jobs waiting for the same model as one batch (gallery.jobs.services.job_run):
-each picture is the bytes it would be alone, each job is claimed once, progresses and finishes on
-its own, and a batch whose worker dies is recovered job by job."""
+each picture is the bytes it would be alone, each job is claimed once, progresses, finishes and
+fails on its own, and a batch whose worker dies is recovered job by job."""
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
+from PIL import Image
 
+from gallery.jobs import errors
 from gallery.jobs import services as job_services
 from gallery.models import Artwork
 from generation import errors as generation_errors
 from generation import pipeline_cache, services
 from generation.models import Job
+from tests.gallery.factories import artwork_paint
 
 PLACES = [(51.75, -1.26), (69.65, 18.96), (31.63, -8.0), (-36.85, 174.76), (-18.14, 178.44), (47.37, 8.55)]
 
@@ -109,6 +113,72 @@ def test_a_batch_that_fails_to_paint_fails_each_job_with_the_reason(place_model,
     assert list(Job.objects.values_list("status", "error")) == [("failed", reason)] * 3
 
 
+def test_a_job_the_model_cannot_paint_fails_alone_and_the_others_are_painted_as_they_would_be_alone(
+    place_model, settings, monkeypatch
+):
+    settings.GENERATION_BATCH_SIZE = 8
+    jobs = [place_job(lat, lon, seed=index) for index, (lat, lon) in enumerate(PLACES[:4])]
+    pipeline = pipeline_cache.pipeline_for(place_model)
+    original = pipeline.generate
+    expected = {job.pk: original([job.inputs], [job.seed])[0].tobytes() for job in jobs}
+    rejected = jobs[2]
+
+    def generate(inputs, seeds, progress=None):
+        if rejected.seed in seeds:
+            raise ValueError("an input this model cannot paint")
+        return original(inputs, seeds, progress=progress)
+
+    monkeypatch.setattr(pipeline, "generate", generate)
+    job_services.job_run(job_id=jobs[0].pk)
+
+    assert [Job.objects.get(pk=job.pk).status for job in jobs] == ["done", "done", "failed", "done"]
+    reason = generation_errors.JOB_FAILED.format(error="an input this model cannot paint")
+    assert Job.objects.get(pk=rejected.pk).error == reason
+    for job in jobs[:2] + jobs[3:]:
+        job.refresh_from_db()
+        with job.artwork.image.open("rb") as handle:
+            assert Image.open(handle).convert("RGB").tobytes() == expected[job.pk]
+
+
+def test_a_batch_out_of_time_fails_each_job_and_paints_none_again(place_model, settings, monkeypatch):
+    settings.GENERATION_BATCH_SIZE = 8
+    jobs = [place_job(lat, lon) for lat, lon in PLACES[:3]]
+    pipeline = pipeline_cache.pipeline_for(place_model)
+    calls = []
+
+    def generate(inputs, seeds, progress=None):
+        calls.append(seeds)
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(pipeline, "generate", generate)
+    job_services.job_run(job_id=jobs[0].pk)
+    assert len(calls) == 1  # the worker must stop: nothing is painted one by one past the time limit
+    assert list(Job.objects.values_list("status", "error")) == [("failed", generation_errors.JOB_TIMED_OUT)] * 3
+
+
+@pytest.fixture
+def sources(place_model, edit_model, cities):
+    """Three artworks to edit: one that will be deleted, one whose file will be lost, one intact."""
+    return [artwork_paint(seed=seed, city=cities[name]) for seed, name in enumerate(["Oxford", "Suva", "Apia"])]
+
+
+def test_an_edit_whose_source_is_gone_fails_alone_and_the_rest_of_its_batch_is_painted(sources, settings):
+    settings.GENERATION_BATCH_SIZE = 8
+    deleted, lost, intact = sources
+    jobs = [job_services.jobs_create(kind="edit", inputs={"artwork": source.pk, "text": "snowy"}, seed=5)[0].job
+            for source in sources]
+    deleted.delete()
+    lost.native_picture.storage.delete(lost.native_picture.name)
+
+    job_services.job_run(job_id=jobs[0].pk)  # the edit of the deleted artwork leads the batch
+
+    statuses = [Job.objects.get(pk=job.pk) for job in jobs]
+    assert [job.status for job in statuses] == ["failed", "failed", "done"]
+    assert statuses[0].error == generation_errors.JOB_FAILED.format(error=errors.EDIT_SOURCE_GONE)
+    assert statuses[1].error.startswith(generation_errors.JOB_FAILED.format(error="[Errno 2]"))
+    assert statuses[2].batched_with_id == jobs[0].pk and statuses[2].artwork.parent == intact
+
+
 def test_a_job_whose_artwork_cannot_be_stored_fails_alone(place_model, settings, monkeypatch):
     settings.GENERATION_BATCH_SIZE = 8
     jobs = [place_job(lat, lon) for lat, lon in PLACES[:3]]
@@ -143,3 +213,20 @@ def test_the_heartbeat_of_a_batch_keeps_every_job_of_it_alive_and_a_dead_batch_i
     recovery = services.jobs_recover()
     assert sorted(recovery.sent) == sorted(job.pk for job in [lead, *others])
     assert set(Job.objects.values_list("status", flat=True)) == {"queued"}
+
+
+def test_the_jobs_a_dead_worker_claimed_are_recovered_while_their_lead_runs_again_elsewhere(place_model, settings):
+    settings.GENERATION_BATCH_SIZE = 8
+    lead, *others = [place_job(lat, lon) for lat, lon in PLACES[:3]]
+    services.job_start(job_id=lead.pk, worker="celery@gpu-1")
+    services.job_batch_claim(lead=lead, worker="celery@gpu-1", limit=2)
+    long_ago = timezone.now() - timedelta(seconds=settings.GENERATION_JOB_STALE_S + 1)
+    Job.objects.update(heartbeat=long_ago)  # celery@gpu-1 died with its batch
+    services.job_retry(job_id=lead.pk)  # an admin retries the lead: celery@gpu-2 runs it
+    assert services.job_start(job_id=lead.pk, worker="celery@gpu-2") is not None
+
+    services.worker_heartbeat(hostname="celery@gpu-2", job_ids=[lead.pk])
+    assert list(Job.objects.filter(heartbeat__gt=long_ago).values_list("pk", flat=True)) == [lead.pk]
+    assert sorted(services.jobs_recover().sent) == sorted(job.pk for job in others)
+    assert set(Job.objects.filter(pk__in=[job.pk for job in others]).values_list("status", "batched_with")) == {
+        ("queued", None)}
