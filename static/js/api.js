@@ -10,7 +10,6 @@ window.GeniusLoci.api = (function () {
   const FINISHED = ["done", "failed", "cancelled"];
   const STATUS_WORDS = { queued: "Waiting for a painter…", running: "Painting…", done: "Done.", failed: "Failed.",
     cancelled: "Cancelled." };
-  const TOO_MANY = "Too many requests at once. Wait a minute, then try again.";
 
   function csrfToken() {
     const input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -49,7 +48,7 @@ window.GeniusLoci.api = (function () {
 
   function refusal(reply) {
     // Why a request was not accepted, in words.
-    if (reply.status === 429) return TOO_MANY;
+    if (reply.status === 429) return "Too many requests at once. Wait a minute, then try again.";
     return messagesOf(reply.body) || "The request was refused (HTTP " + reply.status + ").";
   }
 
@@ -109,8 +108,7 @@ window.GeniusLoci.api = (function () {
     return artwork.upsampled ? "picture upsampled" : "picture";
   }
 
-  return { UNREACHABLE: UNREACHABLE, FINISHED: FINISHED, STATUS_WORDS: STATUS_WORDS, TOO_MANY: TOO_MANY,
-    csrfToken: csrfToken, messagesOf: messagesOf, sendJson: sendJson, postJson: postJson, refusal: refusal,
-    statusWords: statusWords, jobFailure: jobFailure, ask: ask, paintJob: paintJob, followJob: followJob,
+  return { UNREACHABLE: UNREACHABLE, FINISHED: FINISHED, csrfToken: csrfToken,
+    messagesOf: messagesOf, sendJson: sendJson, postJson: postJson, statusWords: statusWords, jobFailure: jobFailure, ask: ask, paintJob: paintJob, followJob: followJob,
     pictureClass: pictureClass };
 })();
