@@ -108,7 +108,7 @@ window.GeniusLoci.api = (function () {
     return artwork.upsampled ? "picture upsampled" : "picture";
   }
 
-  return { UNREACHABLE: UNREACHABLE, FINISHED: FINISHED, csrfToken: csrfToken,
-    messagesOf: messagesOf, sendJson: sendJson, postJson: postJson, statusWords: statusWords, jobFailure: jobFailure, ask: ask, paintJob: paintJob, followJob: followJob,
-    pictureClass: pictureClass };
+  return { UNREACHABLE: UNREACHABLE, FINISHED: FINISHED, csrfToken: csrfToken, messagesOf: messagesOf, sendJson: sendJson,
+    postJson: postJson, statusWords: statusWords, jobFailure: jobFailure, ask: ask, paintJob: paintJob,
+    followJob: followJob, pictureClass: pictureClass };
 })();
