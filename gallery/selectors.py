@@ -12,7 +12,7 @@ from django.db.models.functions import Floor, RowNumber
 
 from gallery.models import Artwork, City, ComposeStep, Region
 from gallery.text import fold
-from generation.models import ModelVersion
+from generation.models import Kind, ModelVersion
 
 ARTWORK_SORTS = {
     "newest": ("-created", "-id"),
@@ -180,6 +180,15 @@ def city_of_place(*, place: dict) -> City | None:
     if place.get("lat") is None:
         return None
     return city_nearest(lat=place["lat"], lon=place["lon"])
+
+
+def compose_background_find(*, background: dict, model_version: ModelVersion) -> Artwork | None:
+    """The latest public background alone (a scene of no objects) of a place (canonical
+    `background` inputs) painted by a compose model version, if any."""
+    return Artwork.objects.filter(
+        kind=Kind.COMPOSE, model_version=model_version, hidden=False, parent=None,
+        inputs__background=background, inputs__objects=[],
+    ).order_by("-created", "-id").first()
 
 
 def compose_steps(*, artwork: Artwork) -> list[ComposeStep]:

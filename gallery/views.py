@@ -16,6 +16,7 @@ from gallery.curation.permissions import is_curator
 from gallery.filters import PAGE_SIZE, SORTS, ArtworkFilterSerializer, page_of
 from gallery.jobs import errors as job_errors
 from gallery.jobs.compose_inputs import model_categories
+from gallery.jobs.services import compose_background_canonical
 from gallery.models import City
 from generation.models import GENERATOR_KIND_CHOICES, Kind
 from generation.selectors import EDIT_SUGGESTION_ACCURACY, edit_suggestions, model_version_active
@@ -78,8 +79,14 @@ class ComposeView(TemplateView):
         if place is not None:
             city = place.get("city")
             context["place_label"] = f"{city.name}, {city.country_code}" if city else f"{place['lat']:.3f}, {place['lon']:.3f}"
+            background = {"city": city.pk} if city else {"lat": place["lat"], "lon": place["lon"]}
+            # A place's earlier background is shown again (its seed asked for again finds its
+            # artwork), so that visits do not each leave one more background in the gallery.
+            earlier = version and selectors.compose_background_find(
+                background=compose_background_canonical(background), model_version=version)
             context["composer"] = {
-                "background": {"city": city.pk} if city else {"lat": place["lat"], "lon": place["lon"]},
+                "background": background,
+                "background_seed": earlier.seed if earlier else None,
                 "categories": model_categories(version) if version else [],
             }
         return context

@@ -10,7 +10,6 @@
   const el = (id) => document.getElementById(id);
   const buttons = [el("more-like-this"), el("regenerate"), el("edit-submit"), el("interpolate-submit")].filter(Boolean);
   const VARIATIONS = 4;
-  const STATUS_WORDS = { queued: "Waiting for a painter…", running: "Painting…", done: "Done.", failed: "Failed.", cancelled: "Cancelled." };
 
   function start(message) {
     buttons.forEach((button) => { button.disabled = true; });
@@ -36,11 +35,6 @@
     el("action-error").hidden = false;
   }
 
-  function refusal(reply) {
-    if (reply.status === 429) return "Too many requests at once. Wait a minute, then try again.";
-    return api.messagesOf(reply.body) || "The request was refused (HTTP " + reply.status + ").";
-  }
-
   function showArtwork(artwork, caption) {
     const item = document.createElement("li");
     item.className = "artwork-card";
@@ -62,13 +56,11 @@
   async function ask(url, payload) {
     // The reply's body when the work was accepted; otherwise shows why and resolves to null.
     try {
-      const reply = await api.postJson(url, payload);
-      if (reply.status === 202 || reply.status === 200) return reply.body;
-      fail(refusal(reply));
+      return await api.ask(url, payload);
     } catch (error) {
       fail(error.message);
+      return null;
     }
-    return null;
   }
 
   async function moreLikeThis() {
@@ -86,7 +78,7 @@
     const painted = results.filter((job) => job.status === "done" && job.artwork);
     painted.forEach((job) => showArtwork(job.artwork, "Seed " + job.artwork.seed));
     finish(painted.length + " of " + jobs.length + " variations painted.");
-    const problems = results.filter((job) => job.status !== "done").map((job) => job.error || STATUS_WORDS[job.status]);
+    const problems = results.filter((job) => job.status !== "done").map(api.jobFailure);
     if (problems.length) {
       el("action-error").textContent = problems.join(" ");
       el("action-error").hidden = false;
@@ -118,7 +110,7 @@
       job = await api.followJob(body.job.url, {
         onUpdate: (state) => {
           el("action-progress").value = state.progress;
-          el("action-status").textContent = STATUS_WORDS[state.status] || state.status;
+          el("action-status").textContent = api.statusWords(state);
         },
       });
     } catch (error) {
@@ -126,7 +118,7 @@
       return;
     }
     if (job.status !== "done") {
-      fail(job.error || STATUS_WORDS[job.status]);
+      fail(api.jobFailure(job));
       return;
     }
     finish("Painted again with the same seed and model.");
@@ -164,7 +156,7 @@
     const painted = results.filter((job) => job.status === "done" && job.artwork);
     painted.forEach((job) => showArtwork(job.artwork, "“" + text.trim() + "”, seed " + job.artwork.seed));
     finish(painted.length + " of " + results.length + " edits painted; each is a new artwork made from this one.");
-    const problems = results.filter((job) => job.status !== "done").map((job) => job.error || STATUS_WORDS[job.status]);
+    const problems = results.filter((job) => job.status !== "done").map(api.jobFailure);
     if (problems.length) {
       el("action-error").textContent = problems.join(" ");
       el("action-error").hidden = false;
@@ -209,17 +201,16 @@
     start("Asking for " + frames + " frames between the two texts…");
     const inputs = { artwork: Number(form.dataset.artwork), text: el("interpolate-from").value,
                      text_to: el("interpolate-to").value, frames: frames };
-    const body = await ask(form.dataset.jobsUrl, { kind: "edit", inputs: inputs });
-    if (!body) return;
     let job;
     try {
-      [job] = await followAll([body], "Painting the frames");
+      job = await api.paintJob(form.dataset.jobsUrl, { kind: "edit", inputs: inputs }, {
+        onUpdate: (state) => {
+          el("action-progress").value = state.progress;
+          el("action-status").textContent = "Painting the frames: " + api.statusWords(state);
+        },
+      });
     } catch (error) {
       fail(error.message);
-      return;
-    }
-    if (job.status !== "done" || !job.artwork) {
-      fail(job.error || STATUS_WORDS[job.status]);
       return;
     }
     finish("The frames are painted; the strip is a new artwork made from this one.");

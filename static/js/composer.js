@@ -16,14 +16,16 @@
   const coloured = document.getElementById("object-coloured");
   const colour = document.getElementById("object-colour");
   const properties = document.getElementById("object-properties");
-  const STATUS_WORDS = { queued: "Waiting for a painter…", running: "Painting…", done: "Done.", failed: "Failed.",
-    cancelled: "Cancelled." };
   const SIDE_MIN = 0.04, AREA_MAX = 0.5, STAMP_SIDE = 0.2, STEP = 0.01, BIG_STEP = 0.05;
   const changing = Boolean(data.base);  // change one object of the artwork data.base
   const original = (data.objects || []).map((item) => JSON.parse(JSON.stringify(item)));
   let objects = original.map((item) => JSON.parse(JSON.stringify(item)));
   let selected = -1;
   let changed = null;  // in change mode: the index of the one object changed (null: none yet)
+  // The background the stamps are placed on: its artwork's seed, sent with Paint so that the
+  // scene's x0 is this very picture (null until it is painted; change mode keeps its base's seed).
+  let backgroundSeed = null;
+  let busy = false;  // a job is being asked for or followed: Paint waits for it
 
   const round = (value) => Math.round(value * 10000) / 10000;
   const clamp = (value, low, high) => Math.min(Math.max(value, low), high);
@@ -44,9 +46,13 @@
   }
 
   function resizeBox(box, w, h) {
-    w = clamp(w, SIDE_MIN, 1 - box[0]);
-    h = clamp(h, SIDE_MIN, 1 - box[1]);
-    if (w * h > AREA_MAX) h = Math.max(SIDE_MIN, AREA_MAX / w);
+    // Rounded to 4 decimals first, then clamped, as the server checks a box
+    // (gallery/jobs/compose_inputs.py): inside the canvas, sides of at least SIDE_MIN, at most
+    // AREA_MAX of the canvas. With w <= 1, a height of AREA_MAX / w is never under SIDE_MIN.
+    w = clamp(round(w), SIDE_MIN, round(1 - box[0]));
+    h = clamp(round(h), SIDE_MIN, round(1 - box[1]));
+    if (w * h > AREA_MAX) h = Math.floor((AREA_MAX / w) * 10000) / 10000;
+    while (w * h > AREA_MAX) h = round(h - 0.0001);  // the product as the server computes it
     return [box[0], box[1], round(box[0] + w), round(box[1] + h)];
   }
 
@@ -67,6 +73,7 @@
         (editable(index) ? "" : " locked");
       stamp.tabIndex = 0;
       stamp.dataset.index = String(index);
+      stamp.dataset.box = JSON.stringify(item.box);
       stamp.setAttribute("role", "button");
       stamp.setAttribute("aria-label", item.category + ", layer " + (index + 1) + " of " + objects.length);
       const [x0, y0, x1, y1] = item.box;
@@ -89,7 +96,7 @@
       coloured.checked = Boolean(item.colour);
       if (item.colour) colour.value = hex(item.colour);
     }
-    document.getElementById("compose-paint").disabled = changing && changed === null;
+    document.getElementById("compose-paint").disabled = busy || (changing ? changed === null : backgroundSeed === null);
   }
 
   function layerItem(item, index) {
@@ -234,7 +241,7 @@
   function showStage(job) {
     document.getElementById("compose-stage").textContent =
       job.status === "running" && job.stage ? job.stage.charAt(0).toUpperCase() + job.stage.slice(1) + "…"
-        : (STATUS_WORDS[job.status] || job.status);
+        : api.statusWords(job);
     document.getElementById("compose-progress").value = job.progress;
   }
 
@@ -250,38 +257,25 @@
     return { base: { artwork: data.base, object: changed }, objects: objects };
   }
 
-  async function paint(payload, onDone) {
-    const job = document.getElementById("compose-job");
-    job.hidden = false;
+  async function paint(payload) {
+    // Paints one compose job, showing its progress; resolves to its artwork, or null when it
+    // failed (the reason shown). Paint is disabled meanwhile, so one job runs at a time.
+    busy = true;
+    render();
+    document.getElementById("compose-job").hidden = false;
     document.getElementById("compose-error").hidden = true;
     document.getElementById("compose-progress").hidden = false;
     document.getElementById("compose-stage").textContent = "Asking for a picture…";
-    let reply;
+    let job = null;
     try {
-      reply = await api.postJson(root.dataset.jobsUrl, payload);
+      job = await api.paintJob(root.dataset.jobsUrl, payload, { onUpdate: showStage });
+      document.getElementById("compose-progress").hidden = true;
     } catch (error) {
       fail(error.message);
-      return;
     }
-    if (reply.status !== 200 && reply.status !== 202) {
-      fail(reply.status === 429 ? "Too many requests at once. Wait a minute, then paint again."
-        : api.messagesOf(reply.body) || "The request was refused (HTTP " + reply.status + ").");
-      return;
-    }
-    let finished = reply.body;
-    showStage(finished);
-    try {
-      if (!api.FINISHED.includes(finished.status)) finished = await api.followJob(finished.url, { onUpdate: showStage });
-    } catch (error) {
-      fail(error.message);
-      return;
-    }
-    if (finished.status !== "done" || !finished.artwork) {
-      fail(finished.error || STATUS_WORDS[finished.status]);
-      return;
-    }
-    document.getElementById("compose-progress").hidden = true;
-    onDone(finished.artwork);
+    busy = false;
+    render();
+    return job && job.artwork;
   }
 
   function showResult(artwork) {
@@ -330,11 +324,27 @@
     show();
   }
 
-  function paintScene() {
-    paint({ kind: "compose", inputs: inputs() }, (artwork) => {
-      backdrop.src = artwork.steps[artwork.steps.length - 1].image;
-      showResult(artwork);
-    });
+  async function paintScene() {
+    const payload = { kind: "compose", inputs: inputs() };
+    if (!changing) payload.seed = backgroundSeed;  // x0 is the background shown
+    const artwork = await paint(payload);
+    if (!artwork) return;
+    backdrop.src = artwork.steps[artwork.steps.length - 1].image;
+    showResult(artwork);
+  }
+
+  async function paintBackground() {
+    // The background of the place first (x0): the canvas the stamps are placed on. The place's
+    // earlier background (data.background_seed) is asked for again, which finds its artwork
+    // rather than painting one more.
+    const payload = { kind: "compose", inputs: { background: data.background, objects: [] } };
+    if (data.background_seed !== null) payload.seed = data.background_seed;
+    const artwork = await paint(payload);
+    if (!artwork) return;
+    backdrop.src = artwork.steps[0].image;
+    backgroundSeed = artwork.seed;
+    render();
+    document.getElementById("compose-stage").textContent = "The background is painted; add objects and press Paint.";
   }
 
   // ---- Start -------------------------------------------------------------------------------
@@ -359,11 +369,5 @@
   });
   document.querySelectorAll(".step-viewer").forEach((viewer) => { if (viewer.querySelector(".step-strip img")) stepViewer(viewer); });
   render();
-  if (!changing) {
-    // The background of the place first (x0): the canvas the stamps are placed on.
-    paint({ kind: "compose", inputs: { background: data.background, objects: [] } }, (artwork) => {
-      backdrop.src = artwork.steps[0].image;
-      document.getElementById("compose-stage").textContent = "The background is painted; add objects and press Paint.";
-    });
-  }
+  if (!changing) paintBackground();
 })();

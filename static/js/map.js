@@ -38,15 +38,13 @@
     el("job-error").hidden = false;
   }
 
-  const STATUS_WORDS = { queued: "Waiting for a painter…", running: "Painting…", done: "Done.", failed: "Failed.", cancelled: "Cancelled." };
-
   function renderGround(job) {
     // A region job reports progress per view: 10% when it starts, 90% when the last view is painted.
     const total = job.inputs.spots.length;
     const painted = Math.max(0, Math.min(total, Math.round(((job.progress - 10) / 80) * total)));
     el("job-status").textContent = job.status === "running"
       ? "Painting view " + Math.min(painted + 1, total) + " of " + total + "…"
-      : (STATUS_WORDS[job.status] || job.status);
+      : api.statusWords(job);
     el("job-progress").value = job.progress;
     if (job.status === "done" && job.region) {
       const region = job.region, reading = region.land_use;
@@ -57,13 +55,13 @@
       el("ground").hidden = false;
       window.GeniusLoci.ground.show(atlas, regionLayer, region.geometry, region.artworks, el("ground-strip"));
     } else if (job.status === "failed" || job.status === "cancelled") {
-      showError(job.error || STATUS_WORDS[job.status]);
+      showError(api.jobFailure(job));
     }
   }
 
   function render(job) {
     if (job.kind === "ground") return renderGround(job);
-    el("job-status").textContent = STATUS_WORDS[job.status] || job.status;
+    el("job-status").textContent = api.statusWords(job);
     el("job-progress").value = job.progress;
     if (job.status === "done" && job.artwork) {
       const art = job.artwork;
@@ -81,7 +79,7 @@
       }
       el("job-result").hidden = false;
     } else if (job.status === "failed" || job.status === "cancelled") {
-      showError(job.error || STATUS_WORDS[job.status]);
+      showError(api.jobFailure(job));
     }
   }
 
@@ -98,23 +96,16 @@
   async function request(kind, inputs, title) {
     const token = ++currentJob;
     showJob(title);
-    let reply;
+    let job;
     try {
-      reply = await api.postJson(urls.jobs, { kind: kind, inputs: inputs });
+      job = await api.ask(urls.jobs, { kind: kind, inputs: inputs });
     } catch (error) {
-      showError(error.message);
+      if (token === currentJob) showError(error.message);
       return;
     }
-    const { status, body } = reply;
     if (token !== currentJob) return;
-    if (status === 202 || status === 200) {
-      render(body);
-      if (!api.FINISHED.includes(body.status)) follow(body.url, token);
-    } else if (status === 429) {
-      showError("Too many requests at once. Wait a minute, then click again.");
-    } else {
-      showError(api.messagesOf(body) || "The request was refused (HTTP " + status + ").");
-    }
+    render(job);
+    if (!api.FINISHED.includes(job.status)) follow(job.url, token);
   }
 
   // ---- The map -------------------------------------------------------------------------
