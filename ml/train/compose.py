@@ -264,7 +264,11 @@ def load_background(model: ComposeModel, folder) -> None:
 def load_steps(root, model: ComposeConfig, split: str, *, per_category: int, progress: bool = False) -> StepCache:
     """The steps of `split` decoded into memory: per scene and category at most `per_category`
     of them, evenly spaced in drawing order (ValueError when there are none)."""
-    data = ComposeSteps(root, split=split)
+    try:
+        data = ComposeSteps(root, split=split)
+    except ValueError:
+        ComposeSteps(root)  # raises if the dataset has no steps at all
+        raise ValueError(f"{root}: none of its {split} cities has steps") from None
     if data.resolution not in (None, model.resolution) or data.info.get("size") != model.resolution:
         raise ValueError(f"{root}: its pictures are not {model.resolution}x{model.resolution}")
     kept: dict[str, list] = {name: [] for name in ("before", "after", "coverage", "category", "box", "colour",

@@ -164,3 +164,31 @@ def test_compose_grid_refuses_a_model_of_another_kind(tmp_path, capsys):
     place = write_tiny_place_model(tmp_path / "place")
     assert main(["compose-grid", str(place), "--out", str(tmp_path / "g.png")]) == 2
     assert "is a place model, not a compose one" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def heldout_data(tmp_path_factory) -> Path:
+    """16x16 steps of 30 cities, some of them held out."""
+    from ml.data.geoscenes import select_cities, write_dataset
+
+    out = tmp_path_factory.mktemp("compose-heldout") / "steps"
+    write_dataset(out, cities=select_cities(30), per_city=1, size=16, seed=0, args={}, progress=False, compose="steps")
+    return out
+
+
+def test_eval_compose_measures_object_accuracy_against_real_steps(compose_model, heldout_data):
+    import json
+
+    assert main(["eval-compose", str(compose_model), "--data", str(heldout_data)]) == 0
+    record = json.loads((compose_model / "metrics.jsonl").read_text().splitlines()[-1])
+    accuracy = record["object_accuracy"]
+    assert record["split"] == "heldout" and accuracy["steps"] > 0
+    for key in ("real", "before_read_as_none", "generated_mask", "generated_rect"):
+        assert 0 <= accuracy[key] <= 1, key
+    real = accuracy["real"]
+    assert accuracy["ratio_mask"] == (round(accuracy["generated_mask"] / real, 4) if real else None)
+
+
+def test_eval_compose_refuses_data_without_heldout_steps(compose_model, compose_data, capsys):
+    assert main(["eval-compose", str(compose_model), "--data", str(compose_data)]) == 2
+    assert "none of its heldout cities has steps" in capsys.readouterr().err

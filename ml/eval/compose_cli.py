@@ -1,0 +1,52 @@
+"""`python -m ml eval-compose MODEL --data DIR`: object accuracy of a compose model on held-out
+cities (`ml.eval.compose_metrics`).
+
+`--data` is a GeoScenes folder written with `--steps` at the model's side; its training cities
+teach the crop classifier, its held-out cities are measured. The figures are printed and appended
+as one JSON line to the model folder's `metrics.jsonl`.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ml.cli import CommandError
+from ml.eval.cli import ERROR_POSITIVE, METRICS_FILE
+
+ERROR_NOT_COMPOSE = "{} is a model of kind {!r}; eval-compose measures a compose model"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("eval-compose", help="measure a compose model's object accuracy",
+                                   description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path, metavar="MODEL", help="a compose model folder")
+    parser.add_argument("--data", type=Path, required=True, help="GeoScenes with --steps at the model's side")
+    parser.add_argument("--per-category", type=int, default=3,
+                        help="steps kept per category and scene, as training keeps them (default 3)")
+    parser.set_defaults(func=run_eval_compose)
+
+
+def run_eval_compose(args) -> int:
+    from ml.eval.compose_metrics import object_accuracy
+    from ml.modelfolder import ModelFolderError
+    from ml.pipelines import load
+    from ml.train.compose import load_steps
+
+    if args.per_category < 1:
+        raise CommandError(ERROR_POSITIVE.format("per-category", args.per_category))
+    try:
+        pipeline = load(args.model)
+        if pipeline.kind != "compose":
+            raise CommandError(ERROR_NOT_COMPOSE.format(args.model, pipeline.kind))
+        train, heldout = (load_steps(args.data, pipeline.model.config, split, per_category=args.per_category,
+                                     progress=True) for split in ("train", "heldout"))
+        record = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "data": heldout.summary["name"],
+                  "split": "heldout", "object_accuracy": object_accuracy(pipeline, train, heldout, progress=True)}
+    except (ModelFolderError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    print(json.dumps(record, indent=2))
+    with open(args.model / METRICS_FILE, "a", encoding="utf-8") as log:
+        log.write(json.dumps(record) + "\n")
+    print(f"appended to {args.model / METRICS_FILE}")
+    return 0

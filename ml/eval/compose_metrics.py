@@ -1,0 +1,105 @@
+"""Object accuracy of a compose model: does the asked category appear in the asked box?
+
+A small crop classifier (`CropClassifier`) learns, on the training cities' real steps, to name
+what a box holds: the box of each step cropped from the canvas after it (its category) and from
+the canvas before it (the class "none": the same box without the object). On held-out cities it
+then reads the box of each real step, and of the same step painted by the model on the same
+canvas (the real canvas before, the real box, category and colour; noise of (seed 0, step)),
+through G_mask's mask and through the box's rectangle. Object accuracy is the share of steps whose
+box the classifier reads as the asked category; the target is a generated accuracy at least 0.9
+of the real one.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import nn
+from tqdm import tqdm
+
+from ml.models.compose import crop_boxes
+from ml.train.compose import StepCache
+from ml.train.image_cache import ImageCache
+
+CROP = 16  # side the classifier sees a box at
+NONE = "none"
+
+
+class CropClassifier(nn.Module):
+    """A box's crop (3 x CROP x CROP in [-1, 1]) -> logits over the categories and "none"."""
+
+    def __init__(self, classes: int, width: int = 16):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Conv2d(3, width, 3, 1, 1), nn.LeakyReLU(0.2), nn.Conv2d(width, 2 * width, 3, 2, 1), nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * width, 4 * width, 3, 2, 1), nn.LeakyReLU(0.2), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            nn.Linear(4 * width, classes))
+
+    def forward(self, crops: torch.Tensor) -> torch.Tensor:
+        return self.layers(crops)
+
+
+def crops_of(pictures: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 3, S, S) canvases -> their boxes at CROP x CROP in [-1, 1]."""
+    return crop_boxes(ImageCache.to_float(pictures), boxes, CROP)
+
+
+def train_crop_classifier(steps: StepCache, categories: list[str], *, max_steps: int = 10000, epochs: int = 3,
+                          batch_size: int = 128, seed: int = 0, progress: bool = False) -> CropClassifier:
+    """The classifier of the real steps' boxes (at most `max_steps` of them, evenly spaced):
+    after -> category, before -> none."""
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    classifier = CropClassifier(len(categories) + 1)
+    optimizer = torch.optim.Adam(classifier.parameters(), lr=2e-3)
+    picks = torch.linspace(0, len(steps) - 1, min(max_steps, len(steps))).round().long()
+    boxes, category = steps.box[picks], steps.category[picks]
+    crops = torch.cat([crops_of(steps.after[picks], boxes), crops_of(steps.before[picks], boxes)])
+    labels = torch.cat([category, torch.full_like(category, len(categories))])
+    for _ in tqdm(range(epochs), desc="crop classifier", unit="epoch", disable=not progress, leave=False):
+        for rows in torch.randperm(len(labels), generator=generator).split(batch_size):
+            batch = crops[rows]
+            flip = torch.rand(len(rows), generator=generator) < 0.5
+            batch = torch.where(flip[:, None, None, None], batch.flip(3), batch)
+            loss = F.cross_entropy(classifier(batch), labels[rows])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    return classifier.eval().requires_grad_(False)
+
+
+@torch.no_grad()
+def accuracy(classifier: CropClassifier, pictures: torch.Tensor, boxes: torch.Tensor, labels: torch.Tensor) -> float:
+    """The share of boxes of `pictures` (uint8, one box each) that the classifier reads as their label."""
+    predicted = torch.cat([classifier(crops_of(chunk, chunk_boxes)).argmax(1)
+                           for chunk, chunk_boxes in zip(pictures.split(256), boxes.split(256))])
+    return float((predicted == labels).float().mean())
+
+
+def painted_steps(pipeline, steps: StepCache, shape: str, progress: bool = False) -> torch.Tensor:
+    """Each held-out step painted by the pipeline on its real canvas before, through a mask of
+    `shape` (uint8 pictures, one per step)."""
+    pictures = torch.empty_like(steps.after)
+    categories = pipeline.categories
+    for index in tqdm(range(len(steps)), desc=f"painting ({shape})", unit="step", disable=not progress, leave=False):
+        canvas = Image.fromarray(steps.before[index].permute(1, 2, 0).numpy())
+        obj = {"category": categories[int(steps.category[index])], "box": steps.box[index].tolist(),
+               "shape": shape, "colour": steps.colour[index].tolist()}
+        painted = pipeline.apply(canvas, pipeline.layer(canvas, obj, 0, index + 1))
+        pictures[index] = torch.from_numpy(np.array(painted)).permute(2, 0, 1)
+    return pictures
+
+
+def object_accuracy(pipeline, train: StepCache, heldout: StepCache, *, progress: bool = False) -> dict:
+    """Real and generated object accuracy on the held-out steps, with their ratios."""
+    classifier = train_crop_classifier(train, pipeline.categories, progress=progress)
+    real = accuracy(classifier, heldout.after, heldout.box, heldout.category)
+    none = accuracy(classifier, heldout.before, heldout.box, torch.full_like(heldout.category, len(pipeline.categories)))
+    record = {"steps": len(heldout), "real": round(real, 4), "before_read_as_none": round(none, 4)}
+    for shape in ("mask", "rect"):
+        generated = accuracy(classifier, painted_steps(pipeline, heldout, shape, progress), heldout.box,
+                             heldout.category)
+        record[f"generated_{shape}"] = round(generated, 4)
+        record[f"ratio_{shape}"] = round(generated / real, 4) if real else None  # no ratio of nothing
+    return record
