@@ -1,6 +1,6 @@
 """Networks of the `compose` generator: a scene painted layer by layer.
 
-Follows Turkoglu, Spreeuwers, Sasse et al., "A Layer-Based Sequential Framework for Scene
+Follows Turkoglu, Thong, Spreeuwers and Kicanaoglu, "A Layer-Based Sequential Framework for Scene
 Generation with GANs" (AAAI 2019): a background generator paints the empty scene x0, then a
 foreground generator adds one object at a time, each step conditioned on the canvas so far, the
 object's mask and its category. Here:
