@@ -2,8 +2,8 @@
 
 Each is a dataclass stored as the "architecture" of a model folder's config.json and of a
 checkpoint's state.json, checked when it is built; the networks (`ml.models.place`,
-`ml.models.ground`, `ml.models.edit`, `ml.models.upsample`, `ml.models.compose`) are built from them. The command line reads their fields
-and defaults without importing torch.
+`ml.models.ground`, `ml.models.edit`, `ml.models.upsample`, `ml.models.compose`) are built from
+them. The command line reads their fields and defaults without importing torch.
 """
 from __future__ import annotations
 
