@@ -293,7 +293,8 @@ class ComposePipeline:
 
         category, box, shape, colour = _compose_object(obj, self.categories)
         if canvas.size != (self.resolution, self.resolution):
-            raise ValueError(f"the canvas is {canvas.size[0]}x{canvas.size[1]}, not {self.resolution}x{self.resolution}")
+            side = self.resolution
+            raise ValueError(f"the canvas is {canvas.size[0]}x{canvas.size[1]}, not {side}x{side}")
         noise = torch.Generator().manual_seed(step_seed(seed, step))
         latent = self.model.config.latent_dim
         z, z_mask = torch.randn(1, latent, generator=noise), torch.randn(1, latent, generator=noise)

@@ -95,7 +95,8 @@ def object_accuracy(pipeline, train: StepCache, heldout: StepCache, *, progress:
     """Real and generated object accuracy on the held-out steps, with their ratios."""
     classifier = train_crop_classifier(train, pipeline.categories, progress=progress)
     real = accuracy(classifier, heldout.after, heldout.box, heldout.category)
-    none = accuracy(classifier, heldout.before, heldout.box, torch.full_like(heldout.category, len(pipeline.categories)))
+    nothing = torch.full_like(heldout.category, len(pipeline.categories))
+    none = accuracy(classifier, heldout.before, heldout.box, nothing)
     record = {"steps": len(heldout), "real": round(real, 4), "before_read_as_none": round(none, 4)}
     for shape in ("mask", "rect"):
         generated = accuracy(classifier, painted_steps(pipeline, heldout, shape, progress), heldout.box,
