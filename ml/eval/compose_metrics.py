@@ -1,4 +1,6 @@
-"""Object accuracy of a compose model: does the asked category appear in the asked box?
+"""What a compose model paints, measured on held-out cities: its objects, its backgrounds, its scenes.
+
+Object accuracy: does the asked category appear in the asked box?
 
 A small crop classifier (`CropClassifier`) learns, on the training cities' real steps, to name
 what a box holds: the box of each step cropped from the canvas after it (its category) and from
@@ -8,6 +10,11 @@ canvas (the real canvas before, the real box, category and colour; noise of (see
 through G_mask's mask and through the box's rectangle. Object accuracy is the share of steps whose
 box the classifier reads as the asked category; the target is a generated accuracy at least 0.9
 of the real one.
+
+Backgrounds and whole scenes (`quality`): FID, KID and the biome / density accuracy ratio in the
+oracle's features (`ml.eval.metrics.evaluate`), G_bg's backgrounds against the real backgrounds
+of the same places, and scenes composed from each real scene's own layout (every object of its
+steps, back to front, through G_mask's masks) against the real photos.
 """
 from __future__ import annotations
 
@@ -104,3 +111,35 @@ def object_accuracy(pipeline, train: StepCache, heldout: StepCache, *, progress:
         record[f"generated_{shape}"] = round(generated, 4)
         record[f"ratio_{shape}"] = round(generated / real, 4) if real else None  # no ratio of nothing
     return record
+
+
+class RealLayouts:
+    """A pipeline that paints, for the held-out photo of index i, the scene with that photo's own
+    objects: `ml.eval.metrics.generate_for` asks for photo i's place with seed i."""
+
+    def __init__(self, pipeline, layouts: list[list[dict]]):
+        self.pipeline, self.layouts, self.resolution = pipeline, layouts, pipeline.resolution
+
+    def generate(self, inputs: list[dict], seeds: list[int], progress=None):
+        return self.pipeline.generate([{**place, "objects": self.layouts[seed]} for place, seed in zip(inputs, seeds)],
+                                      seeds, progress)
+
+
+def scene_layouts(data, max_images: int) -> list[list[dict]]:
+    """The objects of each held-out scene that `ml.eval.metrics.real_features` loads, in its order."""
+    from ml.train.image_cache import select_rows
+
+    rows = select_rows(data, resolution=None, split="heldout", max_images=max_images).rows
+    return [[{"category": step["category"], "box": step["box"], "shape": "mask", "colour": step["colour"]}
+             for step in row.get("steps", [])] for row in rows]
+
+
+def quality(pipeline, oracle, oracle_sha256: str, data, *, max_images: int, cache, progress: bool = False) -> dict:
+    """FID, KID and conditional accuracy of G_bg's backgrounds and of whole composed scenes."""
+    from ml.eval.metrics import evaluate
+
+    names = ("fid", "kid", "conditional_accuracy")
+    common = dict(names=names, max_images=max_images, cache=cache, progress=progress)
+    return {"background": evaluate(pipeline.places, oracle, oracle_sha256, data, picture="background", **common),
+            "scene": evaluate(RealLayouts(pipeline, scene_layouts(data, max_images)), oracle, oracle_sha256, data,
+                              **common)}

@@ -176,11 +176,15 @@ def heldout_data(tmp_path_factory) -> Path:
     return out
 
 
-def test_eval_compose_measures_object_accuracy_against_real_steps(compose_model, heldout_data):
+def test_eval_compose_measures_objects_backgrounds_and_scenes_against_real(compose_model, heldout_data, tmp_path):
     import json
 
-    assert main(["eval-compose", str(compose_model), "--data", str(heldout_data)]) == 0
+    assert main(["eval-compose", str(compose_model), "--data", str(heldout_data), "--images", "8",
+                 "--cache", str(tmp_path / "cache")]) == 0
     record = json.loads((compose_model / "metrics.jsonl").read_text().splitlines()[-1])
+    for part in ("background", "scene"):
+        assert record[part]["images"] > 0 and record[part]["fid"] >= 0, part
+        assert set(record[part]["conditional_accuracy"]) == {"biome", "density"}, part
     accuracy = record["object_accuracy"]
     assert record["split"] == "heldout" and accuracy["steps"] > 0
     for key in ("real", "before_read_as_none", "generated_mask", "generated_rect"):
