@@ -2,7 +2,8 @@
 compose model on held-out cities (`ml.eval.compose_metrics`).
 
 `--data` is a GeoScenes folder written with `--steps` at the model's side; its training cities
-teach the crop classifier, its held-out cities are measured. The figures are printed and appended
+teach the crop classifier, its held-out cities are measured. A single-shot model (which paints no
+steps) is measured on its backgrounds and whole scenes only. The figures are printed and appended
 as one JSON line to the model folder's `metrics.jsonl`.
 """
 from __future__ import annotations
@@ -47,14 +48,15 @@ def run_eval_compose(args) -> int:
         pipeline = load(args.model)
         if pipeline.kind != "compose":
             raise CommandError(ERROR_NOT_COMPOSE.format(args.model, pipeline.kind))
-        train, heldout = (load_steps(args.data, pipeline.model.config, split, per_category=args.per_category,
-                                     progress=True) for split in ("train", "heldout"))
         oracle, oracle_sha256 = load_oracle(args.oracle)
         record = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "target": pipeline.sha256,
-                  "data": heldout.summary["name"], "split": "heldout",
-                  "object_accuracy": object_accuracy(pipeline, train, heldout, progress=True),
-                  **quality(pipeline, oracle, oracle_sha256, args.data, max_images=args.images, cache=args.cache,
-                            progress=True)}
+                  "data": Path(args.data).resolve().name, "split": "heldout"}
+        if not pipeline.model.config.single_shot:  # a single-shot model paints no steps
+            train, heldout = (load_steps(args.data, pipeline.model.config, split, per_category=args.per_category,
+                                         progress=True) for split in ("train", "heldout"))
+            record["object_accuracy"] = object_accuracy(pipeline, train, heldout, progress=True)
+        record.update(quality(pipeline, oracle, oracle_sha256, args.data, max_images=args.images, cache=args.cache,
+                              progress=True))
     except (ModelFolderError, ValueError) as error:
         raise CommandError(str(error)) from None
     print(json.dumps(record, indent=2))

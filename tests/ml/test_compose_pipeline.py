@@ -232,3 +232,13 @@ def test_the_single_shot_baseline_paints_a_whole_layout_in_one_pass(single_shot_
 def test_a_layered_model_has_no_single_shot_scene(pipeline):
     with pytest.raises(ValueError, match="paints a scene step by step: use compose_layers"):
         pipeline.paint_scene(PARIS, OBJECTS, 7)
+
+
+def test_eval_compose_measures_a_single_shot_model_on_backgrounds_and_scenes(single_shot_model, heldout_data,
+                                                                             tmp_path):
+    import json
+
+    assert main(["eval-compose", str(single_shot_model), "--data", str(heldout_data), "--images", "8",
+                 "--cache", str(tmp_path / "cache")]) == 0
+    record = json.loads((single_shot_model / "metrics.jsonl").read_text().splitlines()[-1])
+    assert "object_accuracy" not in record and record["scene"]["images"] > 0 and record["background"]["fid"] >= 0
