@@ -406,4 +406,4 @@ def export(args, options: dict) -> int:
     one); `best` is the latest."""
     return exporting.export_latest(
         args, options, KIND, lambda architecture: ComposeModel(ComposeConfig.from_dict(architecture)),
-        lambda state: dict(background_from=options["train"]["background_from"], steps=state.get("dataset")))
+        lambda state: dict(background_from=options["train"]["background_from"]))
