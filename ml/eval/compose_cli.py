@@ -25,6 +25,7 @@ def register(subparsers) -> None:
     parser.add_argument("--data", type=Path, required=True, help="GeoScenes with --steps at the model's side")
     parser.add_argument("--per-category", type=int, default=3,
                         help="steps kept per category and scene, as training keeps them (default 3)")
+    parser.add_argument("--steps", type=int, default=1000, help="held-out steps painted at most (default 1000)")
     parser.add_argument("--oracle", type=Path, default=DEFAULT_ORACLE, help="oracle folder (default: shipped)")
     parser.add_argument("--images", type=int, default=300,
                         help="held-out scenes at most for backgrounds and whole scenes (default 300)")
@@ -39,7 +40,7 @@ def run_eval_compose(args) -> int:
     from ml.pipelines import load
     from ml.train.compose import load_steps
 
-    for name in ("per_category", "images"):
+    for name in ("per_category", "images", "steps"):
         if getattr(args, name) < 1:
             raise CommandError(ERROR_POSITIVE.format(name.replace("_", "-"), getattr(args, name)))
     if not (args.oracle / "config.json").is_file():
@@ -54,7 +55,7 @@ def run_eval_compose(args) -> int:
         if not pipeline.model.config.single_shot:  # a single-shot model paints no steps
             train, heldout = (load_steps(args.data, pipeline.model.config, split, per_category=args.per_category,
                                          progress=True) for split in ("train", "heldout"))
-            record["object_accuracy"] = object_accuracy(pipeline, train, heldout, progress=True)
+            record["object_accuracy"] = object_accuracy(pipeline, train, heldout, max_steps=args.steps, progress=True)
         record.update(quality(pipeline, oracle, oracle_sha256, args.data, max_images=args.images, cache=args.cache,
                               progress=True))
     except (ModelFolderError, ValueError) as error:
