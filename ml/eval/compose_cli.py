@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ml.cli import CommandError
-from ml.eval.cli import DEFAULT_CACHE, DEFAULT_ORACLE, ERROR_NO_ORACLE, ERROR_POSITIVE, METRICS_FILE
+from ml.eval.cli import DEFAULT_CACHE, DEFAULT_ORACLE, ERROR_NO_ORACLE, ERROR_POSITIVE, append_metrics
 
 ERROR_NOT_COMPOSE = "{} is a model of kind {!r}; eval-compose measures a compose model"
 
@@ -61,7 +61,5 @@ def run_eval_compose(args) -> int:
     except (ModelFolderError, ValueError) as error:
         raise CommandError(str(error)) from None
     print(json.dumps(record, indent=2))
-    with open(args.model / METRICS_FILE, "a", encoding="utf-8") as log:
-        log.write(json.dumps(record) + "\n")
-    print(f"appended to {args.model / METRICS_FILE}")
+    append_metrics(args.model, record)
     return 0
