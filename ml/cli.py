@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "ml.eval.budget",
     "ml.eval.visitor_grid",
     "ml.eval.compose_grid",
+    "ml.eval.compose_cli",
     "ml.recipe",
 ]
 

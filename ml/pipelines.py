@@ -260,6 +260,7 @@ class ComposePipeline:
     # A sample layout (sample grids, checks): back to front, these categories where the model knows them.
     SAMPLE_CATEGORIES = ("tree", "building", "person")
     SAMPLE_BOXES = ([0.05, 0.35, 0.35, 0.95], [0.5, 0.15, 0.9, 0.85], [0.35, 0.6, 0.55, 0.95])
+    SCENE_STEP = 2**31  # the step whose noise a single-shot model paints the whole scene with
 
     def __init__(self, model, *, config: dict, sha256: str):
         self.model = model.eval().requires_grad_(False)
@@ -289,28 +290,69 @@ class ComposePipeline:
     def layer(self, canvas: Image.Image, obj: dict, seed: int, step: int) -> Image.Image:
         """Step `step`'s RGBA layer of the object on the canvas: it depends only on the weights,
         the canvas, the object and (seed, step)."""
-        from ml.models.compose import SHAPES, shape_masks
-
-        category, box, shape, colour = _compose_object(obj, self.categories)
-        if canvas.size != (self.resolution, self.resolution):
-            raise ValueError(f"the canvas is {canvas.size[0]}x{canvas.size[1]}, not {self.resolution}x{self.resolution}")
-        noise = torch.Generator().manual_seed(step_seed(seed, step))
-        latent = self.model.config.latent_dim
-        z, z_mask = torch.randn(1, latent, generator=noise), torch.randn(1, latent, generator=noise)
-        padding = BATCH_MULTIPLE - 1
-        inputs = [_pad(value, padding).to(self.device) for value in (
-            z, z_mask, _pixels(canvas)[None], torch.tensor([box]), torch.tensor([category]),
-            torch.tensor([colour or (0, 0, 0)]).float() / 127.5 - 1.0, torch.tensor([float(colour is not None)]))]
-        z, z_mask, pixels, boxes, categories, colours, has_colour = inputs
+        self._check_layered()
+        step_inputs = self._step_inputs(obj, seed, step)
+        pixels = _pad(self._canvas_pixels(canvas), BATCH_MULTIPLE - 1).to(self.device)
         with torch.inference_mode():
-            if shape == SHAPES[0]:
-                mask = self.model.object_mask(z_mask, boxes, categories, shape)
-            else:
-                mask = shape_masks(boxes, shape, self.resolution)
-            painted = self.model.paint(z, pixels, boxes, mask, categories, colours, has_colour)[:1]
+            mask = self._object_mask(step_inputs)
+            painted = self.model.paint(step_inputs["z"], pixels, step_inputs["boxes"], mask, step_inputs["categories"],
+                                       step_inputs["colours"], step_inputs["has_colour"])[:1]
             alpha = (mask[:1, 0].float() * 255).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
             rgb = _to_uint8(painted)
         return Image.fromarray(np.dstack([rgb[0], alpha[0]]), "RGBA")
+
+    def paint_scene(self, place: dict, objects: list[dict], seed: int) -> Image.Image:
+        """A single-shot model's picture of a whole layout: x0 of (seed, 0), each object's mask
+        drawn from the noise of (seed, its step) as `layer` draws it, and the scene painted in one
+        pass from the noise of (seed, `SCENE_STEP`)."""
+        from ml.models.compose import layout_maps
+
+        if not self.model.config.single_shot:
+            raise ValueError("a layered model paints a scene step by step: use compose_layers")
+        if not isinstance(objects, list):
+            raise ValueError(f"objects must be a list, not {type(objects).__name__}")
+        background = self._canvas_pixels(self.background(place, seed))
+        steps = [self._step_inputs(obj, seed, step) for step, obj in enumerate(objects, start=1)]
+        side, count = self.resolution, len(self.categories)
+        noise = torch.Generator().manual_seed(step_seed(seed, self.SCENE_STEP))
+        z = _pad(torch.randn(1, self.model.config.latent_dim, generator=noise), BATCH_MULTIPLE - 1).to(self.device)
+        with torch.inference_mode():
+            if steps:
+                layout = layout_maps(torch.cat([self._object_mask(inputs)[:1] for inputs in steps], dim=1),
+                                     *(torch.stack([inputs[key][0] for inputs in steps])[None]
+                                       for key in ("categories", "colours", "has_colour")), count)
+            else:
+                layout = torch.zeros(1, 1 + count + 4, side, side, device=self.device)
+            painted = self.model.paint_layout(z, _pad(background, BATCH_MULTIPLE - 1).to(self.device),
+                                              _pad(layout, BATCH_MULTIPLE - 1))[:1]
+            return Image.fromarray(_to_uint8(painted)[0].copy())
+
+    def _step_inputs(self, obj: dict, seed: int, step: int) -> dict[str, torch.Tensor]:
+        """The object's tensors and the noise of (seed, step), each padded to a batch of
+        BATCH_MULTIPLE on the device, and its mask shape."""
+        category, box, shape, colour = _compose_object(obj, self.categories)
+        noise = torch.Generator().manual_seed(step_seed(seed, step))
+        latent = self.model.config.latent_dim
+        values = {"z": torch.randn(1, latent, generator=noise), "z_mask": torch.randn(1, latent, generator=noise),
+                  "boxes": torch.tensor([box]), "categories": torch.tensor([category]),
+                  "colours": torch.tensor([colour or (0, 0, 0)]).float() / 127.5 - 1.0,
+                  "has_colour": torch.tensor([float(colour is not None)])}
+        return {**{key: _pad(value, BATCH_MULTIPLE - 1).to(self.device) for key, value in values.items()},
+                "shape": shape}
+
+    def _object_mask(self, step_inputs: dict) -> torch.Tensor:
+        return self.model.object_mask(step_inputs["z_mask"], step_inputs["boxes"], step_inputs["categories"],
+                                      step_inputs["shape"])
+
+    def _canvas_pixels(self, canvas: Image.Image) -> torch.Tensor:
+        if canvas.size != (self.resolution, self.resolution):
+            side = self.resolution
+            raise ValueError(f"the canvas is {canvas.size[0]}x{canvas.size[1]}, not {side}x{side}")
+        return _pixels(canvas)[None]
+
+    def _check_layered(self) -> None:
+        if self.model.config.single_shot:
+            raise ValueError("a single-shot model paints whole scenes in one pass: use paint_scene")
 
     @staticmethod
     def apply(canvas: Image.Image, layer: Image.Image) -> Image.Image:
@@ -324,6 +366,7 @@ class ComposePipeline:
                        progress: Progress | None = None) -> tuple[list[Image.Image], list[Image.Image]]:
         """Steps [x0, ..., xT] and layers [L1, ..., LT] of a scene: x_t = apply(x_{t-1}, L_t), L_t
         the layer of objects[t - 1] (back to front) on x_{t-1}; progress after every step."""
+        self._check_layered()
         if not isinstance(objects, list):
             raise ValueError(f"objects must be a list, not {type(objects).__name__}")
         steps, layers = [self.background(place, seed)], []
@@ -366,7 +409,11 @@ class ComposePipeline:
             def scene_progress(fraction: float, number: int = number) -> None:
                 _report(progress, (number + fraction) / len(inputs))
             _check_seed(number, seed)
-            pictures.append(self.compose(item, item.get("objects", []), seed, scene_progress)[-1])
+            if self.model.config.single_shot:
+                pictures.append(self.paint_scene(item, item.get("objects", []), seed))
+                scene_progress(1.0)
+            else:
+                pictures.append(self.compose(item, item.get("objects", []), seed, scene_progress)[-1])
         return pictures
 
 

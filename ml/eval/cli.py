@@ -82,6 +82,13 @@ def register(subparsers) -> None:
     report.set_defaults(func=run_report)
 
 
+def append_metrics(folder: Path, record: dict) -> None:
+    """Append one measurement as a JSON line to the folder's metrics.jsonl, and say so."""
+    with open(Path(folder) / METRICS_FILE, "a", encoding="utf-8") as log:
+        log.write(json.dumps(record) + "\n")
+    print(f"appended to {Path(folder) / METRICS_FILE}")
+
+
 def _check_dataset(path: Path) -> None:
     if not (path / "manifest.jsonl").is_file():
         raise CommandError(ERROR_NOT_DATASET.format(path))
@@ -154,9 +161,7 @@ def run_eval(args) -> int:
         raise CommandError(str(error)) from None
     record = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "target": label, **results}
     print(format_results(record))
-    with open(log_folder / METRICS_FILE, "a", encoding="utf-8") as log:
-        log.write(json.dumps(record) + "\n")
-    print(f"appended to {log_folder / METRICS_FILE}")
+    append_metrics(log_folder, record)
     return 0
 
 

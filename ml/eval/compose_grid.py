@@ -5,9 +5,12 @@ The first grid has one row per (place, seed): the background x0, then the layout
 one at a time (back to front). The second (`--out-scaled`) shows per row the final picture of the
 same layout with one object (the second) scaled about its centre by each of `SCALES`, made the way
 a visitor's "change one object" is (`ComposePipeline.repaint`: that layer painted again, the
-stored layers after it applied again). For every change it counts the bytes of earlier steps that
-differ and the pixels outside the object's old and new masks that differ in any later step: both
-are 0 by construction, and the command prints them so that a regression would show.
+stored layers after it applied again). For every change it counts the pixels outside the object's
+old and new boxes that differ in the final picture, and for a layered model also the bytes of
+earlier steps that differ and the pixels outside the object's old and new masks that differ in any
+later step: both are 0 by construction, and the command prints them so that a regression would
+show. A single-shot model (`--single-shot`) paints each prefix of the layout, and each scaled
+layout, in one pass: the same figures tell what a change costs without layers.
 """
 from __future__ import annotations
 
@@ -75,6 +78,17 @@ def save_grid(rows: list[list[Image.Image]], path: Path) -> None:
     grid.resize((grid.width * ENLARGE, grid.height * ENLARGE), Image.Resampling.NEAREST).save(path)
 
 
+def outside_boxes(before: Image.Image, after: Image.Image, boxes: list[list[float]]) -> tuple[int, int]:
+    """(pixels outside all `boxes` that differ between the two pictures, pixels outside them)."""
+    side = before.width
+    centres = (np.arange(side) + 0.5) / side
+    outside = np.ones((side, side), bool)
+    for x0, y0, x1, y1 in boxes:
+        outside &= ~(((centres >= y0) & (centres < y1))[:, None] & ((centres >= x0) & (centres < x1))[None, :])
+    changed = (np.asarray(before) != np.asarray(after)).any(axis=2)
+    return int(np.count_nonzero(changed & outside)), int(np.count_nonzero(outside))
+
+
 def run_compose_grid(args) -> int:
     from tqdm import tqdm
 
@@ -88,27 +102,50 @@ def run_compose_grid(args) -> int:
         raise CommandError(str(error)) from None
     if pipeline.kind != "compose":
         raise CommandError(f"{args.model} is a {pipeline.kind} model, not a compose one")
+    single_shot = pipeline.model.config.single_shot
     layout = layout_for(pipeline.categories)
-    step_rows, scaled_rows, earlier_total, outside_total, changes = [], [], 0, 0, 0
+    step_rows, scaled_rows = [], []
+    counts = {"changes": 0, "earlier": 0, "outside_masks": 0, "outside_boxes": 0, "pixels_outside_boxes": 0}
     scenes = [(place, seed) for place in PLACES for seed in SEEDS]
     for (_, lat, lon), seed in tqdm(scenes, desc="compose-grid", unit="scene"):
-        steps, layers = pipeline.compose_layers({"lat": lat, "lon": lon}, layout, seed)
+        place = {"lat": lat, "lon": lon}
+        if single_shot:  # each prefix of the layout painted in one pass
+            steps = [pipeline.background(place, seed)] + [pipeline.paint_scene(place, layout[:count], seed)
+                                                          for count in range(1, len(layout) + 1)]
+        else:
+            steps, layers = pipeline.compose_layers(place, layout, seed)
         step_rows.append(steps)
         row = []
         for scale in SCALES:
             obj = {**layout[SCALED], "box": scaled_box(layout[SCALED]["box"], scale)}
-            new_steps, new_layers = pipeline.repaint(steps, layers, SCALED, obj, seed)
-            earlier, outside = untouched_counts(steps, layers, new_steps, new_layers, SCALED)
-            earlier_total, outside_total, changes = earlier_total + earlier, outside_total + outside, changes + 1
-            row.append(new_steps[-1])
+            if single_shot:
+                final = pipeline.paint_scene(place, layout[:SCALED] + [obj] + layout[SCALED + 1:], seed)
+            else:
+                new_steps, new_layers = pipeline.repaint(steps, layers, SCALED, obj, seed)
+                earlier, outside = untouched_counts(steps, layers, new_steps, new_layers, SCALED)
+                counts["earlier"] += earlier
+                counts["outside_masks"] += outside
+                final = new_steps[-1]
+            row.append(final)
+            if scale == 1.0:  # the layout itself: no change to count
+                continue
+            changed, pixels = outside_boxes(steps[-1], final, [layout[SCALED]["box"], obj["box"]])
+            counts["outside_boxes"] += changed
+            counts["pixels_outside_boxes"] += pixels
+            counts["changes"] += 1
         scaled_rows.append(row)
     save_grid(step_rows, args.out)
     print(f"wrote {args.out}: {len(scenes)} scenes ({', '.join(name for name, *_ in PLACES)} x seeds "
-          f"{', '.join(map(str, SEEDS))}), x0 then {len(layout)} objects")
+          f"{', '.join(map(str, SEEDS))}), x0 then {len(layout)} objects"
+          + (" (each prefix of the layout painted in one pass)" if single_shot else ""))
     if args.out_scaled:
         save_grid(scaled_rows, args.out_scaled)
         print(f"wrote {args.out_scaled}: object {SCALED + 1} ({layout[SCALED]['category']}) scaled by "
               f"{', '.join(map(str, SCALES))}")
-    print(f"{changes} changes of one object: {earlier_total} bytes of earlier steps differ, {outside_total} pixels "
-          "outside the object's old and new masks differ in later steps")
+    share = counts["outside_boxes"] / max(counts["pixels_outside_boxes"], 1)
+    print(f"{counts['changes']} changes of one object: {counts['outside_boxes']} of {counts['pixels_outside_boxes']} "
+          f"pixels outside its old and new boxes differ in the final picture ({share:.1%})")
+    if not single_shot:
+        print(f"and {counts['earlier']} bytes of earlier steps differ, {counts['outside_masks']} pixels outside the "
+              "object's old and new masks differ in later steps")
     return 0

@@ -19,7 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ml.cli import CommandError
-from ml.eval.cli import DEFAULT_ORACLE, ERROR_NO_ORACLE, ERROR_NOT_DATASET, ERROR_POSITIVE, METRICS_FILE
+from ml.eval.cli import (DEFAULT_ORACLE, ERROR_NO_ORACLE, ERROR_NOT_DATASET, ERROR_POSITIVE, METRICS_FILE,
+                         append_metrics)
 
 ERROR_NOT_EDIT_MODEL = "{} is not an edit model folder (config.json of kind 'edit')"
 ERROR_NOT_MEASURED = "{} has no edit metrics yet; run `python -m ml eval-edit {} --data ...` first"
@@ -95,9 +96,7 @@ def run_eval_edit(args) -> int:
     record = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "kind": "edit",
               "target": f"{args.model.name} ({pipeline.sha256[:12]})", **results}
     print(json.dumps(record, indent=2))
-    with open(args.model / METRICS_FILE, "a", encoding="utf-8") as log:
-        log.write(json.dumps(record) + "\n")
-    print(f"appended to {args.model / METRICS_FILE}")
+    append_metrics(args.model, record)
     return 0
 
 

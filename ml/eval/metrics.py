@@ -77,12 +77,16 @@ def oracle_features(oracle: Oracle, images: torch.Tensor, progress: bool = False
 
 
 def real_features(oracle: Oracle, oracle_sha256: str, data: str | Path, *, split: str, max_images: int,
-                  cache: Path | None, resolution: int | None = None, progress: bool = True) -> RealSet:
+                  cache: Path | None, resolution: int | None = None, progress: bool = True,
+                  picture: str = "image") -> RealSet:
     """The real photos of `split` (outliers left out) at `resolution` (default: the oracle's)
-    and their oracle features, cached."""
+    and their oracle features, cached; `picture` "background" takes the rows' backgrounds instead."""
     resolution = resolution or oracle.config.resolution
-    images = load_image_cache(data, resolution=resolution, split=split, max_images=max_images, progress=progress)
+    images = load_image_cache(data, resolution=resolution, split=split, max_images=max_images, progress=progress,
+                              picture=picture)
     key = f"{dataset_hash(data)}|{oracle_sha256}|{split}|{max_images}|{resolution}"
+    if picture != "image":  # the photos keep the keys they were cached under
+        key += f"|{picture}"
     key = hashlib.sha256(key.encode()).hexdigest()[:24]
     path = None if cache is None else Path(cache) / f"real-{key}.npz"
     if path is not None and path.is_file():
@@ -111,12 +115,14 @@ def generate_for(pipeline, real: ImageCache, progress: bool = True) -> torch.Ten
     return to_tensor(pictures)
 
 
-def real_pictures_at(side: int, real: ImageCache, data: str | Path, split: str, max_images: int) -> torch.Tensor:
+def real_pictures_at(side: int, real: ImageCache, data: str | Path, split: str, max_images: int,
+                     picture: str = "image") -> torch.Tensor:
     """The real photos at the generated pictures' side: those loaded if they have it (the usual
     case), else the same rows loaded again at that side."""
     if real.images.shape[-1] == side:
         return real.images
-    return load_image_cache(data, resolution=side, split=split, max_images=max_images, progress=False).images
+    return load_image_cache(data, resolution=side, split=split, max_images=max_images, progress=False,
+                            picture=picture).images
 
 
 def to_pictures(images: torch.Tensor) -> list[Image.Image]:
@@ -247,18 +253,19 @@ def measure(evaluation: Evaluation, names) -> dict:
 
 def evaluate(pipeline, oracle: Oracle, oracle_sha256: str, data: str | Path, *, names=tuple(METRICS),
              split: str = "heldout", max_images: int = 2000, cache: Path | None = None,
-             progress: bool = True) -> dict:
-    """Every metric of `names` for `pipeline` against the real photos of `split`.
+             progress: bool = True, picture: str = "image") -> dict:
+    """Every metric of `names` for `pipeline` against the real photos of `split` (or with
+    `picture` "background", against their backgrounds).
 
     A generator painting below the oracle's resolution is compared with real photos shrunk to
     its resolution: both then reach the oracle through the same enlargement, and the metrics
     judge what was painted, not how many pixels it has."""
     resolution = min(getattr(pipeline, "resolution", oracle.config.resolution), oracle.config.resolution)
     real = real_features(oracle, oracle_sha256, data, split=split, max_images=max_images, cache=cache,
-                         resolution=resolution, progress=progress)
+                         resolution=resolution, progress=progress, picture=picture)
     pictures = generate_for(pipeline, real.data, progress)
     evaluation = Evaluation(real, oracle_features(oracle, pictures, progress),
-                            real_pictures_at(pictures.shape[-1], real.data, data, split, max_images),
+                            real_pictures_at(pictures.shape[-1], real.data, data, split, max_images, picture),
                             pictures, cache)
     return {"images": len(real.data), "split": split, "resolution": resolution, "data": real.data.summary["name"],
             "data_sha256": dataset_hash(data), "oracle_sha256": oracle_sha256, **measure(evaluation, names)}

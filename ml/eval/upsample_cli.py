@@ -8,12 +8,11 @@ are printed and appended as one JSON line to the model folder's `metrics.jsonl`.
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ml.cli import CommandError
-from ml.eval.cli import DEFAULT_ORACLE, ERROR_NO_ORACLE, ERROR_POSITIVE, METRICS_FILE
+from ml.eval.cli import DEFAULT_ORACLE, ERROR_NO_ORACLE, ERROR_POSITIVE, append_metrics
 
 ERROR_NOT_UPSAMPLER = "{} is a model of kind {!r}; eval-upsample measures an upsample model"
 
@@ -55,9 +54,7 @@ def run_eval_upsample(args) -> int:
     except (ModelFolderError, ValueError) as error:
         raise CommandError(str(error)) from None
     print(format_record(record))
-    with open(args.model / METRICS_FILE, "a", encoding="utf-8") as log:
-        log.write(json.dumps(record) + "\n")
-    print(f"appended to {args.model / METRICS_FILE}")
+    append_metrics(args.model, record)
     return 0
 
 

@@ -1,6 +1,6 @@
 """Networks of the `compose` generator: a scene painted layer by layer.
 
-Follows Turkoglu, Spreeuwers, Sasse et al., "A Layer-Based Sequential Framework for Scene
+Follows Turkoglu, Thong, Spreeuwers and Kicanaoglu, "A Layer-Based Sequential Framework for Scene
 Generation with GANs" (AAAI 2019): a background generator paints the empty scene x0, then a
 foreground generator adds one object at a time, each step conditioned on the canvas so far, the
 object's mask and its category. Here:
@@ -107,11 +107,13 @@ class _Residual(nn.Module):
 
 
 class ObjectGenerator(nn.Module):
-    """G_fg: (z, blanked canvas, mask, category one-hot, colour, has-colour) -> RGB of the side.
+    """G_fg: (z, canvas, mask, condition maps) -> RGB of the side. The condition maps are the
+    object's category one-hot, colour and has-colour broadcast over the canvas, or in a single-shot
+    model the per-pixel maps of every object (`layout_maps`).
 
-    A U-Net of two halvings: the inputs are stacked as channels (the condition vectors broadcast
-    over the canvas), the noise is mapped to the channels of the narrowest map and added there,
-    and skips carry the canvas around the middle so the painting fits what is already there."""
+    A U-Net of two halvings: the inputs are stacked as channels, the noise is mapped to the
+    channels of the narrowest map and added there, and skips carry the canvas around the middle so
+    the painting fits what is already there."""
 
     def __init__(self, config: ComposeConfig):
         super().__init__()
@@ -124,11 +126,8 @@ class ObjectGenerator(nn.Module):
         self.up = nn.ModuleList([_conv(4 * width + 2 * width, 2 * width), _conv(2 * width + width, width)])
         self.to_rgb = nn.Conv2d(width, 3, 1)
 
-    def forward(self, z: torch.Tensor, canvas: torch.Tensor, mask: torch.Tensor, category: torch.Tensor,
-                colour: torch.Tensor, has_colour: torch.Tensor) -> torch.Tensor:
-        side = canvas.shape[-1]
-        vectors = torch.cat([category, colour * has_colour[:, None], has_colour[:, None]], dim=1)
-        x = torch.cat([canvas, mask, vectors[:, :, None, None].expand(-1, -1, side, side)], dim=1)
+    def forward(self, z: torch.Tensor, canvas: torch.Tensor, mask: torch.Tensor, maps: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([canvas, mask, maps], dim=1)
         skips = []
         for layer in self.down:
             x = layer(x)
@@ -184,8 +183,30 @@ class ComposeModel(nn.Module):
               category: torch.Tensor, colour: torch.Tensor, has_colour: torch.Tensor) -> torch.Tensor:
         """G_fg's RGB for objects on canvases in [-1, 1]; the canvas is blanked (0) in each box first,
         so what was there does not leak into the object."""
-        blanked = canvas * (1 - box_inside(boxes, canvas.shape[-1]).to(canvas.dtype))
-        return self.G_fg(z, blanked, mask, self.one_hot(category), colour, has_colour)
+        side = canvas.shape[-1]
+        blanked = canvas * (1 - box_inside(boxes, side).to(canvas.dtype))
+        vectors = torch.cat([self.one_hot(category), colour * has_colour[:, None], has_colour[:, None]], dim=1)
+        return self.G_fg(z, blanked, mask, vectors[:, :, None, None].expand(-1, -1, side, side))
+
+    def paint_layout(self, z: torch.Tensor, background: torch.Tensor, layout: torch.Tensor) -> torch.Tensor:
+        """A single-shot model's picture of a whole layout (`layout_maps`) over the background x0."""
+        return self.G_fg(z, background, layout[:, :1], layout[:, 1:])
+
+
+def layout_maps(masks: torch.Tensor, category: torch.Tensor, colour: torch.Tensor, has_colour: torch.Tensor,
+                categories: int) -> torch.Tensor:
+    """The single-shot generator's condition of T objects back to front: masks (N, T, S, S),
+    category (N, T), colour (N, T, 3) in [-1, 1], has_colour (N, T) -> (N, 1 + categories + 4, S, S):
+    the union of the masks, then per category, per colour channel and for has-colour the sum of
+    each object's visible share (its mask times what later objects leave uncovered)."""
+    uncovered = torch.ones_like(masks[:, 0])
+    visible = torch.empty_like(masks)
+    for t in reversed(range(masks.shape[1])):
+        visible[:, t] = masks[:, t] * uncovered
+        uncovered = uncovered * (1 - masks[:, t])
+    one_hot = F.one_hot(category, categories).to(masks.dtype)
+    values = torch.cat([one_hot, colour * has_colour[..., None], has_colour[..., None]], dim=2)  # (N, T, C + 4)
+    return torch.cat([1 - uncovered[:, None], torch.einsum("ntc,nthw->nchw", values, visible)], dim=1)
 
 
 class _Critic(nn.Module):

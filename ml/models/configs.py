@@ -2,8 +2,8 @@
 
 Each is a dataclass stored as the "architecture" of a model folder's config.json and of a
 checkpoint's state.json, checked when it is built; the networks (`ml.models.place`,
-`ml.models.ground`, `ml.models.edit`, `ml.models.upsample`) are built from them. The command line reads their fields
-and defaults without importing torch.
+`ml.models.ground`, `ml.models.edit`, `ml.models.upsample`, `ml.models.compose`) are built from
+them. The command line reads their fields and defaults without importing torch.
 """
 from __future__ import annotations
 
@@ -234,6 +234,9 @@ class ComposeConfig(JSONConfig):
     mask_side: int = 16  # side of the mask the mask generator draws inside the box
     d_width: int = 32  # channels of the critics' first layer; x2 per halving
     crop: int = 16  # side the instance critic sees an object's box at
+    # the baseline: G_fg paints the whole layout in one pass over x0 (per-pixel category and colour
+    # maps of all objects instead of one object's), with nothing composited
+    single_shot: bool = False
     # the background generator's PlaceConfig but its resolution (the canvas's); a place model's
     # own architecture when the run starts from one (--background-from)
     background: dict = field(default_factory=lambda: dict(COMPOSE_BACKGROUND))
@@ -250,6 +253,8 @@ class ComposeConfig(JSONConfig):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 8 or value & (value - 1):
                 raise ValueError(f"ComposeConfig.{name} must be a power of two of at least 8, not {value!r}")
+        if not isinstance(self.single_shot, bool):
+            raise ValueError(f"ComposeConfig.single_shot must be true or false, not {self.single_shot!r}")
         names = self.categories
         if not (isinstance(names, list) and names and all(isinstance(n, str) and n for n in names)
                 and len(set(names)) == len(names)):

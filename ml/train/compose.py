@@ -25,7 +25,7 @@ import torch
 from tqdm import tqdm
 
 from ml.data.compose import ComposeSteps
-from ml.models.compose import GLOBAL_WEIGHT, INSTANCE_WEIGHT, ComposeCritics, ComposeModel, box_inside
+from ml.models.compose import GLOBAL_WEIGHT, INSTANCE_WEIGHT, ComposeCritics, ComposeModel, box_inside, layout_maps
 from ml.models.configs import ComposeConfig
 from ml.models.place import place_context
 from ml.train import checks, run_dir
@@ -55,6 +55,8 @@ class StepCache:
     lon: torch.Tensor
     cities: list[int]
     summary: dict
+    # single-shot scenes (`load_scenes`): the layout of all objects (`ml.models.compose.layout_maps`)
+    maps: torch.Tensor | None = None  # (M, 1 + categories + 4, S, S) float16
 
     def __len__(self) -> int:
         return len(self.category)
@@ -70,15 +72,16 @@ class LayerBatch:
     box: torch.Tensor
     colour: torch.Tensor
     has_colour: torch.Tensor  # (B,) 1 where G_fg is told the colour
+    maps: torch.Tensor | None = None  # single-shot scenes: their layouts, colours told where has_colour
 
     def mirrored(self, flip: torch.Tensor) -> LayerBatch:
         """The steps where `flip` is set mirrored left-right (pictures and boxes alike)."""
         def pictures(x):
-            return torch.where(flip[:, None, None, None], x.flip(3), x)
+            return None if x is None else torch.where(flip[:, None, None, None], x.flip(3), x)
         x0, y0, x1, y1 = self.box.unbind(1)
         box = torch.where(flip[:, None], torch.stack([1 - x1, y0, 1 - x0, y1], dim=1), self.box)
         return LayerBatch(pictures(self.before), pictures(self.after), pictures(self.coverage), self.category, box,
-                          self.colour, self.has_colour)
+                          self.colour, self.has_colour, pictures(self.maps))
 
 
 class ComposeTrainer(TrainerSkeleton):
@@ -109,7 +112,8 @@ class ComposeTrainer(TrainerSkeleton):
 
     def train(self) -> None:
         total = self.config.total_nimg()
-        self.start_training(total, f"training {KIND} on {len(self.steps)} steps and {len(self.backgrounds)} "
+        shown = "single-shot scenes" if self.config.model.single_shot else "steps"
+        self.start_training(total, f"training {KIND} on {len(self.steps)} {shown} and {len(self.backgrounds)} "
                                    f"backgrounds from kimg {self.nimg / 1000:g} to {total / 1000:g}")
         while self.running():
             backgrounds, contexts, layers = self.fetch_batch()
@@ -126,23 +130,39 @@ class ComposeTrainer(TrainerSkeleton):
         batch = self.background_batches.next_batch()
         backgrounds = ImageCache.to_float(batch.images).to(self.device, non_blocking=True)
         contexts = place_context(batch.lat, batch.lon, self.config.model.background_config).to(self.device)
-        rows, steps = self.step_batches.next_indices(), self.steps
-        layers = LayerBatch(
-            before=ImageCache.to_float(steps.before[rows]), after=ImageCache.to_float(steps.after[rows]),
-            coverage=steps.coverage[rows].float() / 255.0, category=steps.category[rows], box=steps.box[rows],
-            colour=ImageCache.to_float(steps.colour[rows]),
-            has_colour=(torch.rand(len(rows)) >= self.config.colour_dropout).float())
-        layers = LayerBatch(*(value.to(self.device, non_blocking=True) for value in vars(layers).values()))
+        rows = self.step_batches.next_indices()
+        layers = self.layer_batch(rows, (torch.rand(len(rows)) >= self.config.colour_dropout).float())
         if self.config.mirror:
             flip = torch.rand(backgrounds.shape[0], device=self.device) < 0.5
             backgrounds = torch.where(flip[:, None, None, None], backgrounds.flip(3), backgrounds)
             layers = layers.mirrored(torch.rand(len(rows), device=self.device) < 0.5)
         return backgrounds, contexts, layers
 
+    def layer_batch(self, rows: torch.Tensor, has_colour: torch.Tensor) -> LayerBatch:
+        """The steps (or single-shot scenes) `rows` on this rank's device; G_fg is told the colours
+        where `has_colour` is 1."""
+        steps = self.steps
+        maps = None
+        if steps.maps is not None:  # a scene's colour and has-colour maps are off where its colour is not told
+            told = torch.ones(steps.maps.shape[1])
+            told[-4:] = 0
+            maps = steps.maps[rows].float() * torch.maximum(told[None], has_colour[:, None])[:, :, None, None]
+        layers = LayerBatch(
+            before=ImageCache.to_float(steps.before[rows]), after=ImageCache.to_float(steps.after[rows]),
+            coverage=steps.coverage[rows].float() / 255.0, category=steps.category[rows], box=steps.box[rows],
+            colour=ImageCache.to_float(steps.colour[rows]), has_colour=has_colour, maps=maps)
+        return LayerBatch(*(None if value is None else value.to(self.device, non_blocking=True)
+                            for value in vars(layers).values()))
+
     def paint_layers(self, G: ComposeModel, layers: LayerBatch) -> dict[str, torch.Tensor]:
         """G's step for each object: its mask (the real coverage, or for a `generated_masks` share
-        G_mask's), G_fg's painting and the composite over the canvas; also G_mask's mask."""
+        G_mask's), G_fg's painting and the composite over the canvas; also G_mask's mask. A
+        single-shot model paints each scene's layout over its background in one pass, nothing
+        composited (G_mask is not trained: its mask is the real coverage)."""
         count, latent = len(layers.category), self.config.model.latent_dim
+        if self.config.model.single_shot:
+            painted = G.paint_layout(torch.randn(count, latent, device=self.device), layers.before, layers.maps)
+            return {"mask": layers.coverage, "generated": layers.coverage, "painted": painted, "composite": painted}
         generated = G.object_mask(torch.randn(count, latent, device=self.device), layers.box, layers.category, "mask")
         use_generated = torch.rand(count, device=self.device) < self.config.generated_masks
         mask = torch.where(use_generated[:, None, None, None], generated, layers.coverage)
@@ -218,20 +238,20 @@ class ComposeTrainer(TrainerSkeleton):
     @torch.no_grad()
     def save_samples(self) -> None:
         """Per row: before, the real step, G_ema's step through the real coverage, through G_mask's
-        mask and through an ellipse, and G_ema's background of the scene's place."""
+        mask and through an ellipse (a single-shot model's: its scene), and G_ema's background of
+        the scene's place."""
         if not self.dist.is_main:
             return
         steps = self.steps
         picks = torch.linspace(0, len(steps) - 1, min(SAMPLE_ROWS, len(steps))).round().long()
-        layers = LayerBatch(ImageCache.to_float(steps.before[picks]), ImageCache.to_float(steps.after[picks]),
-                            steps.coverage[picks].float() / 255.0, steps.category[picks], steps.box[picks],
-                            ImageCache.to_float(steps.colour[picks]), torch.ones(len(picks)))
-        layers = LayerBatch(*(value.to(self.device) for value in vars(layers).values()))
+        layers = self.layer_batch(picks, torch.ones(len(picks)))
         G, model = self.G_ema if self.G_ema is not None else self.G, self.config.model
         noise = torch.Generator().manual_seed(0)
         z = torch.randn(len(picks), model.latent_dim, generator=noise).to(self.device)
         columns = [layers.before, layers.after]
-        for shape in ("real", "mask", "ellipse"):
+        if model.single_shot:
+            columns.append(G.paint_layout(z, layers.before, layers.maps).float())
+        for shape in () if model.single_shot else ("real", "mask", "ellipse"):
             mask = layers.coverage if shape == "real" else G.object_mask(z, layers.box, layers.category, shape)
             painted = G.paint(z, layers.before, layers.box, mask, layers.category, layers.colour, layers.has_colour)
             columns.append(painted.float() * mask + layers.before * (1 - mask))
@@ -264,9 +284,7 @@ def load_background(model: ComposeModel, folder) -> None:
 def load_steps(root, model: ComposeConfig, split: str, *, per_category: int, progress: bool = False) -> StepCache:
     """The steps of `split` decoded into memory: per scene and category at most `per_category`
     of them, evenly spaced in drawing order (ValueError when there are none)."""
-    data = ComposeSteps(root, split=split)
-    if data.resolution not in (None, model.resolution) or data.info.get("size") != model.resolution:
-        raise ValueError(f"{root}: its pictures are not {model.resolution}x{model.resolution}")
+    data = compose_steps(root, model, split)
     kept: dict[str, list] = {name: [] for name in ("before", "after", "coverage", "category", "box", "colour",
                                                     "lat", "lon")}
     cities = {}
@@ -297,6 +315,56 @@ def load_steps(root, model: ComposeConfig, split: str, *, per_category: int, pro
                      summary=summary)
 
 
+def compose_steps(root, model: ComposeConfig, split: str) -> ComposeSteps:
+    """The dataset's steps of `split` at the model's side (ValueError when there are none)."""
+    try:
+        data = ComposeSteps(root, split=split)
+    except ValueError:
+        ComposeSteps(root)  # raises if the dataset has no steps at all
+        raise ValueError(f"{root}: none of its {split} cities has steps") from None
+    if data.info.get("size") != model.resolution:
+        raise ValueError(f"{root}: its pictures are not {model.resolution}x{model.resolution}")
+    return data
+
+
+def load_scenes(root, model: ComposeConfig, split: str, *, progress: bool = False) -> StepCache:
+    """Whole scenes as the single-shot baseline learns them, one "step" each: before the
+    background, after the photo, coverage the union of the objects' coverage, box the canvas,
+    the category and colour of the object covering most, and the layout maps of all objects."""
+    data = compose_steps(root, model, split)
+    kept: dict[str, list] = {name: [] for name in ("before", "after", "maps", "category", "colour", "lat", "lon")}
+    cities = {}
+    for row in tqdm(data.rows, desc=f"decoding scenes ({split})", unit="scene", disable=not progress, leave=False):
+        walked = list(data.walk(row))
+        if not walked:
+            continue
+        masks = torch.stack([torch.from_numpy(coverage).float() / 255 for _, _, coverage in walked])[None]
+        category = torch.tensor([model.categories.index(step["category"]) for step in row["steps"]])
+        colour = torch.tensor([step["colour"] for step in row["steps"]], dtype=torch.float32) / 127.5 - 1.0
+        maps = layout_maps(masks, category[None], colour[None], torch.ones(1, len(category)), len(model.categories))
+        largest = int(masks[0].sum(dim=(1, 2)).argmax())
+        kept["before"].append(torch.from_numpy(walked[0][0]).permute(2, 0, 1))
+        kept["after"].append(torch.from_numpy(walked[-1][1]).permute(2, 0, 1))
+        kept["maps"].append(maps[0].half())
+        kept["category"].append(int(category[largest]))
+        kept["colour"].append(row["steps"][largest]["colour"])
+        kept["lat"].append(float(row["lat"]))
+        kept["lon"].append(float(row["lon"]))
+        cities.setdefault(int(row.get("city") or 0), None)
+    if not kept["category"]:
+        raise ValueError(f"{root}: no scenes with objects in split {split}")
+    maps = torch.stack(kept["maps"])
+    summary = {"path": str(data.root.resolve()), "name": data.root.resolve().name, "split": split,
+               "scenes": len(kept["category"]), "cities": len(cities), "single_shot": True,
+               "resolution": model.resolution}
+    return StepCache(before=torch.stack(kept["before"]), after=torch.stack(kept["after"]),
+                     coverage=(maps[:, :1].float() * 255).round().to(torch.uint8),
+                     category=torch.tensor(kept["category"]),
+                     box=torch.tensor([[0.0, 0.0, 1.0, 1.0]]).expand(len(maps), 4).contiguous(),
+                     colour=torch.tensor(kept["colour"], dtype=torch.uint8), lat=torch.tensor(kept["lat"]),
+                     lon=torch.tensor(kept["lon"]), cities=list(cities), summary=summary, maps=maps)
+
+
 def chosen_steps(categories: list[str], per_category: int) -> set[int]:
     """The steps of one scene kept: per category at most `per_category`, evenly spaced."""
     chosen = set()
@@ -317,8 +385,11 @@ def train(config: ComposeTrainConfig, dist: run_dir.Distributed, resume, resume_
         # Outliers have no compose outputs: they are always left out.
         backgrounds = load_image_cache(config.data, resolution=config.model.resolution, split="train",
                                        progress=dist.is_main, picture="background")
-        steps = load_steps(config.data, config.model, "train", per_category=config.per_category,
-                           progress=dist.is_main)
+        if config.model.single_shot:
+            steps = load_scenes(config.data, config.model, "train", progress=dist.is_main)
+        else:
+            steps = load_steps(config.data, config.model, "train", per_category=config.per_category,
+                               progress=dist.is_main)
     except ValueError as error:
         raise checks.data_error(error) from None
     run, options = start_run(COMPOSE, config, dist, dataset=steps.summary,
@@ -335,4 +406,4 @@ def export(args, options: dict) -> int:
     one); `best` is the latest."""
     return exporting.export_latest(
         args, options, KIND, lambda architecture: ComposeModel(ComposeConfig.from_dict(architecture)),
-        lambda state: dict(background_from=options["train"]["background_from"], steps=state.get("dataset")))
+        lambda state: dict(background_from=options["train"]["background_from"]))

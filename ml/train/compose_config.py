@@ -3,7 +3,8 @@
 A compose run trains, in one loop, the background generator on the dataset's backgrounds and the
 object and mask generators on its steps (a GeoScenes folder written with `--steps`). The
 background generator may start from a trained place model (`--background-from MODEL_DIR`: its
-architecture and weights), the place generator's training going on with backgrounds.
+architecture and weights), the place generator's training going on with backgrounds. With
+`--single-shot` the run trains the baseline instead: each scene's whole layout painted in one pass.
 """
 from __future__ import annotations
 
@@ -90,6 +91,9 @@ COMPOSE = Kind(
     description="Train the layer-based compose generator: a background generator and an object generator that "
                 "adds one object at a time, on a GeoScenes folder written with --steps.",
     data_help="dataset folder with compose steps (python -m ml geoscenes ... --steps)",
-    architecture={"resolution": int, "latent_dim": int, "width": int, "mask_width": int, "d_width": int},
-    architecture_help={"resolution": "side of the canvas: the dataset's (default 32)"},
+    architecture={"resolution": int, "latent_dim": int, "width": int, "mask_width": int, "d_width": int,
+                  "single_shot": bool},
+    architecture_help={"resolution": "side of the canvas: the dataset's (default 32)",
+                       "single_shot": "the baseline: the whole layout painted in one pass over the background, "
+                                      "nothing composited, with the same losses (default off)"},
     check_resolution=True, add_arguments=add_arguments, check=check_options)

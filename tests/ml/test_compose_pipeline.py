@@ -154,8 +154,10 @@ def test_compose_grid_draws_the_steps_and_counts_what_one_change_touched(compose
     side, rows = 16 + 2, len(PLACES) * len(SEEDS)
     assert Image.open(tmp_path / "steps.png").size == (4 * (side * (len(LAYOUT) + 1) - 2), 4 * (side * rows - 2))
     assert Image.open(tmp_path / "scaled.png").size == (4 * (side * len(SCALES) - 2), 4 * (side * rows - 2))
-    assert (f"{rows * len(SCALES)} changes of one object: 0 bytes of earlier steps differ, 0 pixels outside the "
-            "object's old and new masks differ in later steps") in capsys.readouterr().out
+    out = capsys.readouterr().out
+    changes = rows * (len(SCALES) - 1)  # scale 1 is the layout itself
+    assert f"{changes} changes of one object: 0 of " in out
+    assert "and 0 bytes of earlier steps differ, 0 pixels outside the object's old and new masks differ" in out
 
 
 def test_compose_grid_refuses_a_model_of_another_kind(tmp_path, capsys):
@@ -164,3 +166,79 @@ def test_compose_grid_refuses_a_model_of_another_kind(tmp_path, capsys):
     place = write_tiny_place_model(tmp_path / "place")
     assert main(["compose-grid", str(place), "--out", str(tmp_path / "g.png")]) == 2
     assert "is a place model, not a compose one" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def heldout_data(tmp_path_factory) -> Path:
+    """16x16 steps of 30 cities, some of them held out."""
+    from ml.data.geoscenes import select_cities, write_dataset
+
+    out = tmp_path_factory.mktemp("compose-heldout") / "steps"
+    write_dataset(out, cities=select_cities(30), per_city=1, size=16, seed=0, args={}, progress=False, compose="steps")
+    return out
+
+
+def test_eval_compose_measures_objects_backgrounds_and_scenes_against_real(compose_model, heldout_data, tmp_path):
+    import json
+
+    assert main(["eval-compose", str(compose_model), "--data", str(heldout_data), "--images", "8",
+                 "--cache", str(tmp_path / "cache")]) == 0
+    record = json.loads((compose_model / "metrics.jsonl").read_text().splitlines()[-1])
+    for part in ("background", "scene"):
+        assert record[part]["images"] > 0 and record[part]["fid"] >= 0, part
+        assert set(record[part]["conditional_accuracy"]) == {"biome", "density"}, part
+    accuracy = record["object_accuracy"]
+    assert record["split"] == "heldout" and accuracy["steps"] > 0
+    for key in ("real", "before_read_as_none", "generated_mask", "generated_rect"):
+        assert 0 <= accuracy[key] <= 1, key
+    real = accuracy["real"]
+    assert accuracy["ratio_mask"] == (round(accuracy["generated_mask"] / real, 4) if real else None)
+
+
+def test_eval_compose_refuses_data_without_heldout_steps(compose_model, compose_data, capsys):
+    assert main(["eval-compose", str(compose_model), "--data", str(compose_data)]) == 2
+    assert "none of its heldout cities has steps" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def single_shot_model(compose_data, place_start, tmp_path_factory) -> Path:
+    """The baseline: a tiny single-shot model trained for a few steps and exported."""
+    from .train.test_compose import TINY
+
+    runs = tmp_path_factory.mktemp("single-shot-runs")
+    assert main(["train", "compose", "--data", str(compose_data), "--out", str(runs), *TINY, "--single-shot",
+                 "--background-from", str(place_start), "--max-kimg", "0.008"]) == 0
+    (run,) = runs.iterdir()
+    assert "training compose on 9 single-shot scenes and 9 backgrounds" in (run / "log.txt").read_text()
+    folder = tmp_path_factory.mktemp("single-shot") / "model"
+    assert main(["export", str(run), "--out", str(folder)]) == 0
+    return folder
+
+
+def test_the_single_shot_baseline_paints_a_whole_layout_in_one_pass(single_shot_model, tmp_path, capsys):
+    baseline = load(single_shot_model)
+    assert baseline.model.config.single_shot
+    scene = baseline.paint_scene(PARIS, OBJECTS, 7)
+    assert scene.size == (16, 16) and scene.tobytes() == baseline.paint_scene(PARIS, OBJECTS, 7).tobytes()
+    assert baseline.generate([{**PARIS, "objects": OBJECTS}], [7])[0].tobytes() == scene.tobytes()
+    with pytest.raises(ValueError, match="paints whole scenes in one pass: use paint_scene"):
+        baseline.compose_layers(PARIS, OBJECTS, 7)
+    assert main(["compose-grid", str(single_shot_model), "--out", str(tmp_path / "steps.png")]) == 0
+    out = capsys.readouterr().out
+    assert "(each prefix of the layout painted in one pass)" in out and "changes of one object: " in out
+    assert "bytes of earlier steps" not in out
+
+
+def test_a_layered_model_has_no_single_shot_scene(pipeline):
+    with pytest.raises(ValueError, match="paints a scene step by step: use compose_layers"):
+        pipeline.paint_scene(PARIS, OBJECTS, 7)
+
+
+def test_eval_compose_measures_a_single_shot_model_on_backgrounds_and_scenes(single_shot_model, heldout_data,
+                                                                             tmp_path):
+    import json
+
+    assert main(["eval-compose", str(single_shot_model), "--data", str(heldout_data), "--images", "8",
+                 "--cache", str(tmp_path / "cache")]) == 0
+    record = json.loads((single_shot_model / "metrics.jsonl").read_text().splitlines()[-1])
+    assert "object_accuracy" not in record and record["scene"]["images"] > 0 and record["background"]["fid"] >= 0

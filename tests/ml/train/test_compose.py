@@ -53,7 +53,8 @@ def test_a_run_trains_resumes_and_exports(compose_run, compose_data, place_start
     assert run.name == "00000-compose-steps16"
     stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
     assert len(stats) == 4 and all(row["content"] > 0 and row["loss_d_layer"] > 0 for row in stats)
-    assert {"checkpoint-000000.008", "checkpoint-000000.016", "samples-000000.016.png"} <= {p.name for p in run.iterdir()}
+    written = {path.name for path in run.iterdir()}
+    assert {"checkpoint-000000.008", "checkpoint-000000.016", "samples-000000.016.png"} <= written
     options = json.loads((run / "options.json").read_text())
     assert options["train"]["background_from"] == str(place_start.resolve())
     assert "--background-from " in options["command"]
@@ -66,7 +67,8 @@ def test_a_run_trains_resumes_and_exports(compose_run, compose_data, place_start
     config = read_config(tmp_path / "model")
     architecture = config["architecture"]
     assert config["kind"] == "compose" and config["training"]["checkpoint"] == "checkpoint-000000.024"
-    assert architecture["categories"] == json.loads((compose_data / "dataset.json").read_text())["compose"]["foreground"]
+    info = json.loads((compose_data / "dataset.json").read_text())
+    assert architecture["categories"] == info["compose"]["foreground"]
     assert {**architecture["background"], "resolution": 16} == TINY_PLACE.to_dict()
     pipeline = load(tmp_path / "model")
     assert pipeline.kind == "compose" and pipeline.categories == architecture["categories"]
