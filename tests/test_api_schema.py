@@ -162,6 +162,13 @@ def test_the_schema_has_one_job_request_per_kind(client, db):
     assert components["PlaceJobRequest"]["properties"]["seed"]["maximum"] == 2**63 - 1
 
 
+def test_a_job_request_has_a_required_body(client, db):
+    """Every kind's request requires fields, so a client of the schema must send a body (none is a 400)."""
+    operation = client.get("/api/schema/?format=json").json()["paths"]["/api/jobs/"]["post"]
+    assert operation["requestBody"]["required"] is True
+    assert client.post("/api/jobs/").status_code == 400
+
+
 def test_the_schema_describes_a_composed_scene_and_a_change_of_one_object(client, db):
     components = client.get("/api/schema/?format=json").json()["components"]["schemas"]
     scene, change = components["ComposeInputs"]["oneOf"]
