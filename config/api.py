@@ -137,6 +137,8 @@ def json_type(value) -> str:
         return "a boolean"
     if isinstance(value, str):
         return "a string"
+    if isinstance(value, int):
+        return "an integer"
     if isinstance(value, float):
         return "a fraction" if math.isfinite(value) else "NaN or Infinity"
     if isinstance(value, (list, tuple)):

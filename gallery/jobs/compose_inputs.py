@@ -8,6 +8,8 @@ requests have identical inputs and find the earlier job.
 import math
 from pathlib import Path
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api import StrictIntegerField, StrictSerializer, json_type
@@ -33,6 +35,14 @@ def model_categories(model_version) -> list[str]:
     return list(model_version.config.get("architecture", {}).get("categories", []))
 
 
+@extend_schema_field({
+    "type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number", "minimum": 0, "maximum": 1},
+    "description": (
+        f"[x0, y0, x1, y1] in fractions of the canvas (0, 0 at its top left), rounded to {BOX_DIGITS} decimals, "
+        f"then: x1 > x0 and y1 > y0, each side at least {BOX_SIDE_MIN:g}, and (x1 - x0) * (y1 - y0) at most "
+        f"{BOX_AREA_MAX:g} (half the canvas)."
+    ),
+})
 class BoxField(serializers.Field):
     """[x0, y0, x1, y1] in fractions of the canvas, rounded to 4 decimals, then checked."""
 
@@ -58,6 +68,10 @@ class BoxField(serializers.Field):
         return value
 
 
+@extend_schema_field({
+    "type": "array", "minItems": 3, "maxItems": 3, "items": {"type": "integer", "minimum": 0, "maximum": 255},
+    "description": "[r, g, b]; null (the default) lets the model choose.",
+})
 class ColourField(serializers.Field):
     """[r, g, b], three integers from 0 to 255, or null (the model chooses)."""
 
@@ -72,6 +86,14 @@ class ColourField(serializers.Field):
         return value
 
 
+@extend_schema_field({
+    "type": "string",
+    "description": (
+        "One of the object categories of the active compose model (those of its config.json, which the composer "
+        "page lists and a 400 for an unknown category names); for a change of one object, of the model that "
+        "painted the base artwork."
+    ),
+})
 class CategoryField(serializers.Field):
     """A text; whether the model paints it is checked once the model is known (`validate`)."""
 
@@ -85,10 +107,13 @@ class CategoryField(serializers.Field):
 
 
 class ComposeObjectSerializer(StrictSerializer):
+    """One object of a scene: what it is, where, its outline and its colour."""
+
     category = CategoryField()
     box = BoxField()
-    shape = serializers.ChoiceField(choices=SHAPES, default="mask", error_messages={
-        "invalid_choice": errors.COMPOSE_SHAPE_UNKNOWN.format(shapes=", ".join(SHAPES))})
+    shape = serializers.ChoiceField(
+        choices=SHAPES, default="mask", help_text="mask: drawn by the model within the box; rect, ellipse: the box's.",
+        error_messages={"invalid_choice": errors.COMPOSE_SHAPE_UNKNOWN.format(shapes=", ".join(SHAPES))})
     colour = ColourField(allow_null=True, default=None)
 
 
@@ -119,12 +144,24 @@ class ComposeObjectsField(serializers.Field):
         return value
 
 
+class ComposeObjectsFieldSchema(OpenApiSerializerFieldExtension):
+    """An array of at most `OBJECTS_MAX` ComposeObject."""
+
+    target_class = ComposeObjectsField
+
+    def map_serializer_field(self, auto_schema, direction):
+        item = auto_schema.resolve_serializer(ComposeObjectSerializer, direction).ref
+        return {"type": "array", "maxItems": OBJECTS_MAX, "items": item,
+                "description": f"The objects, back to front, at most {OBJECTS_MAX}."}
+
+
 class ComposeBaseSerializer(StrictSerializer):
     """The composed artwork one object of which changes, and that object's index."""
 
-    artwork = StrictIntegerField(min_value=1, max_value=INT64_MAX,
+    artwork = StrictIntegerField(min_value=1, max_value=INT64_MAX, help_text="The id of a visible composed artwork.",
                                  range_message=gallery_errors.ARTWORK_UNKNOWN.format(artwork_id="{value}"))
     object = StrictIntegerField(min_value=0, max_value=OBJECTS_MAX - 1,
+                                help_text="The index of one of the base artwork's objects.",
                                 range_message=errors.COMPOSE_BASE_OBJECT_RANGE.format(count="its", last=OBJECTS_MAX - 1))
 
     def validate_artwork(self, value: int) -> int:
@@ -141,7 +178,10 @@ class ComposeBaseSerializer(StrictSerializer):
 
 class ComposeInputsSerializer(StrictSerializer):
     """{background, objects} for a new scene; {base: {artwork, object}, objects[, background]} to
-    change (or, leaving it out of objects, delete) one object of a composed artwork."""
+    change (or, leaving it out of objects, delete) one object of a composed artwork: objects are then
+    the base's objects with that one changed or left out, background and seed (when given) the base's."""
+
+    schema_forms = ((("background",), ("objects",)), (("base", "objects"), ("background",)))
 
     base = ComposeBaseSerializer(required=False)
     background = PlaceInputsSerializer(required=False)

@@ -1,5 +1,5 @@
 """Real artworks for the gallery's tests: each painted through the real job path (job_create,
-then job_run on this process) by the tiny `place` model of tests/conftest.py."""
+then job_run on this process) by the tiny models of tests/conftest.py."""
 from gallery.jobs import services
 from gallery.models import Artwork
 
@@ -8,7 +8,17 @@ def artwork_paint(*, seed: int, city=None, lat: float | None = None, lon: float 
     """Paint one artwork of a city (or of a point) and return it; needs an active place model,
     and a recorded enqueue (the `enqueued` fixture) so that nothing is sent to a broker."""
     inputs = {"city": city.pk} if city is not None else {"lat": lat, "lon": lon}
-    job = services.job_create(kind="place", inputs=inputs, seed=seed, parent=parent).job
+    return _painted(services.job_create(kind="place", inputs=inputs, seed=seed, parent=parent).job)
+
+
+def artwork_compose(*, seed: int, background: dict, objects: list[dict]) -> Artwork:
+    """Compose one scene (canonical objects: {category, box, shape, colour}) and return it; needs an
+    active compose model and a recorded enqueue."""
+    inputs = {"background": background, "objects": objects}
+    return _painted(services.job_create(kind="compose", inputs=inputs, seed=seed).job)
+
+
+def _painted(job) -> Artwork:
     services.job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == "done", job.error

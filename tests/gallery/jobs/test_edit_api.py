@@ -104,7 +104,7 @@ TOO_LONG = "x" * (EDIT_TEXT_MAX + 1)
     ({"text": "snow\udc80"}, "text", errors.TEXT_NOT_UTF8),
     ({"text": "bell\x07"}, "text", errors.TEXT_CONTROL_CHARACTERS),
     ({"text": "two\nlines"}, "text", errors.TEXT_CONTROL_CHARACTERS),
-    ({"text": 7}, "text", errors.TEXT_REQUIRED.format(type="int")),
+    ({"text": 7}, "text", errors.TEXT_REQUIRED.format(type="an integer")),
     ({"n": 0}, "n", errors.EDIT_COUNT_RANGE.format(max=EDIT_COUNT_MAX)),
     ({"n": EDIT_COUNT_MAX + 1}, "n", errors.EDIT_COUNT_RANGE.format(max=EDIT_COUNT_MAX)),
     ({"n": "2"}, "n", api.INTEGER_REQUIRED.format(type="a string")),
