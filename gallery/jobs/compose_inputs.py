@@ -48,9 +48,12 @@ class BoxField(serializers.Field):
 
     def to_internal_value(self, data):
         if not isinstance(data, list) or len(data) != 4 or any(
-            isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) for value in data
+            isinstance(value, bool) or not isinstance(value, (int, float))
+            or isinstance(value, float) and not math.isfinite(value) for value in data
         ):
             raise serializers.ValidationError(errors.COMPOSE_BOX_FORMAT)
+        if any(isinstance(value, int) and not 0 <= value <= 1 for value in data):  # before float(): 10**400 has none
+            raise serializers.ValidationError(errors.COMPOSE_BOX_RANGE)
         box = [round(float(value), BOX_DIGITS) for value in data]
         if not all(0.0 <= value <= 1.0 for value in box):
             raise serializers.ValidationError(errors.COMPOSE_BOX_RANGE)

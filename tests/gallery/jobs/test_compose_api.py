@@ -97,6 +97,7 @@ CATEGORY_MESSAGE = errors.COMPOSE_CATEGORY_UNKNOWN.format(category="dragon", cat
     (with_object(box="0.1,0.1,0.3,0.4"), ["objects", "0", BOX], errors.COMPOSE_BOX_FORMAT),
     (with_object(box=[-0.1, 0.1, 0.3, 0.4]), ["objects", "0", BOX], errors.COMPOSE_BOX_RANGE),
     (with_object(box=[0.1, 0.1, 0.3, 1.2]), ["objects", "0", BOX], errors.COMPOSE_BOX_RANGE),
+    (with_object(box=[10**400, 0, 1, 1]), ["objects", "0", BOX], errors.COMPOSE_BOX_RANGE),
     (with_object(box=[0.3, 0.1, 0.1, 0.4]), ["objects", "0", BOX], errors.COMPOSE_BOX_ORDER),
     (with_object(box=[0.1, 0.4, 0.3, 0.4]), ["objects", "0", BOX], errors.COMPOSE_BOX_ORDER),
     (with_object(box=[0.1, 0.1, 0.13, 0.4]), ["objects", "0", BOX], errors.COMPOSE_BOX_TOO_SMALL.format(min=0.04)),
