@@ -18,6 +18,7 @@ SAMPLE_INPUT = {
     "edit": lambda: {"image": Image.new("RGB", (64, 64), (90, 120, 160)), "text": "the same place at night"},
     "compose": lambda: {"lat": 69.65, "lon": 18.96, "objects": [
         {"category": "tree", "box": [0.1, 0.4, 0.4, 0.95], "shape": "mask", "colour": None}]},
+    "upsample": lambda: {"image": Image.new("RGB", (32, 32), (90, 120, 160))},
 }
 
 
@@ -28,7 +29,8 @@ def test_a_shipped_model_loads_paints_and_says_how_it_was_made(folder):
     pipeline = pipelines.load(folder)
     assert pipeline.config["training"], "a shipped model is a trained one"
     (image,) = pipeline.generate([SAMPLE_INPUT[pipeline.kind]()], [0])
-    assert image.size == (pipeline.resolution, pipeline.resolution)
+    side = pipeline.resolution * getattr(pipeline, "scale", 1)  # an upsampler paints `scale` times its input
+    assert image.size == (side, side)
 
 
 @pytest.mark.parametrize("folder", ORACLES, ids=[path.name for path in ORACLES])
