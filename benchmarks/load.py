@@ -351,6 +351,15 @@ def report(clicks: dict, load: dict, faults: list[dict], args, machine_load: flo
                   "the latencies and drain time are upper bounds; run again on a quiet machine to judge the targets."]
     lines += ["", "Targets: click -> picture p50 ≤ 1 s with the upsampler on; 0 5xx, POST p95 ≤ 500 ms, 100 place jobs done ≥ 10x faster than 72 s (≤ 7.2 s); "
               "in faults 0 lost, 0 duplicated, every job done within 2 minutes of the worker being back."]
+    targets = {"click -> picture p50 ≤ 1 s": clicks["p50"] <= 1000, "0 5xx": load["errors_5xx"] == 0,
+               "POST p95 ≤ 500 ms": load["p95"] <= 500, "drained in ≤ 7.2 s": load["drain_s"] <= 7.2,
+               "0 lost, 0 duplicated": load["lost"] == load["duplicated"] == 0}
+    if faults:
+        targets["faults: 0 lost, 0 duplicated, done within 2 minutes"] = all(
+            f["lost"] == f["duplicated"] == 0 and f["done_after_s"] <= 120 for f in faults)
+    met = [name for name, ok in targets.items() if ok]
+    missed = [name for name, ok in targets.items() if not ok]
+    lines += ["", f"Met in this run: {', '.join(met) or 'none'}. Missed: {', '.join(missed) or 'none'}."]
     return "\n".join(lines)
 
 
