@@ -72,7 +72,10 @@ def test_jobs_lost_by_a_redis_without_persistence_are_sent_again_by_the_recovery
     redis_server.start()
     assert messages_waiting(redis_server) == 0  # every message is gone; the jobs are still queued
 
-    worker = redis_server_worker_factory(GENIUS_LOCI_WORKER_HEARTBEAT_S="0.5", GENIUS_LOCI_JOB_RESEND_AFTER_S="1")
+    # Batches of one: a batch would paint the other waiting jobs with the first one sent again,
+    # before the loop had to send them (each job is still painted once, but not proven sent again).
+    worker = redis_server_worker_factory(GENIUS_LOCI_WORKER_HEARTBEAT_S="0.5", GENIUS_LOCI_JOB_RESEND_AFTER_S="1",
+                                         GENIUS_LOCI_BATCH_SIZE="1")
     jobs = assert_each_painted_once(posted)
     assert all(job.sends >= 2 for job in jobs), [job.sends for job in jobs]  # posted, then sent again
     assert "recovered jobs: sent again" in worker.log.read_text()
