@@ -15,7 +15,8 @@ CHROMIUM_ARGS = [
 ]
 REPO = Path(__file__).resolve().parents[2]
 # With GENIUS_LOCI_SCREENSHOTS=docs/img the artworks are painted by the trained model shipped in
-# models/place-demo, and the browser tests save the README's pictures there.
+# models/place-demo and enlarged by models/upsample-demo, as the demo serves them, and the browser
+# tests save the README's pictures there.
 SCREENSHOTS = os.environ.get("GENIUS_LOCI_SCREENSHOTS", "")
 
 
@@ -76,9 +77,11 @@ def screenshot(page, name: str) -> None:
 
 @pytest.fixture
 def painter(place_model):
-    """The active place model: the tiny one, or the shipped trained one for screenshots."""
+    """The active place model: the tiny one, or for screenshots the shipped trained one, with the
+    shipped upsampler active as in the demo."""
     if not SCREENSHOTS:
         return place_model
+    services.model_version_register(folder=REPO / "models" / "upsample-demo", name="upsample-demo", activate=True)
     return services.model_version_register(folder=REPO / "models" / "place-demo", name="place-demo", activate=True)
 
 

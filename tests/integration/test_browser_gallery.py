@@ -2,13 +2,14 @@
 provenance, lineage and actions, and the map of artworks.
 
 With GENIUS_LOCI_SCREENSHOTS=docs/img the artworks are painted by the trained model shipped in
-models/place-demo, and pictures of the grid and of an artwork's page are saved there for the docs.
+models/place-demo (enlarged by models/upsample-demo), and pictures of the grid and of an artwork's page are saved there for the docs.
 """
 
 import pytest
 
 from gallery.jobs import services
 from generation.models import Job
+from generation.selectors import model_version_active
 from tests.integration.conftest import screenshot
 from tests.waiting import wait_until
 
@@ -36,7 +37,9 @@ def test_filter_the_grid_by_city_open_an_artwork_and_follow_its_lineage(page, li
     assert painter.sha256 in provenance and painter.name in provenance and "2640729" in provenance
     image = page.locator(".artwork-image").element_handle()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image)
-    assert page.evaluate("img => img.naturalWidth", image) == painter.config["resolution"]
+    upsampler = model_version_active(kind="upsample")  # the shown picture is its enlargement
+    scale = upsampler.config["architecture"]["scale"] if upsampler else 1
+    assert page.evaluate("img => img.naturalWidth", image) == painter.config["resolution"] * scale
     assert page.get_attribute("meta[property='og:image']", "content").startswith(live_server.url + "/media/")
     assert page.locator(".lineage .lineage-node.current").count() == 1
     children = page.locator(".lineage .children .lineage-node")
