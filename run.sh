@@ -67,15 +67,17 @@ serve() {
   echo
   echo "Genius Loci is at http://$address/  (Ctrl-C stops it)"
   echo
-  "$VENV/bin/gunicorn" config.wsgi --bind "$address" --workers 2 --threads 4 --access-logfile - --log-level warning
+  "$VENV/bin/gunicorn" -c config/gunicorn.py --bind "$address" --access-logfile - --log-level warning
 }
 
 worker_forever() {
   # The demo's worker, started again whenever it exits (a crash, the OOM killer), a second later.
+  # It shares the machine's cores with the web processes, below them (nice 10): a visitor waits on
+  # the web's answer, while a job waits in a queue anyway (docs/BENCHMARKS.md, "Load and faults").
   local child status
   trap 'kill "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
   while true; do
-    "$VENV/bin/celery" --quiet -A config worker -Q gpu,default --pool solo --concurrency 1 -l warning &
+    nice -n 10 "$VENV/bin/celery" --quiet -A config worker -Q gpu,default --pool solo --concurrency 1 -l warning &
     child=$!
     wait "$child" && status=0 || status=$?
     echo "The worker exited (status $status); starting it again." >&2

@@ -3,8 +3,8 @@
     python -m benchmarks.load [--visitors 100] [--broker embedded|redis] [--faults] [--clicks 20]
                               [--upsampler MODEL] [--no-write]
 
-Starts the site as `./run.sh demo` serves it (gunicorn `config.wsgi --workers 2 --threads 4`, one
-`celery worker --pool solo`) on the embedded defaults (SQLite, the `atomicfs://` broker, the file
+Starts the site as `./run.sh demo` serves it (gunicorn with `config/gunicorn.py`, one
+`celery worker --pool solo` at nice WORKER_NICE) on the embedded defaults (SQLite, the `atomicfs://` broker, the file
 cache) in a fresh folder, or with `--broker redis` on a redis-server started here without
 persistence. The shipped `models/place-demo` is the active place model, with the world's cities;
 one job is painted first, so the worker has loaded PyTorch and the model as on a running site.
@@ -13,7 +13,8 @@ Load: every visitor opens the map's session (`GET /api/queue/`, as the map page 
 post one place job at the same moment (each from its own client address: one trusted proxy and
 `X-Forwarded-For`, so the rate limit counts per visitor) and follow their job every 400 ms as the
 page does. Measured: POST p50/p95/p99, 5xx answers, time from the posts to the last job done,
-and jobs lost (not done in time) or duplicated (more than one artwork for a request).
+jobs lost (not done in time) or duplicated (more than one artwork for a request), and the CPU
+seconds the web processes, the worker and this client used while the visitors posted.
 
 Clicks: before the load, one visitor at a time clicks a place and waits for its picture (the job
 done in the database, looked at every 10 ms): click -> picture p50/p95, with `--upsampler MODEL`
@@ -53,6 +54,7 @@ POLL_S = 0.4  # how often the map page asks after a job (static/js/api.js)
 DRAIN_LIMIT_S = 300.0
 FAULT_LIMIT_S = 180.0
 FAULT_JOBS = 30
+WORKER_NICE = 10  # as ./run.sh demo starts its worker: the web's answers come first
 
 
 def free_port() -> int:
@@ -121,7 +123,7 @@ class Site:
     def start_worker(self) -> None:
         log = self.folder / "worker.log"
         before = log.read_text().count("ready.") if log.exists() else 0
-        self.start("worker", [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "gpu,default",
+        self.start("worker", ["nice", "-n", str(WORKER_NICE), sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "gpu,default",
                               "--pool", "solo", "--concurrency", "1", "-l", "info"])
         wait_for(lambda: log.read_text().count("ready.") > before, timeout=120, what="the worker did not start")
 
@@ -134,8 +136,8 @@ class Site:
         self.manage("register_model", str(PLACE_MODEL), "--activate", "--no-metrics")
         if self.upsampler is not None:
             self.manage("register_model", str(self.upsampler), "--activate", "--no-metrics")
-        self.start("web", [shutil.which("gunicorn", path=os.path.dirname(sys.executable)), "config.wsgi", "--bind",
-                           f"127.0.0.1:{self.port}", "--workers", "2", "--threads", "4", "--log-level", "warning"])
+        self.start("web", [shutil.which("gunicorn", path=os.path.dirname(sys.executable)), "-c", "config/gunicorn.py",
+                           "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"])
         wait_for(lambda: request(self.url + "/api/queue/")[0] == 200, timeout=60, what="gunicorn did not answer")
         self.start_worker()
         # One job first, as on a site that has been running: the worker has loaded PyTorch and the model.
@@ -237,6 +239,23 @@ def outcome(site: Site, run: Run, *, limit: float) -> Outcome:
     return Outcome(done=len(done), lost=len(ids) - len(done), duplicated=artworks - keys, last_done=last)
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the site's web processes, its worker, and this
+    client, from /proc."""
+    tick, used = os.sysconf("SC_CLK_TCK"), {}
+    for folder in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (folder / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        name = ("web" if "gunicorn" in command else "worker" if "celery" in command
+                else "client" if int(folder.name) == os.getpid() else None)
+        if name:
+            used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
 def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
 
@@ -263,7 +282,9 @@ def clicks_run(site: Site, clicks: int) -> dict:
 
 def load_run(site: Site, visitors: int) -> dict:
     print(f"load: {visitors} visitors post one place job each, at once", flush=True)
+    before, begin = cpu_seconds(), time.perf_counter()
     run = visitors_post(site, visitors, follow=True)
+    after, seconds = cpu_seconds(), time.perf_counter() - begin
     result = outcome(site, run, limit=DRAIN_LIMIT_S)
     for thread in run.visitors:
         thread.join()
@@ -273,7 +294,8 @@ def load_run(site: Site, visitors: int) -> dict:
         "other": sorted({code for code in run.statuses if code != 202 and code < 500 and code}),
         "p50": percentile(run.posts_ms, 0.5), "p95": percentile(run.posts_ms, 0.95),
         "p99": percentile(run.posts_ms, 0.99), "drain_s": result.last_done - run.started,
-        "lost": result.lost, "duplicated": result.duplicated,
+        "lost": result.lost, "duplicated": result.duplicated, "posting_s": seconds,
+        "cpu_s": {name: after.get(name, 0.0) - before.get(name, 0.0) for name in ("web", "worker", "client")},
     }
 
 
@@ -326,7 +348,8 @@ def report(clicks: dict, load: dict, faults: list[dict], args, machine_load: flo
         "",
         f"Machine: {os.cpu_count()}-core CPU, shared (load average {machine_load:.2f} at the start). "
         f"Command: `{command}`. Measured {date.today().isoformat()}. The site as `./run.sh demo` serves it: "
-        f"gunicorn (2 processes x 4 threads), one worker (`--pool solo`, batches of up to {args.batch_size}), "
+        f"gunicorn (`config/gunicorn.py`: 2 processes x 4 threads), one worker (`--pool solo` at nice "
+        f"{WORKER_NICE}, batches of up to {args.batch_size}), "
         f"SQLite, the file cache, `models/place-demo` ({side}x{side}), {upsampler}, after one job has loaded the "
         "model. Clicks: one visitor at a time posts a place job and waits for its picture. Load: every "
         f"visitor opens its session, then all post a place job at the same moment and follow it every "
@@ -341,6 +364,10 @@ def report(clicks: dict, load: dict, faults: list[dict], args, machine_load: flo
         f"| {load['visitors']} | {load['accepted']} | {load['errors_5xx']} | {load['p50']:.0f} ms "
         f"| {load['p95']:.0f} ms | {load['p99']:.0f} ms | {load['drain_s']:.1f} s | {load['lost']} "
         f"| {load['duplicated']} |",
+        "",
+        f"While the visitors opened their sessions and posted ({load['posting_s']:.2f} s), the web processes used "
+        f"{load['cpu_s']['web']:.2f} CPU s, the worker {load['cpu_s']['worker']:.2f} and this client "
+        f"{load['cpu_s']['client']:.2f}.",
     ]
     if faults:
         lines += ["", "| fault (30 jobs waiting or running) | lost | duplicated | all done, after the worker "

@@ -24,6 +24,11 @@ def model_version_active(*, kind: str) -> ModelVersion | None:
     return ModelVersion.objects.filter(kind=kind, is_active=True).first()
 
 
+def model_versions_active(*, kinds: list[str]) -> dict[str, ModelVersion]:
+    """The active version of each of `kinds` that has one, in one query."""
+    return {version.kind: version for version in ModelVersion.objects.filter(kind__in=kinds, is_active=True)}
+
+
 def edit_suggestions(*, model_version: ModelVersion | None) -> list[str]:
     """The texts an edit version was measured to edit best, best first: from its validation
     metrics (`ml.eval.edit_metrics`, captions' and visitor's wordings alike), the best text of each

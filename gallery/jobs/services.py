@@ -24,7 +24,7 @@ from gallery.services import PROVENANCE_KEY, artwork_create, provenance_png, reg
 from generation import errors as generation_errors
 from generation import regions
 from generation.models import Job, Kind
-from generation.selectors import job_find_reusable, model_version_active
+from generation.selectors import job_find_reusable, model_versions_active
 from generation.services import (
     DRAWN_SEED_LIMIT, SEED_LIMIT, NoActiveModelError, job_add, job_batch_claim, job_batchable, job_fail, job_finish,
     job_paint, job_start, job_upsample, job_views_paint, jobs_paint, request_key, view_seed,
@@ -117,10 +117,11 @@ def job_create(
     `parent` is the artwork a variation derives from; `session_key` and `user` say who asked;
     `model_version` paints it instead of the active one (a change of one object of an artwork).
     """
-    model_version = model_version or model_version_active(kind=kind)
+    active = model_versions_active(kinds=[kind, Kind.UPSAMPLE])
+    model_version = model_version or active.get(kind)
     if model_version is None:
         raise NoActiveModelError(kind)
-    upsampler = model_version_active(kind=Kind.UPSAMPLE)
+    upsampler = active.get(Kind.UPSAMPLE)
     if seed is None:
         seed = secrets.randbelow(DRAWN_SEED_LIMIT)
     inputs = CANONICAL_INPUTS[kind](inputs)
