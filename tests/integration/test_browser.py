@@ -1,13 +1,17 @@
-"""The map in a real browser (Debian's Chromium driven by Playwright)."""
+"""The map in a real browser (Debian's Chromium driven by Playwright).
+
+With GENIUS_LOCI_SCREENSHOTS=docs/img the README's picture of the map is saved there, painted as
+the demo paints it (`painter`)."""
 import pytest
 
-from tests.integration.conftest import open_map
+from generation.selectors import model_version_active
+from tests.integration.conftest import open_map, screenshot
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 
-def test_search_a_city_click_it_and_see_its_picture(page, live_server, cities, place_model, worker_factory):
+def test_search_a_city_click_it_and_see_its_picture(page, live_server, cities, painter, worker_factory):
     worker_factory()
     open_map(page, live_server)
     page.fill("#city-search", "oxf")
@@ -20,13 +24,16 @@ def test_search_a_city_click_it_and_see_its_picture(page, live_server, cities, p
     image = page.locator("#job-image")
     # The result appears as soon as the job ends; the picture may still be on its way.
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
-    assert page.evaluate("img => img.naturalWidth", image.element_handle()) == 16
+    upsampler = model_version_active(kind="upsample")  # the shown picture is its enlargement
+    scale = upsampler.config["architecture"]["scale"] if upsampler else 1
+    assert page.evaluate("img => img.naturalWidth", image.element_handle()) == painter.config["resolution"] * scale
     assert "Oxford" in page.inner_text("#job-caption")
+    screenshot(page, "map.png")
 
     permalink = page.get_attribute("#job-permalink", "href")
     page.goto(permalink)
     assert page.inner_text("h1") == "Oxford, GB"
-    assert place_model.sha256 in page.inner_text(".provenance")
+    assert painter.sha256 in page.inner_text(".provenance")
 
 
 def test_a_city_marker_click_asks_for_that_city(page, live_server, cities, place_model, enqueued):
