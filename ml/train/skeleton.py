@@ -67,14 +67,19 @@ class TrainerSkeleton:
             run_dir.broadcast_parameters(network, self.dist)
 
     def load_checkpoint(self, folder) -> int:
-        """Networks, optimisers and progress of a checkpoint; returns the epoch it reached."""
+        """Networks, optimisers and progress of a checkpoint; returns the epoch it reached. A
+        moving average or a critic the resumed run did not have starts here: G_ema from G, the
+        critic (an adversarial term added on resume) from its initialisation, with a fresh optimiser."""
         state = run_dir.read_checkpoint_state(folder)
         for name, network in self.networks.items():
-            if name == "G_ema" and not run_dir.network_file(folder, name).is_file():
-                network.load_state_dict(self.G.state_dict())  # the run kept none until now: it starts from G
+            if name in ("G_ema", "D") and not run_dir.network_file(folder, name).is_file():
+                if name == "G_ema":
+                    network.load_state_dict(self.G.state_dict())
             else:
                 run_dir.load_network(folder, name, network)
-        run_dir.load_optimizers(folder, self.optimizers, state)
+        kept = {name: optimizer for name, optimizer in self.optimizers.items()
+                if name in state["optimizer_param_groups"]}
+        run_dir.load_optimizers(folder, kept, state)
         self.nimg = int(state["nimg"])
         self.cpu_seconds_before = float(state.get("cpu_seconds", 0.0))
         # Fresh noise after a resume instead of replaying the first run's draws.

@@ -6,9 +6,11 @@ checkerboard), and minimises
 - the L1 distance between the network's enlargement and the large render (L1 rather than L2: it
   keeps edges sharper where L2 averages them away; Zhao et al., "Loss Functions for Image
   Restoration with Neural Networks", 2017);
-- `consistency_weight` times the L1 distance between the enlargement shrunk back (area) and the
-  clean small picture: what the generator painted must survive the enlargement (the
-  back-projection constraint of classic super-resolution);
+- `consistency_weight` times the L1 distance between the enlargement shrunk back (area) and
+  `consistency_to`: the clean small picture (`painted`: what the generator painted must survive
+  the enlargement, the back-projection constraint of classic super-resolution), or the large
+  render shrunk the same way (`render`: the enlargement's coarse content must be the large
+  render's, whose anti-aliasing differs from the small render's; the oracle reads at the small side);
 - with `adversarial_weight` > 0, a PatchGAN critic's non-saturating loss with lazy R1 on the
   large renders (`ml.train.losses`), as ESRGAN adds to its pixel loss (Wang et al. 2018): where
   the small picture leaves an edge or a texture open, L1 alone paints the blurred average of
@@ -36,6 +38,12 @@ from ml.train.upsample_config import KIND, UPSAMPLE, UpsampleTrainConfig
 ERROR_UNPAIRED = ("--data {} and --target {} are not renders of the same scenes ({}); write both with "
                   "`python -m ml geoscenes` and the same --cities, --per-city and --seed")
 SAMPLE_ROWS = 6  # sample grid: per row the input (enlarged by repetition), bicubic, the network, the target
+
+
+def consistency_reference(to: str, clean: torch.Tensor, high: torch.Tensor, *, scale: int) -> torch.Tensor:
+    """What the enlargement shrunk back by area must equal (`consistency_to`): the clean small
+    picture (`painted`) or the large render shrunk the same way (`render`)."""
+    return clean if to == "painted" else F.avg_pool2d(high, scale)
 
 
 class UpsampleTrainer(TrainerSkeleton):
@@ -99,7 +107,8 @@ class UpsampleTrainer(TrainerSkeleton):
             enlarged = self.G(low)
         l1 = (enlarged.float() - high.float()).abs().mean()
         shrunk = F.avg_pool2d(enlarged.float(), self.config.model.scale)
-        consistency = (shrunk - clean.float()).abs().mean()
+        reference = consistency_reference(self.config.consistency_to, clean, high, scale=self.config.model.scale)
+        consistency = (shrunk - reference.float()).abs().mean()
         loss = l1 + self.config.consistency_weight * consistency
         if self.D is not None:
             self.D.requires_grad_(False)

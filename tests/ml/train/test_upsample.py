@@ -84,3 +84,38 @@ def test_pairs_that_are_not_the_same_scenes_are_refused(sizes, tmp_path, capsys)
 def test_a_missing_target_is_refused(sizes, tmp_path, capsys):
     assert main(["train", "upsample", "--data", str(sizes[16]), "--out", str(tmp_path / "runs"), *TINY]) == 2
     assert "--target None is not a folder" in capsys.readouterr().err
+
+
+def test_a_critic_added_on_resume_starts_afresh_beside_the_trained_network(upsample_run, sizes, tmp_path):
+    assert not (upsample_run / "checkpoint-000000.016" / "D.safetensors").exists()
+    assert main(["train", "upsample", "--data", str(sizes[16]), "--resume", str(upsample_run), "--out",
+                 str(tmp_path / "runs"),
+                 "--max-kimg", "0.024", "--adversarial-weight", "0.1", "--critic-width", "4",
+                 "--consistency-to", "render"]) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert stats[0]["kimg"] > 0.016 and all(row["loss_d"] > 0 and row["adversarial"] > 0 for row in stats)
+    assert (run / "checkpoint-000000.024" / "D.safetensors").is_file()
+    options = json.loads((run / "options.json").read_text())
+    assert options["train"]["consistency_to"] == "render"
+
+
+def test_the_consistency_term_reads_the_reference_it_is_given(sizes):
+    """`painted` compares the enlargement shrunk back with the clean small render, `render` with the
+    large render shrunk alike: with a network that enlarges by bicubic, the two differ."""
+    import torch
+
+    from ml.train.upsample import consistency_reference
+
+    small = torch.rand(2, 3, 4, 4) * 2 - 1
+    large = torch.rand(2, 3, 8, 8) * 2 - 1
+    assert torch.equal(consistency_reference("painted", small, large, scale=2), small)
+    assert torch.allclose(consistency_reference("render", small, large, scale=2),
+                          large.reshape(2, 3, 4, 2, 4, 2).mean(dim=(3, 5)))
+
+
+def test_an_unknown_consistency_reference_is_refused(sizes, tmp_path, capsys):
+    assert main(["train", "upsample", "--data", str(sizes[16]), "--target", str(sizes[32]), "--out",
+                 str(tmp_path / "runs"), *TINY, "--consistency-to", "sharp"]) == 2
+    assert "--consistency-to 'sharp' is not one of painted, render" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
