@@ -6,11 +6,13 @@ checkerboard), and minimises
 - the L1 distance between the network's enlargement and the large render (L1 rather than L2: it
   keeps edges sharper where L2 averages them away; Zhao et al., "Loss Functions for Image
   Restoration with Neural Networks", 2017);
-- `consistency_weight` times the L1 distance between the enlargement shrunk back (area) and
-  `consistency_to`: the clean small picture (`painted`: what the generator painted must survive
-  the enlargement, the back-projection constraint of classic super-resolution), or the large
-  render shrunk the same way (`render`: the enlargement's coarse content must be the large
-  render's, whose anti-aliasing differs from the small render's; the oracle reads at the small side);
+- `consistency_weight` times the L1 distance between the enlargement shrunk back (area) and the
+  clean small picture: what the generator painted must survive the enlargement (the
+  back-projection constraint of classic super-resolution);
+- `render_consistency_weight` times the L1 distance between the enlargement shrunk back and the
+  large render shrunk the same way: the large render's coarse content, whose anti-aliasing is
+  softer than the small render's. Alone (with L1) it paints soft edges; beside the first term the
+  network keeps what was painted and softens it only as far as a large render would;
 - with `adversarial_weight` > 0, a PatchGAN critic's non-saturating loss with lazy R1 on the
   large renders (`ml.train.losses`), as ESRGAN adds to its pixel loss (Wang et al. 2018): where
   the small picture leaves an edge or a texture open, L1 alone paints the blurred average of
@@ -38,12 +40,6 @@ from ml.train.upsample_config import KIND, UPSAMPLE, UpsampleTrainConfig
 ERROR_UNPAIRED = ("--data {} and --target {} are not renders of the same scenes ({}); write both with "
                   "`python -m ml geoscenes` and the same --cities, --per-city and --seed")
 SAMPLE_ROWS = 6  # sample grid: per row the input (enlarged by repetition), bicubic, the network, the target
-
-
-def consistency_reference(to: str, clean: torch.Tensor, high: torch.Tensor, *, scale: int) -> torch.Tensor:
-    """What the enlargement shrunk back by area must equal (`consistency_to`): the clean small
-    picture (`painted`) or the large render shrunk the same way (`render`)."""
-    return clean if to == "painted" else F.avg_pool2d(high, scale)
 
 
 class UpsampleTrainer(TrainerSkeleton):
@@ -107,9 +103,10 @@ class UpsampleTrainer(TrainerSkeleton):
             enlarged = self.G(low)
         l1 = (enlarged.float() - high.float()).abs().mean()
         shrunk = F.avg_pool2d(enlarged.float(), self.config.model.scale)
-        reference = consistency_reference(self.config.consistency_to, clean, high, scale=self.config.model.scale)
-        consistency = (shrunk - reference.float()).abs().mean()
-        loss = l1 + self.config.consistency_weight * consistency
+        consistency = (shrunk - clean.float()).abs().mean()
+        render_consistency = (shrunk - F.avg_pool2d(high.float(), self.config.model.scale)).abs().mean()
+        loss = (l1 + self.config.consistency_weight * consistency
+                + self.config.render_consistency_weight * render_consistency)
         if self.D is not None:
             self.D.requires_grad_(False)
             with run_dir.autocast(self.dist):
@@ -118,7 +115,7 @@ class UpsampleTrainer(TrainerSkeleton):
             loss = loss + self.config.adversarial_weight * adversarial
             self.record(adversarial=adversarial)
         self.optimizer_step(self.G, self.G_opt, loss)
-        self.record(l1=l1, consistency=consistency)
+        self.record(l1=l1, consistency=consistency, render_consistency=render_consistency)
 
     def save_snapshot(self) -> None:
         self.write_snapshot(KIND, epoch=self.batches.epoch, dataset=self.low.summary, target=self.high.summary,

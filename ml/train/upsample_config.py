@@ -17,8 +17,6 @@ from ml.train.options import Kind
 from ml.train.run_config import RunConfig
 
 KIND = "upsample"
-CONSISTENCY_TO = ("painted", "render")
-ERROR_CONSISTENCY_TO = "--consistency-to {!r} is not one of {}"
 ERROR_NO_TARGET = "--target {} is not a folder (the same scenes rendered at --scale times --data's side)"
 
 
@@ -32,8 +30,8 @@ class UpsampleTrainConfig(RunConfig):
     beta2: float = 0.99
     max_kimg: float = 100.0  # thousands of pairs shown in all
     degrade: bool = True  # blur, grain and checkerboard on the inputs, as generated pictures have them
-    consistency_weight: float = 1.0  # L1 between the enlargement shrunk back and consistency_to
-    consistency_to: str = "painted"  # painted: the clean small picture; render: the large render shrunk alike
+    consistency_weight: float = 1.0  # L1 between the enlargement shrunk back and the clean small picture
+    render_consistency_weight: float = 0.0  # L1 between the enlargement shrunk back and the large render shrunk alike
     adversarial_weight: float = 0.0  # weight of a PatchGAN critic's non-saturating loss (0: L1 alone, no critic)
     critic_width: int = 32  # channels of the critic's first layer
     r1_gamma: float | None = None  # R1 on the large renders (None: 0.0002 * side^2 / batch_size, as place and ground)
@@ -43,8 +41,7 @@ class UpsampleTrainConfig(RunConfig):
     snapshot_kimg: float = 10.0
 
     POSITIVE = ("critic_width", "r1_interval")
-    NON_NEGATIVE = ("consistency_weight", "adversarial_weight", "r1_gamma")
-    NOTES = {"consistency_to": "painted (the clean small picture); or render (the large render shrunk by area)"}
+    NON_NEGATIVE = ("consistency_weight", "render_consistency_weight", "adversarial_weight", "r1_gamma")
     SPECIAL_OPTIONS = ("target",)  # --target DIR
 
 
@@ -54,9 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_options(args: argparse.Namespace, values: dict, model: UpsampleConfig, resume_state: dict | None) -> dict:
-    """The target dataset: given, or the resumed run's; the consistency term's reference."""
-    if values["consistency_to"] not in CONSISTENCY_TO:
-        raise CommandError(ERROR_CONSISTENCY_TO.format(values["consistency_to"], ", ".join(CONSISTENCY_TO)))
+    """The target dataset: given, or the resumed run's."""
     resumed = resume_state.get("train", {}).get("target") if resume_state else None
     target = Path(args.target) if args.target is not None else Path(resumed) if resumed else None
     if target is None or not target.is_dir():

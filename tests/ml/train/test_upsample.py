@@ -86,36 +86,28 @@ def test_a_missing_target_is_refused(sizes, tmp_path, capsys):
     assert "--target None is not a folder" in capsys.readouterr().err
 
 
+
 def test_a_critic_added_on_resume_starts_afresh_beside_the_trained_network(upsample_run, sizes, tmp_path):
     assert not (upsample_run / "checkpoint-000000.016" / "D.safetensors").exists()
     assert main(["train", "upsample", "--data", str(sizes[16]), "--resume", str(upsample_run), "--out",
-                 str(tmp_path / "runs"),
-                 "--max-kimg", "0.024", "--adversarial-weight", "0.1", "--critic-width", "4",
-                 "--consistency-to", "render"]) == 0
+                 str(tmp_path / "runs"), "--max-kimg", "0.024", "--adversarial-weight", "0.1", "--critic-width", "4",
+                 "--render-consistency-weight", "1"]) == 0
     (run,) = (tmp_path / "runs").iterdir()
     stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
     assert stats[0]["kimg"] > 0.016 and all(row["loss_d"] > 0 and row["adversarial"] > 0 for row in stats)
     assert (run / "checkpoint-000000.024" / "D.safetensors").is_file()
-    options = json.loads((run / "options.json").read_text())
-    assert options["train"]["consistency_to"] == "render"
 
 
-def test_the_consistency_term_reads_the_reference_it_is_given(sizes):
-    """`painted` compares the enlargement shrunk back with the clean small render, `render` with the
-    large render shrunk alike: with a network that enlarges by bicubic, the two differ."""
-    import torch
-
-    from ml.train.upsample import consistency_reference
-
-    small = torch.rand(2, 3, 4, 4) * 2 - 1
-    large = torch.rand(2, 3, 8, 8) * 2 - 1
-    assert torch.equal(consistency_reference("painted", small, large, scale=2), small)
-    assert torch.allclose(consistency_reference("render", small, large, scale=2),
-                          large.reshape(2, 3, 4, 2, 4, 2).mean(dim=(3, 5)))
-
-
-def test_an_unknown_consistency_reference_is_refused(sizes, tmp_path, capsys):
+def test_the_render_consistency_term_measures_the_large_render_shrunk(sizes, tmp_path):
+    """Both consistency terms are recorded; the render one is the distance of the enlargement,
+    shrunk back, to the large render shrunk alike: for a network that starts as bicubic, not 0,
+    and not the distance to the small render."""
     assert main(["train", "upsample", "--data", str(sizes[16]), "--target", str(sizes[32]), "--out",
-                 str(tmp_path / "runs"), *TINY, "--consistency-to", "sharp"]) == 2
-    assert "--consistency-to 'sharp' is not one of painted, render" in capsys.readouterr().err
-    assert not (tmp_path / "runs").exists()
+                 str(tmp_path / "runs"), *TINY, "--max-kimg", "0.004", "--no-degrade", "--tick-kimg", "0.004",
+                 "--render-consistency-weight", "0.5"]) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    (row,) = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert row["render_consistency"] > 0 and row["consistency"] > 0
+    assert abs(row["render_consistency"] - row["consistency"]) > 1e-4
+    options = json.loads((run / "options.json").read_text())
+    assert options["train"]["render_consistency_weight"] == 0.5
