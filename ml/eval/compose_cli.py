@@ -1,4 +1,4 @@
-"""`python -m ml eval-compose MODEL --data DIR`: object accuracy, backgrounds and whole scenes of a
+"""`python -m ml eval-compose MODEL --data DIR`: object accuracy, backgrounds, whole scenes and diversity of a
 compose model on held-out cities (`ml.eval.compose_metrics`).
 
 `--data` is a GeoScenes folder written with `--steps` at the model's side; its training cities
@@ -15,7 +15,10 @@ from pathlib import Path
 from ml.cli import CommandError
 from ml.eval.cli import DEFAULT_CACHE, DEFAULT_ORACLE, ERROR_NO_ORACLE, ERROR_POSITIVE, append_metrics
 
+DIVERSITY_LAYOUTS = 100  # held-out layouts painted with several seeds
+DIVERSITY_SEEDS = 4  # seeds per layout: as many pictures as GeoScenes renders of one city
 ERROR_NOT_COMPOSE = "{} is a model of kind {!r}; eval-compose measures a compose model"
+ERROR_DIVERSITY_SEEDS = "--diversity-seeds must be at least 2 (a distance needs two pictures), not {}"
 
 
 def register(subparsers) -> None:
@@ -29,20 +32,26 @@ def register(subparsers) -> None:
     parser.add_argument("--oracle", type=Path, default=DEFAULT_ORACLE, help="oracle folder (default: shipped)")
     parser.add_argument("--images", type=int, default=300,
                         help="held-out scenes at most for backgrounds and whole scenes (default 300)")
+    parser.add_argument("--diversity-layouts", type=int, default=DIVERSITY_LAYOUTS,
+                        help=f"held-out layouts each painted with several seeds (default {DIVERSITY_LAYOUTS})")
+    parser.add_argument("--diversity-seeds", type=int, default=DIVERSITY_SEEDS,
+                        help=f"seeds per layout, at least 2 (default {DIVERSITY_SEEDS})")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where real features are cached")
     parser.set_defaults(func=run_eval_compose)
 
 
 def run_eval_compose(args) -> int:
-    from ml.eval.compose_metrics import object_accuracy, quality
+    from ml.eval.compose_metrics import diversity, object_accuracy, quality
     from ml.eval.oracle import load_oracle
     from ml.modelfolder import ModelFolderError
     from ml.pipelines import load
     from ml.train.compose import load_steps
 
-    for name in ("per_category", "images", "steps"):
+    for name in ("per_category", "images", "steps", "diversity_layouts"):
         if getattr(args, name) < 1:
             raise CommandError(ERROR_POSITIVE.format(name.replace("_", "-"), getattr(args, name)))
+    if args.diversity_seeds < 2:
+        raise CommandError(ERROR_DIVERSITY_SEEDS.format(args.diversity_seeds))
     if not (args.oracle / "config.json").is_file():
         raise CommandError(ERROR_NO_ORACLE.format(args.oracle, args.oracle))
     try:
@@ -58,6 +67,9 @@ def run_eval_compose(args) -> int:
             record["object_accuracy"] = object_accuracy(pipeline, train, heldout, max_steps=args.steps, progress=True)
         record.update(quality(pipeline, oracle, oracle_sha256, args.data, max_images=args.images, cache=args.cache,
                               progress=True))
+        record["diversity"] = diversity(pipeline, oracle, oracle_sha256, args.data, max_images=args.images,
+                                        cache=args.cache, layouts=args.diversity_layouts, seeds=args.diversity_seeds,
+                                        progress=True)
     except (ModelFolderError, ValueError) as error:
         raise CommandError(str(error)) from None
     print(json.dumps(record, indent=2))

@@ -15,6 +15,14 @@ Backgrounds and whole scenes (`quality`): FID, KID and the biome / density accur
 oracle's features (`ml.eval.metrics.evaluate`), G_bg's backgrounds against the real backgrounds
 of the same places, and scenes composed from each real scene's own layout (every object of its
 steps, back to front, through G_mask's masks) against the real photos.
+
+Diversity (`diversity`): how far apart the model's pictures of one layout lie when only the seed
+changes, as the mean pairwise Euclidean distance of their oracle features (the features FID
+reads). Each of `layouts` held-out scenes (evenly spaced) is composed from its own place and
+objects with `seeds` seeds. Beside it the real figure: the mean pairwise distance between the
+real held-out renders of one city (GeoScenes renders up to 4 per city). Those differ in their
+layout too (other objects, other boxes), so the real figure is an upper reference: a model whose
+seeds change only the noise should stay below it, and 0 means the seed changes nothing.
 """
 from __future__ import annotations
 
@@ -25,6 +33,7 @@ from PIL import Image
 from torch import nn
 from tqdm import tqdm
 
+from ml.eval.metrics import evaluate, oracle_features, real_features, to_tensor
 from ml.models.compose import crop_boxes
 from ml.train.compose import StepCache
 from ml.train.image_cache import ImageCache
@@ -141,10 +150,48 @@ def scene_layouts(data, max_images: int) -> list[list[dict]]:
 
 def quality(pipeline, oracle, oracle_sha256: str, data, *, max_images: int, cache, progress: bool = False) -> dict:
     """FID, KID and conditional accuracy of G_bg's backgrounds and of whole composed scenes."""
-    from ml.eval.metrics import evaluate
-
     names = ("fid", "kid", "conditional_accuracy")
     common = dict(names=names, max_images=max_images, cache=cache, progress=progress)
     return {"background": evaluate(pipeline.places, oracle, oracle_sha256, data, picture="background", **common),
             "scene": evaluate(RealLayouts(pipeline, scene_layouts(data, max_images)), oracle, oracle_sha256, data,
                               **common)}
+
+
+def mean_pairwise_distance(groups: list[np.ndarray]) -> float:
+    """The mean Euclidean distance over every pair of rows within the same group ((n_i, D)
+    arrays; groups of one row add no pair). ValueError when no group holds a pair."""
+    distances = []
+    for group in groups:
+        rows = np.asarray(group, dtype=np.float64)
+        first, second = np.triu_indices(len(rows), k=1)
+        distances.append(np.linalg.norm(rows[first] - rows[second], axis=1))
+    pairs = np.concatenate(distances) if distances else np.empty(0)
+    if not len(pairs):
+        raise ValueError("no group holds two pictures: nothing to compare")
+    return float(pairs.mean())
+
+
+def diversity(pipeline, oracle, oracle_sha256: str, data, *, max_images: int, cache, layouts: int, seeds: int,
+              progress: bool = False) -> dict:
+    """The mean pairwise feature distance of one layout across `seeds` seeds (over `layouts`
+    held-out scenes of the `max_images` that `quality` measures), beside that of the real renders
+    of one city (over the cities of those `max_images` rendered at least twice; None if none is),
+    and their ratio."""
+    resolution = min(pipeline.resolution, oracle.config.resolution)
+    real = real_features(oracle, oracle_sha256, data, split="heldout", max_images=max_images, cache=cache,
+                         resolution=resolution, progress=progress)
+    cities = real.data.city.numpy()
+    per_city = [real.oracle.features[cities == city] for city in np.unique(cities)]
+    paired = [group for group in per_city if len(group) > 1]  # a city rendered once has no pair
+    real_distance = mean_pairwise_distance(paired) if paired else None
+    scenes = scene_layouts(data, max_images)
+    picks = np.linspace(0, len(scenes) - 1, min(layouts, len(scenes))).round().astype(int)
+    features = []
+    for index in tqdm(picks, desc="diversity", unit="layout", disable=not progress, leave=False):
+        place = {"lat": float(real.data.lat[index]), "lon": float(real.data.lon[index]), "objects": scenes[index]}
+        pictures = pipeline.generate([place] * seeds, [int(index) * seeds + seed for seed in range(seeds)])
+        features.append(oracle_features(oracle, to_tensor(pictures)).features)
+    generated = mean_pairwise_distance(features)
+    return {"layouts": len(picks), "seeds": seeds, "generated": round(generated, 4),
+            "real_same_city": None if real_distance is None else round(real_distance, 4),
+            "real_cities": len(paired), "ratio": round(generated / real_distance, 4) if real_distance else None}

@@ -3,7 +3,11 @@
 Every iteration takes a batch of backgrounds (with their places) and a batch of foreground steps
 (canvas before, object, canvas after; `ml.data.compose`), and trains
 - the background generator G_bg (the place generator, `ml.models.place`) against the place
-  critic on backgrounds, with the run's adversarial loss (`ml.train.adversarial`);
+  critic on backgrounds, with the run's adversarial loss (`ml.train.adversarial`) and, when G_bg
+  has a context head, the place-class loss as place training weighs it (`context_weight`): the
+  critic learns each real background's biome and density, G_bg is asked to paint its place's.
+  Without it a G_bg started from a place model keeps its realism but forgets its places (its
+  biome ratio fell from 0.91 to 0.63 in 13 kimg of backgrounds);
 - the object generator G_fg and the mask generator G_mask against the global and instance critics
   (non-saturating loss, lazy R1 on the real steps), the critics' losses weighted 0.9 / 0.1 as the
   research's public code, plus three L1 terms: `outside_weight` x the painting against the
@@ -35,7 +39,8 @@ from ml.train.batches import CachedBatches
 from ml.train.compose_config import COMPOSE, KIND, ComposeTrainConfig
 from ml.train.image_cache import ImageCache, load_image_cache
 from ml.train.launch import start_run
-from ml.train.losses import NonSaturatingCriticLoss, NonSaturatingGeneratorLoss, R1Penalty, r1_gamma_for
+from ml.train.losses import (ClassPredictionLoss, NonSaturatingCriticLoss, NonSaturatingGeneratorLoss, R1Penalty,
+                             class_accuracies, r1_gamma_for)
 from ml.train.skeleton import TrainerSkeleton
 
 SAMPLE_ROWS = 6  # sample grid: per row the canvas before, the real step, G_fg through the real
@@ -60,6 +65,13 @@ class StepCache:
 
     def __len__(self) -> int:
         return len(self.category)
+
+
+@dataclass
+class BackgroundPlaces:
+    """The places of one batch of backgrounds: what G_bg is conditioned on and what its class head reads."""
+    contexts: torch.Tensor  # (B, C) `ml.models.place.place_context`
+    labels: dict[str, torch.Tensor]  # attribute of G_bg's context_head -> (B,) class index (-1: unknown)
 
 
 @dataclass
@@ -98,6 +110,8 @@ class ComposeTrainer(TrainerSkeleton):
         side = config.model.resolution
         self.adversarial = AdversarialObjective(config, side)
         self.critic_loss, self.generator_loss = NonSaturatingCriticLoss(), NonSaturatingGeneratorLoss()
+        head = config.model.background_config.context_head
+        self.place_classes = ClassPredictionLoss(config.context_weight) if head and config.context_weight else None
         gamma = r1_gamma_for(side, config.batch_size) if config.r1_gamma is None else config.r1_gamma
         self.r1, self.critic_steps = R1Penalty(gamma, config.r1_interval), 0
         epoch, background_epoch = 0, 0
@@ -116,27 +130,30 @@ class ComposeTrainer(TrainerSkeleton):
         self.start_training(total, f"training {KIND} on {len(self.steps)} {shown} and {len(self.backgrounds)} "
                                    f"backgrounds from kimg {self.nimg / 1000:g} to {total / 1000:g}")
         while self.running():
-            backgrounds, contexts, layers = self.fetch_batch()
-            self.step_critics(backgrounds, contexts, layers)
-            self.step_generators(backgrounds, contexts, layers)
+            backgrounds, places, layers = self.fetch_batch()
+            self.step_critics(backgrounds, places, layers)
+            self.step_generators(backgrounds, places, layers)
             if self.G_ema is not None:
                 self.update_ema()
             before, self.nimg = self.nimg, self.nimg + self.config.batch_size
             self.finish_step(before)
         self.finish_training()
 
-    def fetch_batch(self) -> tuple[torch.Tensor, torch.Tensor, LayerBatch]:
-        """This rank's share of the next batch: backgrounds, their places' contexts, and steps."""
+    def fetch_batch(self) -> tuple[torch.Tensor, BackgroundPlaces, LayerBatch]:
+        """This rank's share of the next batch: backgrounds, their places, and steps."""
         batch = self.background_batches.next_batch()
         backgrounds = ImageCache.to_float(batch.images).to(self.device, non_blocking=True)
-        contexts = place_context(batch.lat, batch.lon, self.config.model.background_config).to(self.device)
+        background = self.config.model.background_config
+        places = BackgroundPlaces(
+            contexts=place_context(batch.lat, batch.lon, background).to(self.device),
+            labels={name: batch.labels[name].to(self.device) for name in background.context_head or ()})
         rows = self.step_batches.next_indices()
         layers = self.layer_batch(rows, (torch.rand(len(rows)) >= self.config.colour_dropout).float())
         if self.config.mirror:
             flip = torch.rand(backgrounds.shape[0], device=self.device) < 0.5
             backgrounds = torch.where(flip[:, None, None, None], backgrounds.flip(3), backgrounds)
             layers = layers.mirrored(torch.rand(len(rows), device=self.device) < 0.5)
-        return backgrounds, contexts, layers
+        return backgrounds, places, layers
 
     def layer_batch(self, rows: torch.Tensor, has_colour: torch.Tensor) -> LayerBatch:
         """The steps (or single-shot scenes) `rows` on this rank's device; G_fg is told the colours
@@ -174,17 +191,21 @@ class ComposeTrainer(TrainerSkeleton):
     def layer_scores(self, pictures: torch.Tensor, layers: LayerBatch) -> tuple[torch.Tensor, torch.Tensor]:
         return self.D.layer_scores(pictures, layers.box, layers.category)
 
-    def step_critics(self, backgrounds: torch.Tensor, contexts: torch.Tensor, layers: LayerBatch) -> None:
+    def step_critics(self, backgrounds: torch.Tensor, places: BackgroundPlaces, layers: LayerBatch) -> None:
         latents = torch.randn(backgrounds.shape[0], self.config.model.background_config.latent_dim, device=self.device)
         with torch.no_grad(), run_dir.autocast(self.dist):
             fake = self.paint_layers(self.G, layers)
         loss_bg, stats = torch.zeros((), device=self.device), {}
         if self.background_due():
             with torch.no_grad(), run_dir.autocast(self.dist):
-                fake_backgrounds = self.G.G_bg(latents, contexts)
+                fake_backgrounds = self.G.G_bg(latents, places.contexts)
             with run_dir.autocast(self.dist):
-                loss_bg, stats, _ = self.adversarial.critic_loss(
-                    lambda images, **kw: self.D.D_bg(images, contexts, **kw), backgrounds, fake_backgrounds)
+                loss_bg, stats, real_classes = self.adversarial.critic_loss(
+                    lambda images, **kw: self.D.D_bg(images, places.contexts, **kw), backgrounds, fake_backgrounds)
+            if self.place_classes is not None:  # learnt from real backgrounds only
+                place = self.place_classes(real_classes, places.labels)
+                loss_bg = loss_bg + place
+                stats.update(context_loss_d=place, **class_accuracies(real_classes, places.labels, "d"))
         with run_dir.autocast(self.dist):
             real = torch.cat([layers.after, layers.coverage], dim=1)
             real_global, real_instance = self.layer_scores(real, layers)
@@ -206,15 +227,21 @@ class ComposeTrainer(TrainerSkeleton):
     def weighted(global_scores: torch.Tensor, instance_scores: torch.Tensor) -> torch.Tensor:
         return GLOBAL_WEIGHT * global_scores + INSTANCE_WEIGHT * instance_scores
 
-    def step_generators(self, backgrounds: torch.Tensor, contexts: torch.Tensor, layers: LayerBatch) -> None:
+    def step_generators(self, backgrounds: torch.Tensor, places: BackgroundPlaces, layers: LayerBatch) -> None:
         config = self.config
         latents = torch.randn(backgrounds.shape[0], config.model.background_config.latent_dim, device=self.device)
         self.D.requires_grad_(False)  # D only passes gradients through
         loss_bg = torch.zeros((), device=self.device)
         if self.background_due():
             with run_dir.autocast(self.dist):
-                loss_bg, _ = self.adversarial.generator_loss(
-                    lambda images, **kw: self.D.D_bg(images, contexts, **kw), self.G.G_bg(latents, contexts))
+                loss_bg, classes = self.adversarial.generator_loss(
+                    lambda images, **kw: self.D.D_bg(images, places.contexts, **kw),
+                    self.G.G_bg(latents, places.contexts))
+            if self.place_classes is not None:  # G_bg paints so that the critic reads its places' classes
+                place = self.place_classes(classes, places.labels)
+                loss_bg = loss_bg + place
+                self.record(bg_context_loss_g=place, **{f"bg_{key}": value for key, value
+                                                        in class_accuracies(classes, places.labels, "g").items()})
             self.record(loss_g_bg=loss_bg)
         with run_dir.autocast(self.dist):
             fake = self.paint_layers(self.G, layers)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ml.cli import CommandError
 from ml.models.configs import ComposeConfig
+from ml.train import checks
 from ml.train.options import Kind
 from ml.train.run_config import AdversarialOptions, RunConfig
 
@@ -33,6 +34,7 @@ class ComposeTrainConfig(AdversarialOptions, RunConfig):
     batch_size: int = 32  # steps (and backgrounds) per iteration, over all ranks
     max_kimg: float = 200.0  # thousands of steps shown in all
     background_interval: int = 1  # G_bg and its critic train every this many iterations (a warm start needs fewer)
+    context_weight: float = 1.0  # weight of the place-class loss of G_bg and its critic (G_bg's context_head), as place
     per_category: int = 3  # steps kept per category and scene (buildings outnumber the rest 10 to 1)
     outside_weight: float = 1.0  # L1 of the painting against the canvas outside the mask (the research's)
     content_weight: float = 1.0  # L1 of the composite against the real step (0: adversarial alone)
@@ -44,7 +46,7 @@ class ComposeTrainConfig(AdversarialOptions, RunConfig):
     snapshot_kimg: float = 10.0
 
     POSITIVE = ("per_category", "background_interval")
-    NON_NEGATIVE = ("outside_weight", "content_weight", "mask_weight", "generated_masks", "colour_dropout")
+    NON_NEGATIVE = ("context_weight", "outside_weight", "content_weight", "mask_weight", "generated_masks", "colour_dropout")
     SPECIAL_OPTIONS = ("background_from",)  # --background-from MODEL_DIR
 
 
@@ -56,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check_options(args: argparse.Namespace, values: dict, model: ComposeConfig, resume_state: dict | None) -> dict:
     """The data holds steps at the model's side; the model paints the data's categories; with
-    --background-from, G_bg takes that place model's architecture (a resumed run keeps its own)."""
+    --background-from, G_bg takes that place model's architecture (a resumed run keeps its own),
+    and the data's backgrounds can train its class head when --context-weight asks for it."""
     info_path = Path(args.data) / "dataset.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
     if info.get("compose", {}).get("output") != "steps":
@@ -67,10 +70,20 @@ def check_options(args: argparse.Namespace, values: dict, model: ComposeConfig, 
         if values[name] > 1:
             raise CommandError(f"--{name.replace('_', '-')} must be a share from 0 to 1, not {values[name]}")
     if resume_state is not None:
-        return {"background_from": resume_state["train"].get("background_from")}
-    model.categories = list(info["compose"]["foreground"])
+        extra = {"background_from": resume_state["train"].get("background_from")}
+    else:
+        model.categories = list(info["compose"]["foreground"])
+        extra = {"background_from": background_from(args, model)}
+    head = model.background_config.context_head
+    if head and values["context_weight"]:
+        checks.check_head(head, Path(args.data), "--background-from")
+    return extra
+
+
+def background_from(args: argparse.Namespace, model: ComposeConfig) -> str | None:
+    """The place model folder G_bg starts from, resolved, with its architecture set as G_bg's."""
     if args.background_from is None:
-        return {"background_from": None}
+        return None
     from ml.modelfolder import ModelFolderError, read_config
 
     try:
@@ -82,7 +95,7 @@ def check_options(args: argparse.Namespace, values: dict, model: ComposeConfig, 
             args.background_from, f"a {place['kind']} model at {place['architecture'].get('resolution')}, "
                                   f"not a place model at {model.resolution}"))
     model.background = {key: value for key, value in place["architecture"].items() if key != "resolution"}
-    return {"background_from": str(Path(args.background_from).resolve())}
+    return str(Path(args.background_from).resolve())
 
 
 COMPOSE = Kind(

@@ -170,11 +170,11 @@ def test_compose_grid_refuses_a_model_of_another_kind(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def heldout_data(tmp_path_factory) -> Path:
-    """16x16 steps of 30 cities, some of them held out."""
+    """16x16 steps of 30 cities, two scenes each, some of the cities held out."""
     from ml.data.geoscenes import select_cities, write_dataset
 
     out = tmp_path_factory.mktemp("compose-heldout") / "steps"
-    write_dataset(out, cities=select_cities(30), per_city=1, size=16, seed=0, args={}, progress=False, compose="steps")
+    write_dataset(out, cities=select_cities(30), per_city=2, size=16, seed=0, args={}, progress=False, compose="steps")
     return out
 
 
@@ -192,7 +192,35 @@ def test_eval_compose_measures_objects_backgrounds_and_scenes_against_real(compo
     for key in ("real", "before_read_as_none", "generated_mask", "generated_rect"):
         assert 0 <= accuracy[key] <= 1, key
     real = accuracy["real"]
-    assert accuracy["ratio_mask"] == (round(accuracy["generated_mask"] / real, 4) if real else None)
+    assert accuracy["ratio_mask"] == (pytest.approx(accuracy["generated_mask"] / real, abs=1e-3) if real else None)
+    spread = record["diversity"]
+    assert spread["seeds"] == 4 and spread["layouts"] > 0 and spread["real_cities"] > 0
+    assert spread["generated"] > 0 and spread["real_same_city"] > 0
+    assert spread["ratio"] == pytest.approx(spread["generated"] / spread["real_same_city"], abs=1e-3)
+
+
+class OneSeed:
+    """A compose pipeline that paints every request with seed 0, whatever seed it is asked for."""
+
+    def __init__(self, pipeline):
+        self.pipeline, self.resolution = pipeline, pipeline.resolution
+
+    def generate(self, inputs, seeds, progress=None):
+        return self.pipeline.generate(inputs, [0] * len(seeds), progress)
+
+
+def test_diversity_is_zero_when_the_seed_changes_nothing_and_positive_when_it_does(pipeline, heldout_data, tmp_path):
+    from ml.eval.cli import DEFAULT_ORACLE
+    from ml.eval.compose_metrics import diversity
+    from ml.eval.oracle import load_oracle
+
+    oracle, sha256 = load_oracle(DEFAULT_ORACLE)
+    common = dict(max_images=8, cache=tmp_path, layouts=3, seeds=3)
+    seeded = diversity(pipeline, oracle, sha256, heldout_data, **common)
+    unseeded = diversity(OneSeed(pipeline), oracle, sha256, heldout_data, **common)
+    assert seeded["layouts"] == unseeded["layouts"] == 3
+    assert unseeded["generated"] == 0 and seeded["generated"] > 0
+    assert seeded["real_same_city"] == unseeded["real_same_city"] > 0  # the real figure is the pipeline's no matter
 
 
 def test_eval_compose_refuses_data_without_heldout_steps(compose_model, compose_data, capsys):

@@ -115,3 +115,34 @@ def test_a_background_from_a_model_of_another_kind_or_side_is_refused(compose_da
     assert main(["train", "compose", "--data", str(compose_data), "--out", str(tmp_path / "runs"), *TINY,
                  "--background-from", str(tmp_path / "p32")]) == 2
     assert "not a place model at 16" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("weight", ["1", "0"])
+def test_a_background_generator_with_a_class_head_learns_its_places_classes(compose_data, tmp_path, weight):
+    """G_bg started from a place model with a biome head: its critic learns the real backgrounds'
+    biomes and G_bg is asked to paint its places' (the place-class loss, --context-weight); at
+    weight 0 neither happens."""
+    biomes = json.loads((compose_data / "dataset.json").read_text())["attributes"]["biome"]
+    headed = PlaceConfig(**{**TINY_PLACE.to_dict(), "context_head": {"biome": biomes}})
+    write_model_folder(tmp_path / "place", kind="place", architecture=headed.to_dict(),
+                       state_dict=PlaceGenerator(headed).state_dict())
+    assert main(["train", "compose", "--data", str(compose_data), "--out", str(tmp_path / "runs"), *TINY,
+                 "--background-from", str(tmp_path / "place"), "--max-kimg", "0.004", "--background-interval", "1",
+                 "--context-weight", weight]) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    stats = json.loads((run / "stats.jsonl").read_text().splitlines()[-1])
+    learnt = {"bg_context_loss_d", "bg_biome_accuracy_d", "bg_context_loss_g", "bg_biome_accuracy_g"}
+    if weight == "0":
+        assert not learnt & set(stats)
+    else:
+        assert learnt <= set(stats) and stats["bg_context_loss_d"] > 0 and stats["bg_context_loss_g"] > 0
+
+
+def test_a_class_head_the_data_cannot_train_is_refused(compose_data, tmp_path, capsys):
+    headed = PlaceConfig(**{**TINY_PLACE.to_dict(), "context_head": {"biome": ["moon", "mars"]}})
+    write_model_folder(tmp_path / "place", kind="place", architecture=headed.to_dict(),
+                       state_dict=PlaceGenerator(headed).state_dict())
+    assert main(["train", "compose", "--data", str(compose_data), "--out", str(tmp_path / "runs"), *TINY,
+                 "--background-from", str(tmp_path / "place")]) == 2
+    assert "--background-from: the biome classes of" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
