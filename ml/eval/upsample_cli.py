@@ -1,8 +1,10 @@
-"""`python -m ml eval-upsample MODEL --data DIR --target DIR [--generator MODEL]`: the learned
-upsampler against bicubic enlargement (`ml.eval.upsample_metrics`).
+"""`python -m ml eval-upsample MODEL --data DIR --target DIR [--generator MODEL] [--split train]`:
+the learned upsampler against bicubic enlargement (`ml.eval.upsample_metrics`).
 
 `--data` and `--target` are the same GeoScenes scenes at the model's side and at `scale` times
-it (as `python -m ml train upsample` takes them); their held-out cities are measured. With
+it (as `python -m ml train upsample` takes them); their held-out cities are measured, or with
+`--split train` the training cities (to choose among a run's checkpoints without looking at the
+held-out ones). With
 `--generator` (a place model folder), its pictures of those places are enlarged too. The figures
 are printed and appended as one JSON line to the model folder's `metrics.jsonl`.
 """
@@ -25,7 +27,9 @@ def register(subparsers) -> None:
     parser.add_argument("--target", type=Path, required=True, help="the same scenes at scale times the side")
     parser.add_argument("--generator", type=Path, help="a place model folder whose pictures are enlarged too")
     parser.add_argument("--oracle", type=Path, default=DEFAULT_ORACLE, help="oracle folder (default: shipped)")
-    parser.add_argument("--images", type=int, default=1000, help="held-out scenes at most (default 1000)")
+    parser.add_argument("--images", type=int, default=1000, help="scenes at most (default 1000)")
+    parser.add_argument("--split", choices=("heldout", "train"), default="heldout",
+                        help="the cities measured (default heldout)")
     parser.set_defaults(func=run_eval_upsample)
 
 
@@ -45,9 +49,9 @@ def run_eval_upsample(args) -> int:
         if pipeline.kind != "upsample":
             raise CommandError(ERROR_NOT_UPSAMPLER.format(args.model, pipeline.kind))
         oracle, oracle_sha256 = load_oracle(args.oracle)
-        low, high = load_pairs(args.data, args.target, pipeline.network.config, "heldout", max_images=args.images)
+        low, high = load_pairs(args.data, args.target, pipeline.network.config, args.split, max_images=args.images)
         record = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "target": pipeline.sha256,
-                  "oracle_sha256": oracle_sha256, "data": low.summary["name"], "split": "heldout",
+                  "oracle_sha256": oracle_sha256, "data": low.summary["name"], "split": args.split,
                   **enlargement(pipeline, oracle, low, high)}
         if args.generator is not None:
             record["generated"] = generated(pipeline, oracle, load(args.generator), low, high)
@@ -59,7 +63,8 @@ def run_eval_upsample(args) -> int:
 
 
 def format_record(record: dict) -> str:
-    lines = [f"{record['images']} held-out scenes of {record['data']}, enlarged to {record['side']}x{record['side']}:",
+    cities = "held-out" if record["split"] == "heldout" else "training-city"
+    lines = [f"{record['images']} {cities} scenes of {record['data']}, enlarged to {record['side']}x{record['side']}:",
              f"  {'':<10} {'PSNR dB':>8} {'FID':>8} {'precision':>9} {'recall':>7} {'edge ratio (Laplacian var; gradient)':>38}"]
     for name in ("upsampler", "bicubic"):
         figures = record[name]

@@ -56,6 +56,18 @@ def test_eval_upsample_measures_both_enlargements_and_a_generators_pictures(upsa
                                      - result["upsampler"]["conditional_accuracy"][attribute], abs=1e-6)
 
 
+def test_eval_upsample_on_training_cities_measures_other_scenes(upsample_model, scenes, oracle_folder, capsys):
+    """--split train: a run's checkpoints are compared there, so the held-out cities choose nothing."""
+    model, scenes32 = upsample_model
+    common = ["eval-upsample", str(model), "--data", str(scenes), "--target", str(scenes32), "--oracle",
+              str(oracle_folder), "--images", "20"]
+    assert main([*common, "--split", "train"]) == 0 and main(common) == 0
+    assert "training-city scenes" in capsys.readouterr().out
+    train, heldout = [json.loads(line) for line in (model / "metrics.jsonl").read_text().splitlines()[-2:]]
+    assert (train["split"], heldout["split"]) == ("train", "heldout")
+    assert train["upsampler"]["psnr"] != heldout["upsampler"]["psnr"]
+
+
 def test_eval_upsample_refuses_a_model_of_another_kind(tiny_run, scenes, oracle_folder, tmp_path, capsys):
     assert main(["export", str(tiny_run), "--checkpoint", "latest", "--out", str(tmp_path / "place")]) == 0
     assert main(["eval-upsample", str(tmp_path / "place"), "--data", str(scenes), "--target", str(scenes),
