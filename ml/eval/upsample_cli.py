@@ -1,4 +1,4 @@
-"""`python -m ml eval-upsample MODEL --data DIR --target DIR [--generator MODEL] [--split train]`:
+"""`python -m ml eval-upsample MODEL --data DIR --target DIR [--generator MODEL] [--split train] [--grid PNG]`:
 the learned upsampler against bicubic enlargement (`ml.eval.upsample_metrics`).
 
 `--data` and `--target` are the same GeoScenes scenes at the model's side and at `scale` times
@@ -30,12 +30,14 @@ def register(subparsers) -> None:
     parser.add_argument("--images", type=int, default=1000, help="scenes at most (default 1000)")
     parser.add_argument("--split", choices=("heldout", "train"), default="heldout",
                         help="the cities measured (default heldout)")
+    parser.add_argument("--grid", type=Path, metavar="PNG",
+                        help="also write a grid for the eye (`ml.eval.upsample_metrics.comparison_grid`)")
     parser.set_defaults(func=run_eval_upsample)
 
 
 def run_eval_upsample(args) -> int:
     from ml.eval.oracle import load_oracle
-    from ml.eval.upsample_metrics import enlargement, generated
+    from ml.eval.upsample_metrics import comparison_grid, enlargement, generated
     from ml.modelfolder import ModelFolderError
     from ml.pipelines import load
     from ml.train.upsample import load_pairs
@@ -53,8 +55,12 @@ def run_eval_upsample(args) -> int:
         record = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "target": pipeline.sha256,
                   "oracle_sha256": oracle_sha256, "data": low.summary["name"], "split": args.split,
                   **enlargement(pipeline, oracle, low, high)}
-        if args.generator is not None:
-            record["generated"] = generated(pipeline, oracle, load(args.generator), low, high)
+        painter = load(args.generator) if args.generator is not None else None
+        if painter is not None:
+            record["generated"] = generated(pipeline, oracle, painter, low, high)
+        if args.grid is not None:
+            args.grid.parent.mkdir(parents=True, exist_ok=True)
+            comparison_grid(pipeline, low, high, painter).save(args.grid)
     except (ModelFolderError, ValueError) as error:
         raise CommandError(str(error)) from None
     print(format_record(record))

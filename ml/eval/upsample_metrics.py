@@ -11,11 +11,14 @@
   enlargements against the large renders of the same places.
 
 Bicubic is PIL's, as a page that enlarges a small picture shows it.
+
+`comparison_grid` is for the eye: held-out scenes enlarged both ways beside their large renders,
+and a generator's pictures of those places enlarged both ways and by whole pixels.
 """
 from __future__ import annotations
 
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
 from ml.eval.fidelity import edge_strength, precision_recall
 from ml.eval.metrics import PLACE_ATTRIBUTES, fid_figures, generate_for, oracle_features, to_pictures, to_tensor
@@ -75,3 +78,28 @@ def generated(pipeline, oracle: Oracle, generator, low: ImageCache, high: ImageC
                                                 - result["upsampler"]["conditional_accuracy"][attribute], 4)
                                for attribute in PLACE_ATTRIBUTES}
     return result
+
+
+GRID_GAP = 4
+
+
+def comparison_grid(pipeline, low: ImageCache, high: ImageCache, generator=None, rows: int = 6) -> Image.Image:
+    """One row per held-out scene (evenly spaced): bicubic's and the upsampler's enlargement of the
+    small render, the large render; with `generator`, its picture of that place (seed = the row)
+    by bicubic, by the upsampler and by whole pixels. Each picture at the large side."""
+    picks = torch.linspace(0, len(low) - 1, min(rows, len(low))).round().long()
+    small = low.images[picks]
+    columns = [bicubic(small, pipeline.scale), learned(pipeline, small), high.images[picks]]
+    if generator is not None:
+        places = [{"lat": float(low.lat[i]), "lon": float(low.lon[i])} for i in picks]
+        native = to_tensor(generator.generate(places, [int(i) for i in picks]))
+        side = high.images.shape[-1]
+        columns += [bicubic(native, side // native.shape[-1]), learned(pipeline, native),
+                    to_tensor([ImageOps.scale(p, side / p.width, Image.Resampling.NEAREST) for p in to_pictures(native)])]
+    side = high.images.shape[-1]
+    step = side + GRID_GAP
+    grid = Image.new("RGB", (len(columns) * step - GRID_GAP, len(picks) * step - GRID_GAP), "white")
+    for column, pictures in enumerate(columns):
+        for row, picture in enumerate(to_pictures(pictures)):
+            grid.paste(picture.resize((side, side), Image.Resampling.NEAREST), (column * step, row * step))
+    return grid

@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from PIL import Image
 
 from ml.cli import main
 from ml.eval.upsample_metrics import bicubic, psnr
@@ -42,8 +43,11 @@ def test_eval_upsample_measures_both_enlargements_and_a_generators_pictures(upsa
     model, scenes32 = upsample_model
     assert main(["export", str(tiny_run), "--checkpoint", "latest", "--out", str(tmp_path / "place")]) == 0
     assert main(["eval-upsample", str(model), "--data", str(scenes), "--target", str(scenes32), "--oracle",
-                 str(oracle_folder), "--images", "20", "--generator", str(tmp_path / "place")]) == 0
+                 str(oracle_folder), "--images", "20", "--generator", str(tmp_path / "place"),
+                 "--grid", str(tmp_path / "grid.png")]) == 0
     out = capsys.readouterr().out
+    with Image.open(tmp_path / "grid.png") as grid:  # 6 columns of 32 px pictures, a row per scene
+        assert grid.width == 6 * 36 - 4 and grid.height % 36 == 32
     assert "upsampler" in out and "bicubic" in out and "drop after the upsampler" in out
     record = json.loads((model / "metrics.jsonl").read_text().splitlines()[-1])
     assert record["side"] == 32 and record["split"] == "heldout" and 2 <= record["images"] <= 20
