@@ -8,6 +8,7 @@ window.GeniusLoci.api = (function () {
 
   const UNREACHABLE = "The site cannot be reached. Check your connection and try again.";
   const FINISHED = ["done", "failed", "cancelled"];
+  const JOB_FINISHED = "genius-loci:job-finished";
   const STATUS_WORDS = { queued: "Waiting for a painter…", running: "Painting…", done: "Done.", failed: "Failed.",
     cancelled: "Cancelled." };
 
@@ -83,7 +84,8 @@ window.GeniusLoci.api = (function () {
 
   async function followJob(url, options) {
     // Polls a job, calling onUpdate with each state, until it is finished (resolves to the
-    // last state) or isCurrent() turns false (resolves to null).
+    // last state) or isCurrent() turns false (resolves to null). A finished job is announced on
+    // the document (JOB_FINISHED), so that the queue panel drops it at the same moment.
     const isCurrent = options.isCurrent || (() => true);
     while (isCurrent()) {
       let response;
@@ -96,7 +98,10 @@ window.GeniusLoci.api = (function () {
       const job = await response.json();
       if (!isCurrent()) return null;
       options.onUpdate(job);
-      if (FINISHED.includes(job.status)) return job;
+      if (FINISHED.includes(job.status)) {
+        document.dispatchEvent(new CustomEvent(JOB_FINISHED, { detail: job }));
+        return job;
+      }
       await new Promise((resolve) => setTimeout(resolve, options.intervalMs || 400));
     }
     return null;
@@ -108,7 +113,7 @@ window.GeniusLoci.api = (function () {
     return artwork.upsampled ? "picture upsampled" : "picture";
   }
 
-  return { UNREACHABLE: UNREACHABLE, FINISHED: FINISHED, csrfToken: csrfToken, messagesOf: messagesOf, sendJson: sendJson,
+  return { UNREACHABLE: UNREACHABLE, FINISHED: FINISHED, JOB_FINISHED: JOB_FINISHED, csrfToken: csrfToken, messagesOf: messagesOf, sendJson: sendJson,
     postJson: postJson, statusWords: statusWords, jobFailure: jobFailure, ask: ask, paintJob: paintJob,
     followJob: followJob, pictureClass: pictureClass };
 })();

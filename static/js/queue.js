@@ -94,5 +94,7 @@
     timer = setTimeout(refresh, pending && pending.length ? BUSY_MS : IDLE_MS);
   }
 
+  // A job the page followed to its end leaves the queue now, not at the next poll.
+  document.addEventListener(window.GeniusLoci.api.JOB_FINISHED, refresh);
   refresh();
 })();

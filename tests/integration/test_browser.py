@@ -12,7 +12,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 
 def test_search_a_city_click_it_and_see_its_picture(page, live_server, cities, painter, worker_factory):
-    worker_factory()
     open_map(page, live_server)
     page.fill("#city-search", "oxf")
     page.wait_for_selector("#search-suggestions li")
@@ -20,7 +19,11 @@ def test_search_a_city_click_it_and_see_its_picture(page, live_server, cities, p
     page.keyboard.press("Enter")
 
     page.wait_for_selector("#job-progress", state="visible")
+    page.wait_for_selector("#queue .queue-item", state="visible")  # waiting: no worker yet
+    worker_factory()
     page.wait_for_selector("#job-result:not([hidden])", timeout=60_000)
+    # The queue panel drops the finished job as its picture appears, not at its next poll (1 s).
+    page.wait_for_selector("#queue", state="hidden", timeout=300)
     image = page.locator("#job-image")
     # The result appears as soon as the job ends; the picture may still be on its way.
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
