@@ -239,18 +239,18 @@ def outcome(site: Site, run: Run, *, limit: float) -> Outcome:
     return Outcome(done=len(done), lost=len(ids) - len(done), duplicated=artworks - keys, last_done=last)
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU seconds (user + system) used so far by the site's web processes, its worker, and this
-    client, from /proc."""
+def cpu_seconds(site: Site) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the site's web processes (gunicorn and its
+    workers), its worker, and this client, from /proc."""
     tick, used = os.sysconf("SC_CLK_TCK"), {}
+    roots = {process.pid: name for name, process in site.processes.items() if name in ("web", "worker")}
+    roots[os.getpid()] = "client"
     for folder in Path("/proc").glob("[0-9]*"):
         try:
-            command = (folder / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()  # fields from the 3rd (state) on
         except OSError:  # gone meanwhile
             continue
-        name = ("web" if "gunicorn" in command else "worker" if "celery" in command
-                else "client" if int(folder.name) == os.getpid() else None)
+        name = roots.get(int(folder.name)) or roots.get(int(fields[1]))  # the process, or a child of it
         if name:
             used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return used
@@ -282,9 +282,9 @@ def clicks_run(site: Site, clicks: int) -> dict:
 
 def load_run(site: Site, visitors: int) -> dict:
     print(f"load: {visitors} visitors post one place job each, at once", flush=True)
-    before, begin = cpu_seconds(), time.perf_counter()
+    before, begin = cpu_seconds(site), time.perf_counter()
     run = visitors_post(site, visitors, follow=True)
-    after, seconds = cpu_seconds(), time.perf_counter() - begin
+    after, seconds = cpu_seconds(site), time.perf_counter() - begin
     result = outcome(site, run, limit=DRAIN_LIMIT_S)
     for thread in run.visitors:
         thread.join()

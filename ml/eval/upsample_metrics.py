@@ -18,7 +18,7 @@ and a generator's pictures of those places enlarged both ways and by whole pixel
 from __future__ import annotations
 
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 
 from ml.eval.fidelity import edge_strength, precision_recall
 from ml.eval.metrics import PLACE_ATTRIBUTES, fid_figures, generate_for, oracle_features, to_pictures, to_tensor
@@ -85,17 +85,16 @@ GRID_GAP = 4
 
 def comparison_grid(pipeline, low: ImageCache, high: ImageCache, generator=None, rows: int = 6) -> Image.Image:
     """One row per held-out scene (evenly spaced): bicubic's and the upsampler's enlargement of the
-    small render, the large render; with `generator`, its picture of that place (seed = the row)
-    by bicubic, by the upsampler and by whole pixels. Each picture at the large side."""
+    small render, the large render; with `generator`, its picture of that place (seed = the
+    scene's index) by bicubic, by the upsampler and by whole pixels. Each picture is shown at the
+    large side (by whole pixels when an enlargement is of another size)."""
     picks = torch.linspace(0, len(low) - 1, min(rows, len(low))).round().long()
     small = low.images[picks]
     columns = [bicubic(small, pipeline.scale), learned(pipeline, small), high.images[picks]]
     if generator is not None:
         places = [{"lat": float(low.lat[i]), "lon": float(low.lon[i])} for i in picks]
         native = to_tensor(generator.generate(places, [int(i) for i in picks]))
-        side = high.images.shape[-1]
-        columns += [bicubic(native, side // native.shape[-1]), learned(pipeline, native),
-                    to_tensor([ImageOps.scale(p, side / p.width, Image.Resampling.NEAREST) for p in to_pictures(native)])]
+        columns += [bicubic(native, pipeline.scale), learned(pipeline, native), native]
     side = high.images.shape[-1]
     step = side + GRID_GAP
     grid = Image.new("RGB", (len(columns) * step - GRID_GAP, len(picks) * step - GRID_GAP), "white")

@@ -68,17 +68,18 @@ class TrainerSkeleton:
 
     def load_checkpoint(self, folder) -> int:
         """Networks, optimisers and progress of a checkpoint; returns the epoch it reached. A
-        moving average or a critic the resumed run did not have starts here: G_ema from G, the
-        critic (an adversarial term added on resume) from its initialisation, with a fresh optimiser."""
+        moving average the resumed run did not keep starts from G; a critic it did not have at
+        all (neither its weights nor its optimiser: an adversarial term added on resume) starts
+        from its initialisation with a fresh optimiser. Anything else missing is an error."""
         state = run_dir.read_checkpoint_state(folder)
+        new_critic = ("D" in self.networks and not run_dir.network_file(folder, "D").is_file()
+                      and "D" not in state["optimizer_param_groups"])
         for name, network in self.networks.items():
-            if name in ("G_ema", "D") and not run_dir.network_file(folder, name).is_file():
-                if name == "G_ema":
-                    network.load_state_dict(self.G.state_dict())
-            else:
+            if name == "G_ema" and not run_dir.network_file(folder, name).is_file():
+                network.load_state_dict(self.G.state_dict())
+            elif not (name == "D" and new_critic):
                 run_dir.load_network(folder, name, network)
-        kept = {name: optimizer for name, optimizer in self.optimizers.items()
-                if name in state["optimizer_param_groups"]}
+        kept = {name: optimizer for name, optimizer in self.optimizers.items() if not (name == "D" and new_critic)}
         run_dir.load_optimizers(folder, kept, state)
         self.nimg = int(state["nimg"])
         self.cpu_seconds_before = float(state.get("cpu_seconds", 0.0))

@@ -9,7 +9,7 @@
   const BUSY_MS = 1000; // while something waits or runs
   const IDLE_MS = 2500; // to notice a job asked for elsewhere on the page
   const PENDING = ["queued", "running"];
-  let timer = 0, shown = "";
+  let timer = 0, shown = "", asked = 0;
 
   function csrfToken() {
     const input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -85,16 +85,19 @@
 
   async function refresh() {
     clearTimeout(timer);
+    const mine = ++asked; // an answer to an earlier request that arrives later is dropped
     let pending = null;
     try {
       const response = await fetch(panel.dataset.queueUrl, { headers: { Accept: "application/json" } });
       if (response.ok) pending = (await response.json()).jobs.filter((job) => PENDING.includes(job.status)).reverse();
     } catch (e) { /* offline for a moment: try again later */ }
+    if (mine !== asked) return;
     if (pending) render(pending);
     timer = setTimeout(refresh, pending && pending.length ? BUSY_MS : IDLE_MS);
   }
 
   // A job the page followed to its end leaves the queue now, not at the next poll.
-  document.addEventListener(window.GeniusLoci.api.JOB_FINISHED, refresh);
+  const api = window.GeniusLoci && window.GeniusLoci.api;
+  if (api) document.addEventListener(api.JOB_FINISHED, refresh);
   refresh();
 })();

@@ -20,10 +20,13 @@ def test_search_a_city_click_it_and_see_its_picture(page, live_server, cities, p
 
     page.wait_for_selector("#job-progress", state="visible")
     page.wait_for_selector("#queue .queue-item", state="visible")  # waiting: no worker yet
+    page.evaluate("""() => { window.finishedJobs = [];
+        document.addEventListener("genius-loci:job-finished", (e) => window.finishedJobs.push(e.detail.status)); }""")
     worker_factory()
     page.wait_for_selector("#job-result:not([hidden])", timeout=60_000)
-    # The queue panel drops the finished job as its picture appears, not at its next poll (1 s).
-    page.wait_for_selector("#queue", state="hidden", timeout=300)
+    # The page announces the finished job, and the queue panel (which refreshes on it) drops it.
+    assert page.evaluate("() => window.finishedJobs") == ["done"]
+    page.wait_for_selector("#queue", state="hidden")
     image = page.locator("#job-image")
     # The result appears as soon as the job ends; the picture may still be on its way.
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
