@@ -3,9 +3,9 @@
     python -m benchmarks.load [--visitors 100] [--broker embedded|redis] [--faults] [--clicks 20]
                               [--upsampler MODEL] [--no-write]
 
-Starts the site as `./run.sh demo` serves it (gunicorn with `config/gunicorn.py`, one
-`celery worker --pool solo` at nice WORKER_NICE) on the embedded defaults (SQLite, the `atomicfs://` broker, the file
-cache) in a fresh folder, or with `--broker redis` on a redis-server started here without
+Starts the site as `./run.sh demo` serves it (gunicorn with `config/gunicorn.py`, one `celery
+worker --pool solo` at nice WORKER_NICE) on the embedded defaults (SQLite, the `atomicfs://` broker,
+the file cache) in a fresh folder, or with `--broker redis` on a redis-server started here without
 persistence. The shipped `models/place-demo` is the active place model, with the world's cities;
 one job is painted first, so the worker has loaded PyTorch and the model as on a running site.
 
@@ -123,8 +123,8 @@ class Site:
     def start_worker(self) -> None:
         log = self.folder / "worker.log"
         before = log.read_text().count("ready.") if log.exists() else 0
-        self.start("worker", ["nice", "-n", str(WORKER_NICE), sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "gpu,default",
-                              "--pool", "solo", "--concurrency", "1", "-l", "info"])
+        self.start("worker", ["nice", "-n", str(WORKER_NICE), sys.executable, "-m", "celery", "-A", "config", "worker",
+                              "-Q", "gpu,default", "--pool", "solo", "--concurrency", "1", "-l", "info"])
         wait_for(lambda: log.read_text().count("ready.") > before, timeout=120, what="the worker did not start")
 
     def up(self) -> None:

@@ -20,13 +20,13 @@ EDIT_SUGGESTION_MIN_EDITS = 30
 EDIT_SUGGESTIONS = 6
 
 
-def model_version_active(*, kind: str) -> ModelVersion | None:
-    return ModelVersion.objects.filter(kind=kind, is_active=True).first()
-
-
 def model_versions_active(*, kinds: list[str]) -> dict[str, ModelVersion]:
-    """The active version of each of `kinds` that has one, in one query."""
+    """The active version of each of `kinds` that has one (at most one per kind), in one query."""
     return {version.kind: version for version in ModelVersion.objects.filter(kind__in=kinds, is_active=True)}
+
+
+def model_version_active(*, kind: str) -> ModelVersion | None:
+    return model_versions_active(kinds=[kind]).get(kind)
 
 
 def edit_suggestions(*, model_version: ModelVersion | None) -> list[str]:

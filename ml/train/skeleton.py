@@ -74,13 +74,13 @@ class TrainerSkeleton:
         state = run_dir.read_checkpoint_state(folder)
         new_critic = ("D" in self.networks and not run_dir.network_file(folder, "D").is_file()
                       and "D" not in state["optimizer_param_groups"])
+        fresh = {"D"} if new_critic else set()
         for name, network in self.networks.items():
             if name == "G_ema" and not run_dir.network_file(folder, name).is_file():
                 network.load_state_dict(self.G.state_dict())
-            elif not (name == "D" and new_critic):
+            elif name not in fresh:
                 run_dir.load_network(folder, name, network)
-        kept = {name: optimizer for name, optimizer in self.optimizers.items() if not (name == "D" and new_critic)}
-        run_dir.load_optimizers(folder, kept, state)
+        run_dir.load_optimizers(folder, {name: opt for name, opt in self.optimizers.items() if name not in fresh}, state)
         self.nimg = int(state["nimg"])
         self.cpu_seconds_before = float(state.get("cpu_seconds", 0.0))
         # Fresh noise after a resume instead of replaying the first run's draws.
