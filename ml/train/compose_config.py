@@ -48,6 +48,7 @@ class ComposeTrainConfig(AdversarialOptions, RunConfig):
     POSITIVE = ("per_category", "background_interval")
     NON_NEGATIVE = ("context_weight", "outside_weight", "content_weight", "mask_weight", "generated_masks", "colour_dropout")
     SPECIAL_OPTIONS = ("background_from",)  # --background-from MODEL_DIR
+    NOTES = {"loss": "logistic: the background critic's non-saturating loss with lazy R1 on reals; or wgan-gp"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -19,10 +19,16 @@ KIND = "ground"
 class GroundTrainConfig(AdversarialOptions, RunConfig):
     model: GroundConfig = field(default_factory=GroundConfig)  # the networks' architecture
     max_kimg: float = 200.0  # thousands of real (ground view, overhead) pairs shown in all
+    # the recipe that measured better at equal CPU time (docs/RESULTS.md, "Recipes at equal CPU time:
+    # ground"); --loss wgan-gp --augment none is the research's
+    loss: str = "logistic"
+    augment: str = "translation"
     l1_weight: float = 0.0  # pix2pix's L1 to the real view of the same tile (0: the research's plain cGAN)
     land_use_weight: float = 1.0  # weight of the critic's land-use classification (architecture's land_use_head)
 
     NON_NEGATIVE = ("l1_weight", "land_use_weight")
+    NOTES = {"loss": "logistic: non-saturating loss with lazy R1 on reals; or wgan-gp, the research's",
+             "augment": "translation; none, or a list of color,translation,cutout applied to reals and fakes alike"}
 
 
 GROUND = Kind(
