@@ -22,6 +22,7 @@ from ml.train.run_config import option_fields
 ERROR_ARCHITECTURE = "invalid architecture: {}"
 ERROR_BATCH_RANKS = "--batch-size {} is not divisible by the {} processes torchrun started"
 ERROR_RESUME_MISSING = "--resume {}: no checkpoint there (a checkpoint-*/ folder or a run folder holding one)"
+ERROR_RESUME_INCOMPLETE = "--resume {}: the checkpoint lacks {}"
 ERROR_RESUME_KIND = "--resume {}: a checkpoint of kind {!r}, not {!r}"
 ERROR_RESUME_ARCHITECTURE = "--resume {}: it was trained with {}, but this run asks for {}"
 ERROR_RESUME_DONE = "--resume {}: it is already at kimg {:g}; raise --max-kimg above that"
@@ -127,6 +128,8 @@ def find_resume_checkpoint(path: Path, kind: str) -> Path:
         raise CommandError(ERROR_RESUME_KIND.format(path, state.get("kind"), kind))
     if not isinstance(state.get("architecture"), dict) or "nimg" not in state:
         raise CommandError(ERROR_RESUME_MISSING.format(path))
+    if missing := run_dir.missing_files(checkpoint, state):
+        raise CommandError(ERROR_RESUME_INCOMPLETE.format(checkpoint, ", ".join(missing)))
     return checkpoint
 
 

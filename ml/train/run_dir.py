@@ -270,6 +270,20 @@ def network_file(folder: Path, name: str) -> Path:
     return Path(folder) / f"{name}.safetensors"
 
 
+def missing_files(folder: Path, state: dict) -> list[str]:
+    """The files a checkpoint (or handoff) folder lacks for a resume: G's weights, and each optimiser's
+    state (in optimizers.safetensors or, in a handoff, a file of its own) with the weights it moves."""
+    folder = Path(folder)
+    optimizers = list(state.get("optimizer_param_groups") or {})
+    needed = [network_file(folder, name) for name in dict.fromkeys(["G", *optimizers])]
+    handoff = [folder / HANDOFF_OPTIMIZER_FILE.format(name) for name in optimizers]
+    if not any(path.is_file() for path in handoff):
+        needed.append(folder / OPTIMIZERS_FILE)
+    elif not (folder / OPTIMIZERS_FILE).is_file():
+        needed += handoff
+    return [path.name for path in needed if not path.is_file()]
+
+
 def load_network(folder: Path, name: str, network: nn.Module) -> nn.Module:
     from safetensors.torch import load_file
 

@@ -1,5 +1,6 @@
 """The place training loop: a 3-step run, its files, the phase schedule and resuming."""
 import json
+import shutil
 
 import pytest
 import torch
@@ -71,6 +72,18 @@ def test_resume_of_another_kind_of_checkpoint_is_refused(tiny_dataset, tmp_path,
     (checkpoint / "state.json").write_text(json.dumps({"kind": "ground", "nimg": 1000, "architecture": {}}))
     assert train(tiny_dataset, tmp_path / "runs", "--resume", str(checkpoint)) == 2
     assert "a checkpoint of kind 'ground', not 'place'" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("missing", ["G.safetensors", "optimizers.safetensors"])
+def test_resume_of_a_checkpoint_missing_a_file_is_refused_with_its_name(trained_run, tiny_dataset, tmp_path, capsys,
+                                                                         missing):
+    checkpoint = tmp_path / "copy" / "checkpoint-000000.012"
+    shutil.copytree(trained_run / "checkpoint-000000.012", checkpoint)
+    (checkpoint / missing).unlink()
+    assert train(tiny_dataset, tmp_path / "runs", "--resume", str(checkpoint), "--max-kimg", "0.016") == 2
+    error = capsys.readouterr().err
+    assert error == f"error: --resume {checkpoint}: the checkpoint lacks {missing}\n"
     assert not (tmp_path / "runs").exists()
 
 
