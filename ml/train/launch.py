@@ -96,8 +96,9 @@ def build_architecture(kind: Kind, args: argparse.Namespace, resume_state: dict 
 def resolve_architecture(config_class, asked: dict, resume_state: dict | None, resume: Path | None):
     """`config_class` (a JSONConfig) from the options `asked`; the others come from the resumed
     checkpoint (or the class's defaults), and an asked one that differs from the checkpoint is
-    refused: the weights would not fit."""
-    base = resume_state["architecture"] if resume_state else config_class().to_dict()
+    refused: the weights would not fit. A field newer than the checkpoint reads as its default,
+    which is what the checkpoint was trained with."""
+    base = {**config_class().to_dict(), **(resume_state["architecture"] if resume_state else {})}
     if resume_state:
         differing = sorted(name for name, value in asked.items() if base.get(name) != value)
         if differing:

@@ -185,6 +185,22 @@ def test_resume_with_another_architecture_is_refused_and_writes_nothing(edit_run
     assert tree(edit_run) == before
 
 
+def test_a_checkpoint_older_than_an_architecture_option_resumes_with_that_option_at_its_default(
+        edit_run, captioned_dataset, tmp_path, capsys):
+    """A checkpoint written before `decoder` existed was trained with what is now its default."""
+    checkpoint = tmp_path / "old" / "checkpoint-000000.012"
+    shutil.copytree(edit_run / "checkpoint-000000.012", checkpoint)
+    state = json.loads((checkpoint / "state.json").read_text())
+    del state["architecture"]["decoder"]
+    (checkpoint / "state.json").write_text(json.dumps(state))
+    assert resume(captioned_dataset, tmp_path / "refused", checkpoint, "--max-kimg", "0.016", "--decoder", "resize") == 2
+    assert "decoder=transposed" in capsys.readouterr().err and not (tmp_path / "refused").exists()
+    assert resume(captioned_dataset, tmp_path / "runs", checkpoint, "--max-kimg", "0.016",
+                  "--decoder", "transposed") == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    assert [path.name for path in run.glob("checkpoint-*")] == ["checkpoint-000000.016"]
+
+
 def test_resume_of_a_finished_run_is_refused(edit_run, captioned_dataset, tmp_path, capsys):
     assert resume(captioned_dataset, tmp_path / "runs", edit_run) == 2  # --max-kimg is the run's own 0.012
     checkpoint = edit_run / "checkpoint-000000.012"
