@@ -70,6 +70,13 @@ def register(subparsers) -> None:
     ceiling.add_argument("--data", type=Path, required=True, help="dataset folder")
     ceiling.add_argument("--attributes", default="biome,density", help="comma-separated (default biome,density)")
     ceiling.add_argument("--neighbours", default="1,3,5,9", help="values of k, comma-separated (default 1,3,5,9)")
+    ceiling.add_argument("--photos", choices=("image", "background"),
+                         help="also measure, through the oracle like a generator's pictures, the real training "
+                              "photos (or backgrounds) of the city the k nearest cities vote for (on the first "
+                              "attribute): what pictures as real as the data reach from the location alone")
+    ceiling.add_argument("--images", type=int, default=2000, help="with --photos: held-out photos at most")
+    ceiling.add_argument("--oracle", type=Path, default=DEFAULT_ORACLE, help="with --photos: the oracle model folder")
+    ceiling.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="with --photos: where real features are cached")
     ceiling.set_defaults(func=run_location_ceiling)
 
     report = subparsers.add_parser("report", help="write the measured runs into a results page",
@@ -126,7 +133,8 @@ def run_location_ceiling(args) -> int:
         neighbours = []
     if not neighbours or min(neighbours) < 1:
         raise CommandError(ERROR_NEIGHBOURS.format(args.neighbours))
-    for attribute in [name.strip() for name in args.attributes.split(",") if name.strip()]:
+    attributes = [name.strip() for name in args.attributes.split(",") if name.strip()]
+    for attribute in attributes:
         try:
             found = location_ceiling(args.data, attribute, neighbours)
         except ValueError as error:
@@ -135,7 +143,33 @@ def run_location_ceiling(args) -> int:
         print(f"{attribute}: {found['photos']} photos of {found['heldout_cities']} held-out cities, "
               f"{found['train_cities']} training cities; k nearest cities vote: {nearest}; "
               f"commonest class: {found['majority']:.3f}")
+    if args.photos:
+        measure_nearest_photos(args, attributes[0], neighbours)
     return 0
+
+
+def measure_nearest_photos(args, attribute: str, neighbours: list[int]) -> None:
+    """`NearestCityPhotos` for each k, measured like a generator (FID and the class ratios)."""
+    from ml.eval.location_ceiling import NearestCityPhotos
+    from ml.eval.metrics import evaluate
+    from ml.eval.oracle import load_oracle
+
+    if args.images < 2:
+        raise CommandError(ERROR_POSITIVE.format("images", args.images))
+    if not (args.oracle / "config.json").is_file():
+        raise CommandError(ERROR_NO_ORACLE.format(args.oracle, args.oracle))
+    oracle, oracle_sha256 = load_oracle(args.oracle)
+    for k in neighbours:
+        photos = NearestCityPhotos(args.data, attribute, k, resolution=oracle.config.resolution, picture=args.photos)
+        try:
+            found = evaluate(photos, oracle, oracle_sha256, args.data, names=("fid", "conditional_accuracy"),
+                             max_images=args.images, cache=args.cache, progress=False, picture=args.photos)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        ratios = ", ".join(f"{name} {value['generated']:.3f} / {value['real']:.3f} = {value['ratio']:.2f}"
+                           for name, value in found["conditional_accuracy"].items())
+        print(f"real {args.photos}s of the city the {k} nearest training cities vote for ({attribute}), "
+              f"on {found['images']} held-out photos: FID {found['fid']:.1f}; {ratios}")
 
 
 def run_eval(args) -> int:

@@ -8,6 +8,11 @@ is the accuracy a perfect location-to-class map learnt from these cities would r
 always answering the commonest held-out class (what a generator that ignores the place can get).
 If the ceiling is below the conditional-accuracy target, no generator can meet the target on this
 data from the location alone.
+
+`NearestCityPhotos` asks the same of pictures: a stand-in for a generator that paints nothing but
+shows, for a place, real training photos of the city the nearest training cities vote for.
+Measured through the oracle like a generator, it is what pictures exactly as real as the data
+reach when the location is all a model is told.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import numpy as np
 
 from ml.data.cities import haversine_km
 from ml.data.dataset import ManifestDataset
+from ml.train.image_cache import load_image_cache
 
 DEFAULT_NEIGHBOURS = (1, 3, 5, 9)
 
@@ -69,3 +75,34 @@ def location_ceiling(data: str | Path, attribute: str, neighbours=DEFAULT_NEIGHB
     return {"photos": len(photos), "train_cities": len(known),
             "heldout_cities": len({int(row.get("city") or 0) for row in heldout.rows}),
             "majority": Counter(truth.tolist()).most_common(1)[0][1] / len(photos), "nearest": nearest}
+
+
+class NearestCityPhotos:
+    """For a place ({"lat", "lon"}), a real training photo (`picture`: "image" or "background")
+    of the nearest of its `k` nearest training cities whose commonest class of `attribute` wins
+    their vote (the choice `location_ceiling` scores); the seed picks among that city's photos.
+    Shaped like a pipeline, so `ml.eval.metrics.evaluate` measures it like a generator."""
+
+    def __init__(self, data: str | Path, attribute: str, k: int, *, resolution: int, picture: str = "image"):
+        from ml.eval.metrics import to_pictures
+
+        known = city_classes(ManifestDataset(data, split="train"), attribute)
+        photos = load_image_cache(data, resolution=resolution, split="train", progress=False, picture=picture)
+        rows: dict[int, list[int]] = {}
+        for index, city in enumerate(photos.city.tolist()):
+            rows.setdefault(city, []).append(index)
+        self.cities = [city for city in known if city in rows]
+        self.lat, self.lon, self.classes = (np.array([known[city][field] for city in self.cities])
+                                            for field in range(3))
+        self.rows, self.pictures = rows, to_pictures(photos.images)
+        self.k, self.resolution = k, resolution
+
+    def generate(self, inputs: list[dict], seeds: list[int], progress=None) -> list:
+        chosen = []
+        for place, seed in zip(inputs, seeds):
+            order = np.argsort(haversine_km(place["lat"], place["lon"], self.lat, self.lon))[:self.k]
+            vote = Counter(self.classes[order].tolist()).most_common(1)[0][0]
+            city = next(self.cities[index] for index in order if self.classes[index] == vote)
+            rows = self.rows[city]
+            chosen.append(self.pictures[rows[seed % len(rows)]])
+        return chosen

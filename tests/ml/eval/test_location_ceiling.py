@@ -39,3 +39,34 @@ def test_an_attribute_the_data_lacks_or_a_bad_k_is_a_clear_error(tmp_path, capsy
     assert "lists no attribute 'density' in its dataset.json (it lists: biome)" in capsys.readouterr().err
     assert main(["location-ceiling", "--data", str(data), "--neighbours", "0"]) == 2
     assert "--neighbours must list positive integers" in capsys.readouterr().err
+
+
+def test_nearest_city_photos_shows_a_real_photo_of_the_city_the_vote_chooses(tmp_path):
+    """Held-out city 2018 stands beside desert city 2000: alone (k=1) that city is shown, its two
+    photos by seed; with k=3 the two tropical cities outvote it and the nearer of them is shown."""
+    from ml.eval.location_ceiling import NearestCityPhotos
+
+    data = write_dataset(tmp_path / "data")
+    colours = {}
+    rows = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines()]
+    for number, row in enumerate(rows):
+        colours[row["id"]] = (number * 20, 100, 200 - number * 20)
+        Image.new("RGB", (8, 8), colours[row["id"]]).save(data / "images" / f"{row['id']}.png")
+        row["image"] = f"images/{row['id']}.png"
+    (data / "manifest.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    place = {"lat": 0.0, "lon": 1.0}
+
+    alone = NearestCityPhotos(data, "biome", 1, resolution=8)
+    assert [picture.getpixel((4, 4)) for picture in alone.generate([place] * 3, [0, 1, 2])] == [
+        colours["2000-0"], colours["2000-1"], colours["2000-0"]]
+    voted = NearestCityPhotos(data, "biome", 3, resolution=8)
+    assert voted.generate([place], [0])[0].getpixel((4, 4)) == colours["2001-0"]
+
+
+def test_with_photos_the_voted_cities_real_photos_are_measured_like_a_generator(scenes, oracle_folder, tmp_path,
+                                                                               capsys):
+    assert main(["location-ceiling", "--data", str(scenes), "--attributes", "biome", "--neighbours", "1",
+                 "--photos", "image", "--oracle", str(oracle_folder), "--cache", str(tmp_path / "cache")]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[1].startswith("real images of the city the 1 nearest training cities vote for (biome), on ")
+    assert " held-out photos: FID " in printed[1] and "; biome " in printed[1] and ", density " in printed[1]
