@@ -76,7 +76,8 @@ def register(subparsers) -> None:
                               "attribute): what pictures as real as the data reach from the location alone")
     ceiling.add_argument("--images", type=int, default=2000, help="with --photos: held-out photos at most")
     ceiling.add_argument("--oracle", type=Path, default=DEFAULT_ORACLE, help="with --photos: the oracle model folder")
-    ceiling.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="with --photos: where real features are cached")
+    ceiling.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
+                         help="with --photos: where real features are cached")
     ceiling.set_defaults(func=run_location_ceiling)
 
     report = subparsers.add_parser("report", help="write the measured runs into a results page",

@@ -23,7 +23,6 @@ import numpy as np
 
 from ml.data.cities import haversine_km
 from ml.data.dataset import ManifestDataset
-from ml.train.image_cache import load_image_cache
 
 DEFAULT_NEIGHBOURS = (1, 3, 5, 9)
 
@@ -85,6 +84,7 @@ class NearestCityPhotos:
 
     def __init__(self, data: str | Path, attribute: str, k: int, *, resolution: int, picture: str = "image"):
         from ml.eval.metrics import to_pictures
+        from ml.train.image_cache import load_image_cache
 
         known = city_classes(ManifestDataset(data, split="train"), attribute)
         photos = load_image_cache(data, resolution=resolution, split="train", progress=False, picture=picture)

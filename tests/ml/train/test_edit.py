@@ -193,7 +193,8 @@ def test_a_checkpoint_older_than_an_architecture_option_resumes_with_that_option
     state = json.loads((checkpoint / "state.json").read_text())
     del state["architecture"]["decoder"]
     (checkpoint / "state.json").write_text(json.dumps(state))
-    assert resume(captioned_dataset, tmp_path / "refused", checkpoint, "--max-kimg", "0.016", "--decoder", "resize") == 2
+    refused = resume(captioned_dataset, tmp_path / "refused", checkpoint, "--max-kimg", "0.016", "--decoder", "resize")
+    assert refused == 2
     assert "decoder=transposed" in capsys.readouterr().err and not (tmp_path / "refused").exists()
     assert resume(captioned_dataset, tmp_path / "runs", checkpoint, "--max-kimg", "0.016",
                   "--decoder", "transposed") == 0
