@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ml.cli import CommandError
-from ml.eval.cli import DEFAULT_CACHE, DEFAULT_ORACLE, ERROR_NO_ORACLE, figure
+from ml.eval.cli import DEFAULT_CACHE, DEFAULT_ORACLE, check_oracle, figure
 
 ERROR_BUDGETS = "--cpu-hours must be positive, got {}"
 
@@ -52,8 +52,7 @@ def run_compare_budget(args) -> int:
 
     if any(hours <= 0 for hours in args.cpu_hours):
         raise CommandError(ERROR_BUDGETS.format(args.cpu_hours))
-    if not (args.oracle / "config.json").is_file():
-        raise CommandError(ERROR_NO_ORACLE.format(args.oracle, args.oracle))
+    check_oracle(args.oracle)
     oracle, oracle_sha256 = load_oracle(args.oracle)
     rows = ["| CPU hours | run | checkpoint (kimg) | FID (floor) | precision / recall | biome / density ratio "
             "| edge ratio (Laplacian var; gradient) |", "|---:|---|---:|---:|---:|---:|---:|"]

@@ -102,6 +102,12 @@ def _check_dataset(path: Path) -> None:
         raise CommandError(ERROR_NOT_DATASET.format(path))
 
 
+def check_oracle(folder: Path) -> None:
+    """A CLI error, before any work, when `folder` holds no oracle model."""
+    if not (folder / "config.json").is_file():
+        raise CommandError(ERROR_NO_ORACLE.format(folder, folder))
+
+
 def run_oracle(args) -> int:
     from ml.eval.train_oracle import OracleTrainConfig, train_oracle
 
@@ -157,11 +163,11 @@ def measure_nearest_photos(args, attribute: str, neighbours: list[int]) -> None:
 
     if args.images < 2:
         raise CommandError(ERROR_POSITIVE.format("images", args.images))
-    if not (args.oracle / "config.json").is_file():
-        raise CommandError(ERROR_NO_ORACLE.format(args.oracle, args.oracle))
+    check_oracle(args.oracle)
     oracle, oracle_sha256 = load_oracle(args.oracle)
+    photos = NearestCityPhotos(args.data, attribute, resolution=oracle.config.resolution, picture=args.photos)
     for k in neighbours:
-        photos = NearestCityPhotos(args.data, attribute, k, resolution=oracle.config.resolution, picture=args.photos)
+        photos.k = k
         try:
             found = evaluate(photos, oracle, oracle_sha256, args.data, names=("fid", "conditional_accuracy"),
                              max_images=args.images, cache=args.cache, progress=False, picture=args.photos)
@@ -185,8 +191,7 @@ def run_eval(args) -> int:
     if args.images < 2:
         raise CommandError(ERROR_POSITIVE.format("images", args.images))
     _check_dataset(args.data)
-    if not (args.oracle / "config.json").is_file():
-        raise CommandError(ERROR_NO_ORACLE.format(args.oracle, args.oracle))
+    check_oracle(args.oracle)
     try:
         oracle, oracle_sha256 = load_oracle(args.oracle)
         pipeline, label, log_folder = load_target(args.target, args.checkpoint)

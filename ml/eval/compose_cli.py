@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ml.cli import CommandError
-from ml.eval.cli import DEFAULT_CACHE, DEFAULT_ORACLE, ERROR_NO_ORACLE, ERROR_POSITIVE, append_metrics
+from ml.eval.cli import DEFAULT_CACHE, DEFAULT_ORACLE, ERROR_POSITIVE, append_metrics, check_oracle
 
 DIVERSITY_LAYOUTS = 100  # held-out layouts painted with several seeds
 DIVERSITY_SEEDS = 4  # seeds per layout: as many pictures as GeoScenes renders of one city
@@ -52,8 +52,7 @@ def run_eval_compose(args) -> int:
             raise CommandError(ERROR_POSITIVE.format(name.replace("_", "-"), getattr(args, name)))
     if args.diversity_seeds < 2:
         raise CommandError(ERROR_DIVERSITY_SEEDS.format(args.diversity_seeds))
-    if not (args.oracle / "config.json").is_file():
-        raise CommandError(ERROR_NO_ORACLE.format(args.oracle, args.oracle))
+    check_oracle(args.oracle)
     try:
         pipeline = load(args.model)
         if pipeline.kind != "compose":

@@ -19,8 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ml.cli import CommandError
-from ml.eval.cli import (DEFAULT_ORACLE, ERROR_NO_ORACLE, ERROR_NOT_DATASET, ERROR_POSITIVE, METRICS_FILE,
-                         append_metrics)
+from ml.eval.cli import (DEFAULT_ORACLE, ERROR_NOT_DATASET, ERROR_POSITIVE, METRICS_FILE, append_metrics,
+                         check_oracle)
 
 ERROR_NOT_EDIT_MODEL = "{} is not an edit model folder (config.json of kind 'edit')"
 ERROR_NOT_MEASURED = "{} has no edit metrics yet; run `python -m ml eval-edit {} --data ...` first"
@@ -85,8 +85,7 @@ def run_eval_edit(args) -> int:
         raise CommandError(ERROR_POSITIVE.format("images", args.images))
     if not (args.data / "manifest.jsonl").is_file():
         raise CommandError(ERROR_NOT_DATASET.format(args.data))
-    if not (args.oracle / "config.json").is_file():
-        raise CommandError(ERROR_NO_ORACLE.format(args.oracle, args.oracle))
+    check_oracle(args.oracle)
     pipeline = _load_edit_model(args.model)
     oracle, oracle_sha256 = load_oracle(args.oracle)
     try:

@@ -15,7 +15,7 @@ import shlex
 from pathlib import Path
 
 from ml.cli import CommandError
-from ml.eval.cli import DEFAULT_ORACLE, ERROR_NO_ORACLE, ERROR_POSITIVE
+from ml.eval.cli import DEFAULT_ORACLE, ERROR_POSITIVE, check_oracle
 
 SECTION = "ground-landuse"
 # Deng, Zhu and Newsam (2018), table of land-use classification accuracy.
@@ -64,8 +64,7 @@ def run_landuse(args) -> int:
 
     if args.images < 1:
         raise CommandError(ERROR_POSITIVE.format("images", args.images))
-    if not (args.oracle / "config.json").is_file():
-        raise CommandError(ERROR_NO_ORACLE.format(args.oracle, args.oracle))
+    check_oracle(args.oracle)
     conditional, unconditional = _load(args.conditional), _load(args.unconditional)
     resolution = conditional.resolution
     train = load_pairs(args.data, resolution, "train", max_images=args.images)

@@ -49,6 +49,12 @@ def city_classes(dataset: ManifestDataset, attribute: str) -> dict[int, tuple[fl
     return {city: (*places[city], counts.most_common(1)[0][0]) for city, counts in votes.items()}
 
 
+def vote(classes: np.ndarray):
+    """The commonest of the classes of cities listed nearest first; a tie goes to the nearer city
+    (Counter keeps first-seen order among equal counts)."""
+    return Counter(classes.tolist()).most_common(1)[0][0]
+
+
 def location_ceiling(data: str | Path, attribute: str, neighbours=DEFAULT_NEIGHBOURS) -> dict:
     """{"photos", "train_cities", "heldout_cities", "majority", "nearest": {k: accuracy}} for
     the held-out photos of `data` (ValueError if the data lacks the attribute or a split)."""
@@ -68,8 +74,7 @@ def location_ceiling(data: str | Path, attribute: str, neighbours=DEFAULT_NEIGHB
     order = np.argsort(haversine_km(lat[:, None], lon[:, None], train_lat[None], train_lon[None]), axis=1)
     nearest = {}
     for k in neighbours:
-        # Ties go to the nearer city: Counter keeps first-seen order among equal counts.
-        guesses = [Counter(train_class[row[:k]].tolist()).most_common(1)[0][0] for row in order]
+        guesses = [vote(train_class[row[:k]]) for row in order]
         nearest[k] = float(np.mean(np.array(guesses) == truth))
     return {"photos": len(photos), "train_cities": len(known),
             "heldout_cities": len({int(row.get("city") or 0) for row in heldout.rows}),
@@ -80,9 +85,10 @@ class NearestCityPhotos:
     """For a place ({"lat", "lon"}), a real training photo (`picture`: "image" or "background")
     of the nearest of its `k` nearest training cities whose commonest class of `attribute` wins
     their vote (the choice `location_ceiling` scores); the seed picks among that city's photos.
-    Shaped like a pipeline, so `ml.eval.metrics.evaluate` measures it like a generator."""
+    Shaped like a pipeline, so `ml.eval.metrics.evaluate` measures it like a generator; `k` may be
+    changed between measurements, the photos are decoded once."""
 
-    def __init__(self, data: str | Path, attribute: str, k: int, *, resolution: int, picture: str = "image"):
+    def __init__(self, data: str | Path, attribute: str, k: int = 1, *, resolution: int, picture: str = "image"):
         from ml.eval.metrics import to_pictures
         from ml.train.image_cache import load_image_cache
 
@@ -101,8 +107,8 @@ class NearestCityPhotos:
         chosen = []
         for place, seed in zip(inputs, seeds):
             order = np.argsort(haversine_km(place["lat"], place["lon"], self.lat, self.lon))[:self.k]
-            vote = Counter(self.classes[order].tolist()).most_common(1)[0][0]
-            city = next(self.cities[index] for index in order if self.classes[index] == vote)
+            chosen_class = vote(self.classes[order])
+            city = next(self.cities[index] for index in order if self.classes[index] == chosen_class)
             rows = self.rows[city]
             chosen.append(self.pictures[rows[seed % len(rows)]])
         return chosen

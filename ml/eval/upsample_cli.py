@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ml.cli import CommandError
-from ml.eval.cli import DEFAULT_ORACLE, ERROR_NO_ORACLE, ERROR_POSITIVE, append_metrics
+from ml.eval.cli import DEFAULT_ORACLE, ERROR_POSITIVE, append_metrics, check_oracle
 
 ERROR_NOT_UPSAMPLER = "{} is a model of kind {!r}; eval-upsample measures an upsample model"
 
@@ -44,8 +44,7 @@ def run_eval_upsample(args) -> int:
 
     if args.images < 2:
         raise CommandError(ERROR_POSITIVE.format("images", args.images))
-    if not (args.oracle / "config.json").is_file():
-        raise CommandError(ERROR_NO_ORACLE.format(args.oracle, args.oracle))
+    check_oracle(args.oracle)
     try:
         pipeline = load(args.model)
         if pipeline.kind != "upsample":
