@@ -12,6 +12,8 @@ from gallery.models import Artwork, City, ComposeStep, Region
 from gallery.text import fold
 
 PROVENANCE_KEY = "genius-loci"
+# zlib level 1: an enlarged 256 px picture encodes in 4.2 ms instead of 19.2 at the default level 6, 15% larger
+PNG_OPTIONS = {"format": "PNG", "compress_level": 1, "optimize": False}
 
 
 def cities_load(*, min_population: int = 15000) -> int:
@@ -49,7 +51,7 @@ def provenance_png(image: Image.Image, provenance: dict) -> bytes:
     info = PngImagePlugin.PngInfo()
     info.add_text(PROVENANCE_KEY, json.dumps(provenance, sort_keys=True))
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info, optimize=False)
+    image.save(buffer, pnginfo=info, **PNG_OPTIONS)
     return buffer.getvalue()
 
 
@@ -119,7 +121,7 @@ def artwork_create(
 def png_bytes(image: Image.Image) -> bytes:
     """The image as PNG bytes with no text chunk: the same pixels always give the same bytes."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False)
+    image.save(buffer, **PNG_OPTIONS)
     return buffer.getvalue()
 
 
