@@ -25,8 +25,9 @@ Five options go beyond SIMGAN's recipe, all off by default (the shipped model us
   `attribute_weight` times that classifier's cross-entropy on its edits against the classes
   the target text asks for: the other picture's for a caption, the source's own with the named
   value changed for a phrase (StarGAN's domain classification loss, Choi et al. 2018).
-  With `attribute_crop` below 1 the head sees random large crops of the real pictures and of the
-  edits (`ml.train.augment.crop`), so a pattern in one place of an edit cannot carry the class.
+  With `attribute_crop` below 1 the head sees a random square of that share of the side of each
+  real picture and each edit (`ml.train.augment.crop`); under half the side a square can miss
+  the middle, so a pattern in one place of an edit cannot carry the class.
 - the architecture's `standardize_text`: both networks see the sentence embeddings standardised
   over every text the run trains with (`ml.models.edit.TextStandardizer`), fitted here.
 - `ema_kimg`: the export takes G_ema, an exponential moving average of the generator's weights

@@ -42,8 +42,8 @@ class EditTrainConfig(RunConfig):
     kl_weight: float = 1.0  # lambda_ca of the conditioning-augmentation KL (forward edit only)
     attribute_weight: float = 1.0  # weight of the attribute-class loss of both players (architecture's attribute_head)
     phrase_edits: float = 0.0  # share of edits whose target names one attribute value (0: captions only)
-    # the attribute head classifies random square crops of at least this share of the side, enlarged
-    # back, of the real pictures and of the edits alike (1: the whole pictures)
+    # the attribute head classifies a random square of this share of the side, enlarged back, of each
+    # real picture and each edit alike (1: the whole pictures)
     attribute_crop: float = 1.0
     ema_kimg: float = 0.0  # half-life of G_ema, in thousands of images (0: none; the export takes G itself)
     max_kimg: float = 200.0  # thousands of pictures to train on

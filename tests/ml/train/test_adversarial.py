@@ -33,7 +33,7 @@ def test_r1_is_gamma_half_the_squared_gradient_norm_on_reals_times_the_interval(
 def test_augmentations_change_each_picture_on_its_own_and_pass_gradients():
     torch.manual_seed(0)
     images = (torch.rand(6, 3, 16, 16) * 2 - 1).requires_grad_(True)
-    for augment in (color, translation, cutout, crop):
+    for augment in (color, translation, cutout, lambda images: crop(images, 0.5)):
         out = augment(images)
         assert out.shape == images.shape and torch.isfinite(out).all()
         assert not torch.equal(out, images)
@@ -46,14 +46,15 @@ def test_augmentations_change_each_picture_on_its_own_and_pass_gradients():
     assert torch.equal(diff_augment(images, []), images)
 
 
-def test_a_crop_is_a_part_of_the_picture_enlarged_to_its_side():
+def test_a_crop_is_a_square_of_the_picture_enlarged_to_its_side():
     torch.manual_seed(0)
     ramp = torch.linspace(-1, 1, 32).expand(8, 3, 32, 32)  # dark on the left, light on the right
-    assert torch.allclose(crop(ramp, smallest=1.0), ramp, atol=1e-6)  # the whole picture: itself
-    parts = crop(ramp, smallest=0.5)
-    widths = parts[:, 0, 0, -1] - parts[:, 0, 0, 0]  # a crop of side s spans s of the ramp's range
-    assert ((widths > 0.5 * 2 * 31 / 32 - 1e-4) & (widths < 2)).all() and widths.std() > 0
-    assert (parts >= ramp.min()).all() and (parts <= ramp.max()).all()  # nothing from outside
+    assert torch.allclose(crop(ramp, 1.0), ramp, atol=1e-6)  # the whole picture: itself
+    parts = crop(ramp, 0.375)
+    widths = parts[:, 0, 0, -1] - parts[:, 0, 0, 0]  # each square spans 0.375 of the ramp's range
+    assert torch.allclose(widths, torch.full((8,), 0.375 * 2), atol=1e-4)
+    assert parts[:, 0, 0, 0].std() > 0  # at a place of its own
+    assert (parts >= -1).all() and (parts <= 1).all()  # nothing from outside
 
 
 def test_augment_names_are_checked():
