@@ -71,17 +71,4 @@ def cutout(images: torch.Tensor, ratio: float = 0.5) -> torch.Tensor:
     return images * (~inside).unsqueeze(1).to(images.dtype)
 
 
-def crop(images: torch.Tensor, side: float) -> torch.Tensor:
-    """A random square of `side` of the picture's side, at a random place inside each picture,
-    enlarged back to the full side (bilinear). Under half the side, a square can miss the middle:
-    a classifier of such squares must find a class all over the picture, not in one place."""
-    n = images.shape[0]
-    centre = (1 - side) * (2 * torch.rand(n, 2, device=images.device) - 1)
-    theta = torch.zeros(n, 2, 3, device=images.device)
-    theta[:, 0, 0] = theta[:, 1, 1] = side
-    theta[:, :, 2] = centre
-    grid = F.affine_grid(theta.to(images.dtype), list(images.shape), align_corners=False)
-    return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
-
-
 _AUGMENT = {"color": color, "translation": translation, "cutout": cutout}

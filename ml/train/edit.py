@@ -25,9 +25,6 @@ Five options go beyond SIMGAN's recipe, all off by default (the shipped model us
   `attribute_weight` times that classifier's cross-entropy on its edits against the classes
   the target text asks for: the other picture's for a caption, the source's own with the named
   value changed for a phrase (StarGAN's domain classification loss, Choi et al. 2018).
-  With `attribute_crop` below 1 the head sees a random square of that share of the side of each
-  real picture and each edit (`ml.train.augment.crop`); under half the side a square can miss
-  the middle, so a pattern in one place of an edit cannot carry the class.
 - the architecture's `standardize_text`: both networks see the sentence embeddings standardised
   over every text the run trains with (`ml.models.edit.TextStandardizer`), fitted here.
 - `ema_kimg`: the export takes G_ema, an exponential moving average of the generator's weights
@@ -48,7 +45,6 @@ import torch
 from ml.cli import CommandError
 from ml.models.edit import EditConfig, EditDiscriminator, EditGenerator
 from ml.train import checks, export as exporting, run_dir
-from ml.train.augment import crop
 from ml.train.edit_config import EDIT, ERROR_BATCH_TWO, KIND, EditTrainConfig
 from ml.train.edit_losses import (ConditioningKL, LeastSquaresDiscriminatorLoss, LeastSquaresGeneratorLoss,
                                   ReconstructionLoss)
@@ -228,10 +224,6 @@ class EditTrainer(TrainerSkeleton):
         loss = self.discriminator_loss(real_matching, real_mismatching, edited_target)
         if self.attribute_classes is not None:  # learnt from the real pictures only
             real_classes = {name: logits[:len(sources)] for name, logits in classes.items()}
-            if self.config.attribute_crop < 1:
-                with run_dir.autocast(self.dist):
-                    real_classes = self.D(crop(sources, self.config.attribute_crop), batch.matching,
-                                          with_classes=True)[1]
             classified = self.attribute_classes(real_classes, batch.labels)
             loss = loss + classified
             self.record(attribute_loss_d=classified, **class_accuracies(real_classes, batch.labels, "d"))
@@ -247,8 +239,6 @@ class EditTrainer(TrainerSkeleton):
         with run_dir.autocast(self.dist):
             edited, mu, logvar = self.G(batch.sources, batch.targets)
             scores, classes = self.D(edited, batch.targets, with_classes=True)
-            if self.attribute_classes is not None and self.config.attribute_crop < 1:
-                classes = self.D(crop(edited, self.config.attribute_crop), batch.targets, with_classes=True)[1]
             terms = {"adversarial": self.generator_loss(scores)}
             if self.config.cycle_weight > 0:
                 back, _, _ = self.G(edited, batch.captions, sample=False)
@@ -358,4 +348,4 @@ def export(args, options: dict) -> int:
         lambda state: dict(epoch=state.get("epoch"), cycle_weight=train["cycle_weight"],
                            identity_weight=train.get("identity_weight", 0.0), kl_weight=train["kl_weight"],
                            attribute_weight=train.get("attribute_weight"), phrase_edits=train.get("phrase_edits"),
-                           attribute_crop=train.get("attribute_crop", 1.0), ema_kimg=train.get("ema_kimg", 0.0)))
+                           ema_kimg=train.get("ema_kimg", 0.0)))

@@ -7,7 +7,7 @@ lambda_ca = 1) and the edit loop's own, checked once by the command line (`ml.tr
 
 The baselines: `--cycle-weight 0` (no cycle loss), `--no-augmentation` (no conditioning
 augmentation), `--residual-units 0 --cycle-weight 0` (a SISGAN-like encoder-decoder). Beyond
-SIMGAN's recipe: `--attribute-head` (`--attribute-crop`), `--phrase-edits`, `--identity-weight` and `--ema-kimg`
+SIMGAN's recipe: `--attribute-head`, `--phrase-edits`, `--identity-weight` and `--ema-kimg`
 (see `ml.train.edit`).
 """
 from __future__ import annotations
@@ -27,7 +27,6 @@ DEFAULT_TEXT_CACHE = str(Path(os.environ.get("GENIUS_LOCI_TEXT_CACHE",
                                              Path.home() / ".cache" / "genius-loci" / "text")))
 ERROR_BATCH_TWO = "--batch-size must give each process at least 2 pictures (a mismatching text comes from another), got {}"
 ERROR_PHRASE_SHARE = "--phrase-edits must be a share between 0 and 1, got {}"
-ERROR_CROP_SHARE = "--attribute-crop must be a share of the side above 0 and at most 1, got {}"
 
 
 @dataclass
@@ -42,9 +41,6 @@ class EditTrainConfig(RunConfig):
     kl_weight: float = 1.0  # lambda_ca of the conditioning-augmentation KL (forward edit only)
     attribute_weight: float = 1.0  # weight of the attribute-class loss of both players (architecture's attribute_head)
     phrase_edits: float = 0.0  # share of edits whose target names one attribute value (0: captions only)
-    # the attribute head classifies a random square of this share of the side, enlarged back, of each
-    # real picture and each edit alike (1: the whole pictures)
-    attribute_crop: float = 1.0
     ema_kimg: float = 0.0  # half-life of G_ema, in thousands of images (0: none; the export takes G itself)
     max_kimg: float = 200.0  # thousands of pictures to train on
     text_cache: str = DEFAULT_TEXT_CACHE  # where the captions' embeddings are stored between runs
@@ -52,7 +48,7 @@ class EditTrainConfig(RunConfig):
     sample_kimg: float = 10.0  # a sample grid every this many kimg (and at the end)
     snapshot_kimg: float = 25.0  # a checkpoint every this many kimg (and at the end)
 
-    POSITIVE = ("lr_halve_epochs", "attribute_crop")
+    POSITIVE = ("lr_halve_epochs",)
     NON_NEGATIVE = ("cycle_weight", "identity_weight", "kl_weight", "attribute_weight")
 
 
@@ -62,8 +58,6 @@ def check_options(args: argparse.Namespace, values: dict, model: EditConfig, res
         raise CommandError(ERROR_BATCH_TWO.format(values["batch_size"]))
     if not 0 <= values["phrase_edits"] <= 1:
         raise CommandError(ERROR_PHRASE_SHARE.format(values["phrase_edits"]))
-    if values["attribute_crop"] > 1:
-        raise CommandError(ERROR_CROP_SHARE.format(values["attribute_crop"]))
     return {}
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from ml.cli import main
-from ml.train.augment import color, crop, cutout, diff_augment, parse_augments, translation
+from ml.train.augment import color, cutout, diff_augment, parse_augments, translation
 from ml.train.losses import NonSaturatingCriticLoss, R1Penalty, r1_gamma_for
 
 from .conftest import train
@@ -33,7 +33,7 @@ def test_r1_is_gamma_half_the_squared_gradient_norm_on_reals_times_the_interval(
 def test_augmentations_change_each_picture_on_its_own_and_pass_gradients():
     torch.manual_seed(0)
     images = (torch.rand(6, 3, 16, 16) * 2 - 1).requires_grad_(True)
-    for augment in (color, translation, cutout, lambda images: crop(images, 0.5)):
+    for augment in (color, translation, cutout):
         out = augment(images)
         assert out.shape == images.shape and torch.isfinite(out).all()
         assert not torch.equal(out, images)
@@ -44,17 +44,6 @@ def test_augmentations_change_each_picture_on_its_own_and_pass_gradients():
     # a translation keeps the picture's pixels, moved, with zeros (mid-grey) coming in
     assert ((shifted == 0) | torch.isin(shifted, images)).all()
     assert torch.equal(diff_augment(images, []), images)
-
-
-def test_a_crop_is_a_square_of_the_picture_enlarged_to_its_side():
-    torch.manual_seed(0)
-    ramp = torch.linspace(-1, 1, 32).expand(8, 3, 32, 32)  # dark on the left, light on the right
-    assert torch.allclose(crop(ramp, 1.0), ramp, atol=1e-6)  # the whole picture: itself
-    parts = crop(ramp, 0.375)
-    widths = parts[:, 0, 0, -1] - parts[:, 0, 0, 0]  # each square spans 0.375 of the ramp's range
-    assert torch.allclose(widths, torch.full((8,), 0.375 * 2), atol=1e-4)
-    assert parts[:, 0, 0, 0].std() > 0  # at a place of its own
-    assert (parts >= -1).all() and (parts <= 1).all()  # nothing from outside
 
 
 def test_augment_names_are_checked():

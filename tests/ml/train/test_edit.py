@@ -85,8 +85,7 @@ def test_the_learning_rate_halves_every_lr_halve_epochs(captioned_dataset, tmp_p
 
 def test_the_attribute_head_phrase_edits_and_identity_loss_train_and_are_recorded(captioned_dataset, tmp_path):
     assert train(captioned_dataset, tmp_path, "--max-kimg", "0.008", "--attribute-head", "biome,density",
-                 "--attribute-weight", "2", "--phrase-edits", "1", "--identity-weight", "3",
-                 "--attribute-crop", "0.5") == 0
+                 "--attribute-weight", "2", "--phrase-edits", "1", "--identity-weight", "3") == 0
     (run,) = tmp_path.glob("0*")
     options = json.loads((run / "options.json").read_text())
     assert options["train"]["model"]["attribute_head"] == {"biome": CLASSES["biome"], "density": CLASSES["density"]}
@@ -99,7 +98,6 @@ def test_the_attribute_head_phrase_edits_and_identity_loss_train_and_are_recorde
     assert main(["export", str(run), "--out", str(tmp_path / "model")]) == 0
     training = read_config(tmp_path / "model")["training"]
     assert training["attribute_weight"] == 2 and training["phrase_edits"] == 1 and training["identity_weight"] == 3
-    assert training["attribute_crop"] == 0.5
 
 
 def test_standardised_texts_are_fitted_on_the_training_texts_and_shipped_with_the_model(captioned_dataset, tmp_path,
@@ -258,8 +256,6 @@ def test_with_ema_kimg_the_export_takes_the_moving_average_and_the_training_is_u
     (["--max-kimg", "0"], "--max-kimg must be positive"),
     (["--cycle-weight", "-1"], "--cycle-weight must be >= 0"),
     (["--phrase-edits", "1.5"], "--phrase-edits must be a share between 0 and 1, got 1.5"),
-    (["--attribute-crop", "0"], "--attribute-crop must be positive"),
-    (["--attribute-crop", "1.5"], "--attribute-crop must be a share of the side above 0 and at most 1, got 1.5"),
     (["--attribute-head", "biome,snowfall"], "--attribute-head: "),
     (["--attribute-weight", "-2"], "--attribute-weight must be >= 0"),
     (["--identity-weight", "-1"], "--identity-weight must be >= 0"),
