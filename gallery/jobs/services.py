@@ -20,7 +20,8 @@ from gallery.jobs import errors
 from gallery.models import Artwork, City, Region
 from gallery.jobs.composition import composition_generate, composition_paint
 from gallery.selectors import artwork_find, city_nearest, city_of_place, region_find
-from gallery.services import PROVENANCE_KEY, artwork_create, provenance_png, region_create
+from gallery.services import (EARLIER_PNG_COMPRESS_LEVEL, PROVENANCE_KEY, artwork_create, provenance_png,
+                              region_create)
 from generation import errors as generation_errors
 from generation import regions
 from generation.models import Job, Kind
@@ -371,6 +372,10 @@ def _regenerate(job: Job) -> tuple:
     with artwork.image.open("rb") as handle:
         stored = handle.read()
     provenance = json.loads(Image.open(io.BytesIO(stored)).text[PROVENANCE_KEY])
-    fresh = provenance_png(image if upsampled is None else upsampled, provenance)
+    picture = image if upsampled is None else upsampled
+    fresh = provenance_png(picture, provenance)
+    if fresh != stored:  # stored before PNGs were written at zlib level 1?
+        earlier = provenance_png(picture, provenance, compress_level=EARLIER_PNG_COMPRESS_LEVEL)
+        fresh = earlier if earlier == stored else fresh
     stored_sha256, new_sha256 = hashlib.sha256(stored).hexdigest(), hashlib.sha256(fresh).hexdigest()
     return artwork, {"identical": stored_sha256 == new_sha256, "sha256_stored": stored_sha256, "sha256_new": new_sha256}

@@ -1,8 +1,11 @@
 """An artwork's actions: "more like this" (variations) and "regenerate exactly"."""
+import hashlib
+import io
 import json
 import shutil
 
 import pytest
+from PIL import Image
 
 from config import api
 from gallery.errors import ARTWORK_UNKNOWN
@@ -114,6 +117,24 @@ def test_regenerate_paints_the_same_bytes_without_a_second_artwork(client, artwo
     assert (body["artwork"]["id"], body["artwork"]["url"]) == (artwork.pk, f"http://testserver/artworks/{artwork.pk}/")
     assert body["artwork"]["image"].endswith(artwork.image.url)
     assert Artwork.objects.count() == 1
+
+
+def test_regenerate_finds_the_same_bytes_in_a_png_stored_at_the_earlier_compression_level(client, artwork):
+    from gallery.services import EARLIER_PNG_COMPRESS_LEVEL, PROVENANCE_KEY, provenance_png
+
+    with artwork.image.open("rb") as handle:
+        current = handle.read()
+    stored = Image.open(io.BytesIO(current))
+    provenance = json.loads(stored.text[PROVENANCE_KEY])
+    earlier = provenance_png(stored.convert("RGB"), provenance, compress_level=EARLIER_PNG_COMPRESS_LEVEL)
+    assert earlier != current  # the same pixels and provenance, other bytes
+    with artwork.image.storage.open(artwork.image.name, "wb") as handle:  # as the site wrote it before
+        handle.write(earlier)
+    job_id = client.post(f"/api/artworks/{artwork.pk}/regenerate").json()["job"]["id"]
+    job_services.job_run(job_id=job_pk(job_id))
+    verification = Job.objects.get(public_id=job_id).verification
+    assert verification["identical"] is True
+    assert verification["sha256_stored"] == verification["sha256_new"] == hashlib.sha256(earlier).hexdigest()
 
 
 def test_regenerate_reports_different_bytes(client, artwork):
