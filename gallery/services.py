@@ -52,9 +52,7 @@ def provenance_png(image: Image.Image, provenance: dict, *, compress_level: int 
     """The image as PNG bytes with its provenance as JSON in a text chunk."""
     info = PngImagePlugin.PngInfo()
     info.add_text(PROVENANCE_KEY, json.dumps(provenance, sort_keys=True))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info, compress_level=compress_level, optimize=False)
-    return buffer.getvalue()
+    return png_bytes(image, pnginfo=info, compress_level=compress_level)
 
 
 def _thumbnail_png(image: Image.Image, size: int) -> bytes:
@@ -120,10 +118,12 @@ def artwork_create(
     return artwork
 
 
-def png_bytes(image: Image.Image) -> bytes:
-    """The image as PNG bytes with no text chunk: the same pixels always give the same bytes."""
+def png_bytes(image: Image.Image, *, pnginfo: PngImagePlugin.PngInfo | None = None,
+              compress_level: int = PNG_COMPRESS_LEVEL) -> bytes:
+    """The image as PNG bytes (with `pnginfo`'s text chunks, if any): the same pixels and chunks
+    always give the same bytes."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL, optimize=False)
+    image.save(buffer, format="PNG", pnginfo=pnginfo, compress_level=compress_level, optimize=False)
     return buffer.getvalue()
 
 

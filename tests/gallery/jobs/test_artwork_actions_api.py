@@ -13,6 +13,7 @@ from gallery.jobs import errors
 from gallery.jobs import services as job_services
 from gallery.jobs.inputs import VARIATIONS_MAX
 from gallery.models import Artwork
+from gallery.services import EARLIER_PNG_COMPRESS_LEVEL, PROVENANCE_KEY, provenance_png
 from generation import errors as generation_errors
 from generation import services as generation_services
 from generation.models import Job
@@ -120,8 +121,6 @@ def test_regenerate_paints_the_same_bytes_without_a_second_artwork(client, artwo
 
 
 def test_regenerate_finds_the_same_bytes_in_a_png_stored_at_the_earlier_compression_level(client, artwork):
-    from gallery.services import EARLIER_PNG_COMPRESS_LEVEL, PROVENANCE_KEY, provenance_png
-
     with artwork.image.open("rb") as handle:
         current = handle.read()
     stored = Image.open(io.BytesIO(current))
