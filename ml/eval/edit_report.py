@@ -89,6 +89,8 @@ def describe(config: dict) -> str:
         extras.append(f"augmentation's KL weight {training['kl_weight']:g}")
     if training.get("identity_weight"):
         extras.append(f"identity loss (weight {training['identity_weight']:g})")
+    if training.get("paired_weight"):
+        extras.append(f"paired loss on rendered variants (weight {training['paired_weight']:g})")
     if training.get("ema_kimg"):
         extras.append(f"moving average of the weights (half-life {training['ema_kimg']:g} kimg)")
     return f"{what}; {', '.join(extras)}" if extras else what

@@ -13,7 +13,7 @@ The backward edit of the cycle is conditioned on the mean of t's condition (no s
 the noise of conditioning augmentation belongs to the forward edit alone. The learning rate
 halves every `lr_halve_epochs` epochs. The run writes its files through `ml.train.run_dir`.
 
-Five options go beyond SIMGAN's recipe, all off by default (the shipped model uses the first three):
+Six options go beyond SIMGAN's recipe, all off by default:
 
 - `phrase_edits`: that share of the pictures get, instead of another picture's caption, a
   target text that names one attribute value only, in the captions' own words ("snowy", "the
@@ -34,6 +34,11 @@ Five options go beyond SIMGAN's recipe, all off by default (the shipped model us
   caption, or a phrase of a value it shows), with the conditioning noise sampled as in a forward
   edit, must come back unchanged, so neither the text nor the noise moves what the text does not
   ask to change.
+- `paired_weight`: with data written with `--variants` (the same photo rendered under each other
+  weather and time of day, the rest of the scene kept), an edit by a phrase naming a value of
+  one of those attributes has a right answer, and the generator pays `paired_weight` times its
+  L1 distance to it: supervision that says where the snow goes and what stays, which the
+  classifier of `attribute_head` alone does not (pix2pix's L1 term, Isola et al. 2017).
 """
 from __future__ import annotations
 
@@ -122,6 +127,8 @@ class EditBatch:
     targets: torch.Tensor  # (B, text_dim) the forward edits' texts
     labels: dict[str, torch.Tensor]  # attribute -> (B,) their classes (-1: unknown), for the attribute head
     target_labels: dict[str, torch.Tensor]  # attribute -> (B,) the classes the targets ask for
+    paired: torch.Tensor | None = None  # (B, 3, R, R) each forward edit's rendered answer, where it has one
+    has_pair: torch.Tensor | None = None  # (B,) bool: which rows have one
 
 
 class EditTrainer(TrainerSkeleton):
@@ -146,6 +153,7 @@ class EditTrainer(TrainerSkeleton):
         self.discriminator_loss, self.generator_loss = LeastSquaresDiscriminatorLoss(), LeastSquaresGeneratorLoss()
         self.cycle_loss = ReconstructionLoss(config.cycle_weight)
         self.identity_loss = ReconstructionLoss(config.identity_weight)
+        self.paired_loss = ReconstructionLoss(config.paired_weight)
         self.kl_loss = ConditioningKL(config.kl_weight)
         # A resumed run goes on with its epoch count, which the learning-rate halving counts in.
         self.resume_cached(data, resume_from)
@@ -179,26 +187,40 @@ class EditTrainer(TrainerSkeleton):
         the same batch rolled by one, so no picture gets its own caption back, or for a
         `phrase_edits` share of the pictures a phrase naming one value they lack."""
         indices = self.batches.next_indices()
-        sources = ImageCache.to_float(self.data.images[indices]).to(self.device, non_blocking=True)
-        if self.config.mirror:
-            flip = torch.rand(len(indices), device=self.device) < 0.5
-            sources = torch.where(flip[:, None, None, None], sources.flip(3), sources)
+        pixels = self.data.images[indices]
+        sources = ImageCache.to_float(pixels).to(self.device, non_blocking=True)
         captions = self.texts[indices]
         labels = {name: self.data.labels[name][indices] for name in self.config.model.attribute_head}
         matching, targets = captions.clone(), captions.roll(1, dims=0)
         target_labels = {name: values.roll(1, dims=0) for name, values in labels.items()}
+        variants = torch.full((len(indices),), -1, dtype=torch.int64)
         if self.phrases is not None:
-            self.use_phrases(indices, matching, targets, target_labels)
+            self.use_phrases(indices, matching, targets, target_labels, variants)
+        paired = has_pair = None
+        if self.config.paired_weight > 0:
+            has_pair = variants >= 0
+            answers = torch.where(has_pair[:, None, None, None], self.data.variant_images[variants.clamp_min(0)],
+                                  pixels)
+            paired = ImageCache.to_float(answers).to(self.device, non_blocking=True)
+        if self.config.mirror:  # a source and its answer are mirrored together
+            flip = torch.rand(len(indices), device=self.device)[:, None, None, None] < 0.5
+            sources = torch.where(flip, sources.flip(3), sources)
+            if paired is not None:
+                paired = torch.where(flip, paired.flip(3), paired)
         to = dict(device=self.device, non_blocking=True)
-        return EditBatch(sources.contiguous(memory_format=run_dir.memory_format(self.dist)), captions.to(**to),
+        form = run_dir.memory_format(self.dist)
+        return EditBatch(sources.contiguous(memory_format=form), captions.to(**to),
                          matching.to(**to), targets.to(**to), {name: v.to(**to) for name, v in labels.items()},
-                         {name: v.to(**to) for name, v in target_labels.items()})
+                         {name: v.to(**to) for name, v in target_labels.items()},
+                         None if paired is None else paired.to(**to).contiguous(memory_format=form),
+                         None if has_pair is None else has_pair.to(**to))
 
     def use_phrases(self, indices: torch.Tensor, matching: torch.Tensor, targets: torch.Tensor,
-                    target_labels: dict[str, torch.Tensor]) -> None:
+                    target_labels: dict[str, torch.Tensor], variants: torch.Tensor) -> None:
         """Give a `phrase_edits` share of the rows a phrase pair (in place): a matching phrase
         of a value the picture shows, a target phrase of one it lacks, and as target classes its
-        own with that one changed."""
+        own with that one changed; `variants` gets the row of the picture's variant with that
+        value in `data.variant_images`, where the data has one (else it stays -1)."""
         for row, index in enumerate(indices.tolist()):
             if self.phrase_rng.random() >= self.config.phrase_edits:
                 continue
@@ -211,6 +233,8 @@ class EditTrainer(TrainerSkeleton):
             targets[row] = self.phrases.embeddings[target_phrase]
             for name in target_labels:
                 target_labels[name][row] = value if name == attribute else own[name]
+            if attribute in self.data.variant_index:
+                variants[row] = self.data.variant_index[attribute][index, value]
 
     def step_discriminator(self, batch: EditBatch) -> None:
         with torch.no_grad(), run_dir.autocast(self.dist):
@@ -246,6 +270,8 @@ class EditTrainer(TrainerSkeleton):
             if self.config.identity_weight > 0:
                 kept, _, _ = self.G(batch.sources, batch.matching)
                 terms["identity"] = self.identity_loss(kept, batch.sources)
+            if self.config.paired_weight > 0 and bool(batch.has_pair.any()):
+                terms["paired"] = self.paired_loss(edited[batch.has_pair], batch.paired[batch.has_pair])
             if self.config.model.augmentation and self.config.kl_weight > 0:
                 terms["kl"] = self.kl_loss(mu, logvar)
         if self.attribute_classes is not None:
@@ -330,7 +356,8 @@ def load_training_data(config: EditTrainConfig, progress: bool) -> ImageCache:
     """The captioned training pictures; every one must have a caption."""
     try:
         data = load_image_cache(config.data, resolution=config.model.resolution, split="train",
-                                drop_outliers=config.drop_outliers, progress=progress)
+                                drop_outliers=config.drop_outliers, progress=progress,
+                                variants=config.paired_weight > 0)
     except ValueError as error:
         raise checks.data_error(error) from None
     uncaptioned = sum(not caption.strip() for caption in data.captions)
@@ -348,4 +375,5 @@ def export(args, options: dict) -> int:
         lambda state: dict(epoch=state.get("epoch"), cycle_weight=train["cycle_weight"],
                            identity_weight=train.get("identity_weight", 0.0), kl_weight=train["kl_weight"],
                            attribute_weight=train.get("attribute_weight"), phrase_edits=train.get("phrase_edits"),
+                           paired_weight=train.get("paired_weight", 0.0),
                            ema_kimg=train.get("ema_kimg", 0.0)))

@@ -7,8 +7,8 @@ lambda_ca = 1) and the edit loop's own, checked once by the command line (`ml.tr
 
 The baselines: `--cycle-weight 0` (no cycle loss), `--no-augmentation` (no conditioning
 augmentation), `--residual-units 0 --cycle-weight 0` (a SISGAN-like encoder-decoder). Beyond
-SIMGAN's recipe: `--attribute-head`, `--phrase-edits`, `--identity-weight` and `--ema-kimg`
-(see `ml.train.edit`).
+SIMGAN's recipe: `--attribute-head`, `--phrase-edits`, `--identity-weight`, `--paired-weight`
+and `--ema-kimg` (see `ml.train.edit`).
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ DEFAULT_TEXT_CACHE = str(Path(os.environ.get("GENIUS_LOCI_TEXT_CACHE",
                                              Path.home() / ".cache" / "genius-loci" / "text")))
 ERROR_BATCH_TWO = "--batch-size must give each process at least 2 pictures (a mismatching text comes from another), got {}"
 ERROR_PHRASE_SHARE = "--phrase-edits must be a share between 0 and 1, got {}"
+ERROR_PAIRED_WITHOUT_PHRASES = "--paired-weight {} needs --phrase-edits above 0: only edits to one value have a variant"
 
 
 @dataclass
@@ -41,6 +42,7 @@ class EditTrainConfig(RunConfig):
     kl_weight: float = 1.0  # lambda_ca of the conditioning-augmentation KL (forward edit only)
     attribute_weight: float = 1.0  # weight of the attribute-class loss of both players (architecture's attribute_head)
     phrase_edits: float = 0.0  # share of edits whose target names one attribute value (0: captions only)
+    paired_weight: float = 0.0  # weight of |G(x, phrase) - x's variant with that value|_1 (0: off; data with --variants)
     ema_kimg: float = 0.0  # half-life of G_ema, in thousands of images (0: none; the export takes G itself)
     max_kimg: float = 200.0  # thousands of pictures to train on
     text_cache: str = DEFAULT_TEXT_CACHE  # where the captions' embeddings are stored between runs
@@ -49,15 +51,18 @@ class EditTrainConfig(RunConfig):
     snapshot_kimg: float = 25.0  # a checkpoint every this many kimg (and at the end)
 
     POSITIVE = ("lr_halve_epochs",)
-    NON_NEGATIVE = ("cycle_weight", "identity_weight", "kl_weight", "attribute_weight")
+    NON_NEGATIVE = ("cycle_weight", "identity_weight", "kl_weight", "attribute_weight", "paired_weight")
 
 
 def check_options(args: argparse.Namespace, values: dict, model: EditConfig, resume_state: dict | None) -> dict:
-    """A mismatching text comes from another picture of the batch; a share is a share."""
+    """A mismatching text comes from another picture of the batch; a share is a share; the paired
+    loss needs phrase edits."""
     if values["batch_size"] < 2:
         raise CommandError(ERROR_BATCH_TWO.format(values["batch_size"]))
     if not 0 <= values["phrase_edits"] <= 1:
         raise CommandError(ERROR_PHRASE_SHARE.format(values["phrase_edits"]))
+    if values["paired_weight"] > 0 and values["phrase_edits"] == 0:
+        raise CommandError(ERROR_PAIRED_WITHOUT_PHRASES.format(values["paired_weight"]))
     return {}
 
 

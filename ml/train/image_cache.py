@@ -35,6 +35,10 @@ class ImageCache:
     classes: dict[str, list]  # attribute -> its class names, from dataset.json
     overhead: torch.Tensor | None = None  # (N, 3, R, R) uint8 overhead tiles, when asked for
     captions: list[str] = field(default_factory=list)  # one per image ("" where the manifest has none)
+    # With variants: the rows' variants (`ml.data.geoscenes.writer`) as (M, 3, R, R) uint8, and
+    # attribute -> (N, C) int64: the row in `variant_images` of picture n with value c (-1: none).
+    variant_images: torch.Tensor | None = None
+    variant_index: dict[str, torch.Tensor] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -113,16 +117,19 @@ def select_rows(root: str | Path, *, resolution: int, split: str | None, cities:
 
 def load_image_cache(root: str | Path, *, resolution: int, split: str | None, cities: int | None = None,
                      drop_outliers: bool = True, max_images: int | None = None,
-                     progress: bool = True, overhead: bool = False, picture: str = "image") -> ImageCache:
+                     progress: bool = True, overhead: bool = False, picture: str = "image",
+                     variants: bool = False) -> ImageCache:
     """Decode the images `select_rows` picks (same arguments) at `resolution`; `overhead` also
-    decodes each row's overhead tile. `picture` is the row's picture to decode: "image" (the photo)
-    or "background" (the same scene without its foreground objects, `ml.data.compose`)."""
+    decodes each row's overhead tile, `variants` each row's variants (ValueError when the data
+    has none). `picture` is the row's picture to decode: "image" (the photo) or "background" (the
+    same scene without its foreground objects, `ml.data.compose`)."""
     selection = select_rows(root, resolution=resolution, split=split, cities=cities, drop_outliers=drop_outliers,
                             max_images=max_images, overhead=overhead)
     dataset, rows = selection.dataset, selection.rows
     images = _decode(dataset, rows, picture, resolution, f"decoding {split or 'all'}", progress)
     tiles = _decode(dataset, rows, "overhead", resolution, "decoding overhead", progress) if overhead else None
     row_labels = [dataset.labels_of(row.get("attributes", {})) for row in rows]
+    variant_images, variant_index = _decode_variants(dataset, rows, resolution, progress) if variants else (None, {})
     return ImageCache(
         images=images,
         lat=torch.tensor([float(row["lat"]) for row in rows], dtype=torch.float32),
@@ -135,7 +142,25 @@ def load_image_cache(root: str | Path, *, resolution: int, split: str | None, ci
         classes=dataset.classes,
         overhead=tiles,
         captions=[str(row.get("caption") or "") for row in rows],
+        variant_images=variant_images,
+        variant_index=variant_index,
     )
+
+
+def _decode_variants(dataset: ManifestDataset, rows: list[dict], resolution: int,
+                     progress: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Every variant of the rows, and where each (row, attribute, value) is (-1: none)."""
+    attributes = [name for name in dataset.info.get("variants", {}) if name in dataset.classes]
+    if not attributes:
+        raise ValueError(f"{dataset.root}: no variants; write the dataset with --variants")
+    index = {name: torch.full((len(rows), len(dataset.classes[name])), -1, dtype=torch.int64) for name in attributes}
+    wanted = []
+    for n, row in enumerate(rows):
+        for name in attributes:
+            for value, path in row.get("variants", {}).get(name, {}).items():
+                index[name][n, dataset.classes[name].index(value)] = len(wanted)
+                wanted.append({"picture": path})
+    return _decode(dataset, wanted, "picture", resolution, "decoding variants", progress), index
 
 
 def _decode(dataset: ManifestDataset, rows: list[dict], key: str, resolution: int, label: str,

@@ -40,6 +40,9 @@ def register(subparsers) -> None:
     parser.add_argument("--steps", action="store_true",
                         help="also write the foreground added one object at a time (steps/; "
                              "implies --background)")
+    parser.add_argument("--variants", action="store_true",
+                        help="also write each scene under every other weather and time of day, the rest "
+                             "kept (variants/; what the edit generator's one-value edits learn from)")
     parser.set_defaults(func=run)
 
 
@@ -74,7 +77,10 @@ def run(args: argparse.Namespace) -> int:
     compose = "steps" if args.steps else ("background" if args.background else "none")
     if compose != "none":  # only then, so that the options of existing datasets keep their bytes
         options["compose"] = compose
+    if args.variants:
+        options["variants"] = True
     total = write_dataset(args.out, cities=cities, per_city=args.per_city, size=args.size, seed=args.seed,
-                          args=options, workers=args.workers, shard_size=args.shard_size, compose=compose)
+                          args=options, workers=args.workers, shard_size=args.shard_size, compose=compose,
+                          variants=args.variants)
     print(f"wrote {total} samples of {len(cities)} cities to {args.out}")
     return 0

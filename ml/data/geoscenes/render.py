@@ -4,10 +4,13 @@
 generator is seeded by (seed, geonameid, index) and consumed in a fixed order. With
 `compose="background"` or `"steps"` it also returns the compose outputs (`steps.py`), which
 draw no random number of their own: the photo and everything else stay byte for byte the same.
+With `variants=True` it also returns the same photo under each other weather and each other
+time of day (`render_variants`), which draw from copies of the generator, so the same holds.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,11 +22,13 @@ from ml.data.geoscenes.overhead import render_overhead
 from ml.data.geoscenes.places import DENSITIES, LANDMARK_KINDS, STYLES, Place
 from ml.data.geoscenes.sampling import (FILTERS, OCCLUDERS, OUTLIER_KINDS, TIMES_OF_DAY, WEATHERS,
                                         PhotoSpec, photo_rng, sample_photo)
-from ml.data.geoscenes.scene import draw_scene
+from ml.data.geoscenes.scene import draw_scene, water_frozen
 from ml.data.geoscenes.steps import OUTPUTS, Composition, compose as compose_scene
 from ml.data.geoscenes.world import BIOMES
 
 MIN_SIZE, MAX_SIZE = 16, 1024
+# The attributes a variant changes, one at a time, and their values.
+VARIED = {"weather": WEATHERS, "time_of_day": TIMES_OF_DAY}
 # Class lists of the categorical attributes, as written to dataset.json.
 ATTRIBUTE_CLASSES = {
     "biome": list(BIOMES),
@@ -50,6 +55,7 @@ class Sample:
     caption: str
     spec: PhotoSpec
     composition: Composition | None = None  # asked for, and the sample is not an outlier
+    variants: dict[str, dict[str, np.ndarray]] | None = None  # asked for: attribute -> value -> photo
 
 
 def supersample_for(size: int) -> int:
@@ -86,7 +92,29 @@ def attributes_of(place: Place, spec: PhotoSpec) -> dict:
     }
 
 
-def render_sample(place: Place, seed: int, index: int, size: int = 64, compose: str = "none") -> Sample:
+def render_variants(place: Place, spec: PhotoSpec, rng: np.random.Generator, size: int,
+                    supersample: int) -> dict[str, dict[str, np.ndarray]]:
+    """The photo of `spec` again with each other value of each `VARIED` attribute, the rest kept:
+    the same mountains, water, buildings, landmark, trees, occluder and filter; the sky objects,
+    light, lit windows and weather of the new value. `rng` is the generator as `draw_scene` gets
+    it for the photo; it is not moved. A tundra photo on water has no variant that freezes or
+    thaws the water (ice draws no boat, which would move the rest of the layout)."""
+    variants: dict[str, dict[str, np.ndarray]] = {}
+    for attribute, values in VARIED.items():
+        for value in values:
+            changed = dataclasses.replace(spec, **{attribute: value})
+            if value == getattr(spec, attribute) or (
+                    place.climate.water and water_frozen(place, changed) != water_frozen(place, spec)):
+                continue
+            own = copy.deepcopy(rng)
+            scene = draw_scene(place, changed, own, size, supersample, layout_of=spec)
+            image = effects.develop(scene, place, changed, own)
+            variants.setdefault(attribute, {})[value] = effects.finish(image, changed)
+    return variants
+
+
+def render_sample(place: Place, seed: int, index: int, size: int = 64, compose: str = "none",
+                  variants: bool = False) -> Sample:
     if not MIN_SIZE <= size <= MAX_SIZE:
         raise ValueError(f"size must be within [{MIN_SIZE}, {MAX_SIZE}], got {size}")
     if compose not in OUTPUTS:
@@ -94,10 +122,12 @@ def render_sample(place: Place, seed: int, index: int, size: int = 64, compose: 
     rng = photo_rng(seed, place.city.geonameid, index)
     spec = sample_photo(place, rng)
     supersample = supersample_for(size)
-    composition = None
+    composition, changed = None, None
     if spec.outlier != "none":
         image, canvas = render_outlier(spec.outlier, rng, size, supersample)
     else:
+        if variants:
+            changed = render_variants(place, spec, rng, size, supersample)
         scene = draw_scene(place, spec, rng, size, supersample)
         canvas = scene.canvas
         if compose != "none":
@@ -113,4 +143,5 @@ def render_sample(place: Place, seed: int, index: int, size: int = 64, compose: 
         caption=captions.caption(place, spec, rng),
         spec=spec,
         composition=composition,
+        variants=changed,
     )

@@ -7,6 +7,7 @@ afterwards, restricted to their layer's pixels, so occluded parts stay occluded.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,7 +62,11 @@ def background(place: Place, spec: PhotoSpec, side: int) -> tuple[np.ndarray, in
 
 
 def draw_scene(place: Place, spec: PhotoSpec, rng: np.random.Generator, size: int,
-               supersample: int) -> Scene:
+               supersample: int, layout_of: PhotoSpec | None = None) -> Scene:
+    """The scene of `spec`. With `layout_of` (a photo's spec that differs from `spec` in weather
+    or time of day only), everything below the sky is drawn as in that photo: the sky objects of
+    `spec` (sun, moon, clouds) come from a copy of `rng`, and `rng` moves on past the draws of
+    `layout_of`'s own sky objects, so the mountains, buildings and trees use the photo's numbers."""
     side = size * supersample
     pixels, horizon = background(place, spec, side)
     labels = np.full((side, side), SKY_LAYER, np.uint8)
@@ -74,7 +79,11 @@ def draw_scene(place: Place, spec: PhotoSpec, rng: np.random.Generator, size: in
     scene = Scene(canvas=canvas, horizon=horizon, unlit={SKY_LAYER})
     look = BIOME_LOOKS[place.biome]
 
-    _draw_sky_objects(scene, spec, rng)
+    if layout_of is None:
+        _paint_sky_objects(scene, _sky_objects(spec, rng, side, horizon))
+    else:
+        _paint_sky_objects(scene, _sky_objects(spec, copy.deepcopy(rng), side, horizon))
+        _sky_objects(layout_of, rng, side, horizon)
     if rng.random() < look.mountains:
         _draw_mountains(scene, look, rng, spec)
     if look.forest_belt and place.density in ("village", "town"):
@@ -92,8 +101,10 @@ def draw_scene(place: Place, spec: PhotoSpec, rng: np.random.Generator, size: in
     return scene
 
 
-def _draw_sky_objects(scene: Scene, spec: PhotoSpec, rng: np.random.Generator) -> None:
-    canvas, side, horizon = scene.canvas, scene.canvas.side, scene.horizon
+def _sky_objects(spec: PhotoSpec, rng: np.random.Generator, side: int,
+                 horizon: int) -> list[tuple[str, tuple, list[tuple[float, float, float, float]]]]:
+    """(category, colour, ellipse boxes) of the sun or moon and the clouds, drawn from `rng`."""
+    objects = []
     if spec.weather == "clear":
         if spec.time_of_day == "night":
             radius, colour, category = 0.045 * side, (240, 240, 220), "moon"
@@ -105,9 +116,7 @@ def _draw_sky_objects(scene: Scene, spec: PhotoSpec, rng: np.random.Generator) -
             radius, colour, category = 0.055 * side, (255, 250, 220), "sun"
             y = rng.uniform(0.08, 0.35) * horizon
         x = rng.uniform(0.1, 0.9) * side
-        layer = canvas.add_layer(category, colour)
-        scene.unlit.add(layer)
-        canvas.ellipse(layer, (x - radius, y - radius, x + radius, y + radius), colour)
+        objects.append((category, colour, [(x - radius, y - radius, x + radius, y + radius)]))
     clouds = {"clear": int(rng.integers(0, 3)), "cloudy": 6, "rain": 8, "snow": 5, "fog": 0}[spec.weather]
     grey = 250 if spec.weather in ("clear", "snow") else (170 if spec.weather == "rain" else 215)
     for _ in range(clouds):
@@ -115,10 +124,20 @@ def _draw_sky_objects(scene: Scene, spec: PhotoSpec, rng: np.random.Generator) -
         height = width * rng.uniform(0.22, 0.4)
         x, y = rng.uniform(-0.1, 1.0) * side, rng.uniform(0.0, 0.75) * horizon
         shade = int(grey - rng.integers(0, 25))
-        colour = (shade, shade, min(255, shade + 6))
-        layer = canvas.add_layer("cloud", colour)
-        canvas.ellipse(layer, (x, y, x + width, y + height), colour)
-        canvas.ellipse(layer, (x + width * 0.25, y - height * 0.4, x + width * 0.75, y + height * 0.6), colour)
+        objects.append(("cloud", (shade, shade, min(255, shade + 6)),
+                        [(x, y, x + width, y + height),
+                         (x + width * 0.25, y - height * 0.4, x + width * 0.75, y + height * 0.6)]))
+    return objects
+
+
+def _paint_sky_objects(scene: Scene, objects) -> None:
+    """One layer per sky object; the sun and moon give light rather than take it."""
+    for category, colour, boxes in objects:
+        layer = scene.canvas.add_layer(category, colour)
+        if category != "cloud":
+            scene.unlit.add(layer)
+        for box in boxes:
+            scene.canvas.ellipse(layer, box, colour)
 
 
 def _draw_mountains(scene: Scene, look: BiomeLook, rng: np.random.Generator, spec: PhotoSpec) -> None:
@@ -153,9 +172,14 @@ def _draw_forest_belt(scene: Scene, look: BiomeLook, rng: np.random.Generator) -
                            look.foliage)
 
 
+def water_frozen(place: Place, spec: PhotoSpec) -> bool:
+    """Ice instead of water: always in polar places, in the tundra when it snows."""
+    return place.biome == "polar" or (place.biome == "tundra" and spec.weather == "snow")
+
+
 def _draw_water(scene: Scene, place: Place, spec: PhotoSpec, rng: np.random.Generator) -> None:
     canvas, side, horizon = scene.canvas, scene.canvas.side, scene.horizon
-    frozen = place.biome == "polar" or (place.biome == "tundra" and spec.weather == "snow")
+    frozen = water_frozen(place, spec)
     colour = WATER["frozen" if frozen else ("clear" if spec.weather == "clear" else "cloudy")]
     shore = horizon + rng.uniform(0.5, 0.85) * (side - horizon)
     layer = canvas.add_layer("water", colour, frozen=frozen)

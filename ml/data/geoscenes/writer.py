@@ -21,6 +21,12 @@ DIR/steps/<id>.npz        ("steps" only; with the background) the foreground add
   "colour": [r, g, b] (fill before light and weather)}, ...] in drawing order.
 dataset.json gets "compose": {"output": "background"|"steps", "foreground": [categories]}.
 Read them with `ml.data.compose`.
+
+Variants (opt-in, `variants=True`; scenes only, not outliers): the same photo under each other
+weather and each other time of day, the rest of the scene kept (`render.render_variants`):
+DIR/variants/<id>-<attribute>-<value>.png, and the row gets "variants": {attribute: {value:
+path}}. dataset.json gets "variants": {attribute: [values]} (`render.VARIED`). The edit
+generator trains on them as the pictures its one-value edits should give (`ml.train.edit`).
 """
 from __future__ import annotations
 
@@ -36,7 +42,7 @@ from tqdm import tqdm
 
 from ml.data.cities import City
 from ml.data.geoscenes.places import place_of
-from ml.data.geoscenes.render import ATTRIBUTE_CLASSES, Sample, render_sample
+from ml.data.geoscenes.render import ATTRIBUTE_CLASSES, VARIED, Sample, render_sample
 from ml.data.geoscenes.steps import FOREGROUND, Composition
 from ml.data.shards import ShardWriter
 
@@ -90,6 +96,18 @@ def save_composition(out: Path, ident: str, composition: Composition | None, row
                         for step in composition.steps]
 
 
+def save_variants(out: Path, ident: str, variants: dict[str, dict[str, np.ndarray]] | None, row: dict) -> None:
+    """Write a sample's variants and name them in its manifest row."""
+    if variants is None:
+        return
+    row["variants"] = {}
+    for attribute, pictures in variants.items():
+        for value, picture in pictures.items():
+            name = f"variants/{ident}-{attribute}-{value}.png"
+            save_png(picture, out / name)
+            row["variants"].setdefault(attribute, {})[value] = name
+
+
 def sample_id(number: int, width: int) -> str:
     return f"{number:0{width}d}"
 
@@ -113,16 +131,17 @@ def manifest_row(sample: Sample, city: City, ident: str) -> dict:
 
 def _render_city(job: tuple) -> list[str]:
     """Render and save one city's photos; return their manifest lines (runs in workers)."""
-    out, city, first, per_city, size, seed, width, compose = job
+    out, city, first, per_city, size, seed, width, compose, variants = job
     place = place_of(city)
     lines = []
     for index in range(per_city):
         ident = sample_id(first + index, width)
-        sample = render_sample(place, seed, index, size, compose)
+        sample = render_sample(place, seed, index, size, compose, variants)
         save_png(sample.image, out / "images" / f"{ident}.png")
         save_png(sample.overhead, out / "overhead" / f"{ident}.png")
         row = manifest_row(sample, city, ident)
         save_composition(out, ident, sample.composition, row)
+        save_variants(out, ident, sample.variants, row)
         lines.append(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
     return lines
 
@@ -139,10 +158,11 @@ def _rendered_cities(jobs: list[tuple], workers: int):
 
 def write_dataset(out: Path, *, cities: list[City], per_city: int, size: int, seed: int,
                   args: dict, workers: int = 1, shard_size: int = 0, progress: bool = True,
-                  compose: str = "none") -> int:
+                  compose: str = "none", variants: bool = False) -> int:
     """Render `per_city` photos of each city into the empty folder `out`; return the count.
     `shard_size` > 0 also packs the pictures and rows into tar shards (`ml.data.shards`), which
-    hold no compose outputs; `compose` adds them as files (see the module docstring)."""
+    hold no compose outputs or variants; `compose` and `variants` add them as files (see the
+    module docstring)."""
     out = Path(out)
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "overhead").mkdir(exist_ok=True)
@@ -150,9 +170,11 @@ def write_dataset(out: Path, *, cities: list[City], per_city: int, size: int, se
         (out / "backgrounds").mkdir()
     if compose == "steps":
         (out / "steps").mkdir()
+    if variants:
+        (out / "variants").mkdir()
     count = len(cities) * per_city
     width = max(6, len(str(max(count - 1, 0))))
-    jobs = [(out, city, i * per_city, per_city, size, seed, width, compose) for i, city in enumerate(cities)]
+    jobs = [(out, city, i * per_city, per_city, size, seed, width, compose, variants) for i, city in enumerate(cities)]
     bar = tqdm(total=count, unit="img", desc="geoscenes", disable=not progress)
     shards = ShardWriter(out, shard_size) if shard_size else None
     written = 0
@@ -180,6 +202,7 @@ def write_dataset(out: Path, *, cities: list[City], per_city: int, size: int, se
         "attributes": ATTRIBUTE_CLASSES,
         **({"shard_size": shard_size} if shard_size else {}),
         **({"compose": {"output": compose, "foreground": list(FOREGROUND)}} if compose != "none" else {}),
+        **({"variants": {attribute: list(values) for attribute, values in VARIED.items()}} if variants else {}),
     }
     (out / "dataset.json").write_text(json.dumps(description, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return count

@@ -97,3 +97,31 @@ def test_module_entry_point_prints_one_line_without_traceback(tmp_path):
                              "--out", str(tmp_path / "x")], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"error: {ERROR_CITIES.format('0')}"]
+
+
+def test_variants_are_written_beside_the_same_photos(tmp_path, small_dataset):
+    out = tmp_path / "variants"
+    assert main(["geoscenes", "--cities", "8", "--per-city", "4", "--size", "32", "--seed", "3",
+                 "--out", str(out), "--workers", "2", "--variants"]) == 0
+    info = json.loads((out / "dataset.json").read_text())
+    assert info["variants"] == {"weather": ["clear", "cloudy", "rain", "snow", "fog"],
+                                "time_of_day": ["day", "golden_hour", "night"]}
+    assert info["args"]["variants"] is True
+    plain = [json.loads(line) for line in (small_dataset / "manifest.jsonl").read_text().splitlines()]
+    rows = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert [{key: value for key, value in row.items() if key != "variants"} for row in rows] == plain
+    written = set()
+    for row in rows:
+        assert (out / row["image"]).read_bytes() == (small_dataset / row["image"]).read_bytes()
+        if row["attributes"]["outlier"]:
+            assert "variants" not in row
+            continue
+        attributes = row["attributes"]
+        for attribute, values in row["variants"].items():
+            assert attributes[attribute] not in values  # only the values the photo lacks
+            for value, path in values.items():
+                assert path == f"variants/{row['id']}-{attribute}-{value}.png"
+                assert Image.open(out / path).size == (32, 32)
+                written.add(path)
+        assert len(row["variants"]["time_of_day"]) == 2
+    assert written == {f"variants/{path.name}" for path in (out / "variants").iterdir()}

@@ -106,3 +106,52 @@ def test_rle_round_trip():
         assert np.array_equal(rle_decode(rle_encode(mask), 9, 7), mask)
     with pytest.raises(ValueError):
         rle_decode([3, 4], 3, 3)
+
+
+def test_a_variant_keeps_the_photo_and_changes_only_its_weather_or_time_of_day():
+    import copy
+    import dataclasses
+
+    from ml.data.geoscenes import effects
+    from ml.data.geoscenes.render import VARIED, supersample_for
+    from ml.data.geoscenes.sampling import photo_rng, sample_photo
+    from ml.data.geoscenes.scene import draw_scene
+
+    def objects(scene):
+        """The category of each working pixel; sky, ground, sun, moon and clouds as one."""
+        names = np.array([layer["category"] for layer in scene.canvas.layers])[np.asarray(scene.canvas.labels)]
+        return np.where(np.isin(names, ["sky", "ground", "sun", "moon", "cloud"]), "", names)
+
+    checked = 0
+    for place in [place_of(city) for city in select_cities(6)]:
+        for index in range(4):
+            sample = render_sample(place, 3, index, 32, variants=True)
+            if sample.spec.outlier != "none":
+                assert sample.variants is None
+                continue
+            rng = photo_rng(3, place.city.geonameid, index)
+            spec = sample_photo(place, rng)
+            # Asked for the photo's own weather and time, the variant is the photo, to the byte.
+            own_rng = copy.deepcopy(rng)
+            scene = draw_scene(place, spec, own_rng, 32, supersample_for(32), layout_of=spec)
+            own = effects.finish(effects.develop(scene, place, spec, own_rng), spec)
+            assert np.array_equal(own, sample.image)
+            photo_objects = objects(draw_scene(place, spec, copy.deepcopy(rng), 32, 2))
+            for attribute, values in VARIED.items():
+                assert set(sample.variants[attribute]) <= set(values) - {getattr(spec, attribute)}
+                for value, picture in sample.variants[attribute].items():
+                    changed = dataclasses.replace(spec, **{attribute: value})
+                    # The same objects in the same places (their colours follow the weather).
+                    scene = draw_scene(place, changed, copy.deepcopy(rng), 32, 2, layout_of=spec)
+                    assert np.array_equal(objects(scene), photo_objects)
+                    assert picture.shape == sample.image.shape and not np.array_equal(picture, sample.image)
+                    checked += 1
+    assert checked > 100
+
+
+def test_variants_draw_no_random_number_of_the_photo():
+    place = place_of(select_cities(2)[1])
+    for index in range(5):
+        plain, varied = render_sample(place, 1, index, 32), render_sample(place, 1, index, 32, variants=True)
+        assert np.array_equal(plain.image, varied.image) and np.array_equal(plain.overhead, varied.overhead)
+        assert plain.caption == varied.caption and plain.layers == varied.layers

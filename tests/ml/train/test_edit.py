@@ -271,3 +271,67 @@ def test_bad_options_are_refused_and_nothing_is_written(captioned_dataset, tmp_p
 def test_pictures_without_captions_are_refused(tiny_dataset, tmp_path, capsys):
     assert train(tiny_dataset, tmp_path) == 2
     assert "16 of its 16 pictures have no caption" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="session")
+def varied_dataset(tmp_path_factory):
+    """GeoScenes pictures with their captions and variants (`--variants`)."""
+    from ml.data.geoscenes import select_cities
+    from ml.data.geoscenes.writer import write_dataset
+
+    root = tmp_path_factory.mktemp("varied") / "tiny-varied"
+    write_dataset(root, cities=select_cities(4), per_city=4, size=16, seed=0, args={}, progress=False, variants=True)
+    return root
+
+
+def test_a_phrase_edit_of_weather_or_time_is_paired_with_its_rendered_variant(varied_dataset, tmp_path):
+    from ml.models.edit import EditConfig
+    from ml.models.edit_text import encode_with_file_cache
+    from ml.train import run_dir
+    from ml.train.edit import EditTrainer, PhraseBook, attribute_phrases
+    from ml.train.edit_config import EditTrainConfig
+    from ml.train.image_cache import ImageCache, load_image_cache
+
+    data = load_image_cache(varied_dataset, resolution=16, split="train", progress=False, variants=True)
+    phrases = attribute_phrases(data.classes)
+    book = PhraseBook(phrases, encode_with_file_cache([text for *_, text in phrases], tmp_path / "text"))
+    config = EditTrainConfig(data=str(varied_dataset), batch_size=len(data), phrase_edits=1.0, paired_weight=5.0,
+                             model=EditConfig(resolution=16, width=4, residual_units=2, condition_dim=8, d_width=4,
+                                              d_text_dim=8))
+    trainer = EditTrainer(config, data, encode_with_file_cache(data.captions, tmp_path / "text"),
+                          torch.zeros(1, 384), run_dir.Distributed(), run_dir.RunDir(tmp_path / "run"), options={},
+                          phrases=book)
+    by_text = {tuple(book.embeddings[row].tolist()): phrase for row, phrase in enumerate(phrases)}
+    pictures = {tuple(ImageCache.to_float(picture).flatten().tolist()): n for n, picture in enumerate(data.images)}
+    paired = 0
+    for _ in range(4):
+        batch = trainer.fetch_batch()
+        for row in range(len(data)):
+            source = batch.sources[row]
+            mirrored = tuple(source.flatten().tolist()) not in pictures
+            n = pictures[tuple((source.flip(2) if mirrored else source).flatten().tolist())]
+            attribute, value, _ = by_text[tuple(batch.targets[row].tolist())]
+            if attribute not in ("weather", "time_of_day") or data.variant_index[attribute][n, value] < 0:
+                assert not batch.has_pair[row]
+                continue
+            answer = ImageCache.to_float(data.variant_images[data.variant_index[attribute][n, value]])
+            assert batch.has_pair[row] and torch.equal(batch.paired[row], answer.flip(2) if mirrored else answer)
+            paired += 1
+    assert paired > 10
+
+
+def test_the_paired_loss_trains_and_is_recorded(varied_dataset, tmp_path):
+    assert train(varied_dataset, tmp_path, "--max-kimg", "0.008", "--phrase-edits", "1", "--paired-weight", "5") == 0
+    (run,) = tmp_path.glob("0*")
+    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert len(stats) == 2 and all(row["g_paired"] > 0 for row in stats)
+    assert main(["export", str(run), "--out", str(tmp_path / "model")]) == 0
+    assert read_config(tmp_path / "model")["training"]["paired_weight"] == 5
+
+
+def test_the_paired_loss_needs_phrase_edits_and_variants(varied_dataset, captioned_dataset, tmp_path, capsys):
+    assert train(varied_dataset, tmp_path, "--paired-weight", "5") == 2
+    assert "--paired-weight 5.0 needs --phrase-edits above 0" in capsys.readouterr().err
+    assert train(captioned_dataset, tmp_path, "--paired-weight", "5", "--phrase-edits", "0.5") == 2
+    assert "no variants; write the dataset with --variants" in capsys.readouterr().err
+    assert not list(tmp_path.glob("0*"))
