@@ -172,6 +172,10 @@ class EditConfig(JSONConfig):
     # resize (nearest-neighbour upsampling, then a 3x3 convolution) or subpixel (a convolution to
     # 4x the channels, then a pixel shuffle, initialised as resize: ICNR)
     decoder: str = "transposed"
+    # the decoder paints a change to the source, added before the last tanh (edited = tanh(atanh(source)
+    # + change), the change's last layer starting at 0, so training starts from the identity): what the
+    # text leaves alone keeps its edges, where SIMGAN's decoder paints the whole picture again
+    source_skip: bool = False
     # attribute -> its class names (the dataset's dataset.json): the discriminator also
     # classifies each picture into them, from the picture alone ({}: no such head)
     attribute_head: dict[str, list] = field(default_factory=dict)
@@ -187,7 +191,7 @@ class EditConfig(JSONConfig):
         if isinstance(self.residual_units, bool) or not isinstance(self.residual_units, int) \
                 or self.residual_units < 0:
             raise ValueError(f"EditConfig.residual_units must be a non-negative integer, not {self.residual_units!r}")
-        for name in ("augmentation", "standardize_text"):
+        for name in ("augmentation", "standardize_text", "source_skip"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"EditConfig.{name} must be true or false, not {getattr(self, name)!r}")
         check_class_head("EditConfig.attribute_head", self.attribute_head)

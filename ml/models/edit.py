@@ -4,7 +4,8 @@ The generator is an encoder-residual-decoder (Johnson et al., 2016; CycleGAN's g
 three convolutions take the picture down to a quarter of its side, the text features are
 tiled over that grid and concatenated with the image features, sixteen residual units work on
 the joint features, and two transposed convolutions bring them back to full size (or, with
-`decoder`, two resize-convolutions or pixel shuffles, free of the checkerboard). The text
+`decoder`, two resize-convolutions or pixel shuffles, free of the checkerboard; with `source_skip`
+they paint a change added to the source before the last tanh). The text
 enters through conditioning augmentation (Zhang et al., "StackGAN", ICCV 2017): the sentence
 embedding is mapped to the mean and log-variance of a Gaussian and a sample of it conditions the
 edit, so one (picture, text) pair has many edits, one per draw, and nearby texts give nearby
@@ -30,6 +31,7 @@ from torch import nn
 from ml.models.configs import EditConfig
 
 LEAKY_SLOPE = 0.2
+SKIP_LIMIT = 0.995  # the source is clamped to this before atanh (atanh(0.995) = 3.0): black and white stay reachable
 DISCRIMINATOR_LAYERS = 8
 
 
@@ -120,7 +122,10 @@ class EditGenerator(nn.Module):
         self.decoder = nn.Sequential(
             upsampling_layer(config.decoder, 4 * w, 2 * w), _norm(2 * w), nn.ReLU(inplace=True),
             upsampling_layer(config.decoder, 2 * w, w), _norm(w), nn.ReLU(inplace=True),
-            nn.Conv2d(w, 3, 3, padding=1), nn.Tanh())
+            nn.Conv2d(w, 3, 3, padding=1))  # then tanh, after the source when source_skip
+        if config.source_skip:  # start from the identity: no change painted yet
+            nn.init.zeros_(self.decoder[-1].weight)
+            nn.init.zeros_(self.decoder[-1].bias)
 
     def forward(self, images: torch.Tensor, text: torch.Tensor, noise: torch.Tensor | None = None,
                 sample: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -132,7 +137,10 @@ class EditGenerator(nn.Module):
         features = self.encoder(images)
         tiled = condition[:, :, None, None].expand(-1, -1, *features.shape[-2:])
         features = self.joint(torch.cat([features, tiled.to(features.dtype)], dim=1))
-        return self.decoder(self.residual(features))
+        change = self.decoder(self.residual(features))
+        if self.config.source_skip:
+            change = change + torch.atanh(images.clamp(-SKIP_LIMIT, SKIP_LIMIT)).to(change.dtype)
+        return torch.tanh(change)
 
 
 def upsampling_layer(decoder: str, channels_in: int, channels_out: int) -> nn.Module:

@@ -73,11 +73,14 @@ EDIT = Kind(
     data_help="dataset folder with captions",
     architecture={"resolution": int, "condition_dim": int, "width": int, "residual_units": int,
                   "augmentation": bool, "d_width": int, "d_text_dim": int, "standardize_text": bool,
-                  "decoder": str, "attribute_head": str},
+                  "decoder": str, "source_skip": bool, "attribute_head": str},
     architecture_help={
         "decoder": "how the decoder doubles the side: transposed (SIMGAN's, default), resize (upsample, then a "
                    "3x3 convolution) or subpixel (pixel shuffle, ICNR-initialised); the last two have no checkerboard",
         "augmentation": "conditioning augmentation (default on; off: the ablation)",
+        "source_skip": "the decoder paints a change added to the source before the last tanh, starting from "
+                       "the identity, so what the text leaves alone keeps its edges (default off: SIMGAN's "
+                       "decoder paints the whole picture)",
         "standardize_text": "both networks see the sentence embeddings standardised per dimension over the "
                             "training texts, so different texts give clearly different conditions from the first "
                             "step (default off)",

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from ml.models.edit import EditConfig, EditDiscriminator, EditGenerator, count_convolutions, upsampling_layer
+from ml.models.edit import (SKIP_LIMIT, EditConfig, EditDiscriminator, EditGenerator, count_convolutions,
+                            upsampling_layer)
 from ml.train.edit_losses import LeastSquaresDiscriminatorLoss
 
 TINY = dict(resolution=16, text_dim=12, condition_dim=6, width=4, residual_units=2, d_width=4, d_text_dim=6)
@@ -128,6 +129,7 @@ def test_standardised_texts_give_clearly_different_conditions():
 
 @pytest.mark.parametrize("values, message", [
     ({"standardize_text": 1}, "EditConfig.standardize_text must be true or false"),
+    ({"source_skip": "on"}, "EditConfig.source_skip must be true or false"),
     ({"attribute_head": {"weather": ["snow"]}}, "EditConfig.attribute_head must map attribute names to lists"),
     ({"resolution": 48}, "EditConfig.resolution must be one of"),
     ({"width": 0}, "EditConfig.width must be a positive integer"),
@@ -151,3 +153,21 @@ def test_resize_and_subpixel_decoders_start_without_a_checkerboard(decoder, chec
     config = EditConfig(**{**TINY, "decoder": decoder})
     images, texts = _batch(config)
     assert EditGenerator(config)(images, texts)[0].shape == images.shape
+
+
+def test_with_the_source_skip_training_starts_from_the_identity_and_then_paints_changes():
+    """The change starts at 0, so the untrained generator gives the source back (clamped to
+    ±SKIP_LIMIT); one Adam step on a colour target moves every picture, edges and all, the same way."""
+    torch.manual_seed(0)
+    config = EditConfig(**{**TINY, "source_skip": True})
+    G = EditGenerator(config)
+    images, texts = _batch(config)
+    edited, _, _ = G(images, texts)
+    assert torch.allclose(edited, images.clamp(-SKIP_LIMIT, SKIP_LIMIT), atol=1e-5)
+    optimizer = torch.optim.Adam(G.parameters(), lr=1e-2)
+    G(images, texts)[0].mean().backward()  # darker everywhere: night
+    optimizer.step()
+    darker, _, _ = G(images, texts)
+    assert (darker < edited).float().mean() > 0.9
+    edges = lambda x: (x[..., 1:] - x[..., :-1]).abs().mean()  # noqa: E731
+    assert edges(darker) > 0.5 * edges(images)
