@@ -41,15 +41,13 @@ from PIL import Image
 from tqdm import tqdm
 
 from ml.data.cities import City
+from ml.data.dataset_format import FORMAT, PNG_OPTIONS, VERSION
 from ml.data.geoscenes.places import place_of
 from ml.data.geoscenes.render import ATTRIBUTE_CLASSES, VARIED, Sample, render_sample
 from ml.data.geoscenes.steps import FOREGROUND, Composition
 from ml.data.shards import ShardWriter
 
-FORMAT = "genius-loci-dataset"
-VERSION = 1
 MASK_ENCODING = "rle-row-major"
-PNG_OPTIONS = {"format": "PNG", "compress_level": 1, "optimize": False}  # fast; barely larger
 
 
 def save_png(array, path: Path) -> None:

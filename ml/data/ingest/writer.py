@@ -18,14 +18,12 @@ from pathlib import Path
 from PIL import Image
 
 from ml.data.cities import nearest_city
+from ml.data.dataset_format import FORMAT, PNG_OPTIONS, VERSION
 from ml.data.ingest.dedupe import DEFAULT_THRESHOLD, Deduper, dhash
 from ml.data.ingest.sources import (DEFAULT_MAX_PIXELS, REASON_NO_GPS, Candidate, PhotoError, Skip,
                                     open_photo)
 from ml.data.shards import ShardWriter
 
-FORMAT = "genius-loci-dataset"
-VERSION = 1
-PNG_OPTIONS = {"format": "PNG", "compress_level": 1, "optimize": False}
 REASON_DUPLICATE = "near-duplicate of an ingested photo (dHash)"
 ID_WIDTH = 6
 REPORTED_SKIPS = 20  # skips listed in dataset.json; skipped.jsonl has them all
