@@ -7,7 +7,7 @@ from pathlib import Path
 from ml.cli import ERROR_CITIES, CommandError, check_shard_size, parse_city_count  # noqa: F401 (ERROR_CITIES: re-exported)
 from ml.data.cities import world_cities
 from ml.data.geoscenes.places import select_cities
-from ml.data.geoscenes.render import MAX_SIZE, MIN_SIZE
+from ml.data.geoscenes.render import DEFAULT_VARIED, MAX_SIZE, MIN_SIZE, VARIED
 from ml.data.geoscenes.writer import write_dataset
 
 ERROR_PER_CITY = "--per-city must be a positive integer, got {}"
@@ -18,6 +18,7 @@ ERROR_WORKERS = "--workers must be a positive integer, got {}"
 ERROR_OUT_NOT_EMPTY = "--out {} exists and is not empty; choose a new folder"
 ERROR_OUT_NOT_DIR = "--out {} exists and is not a folder"
 ERROR_NO_CITIES = "no city has at least {} inhabitants"
+ERROR_VARIANTS = "--variants: no attribute {} can vary; choose among {}"
 
 
 def register(subparsers) -> None:
@@ -40,8 +41,9 @@ def register(subparsers) -> None:
     parser.add_argument("--steps", action="store_true",
                         help="also write the foreground added one object at a time (steps/; "
                              "implies --background)")
-    parser.add_argument("--variants", action="store_true",
-                        help="also write each scene under every other weather and time of day, the rest "
+    parser.add_argument("--variants", nargs="?", const=",".join(DEFAULT_VARIED), default="", metavar="ATTRIBUTES",
+                        help="also write each scene with every other value of each of these attributes "
+                             f"({', '.join(VARIED)}; without a list: {','.join(DEFAULT_VARIED)}), the rest "
                              "kept (variants/; what the edit generator's one-value edits learn from)")
     parser.set_defaults(func=run)
 
@@ -51,6 +53,14 @@ def check_out(out: Path) -> None:
         raise CommandError(ERROR_OUT_NOT_DIR.format(out))
     if out.is_dir() and any(out.iterdir()):
         raise CommandError(ERROR_OUT_NOT_EMPTY.format(out))
+
+
+def parse_variants(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    unknown = [name for name in names if name not in VARIED]
+    if unknown:
+        raise CommandError(ERROR_VARIANTS.format(", ".join(unknown), ", ".join(VARIED)))
+    return names
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise CommandError(ERROR_WORKERS.format(args.workers))
     check_shard_size(args.shard_size)
+    variants = parse_variants(args.variants)
     check_out(args.out)
     cities = select_cities(count, args.min_population)
     if not cities:
@@ -77,10 +88,10 @@ def run(args: argparse.Namespace) -> int:
     compose = "steps" if args.steps else ("background" if args.background else "none")
     if compose != "none":  # only then, so that the options of existing datasets keep their bytes
         options["compose"] = compose
-    if args.variants:
-        options["variants"] = True
+    if variants:
+        options["variants"] = list(variants)
     total = write_dataset(args.out, cities=cities, per_city=args.per_city, size=args.size, seed=args.seed,
                           args=options, workers=args.workers, shard_size=args.shard_size, compose=compose,
-                          variants=args.variants)
+                          variants=variants)
     print(f"wrote {total} samples of {len(cities)} cities to {args.out}")
     return 0

@@ -4,8 +4,8 @@
 generator is seeded by (seed, geonameid, index) and consumed in a fixed order. With
 `compose="background"` or `"steps"` it also returns the compose outputs (`steps.py`), which
 draw no random number of their own: the photo and everything else stay byte for byte the same.
-With `variants=True` it also returns the same photo under each other weather and each other
-time of day (`render_variants`), which draw from copies of the generator, so the same holds.
+With `variants` (names of `VARIED` attributes) it also returns the same photo with each other
+value of each of them (`render_variants`), which draw from copies of the generator, so the same holds.
 """
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ from ml.data.geoscenes.steps import OUTPUTS, Composition, compose as compose_sce
 from ml.data.geoscenes.world import BIOMES
 
 MIN_SIZE, MAX_SIZE = 16, 1024
-# The attributes a variant changes, one at a time, and their values.
-VARIED = {"weather": WEATHERS, "time_of_day": TIMES_OF_DAY}
+# The attributes a variant can change, one at a time, and their values; those varied by default.
+VARIED = {"weather": WEATHERS, "time_of_day": TIMES_OF_DAY, "biome": BIOMES}
+DEFAULT_VARIED = ("weather", "time_of_day")
 # Class lists of the categorical attributes, as written to dataset.json.
 ATTRIBUTE_CLASSES = {
     "biome": list(BIOMES),
@@ -93,28 +94,34 @@ def attributes_of(place: Place, spec: PhotoSpec) -> dict:
 
 
 def render_variants(place: Place, spec: PhotoSpec, rng: np.random.Generator, size: int,
-                    supersample: int) -> dict[str, dict[str, np.ndarray]]:
-    """The photo of `spec` again with each other value of each `VARIED` attribute, the rest kept:
-    the same mountains, water, buildings, landmark, trees, occluder and filter; the sky objects,
-    light, lit windows and weather of the new value. `rng` is the generator as `draw_scene` gets
-    it for the photo; it is not moved. A tundra photo on water has no variant that freezes or
-    thaws the water (ice draws no boat, which would move the rest of the layout)."""
+                    supersample: int, attributes=DEFAULT_VARIED) -> dict[str, dict[str, np.ndarray]]:
+    """The photo of `spec` again with each other value of each of these `VARIED` attributes, the rest kept
+    (`draw_scene`'s `layout_of`): the same mountain ridge, water, road, buildings and landmark,
+    occluder and filter; the sky objects, light, lit windows and weather of a new weather or time
+    of day, or the ground, colours, forest, trees and textures of a new biome. `rng` is the
+    generator as `draw_scene` gets it for the photo; it is not moved. A photo on water has no
+    variant that freezes or thaws the water (ice draws no boat, which would move the rest of the
+    layout)."""
     variants: dict[str, dict[str, np.ndarray]] = {}
-    for attribute, values in VARIED.items():
-        for value in values:
-            changed = dataclasses.replace(spec, **{attribute: value})
-            if value == getattr(spec, attribute) or (
-                    place.climate.water and water_frozen(place, changed) != water_frozen(place, spec)):
+    for attribute in attributes:
+        for value in VARIED[attribute]:
+            if attribute == "biome":
+                changed_place = dataclasses.replace(place, climate=dataclasses.replace(place.climate, biome=value))
+                changed = spec
+            else:
+                changed_place, changed = place, dataclasses.replace(spec, **{attribute: value})
+            if value == attributes_of(place, spec)[attribute] or (
+                    place.climate.water and water_frozen(changed_place, changed) != water_frozen(place, spec)):
                 continue
             own = copy.deepcopy(rng)
-            scene = draw_scene(place, changed, own, size, supersample, layout_of=spec)
-            image = effects.develop(scene, place, changed, own)
+            scene = draw_scene(changed_place, changed, own, size, supersample, layout_of=(place, spec))
+            image = effects.develop(scene, changed_place, changed, own)
             variants.setdefault(attribute, {})[value] = effects.finish(image, changed)
     return variants
 
 
 def render_sample(place: Place, seed: int, index: int, size: int = 64, compose: str = "none",
-                  variants: bool = False) -> Sample:
+                  variants: tuple[str, ...] = ()) -> Sample:
     if not MIN_SIZE <= size <= MAX_SIZE:
         raise ValueError(f"size must be within [{MIN_SIZE}, {MAX_SIZE}], got {size}")
     if compose not in OUTPUTS:
@@ -127,7 +134,7 @@ def render_sample(place: Place, seed: int, index: int, size: int = 64, compose: 
         image, canvas = render_outlier(spec.outlier, rng, size, supersample)
     else:
         if variants:
-            changed = render_variants(place, spec, rng, size, supersample)
+            changed = render_variants(place, spec, rng, size, supersample, variants)
         scene = draw_scene(place, spec, rng, size, supersample)
         canvas = scene.canvas
         if compose != "none":

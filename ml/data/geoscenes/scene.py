@@ -61,12 +61,8 @@ def background(place: Place, spec: PhotoSpec, side: int) -> tuple[np.ndarray, in
     return image.astype(np.uint8), horizon
 
 
-def draw_scene(place: Place, spec: PhotoSpec, rng: np.random.Generator, size: int,
-               supersample: int, layout_of: PhotoSpec | None = None) -> Scene:
-    """The scene of `spec`. With `layout_of` (a photo's spec that differs from `spec` in weather
-    or time of day only), everything below the sky is drawn as in that photo: the sky objects of
-    `spec` (sun, moon, clouds) come from a copy of `rng`, and `rng` moves on past the draws of
-    `layout_of`'s own sky objects, so the mountains, buildings and trees use the photo's numbers."""
+def _blank_scene(place: Place, spec: PhotoSpec, size: int, supersample: int) -> Scene:
+    """The sky and the ground, nothing on them yet."""
     side = size * supersample
     pixels, horizon = background(place, spec, side)
     labels = np.full((side, side), SKY_LAYER, np.uint8)
@@ -76,18 +72,39 @@ def draw_scene(place: Place, spec: PhotoSpec, rng: np.random.Generator, size: in
     canvas.add_layer("sky", sky_bottom, kind="background", gradient=[list(sky_top), list(sky_bottom)])
     far, near = ground_colours(place, spec)
     canvas.add_layer("ground", near, kind="background", gradient=[list(far), list(near)])
-    scene = Scene(canvas=canvas, horizon=horizon, unlit={SKY_LAYER})
-    look = BIOME_LOOKS[place.biome]
+    return Scene(canvas=canvas, horizon=horizon, unlit={SKY_LAYER})
 
-    if layout_of is None:
-        _paint_sky_objects(scene, _sky_objects(spec, rng, side, horizon))
-    else:
-        _paint_sky_objects(scene, _sky_objects(spec, copy.deepcopy(rng), side, horizon))
-        _sky_objects(layout_of, rng, side, horizon)
-    if rng.random() < look.mountains:
-        _draw_mountains(scene, look, rng, spec)
-    if look.forest_belt and place.density in ("village", "town"):
-        _draw_forest_belt(scene, look, rng)
+
+def draw_scene(place: Place, spec: PhotoSpec, rng: np.random.Generator, size: int,
+               supersample: int, layout_of: tuple[Place, PhotoSpec] | None = None) -> Scene:
+    """The scene of `spec` in `place`. With `layout_of` (a photo's place and spec, which differ
+    from these in weather, time of day or biome only), it is drawn as a variant of that photo:
+    the same mountain ridge, water, road, buildings and landmark in the same places, drawn from
+    the photo's numbers, while the sky objects (sun, moon, clouds) and the biome's own objects
+    (forest belt, trees, the leaves of an occluding branch) come from copies of `rng`; `rng`
+    moves on past the photo's own draws of them, so every later object uses the photo's numbers."""
+    scene = _blank_scene(place, spec, size, supersample)
+    side, horizon = scene.canvas.side, scene.horizon
+    look = BIOME_LOOKS[place.biome]
+    photo_place, photo_spec = layout_of or (place, spec)
+    photo_look = BIOME_LOOKS[photo_place.biome]
+    scratch = None if layout_of is None else _blank_scene(photo_place, photo_spec, size, supersample)
+
+    def drawn(draw, photo_draw) -> None:
+        """`draw(scene, rng)`; for a variant from a copy of `rng`, which then moves on by
+        `photo_draw`, the photo's own drawing (on a scene thrown away)."""
+        if scratch is None:
+            draw(scene, rng)
+        else:
+            draw(scene, copy.deepcopy(rng))
+            photo_draw(scratch, rng)
+
+    drawn(lambda s, r: _paint_sky_objects(s, _sky_objects(spec, r, side, horizon)),
+          lambda s, r: _sky_objects(photo_spec, r, side, horizon))
+    if rng.random() < photo_look.mountains:  # the ridge is the photo's; its colours the biome's
+        _draw_mountains(scene, look, rng, spec, tall=photo_look.snowcaps)
+    drawn(lambda s, r: _draw_forest_belt(s, look, place, r),
+          lambda s, r: _draw_forest_belt(s, photo_look, photo_place, r))
     if place.climate.water:
         _draw_water(scene, place, spec, rng)
     elif place.density != "village" or rng.random() < 0.5:
@@ -95,9 +112,10 @@ def draw_scene(place: Place, spec: PhotoSpec, rng: np.random.Generator, size: in
     _draw_buildings(scene, place, spec, rng)
     if spec.landmark_visible and place.landmark is not None:
         _draw_landmark(scene, place.landmark, spec)
-    _draw_trees(scene, look, spec, rng)
+    drawn(lambda s, r: _draw_trees(s, look, spec, r), lambda s, r: _draw_trees(s, photo_look, photo_spec, r))
     if spec.occluder != "none":
-        shapes.draw_occluder(scene, spec.occluder, look, rng)
+        drawn(lambda s, r: shapes.draw_occluder(s, spec.occluder, look, r),
+              lambda s, r: shapes.draw_occluder(s, spec.occluder, photo_look, r))
     return scene
 
 
@@ -140,9 +158,11 @@ def _paint_sky_objects(scene: Scene, objects) -> None:
             scene.canvas.ellipse(layer, box, colour)
 
 
-def _draw_mountains(scene: Scene, look: BiomeLook, rng: np.random.Generator, spec: PhotoSpec) -> None:
+def _draw_mountains(scene: Scene, look: BiomeLook, rng: np.random.Generator, spec: PhotoSpec,
+                    tall: bool) -> None:
+    """A ridge behind the city: `tall` ones (as in biomes with snowcaps) reach higher."""
     canvas, side, horizon = scene.canvas, scene.canvas.side, scene.horizon
-    peak = rng.uniform(0.18, 0.32 if look.snowcaps else 0.2) * side
+    peak = rng.uniform(0.18, 0.32 if tall else 0.2) * side
     xs = np.linspace(-0.05, 1.05, 14) * side
     phases = rng.uniform(0, 2 * np.pi, 3)
     wave = sum(np.sin(xs / side * f + p) for f, p in zip((3.1, 7.3, 13.7), phases)) / 3
@@ -158,7 +178,10 @@ def _draw_mountains(scene: Scene, look: BiomeLook, rng: np.random.Generator, spe
         canvas.polygon(layer, ridge + [(xs[-1], horizon), (xs[0], horizon)], look.mountain)
 
 
-def _draw_forest_belt(scene: Scene, look: BiomeLook, rng: np.random.Generator) -> None:
+def _draw_forest_belt(scene: Scene, look: BiomeLook, place: Place, rng: np.random.Generator) -> None:
+    """A band of woods along the horizon, where the biome has one and the place is small."""
+    if not (look.forest_belt and place.density in ("village", "town")):
+        return
     canvas, side, horizon = scene.canvas, scene.canvas.side, scene.horizon
     layer = canvas.add_layer("forest", look.foliage)
     step = 0.045 * side

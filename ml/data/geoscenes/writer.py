@@ -22,10 +22,10 @@ DIR/steps/<id>.npz        ("steps" only; with the background) the foreground add
 dataset.json gets "compose": {"output": "background"|"steps", "foreground": [categories]}.
 Read them with `ml.data.compose`.
 
-Variants (opt-in, `variants=True`; scenes only, not outliers): the same photo under each other
-weather and each other time of day, the rest of the scene kept (`render.render_variants`):
-DIR/variants/<id>-<attribute>-<value>.png, and the row gets "variants": {attribute: {value:
-path}}. dataset.json gets "variants": {attribute: [values]} (`render.VARIED`). The edit
+Variants (opt-in, `variants=("weather", "time_of_day")` or any of `render.VARIED`; scenes only,
+not outliers): the same photo with each other value of each of these attributes, the rest of the
+scene kept (`render.render_variants`): DIR/variants/<id>-<attribute>-<value>.png, and the row gets
+"variants": {attribute: {value: path}}. dataset.json gets "variants": {attribute: [values]}. The edit
 generator trains on them as the pictures its one-value edits should give (`ml.train.edit`).
 """
 from __future__ import annotations
@@ -156,7 +156,7 @@ def _rendered_cities(jobs: list[tuple], workers: int):
 
 def write_dataset(out: Path, *, cities: list[City], per_city: int, size: int, seed: int,
                   args: dict, workers: int = 1, shard_size: int = 0, progress: bool = True,
-                  compose: str = "none", variants: bool = False) -> int:
+                  compose: str = "none", variants: tuple[str, ...] = ()) -> int:
     """Render `per_city` photos of each city into the empty folder `out`; return the count.
     `shard_size` > 0 also packs the pictures and rows into tar shards (`ml.data.shards`), which
     hold no compose outputs or variants; `compose` and `variants` add them as files (see the
@@ -200,7 +200,7 @@ def write_dataset(out: Path, *, cities: list[City], per_city: int, size: int, se
         "attributes": ATTRIBUTE_CLASSES,
         **({"shard_size": shard_size} if shard_size else {}),
         **({"compose": {"output": compose, "foreground": list(FOREGROUND)}} if compose != "none" else {}),
-        **({"variants": {attribute: list(values) for attribute, values in VARIED.items()}} if variants else {}),
+        **({"variants": {attribute: list(VARIED[attribute]) for attribute in variants}} if variants else {}),
     }
     (out / "dataset.json").write_text(json.dumps(description, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return count

@@ -10,7 +10,7 @@ from ml.data.shards import read_shard, shard_paths
 
 from ml.cli import ERROR_SHARD_SIZE, main
 from ml.data.geoscenes.cli import (ERROR_CITIES, ERROR_NO_CITIES, ERROR_OUT_NOT_DIR, ERROR_OUT_NOT_EMPTY,
-                                   ERROR_PER_CITY, ERROR_SEED, ERROR_SIZE, ERROR_WORKERS)
+                                   ERROR_PER_CITY, ERROR_SEED, ERROR_SIZE, ERROR_VARIANTS, ERROR_WORKERS)
 
 
 def _files(root):
@@ -74,6 +74,7 @@ def test_one_city_and_all_cities(tmp_path):
     (["--cities", "2", "--workers", "0"], ERROR_WORKERS.format(0)),
     (["--cities", "2", "--shard-size", "-1"], ERROR_SHARD_SIZE.format(-1)),
     (["--cities", "2", "--min-population", "100000000"], ERROR_NO_CITIES.format(100000000)),
+    (["--cities", "2", "--variants", "biome,wind"], ERROR_VARIANTS.format("wind", "weather, time_of_day, biome")),
 ])
 def test_bad_numbers(tmp_path, capsys, argv, message):
     argv = ["geoscenes", "--per-city", "1", *argv, "--out", str(tmp_path / "out")]
@@ -106,7 +107,7 @@ def test_variants_are_written_beside_the_same_photos(tmp_path, small_dataset):
     info = json.loads((out / "dataset.json").read_text())
     assert info["variants"] == {"weather": ["clear", "cloudy", "rain", "snow", "fog"],
                                 "time_of_day": ["day", "golden_hour", "night"]}
-    assert info["args"]["variants"] is True
+    assert info["args"]["variants"] == ["weather", "time_of_day"]
     plain = [json.loads(line) for line in (small_dataset / "manifest.jsonl").read_text().splitlines()]
     rows = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
     assert [{key: value for key, value in row.items() if key != "variants"} for row in rows] == plain
@@ -125,3 +126,16 @@ def test_variants_are_written_beside_the_same_photos(tmp_path, small_dataset):
                 written.add(path)
         assert len(row["variants"]["time_of_day"]) == 2
     assert written == {f"variants/{path.name}" for path in (out / "variants").iterdir()}
+
+
+def test_variants_of_the_biome_are_asked_for_by_name(tmp_path):
+    out = tmp_path / "biomes"
+    assert main(["geoscenes", "--cities", "3", "--per-city", "2", "--size", "32", "--out", str(out),
+                 "--variants", "biome"]) == 0
+    info = json.loads((out / "dataset.json").read_text())
+    assert list(info["variants"]) == ["biome"] and len(info["variants"]["biome"]) == 9
+    for row in map(json.loads, (out / "manifest.jsonl").read_text().splitlines()):
+        if not row["attributes"]["outlier"]:
+            assert set(row["variants"]) == {"biome"}
+            assert row["attributes"]["biome"] not in row["variants"]["biome"]
+            assert len(row["variants"]["biome"]) >= 7  # a photo on water keeps its water unfrozen

@@ -108,7 +108,7 @@ def test_rle_round_trip():
         rle_decode([3, 4], 3, 3)
 
 
-def test_a_variant_keeps_the_photo_and_changes_only_its_weather_or_time_of_day():
+def test_a_variant_keeps_the_photo_and_changes_only_its_weather_time_of_day_or_biome():
     import copy
     import dataclasses
 
@@ -117,41 +117,55 @@ def test_a_variant_keeps_the_photo_and_changes_only_its_weather_or_time_of_day()
     from ml.data.geoscenes.sampling import photo_rng, sample_photo
     from ml.data.geoscenes.scene import draw_scene
 
-    def objects(scene):
-        """The category of each working pixel; sky, ground, sun, moon and clouds as one."""
+    def objects(scene, kept=("sky", "ground", "sun", "moon", "cloud")):
+        """The category of each working pixel; those in `kept` (sky, ground, sun, moon and
+        clouds by default) as one."""
         names = np.array([layer["category"] for layer in scene.canvas.layers])[np.asarray(scene.canvas.labels)]
-        return np.where(np.isin(names, ["sky", "ground", "sun", "moon", "cloud"]), "", names)
+        return np.where(np.isin(names, kept), "", names)
 
-    checked = 0
+    biome_own = ("forest", "tree", "branch")  # what a biome draws of its own
+    checked = {attribute: 0 for attribute in VARIED}
     for place in [place_of(city) for city in select_cities(6)]:
         for index in range(4):
-            sample = render_sample(place, 3, index, 32, variants=True)
+            sample = render_sample(place, 3, index, 32, variants=tuple(VARIED))
             if sample.spec.outlier != "none":
                 assert sample.variants is None
                 continue
             rng = photo_rng(3, place.city.geonameid, index)
             spec = sample_photo(place, rng)
-            # Asked for the photo's own weather and time, the variant is the photo, to the byte.
+            # Asked for the photo's own place and spec, the variant is the photo, to the byte.
             own_rng = copy.deepcopy(rng)
-            scene = draw_scene(place, spec, own_rng, 32, supersample_for(32), layout_of=spec)
+            scene = draw_scene(place, spec, own_rng, 32, supersample_for(32), layout_of=(place, spec))
             own = effects.finish(effects.develop(scene, place, spec, own_rng), spec)
             assert np.array_equal(own, sample.image)
-            photo_objects = objects(draw_scene(place, spec, copy.deepcopy(rng), 32, 2))
+            photo = draw_scene(place, spec, copy.deepcopy(rng), 32, 2)
             for attribute, values in VARIED.items():
-                assert set(sample.variants[attribute]) <= set(values) - {getattr(spec, attribute)}
+                current = place.biome if attribute == "biome" else getattr(spec, attribute)
+                assert set(sample.variants[attribute]) <= set(values) - {current}
                 for value, picture in sample.variants[attribute].items():
-                    changed = dataclasses.replace(spec, **{attribute: value})
-                    # The same objects in the same places (their colours follow the weather).
-                    scene = draw_scene(place, changed, copy.deepcopy(rng), 32, 2, layout_of=spec)
-                    assert np.array_equal(objects(scene), photo_objects)
                     assert picture.shape == sample.image.shape and not np.array_equal(picture, sample.image)
-                    checked += 1
-    assert checked > 100
+                    checked[attribute] += 1
+                    if attribute != "biome":
+                        # The same objects in the same places (their colours follow the weather).
+                        changed = dataclasses.replace(spec, **{attribute: value})
+                        scene = draw_scene(place, changed, copy.deepcopy(rng), 32, 2, layout_of=(place, spec))
+                        assert np.array_equal(objects(scene), objects(photo))
+                        continue
+                    # Mountains, water, road, buildings and landmark stay where they were, wherever
+                    # neither picture has the trees, forest or branch of its biome in front of them.
+                    climate = dataclasses.replace(place.climate, biome=value)
+                    scene = draw_scene(dataclasses.replace(place, climate=climate), spec, copy.deepcopy(rng), 32, 2,
+                                       layout_of=(place, spec))
+                    free = ~np.isin(objects(scene), biome_own) & ~np.isin(objects(photo), biome_own)
+                    kept = ("sky", "ground", "sun", "moon", "cloud", *biome_own)
+                    assert np.array_equal(objects(scene, kept)[free], objects(photo, kept)[free])
+                    assert free.mean() > 0.5
+    assert checked["weather"] > 50 and checked["time_of_day"] > 25 and checked["biome"] > 100
 
 
 def test_variants_draw_no_random_number_of_the_photo():
     place = place_of(select_cities(2)[1])
     for index in range(5):
-        plain, varied = render_sample(place, 1, index, 32), render_sample(place, 1, index, 32, variants=True)
+        plain, varied = render_sample(place, 1, index, 32), render_sample(place, 1, index, 32, variants=("weather", "biome"))
         assert np.array_equal(plain.image, varied.image) and np.array_equal(plain.overhead, varied.overhead)
         assert plain.caption == varied.caption and plain.layers == varied.layers

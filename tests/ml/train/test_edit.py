@@ -275,16 +275,17 @@ def test_pictures_without_captions_are_refused(tiny_dataset, tmp_path, capsys):
 
 @pytest.fixture(scope="session")
 def varied_dataset(tmp_path_factory):
-    """GeoScenes pictures with their captions and variants (`--variants`)."""
+    """GeoScenes pictures with their captions and variants (`--variants weather,time_of_day,biome`)."""
     from ml.data.geoscenes import select_cities
     from ml.data.geoscenes.writer import write_dataset
 
     root = tmp_path_factory.mktemp("varied") / "tiny-varied"
-    write_dataset(root, cities=select_cities(4), per_city=4, size=16, seed=0, args={}, progress=False, variants=True)
+    write_dataset(root, cities=select_cities(4), per_city=4, size=16, seed=0, args={}, progress=False,
+                  variants=("weather", "time_of_day", "biome"))
     return root
 
 
-def test_a_phrase_edit_of_weather_or_time_is_paired_with_its_rendered_variant(varied_dataset, tmp_path):
+def test_a_phrase_edit_of_weather_time_or_biome_is_paired_with_its_rendered_variant(varied_dataset, tmp_path):
     from ml.models.edit import EditConfig
     from ml.models.edit_text import encode_with_file_cache
     from ml.train import run_dir
@@ -303,7 +304,7 @@ def test_a_phrase_edit_of_weather_or_time_is_paired_with_its_rendered_variant(va
                           phrases=book)
     by_text = {tuple(book.embeddings[row].tolist()): phrase for row, phrase in enumerate(phrases)}
     pictures = {tuple(ImageCache.to_float(picture).flatten().tolist()): n for n, picture in enumerate(data.images)}
-    paired = 0
+    paired = {}
     for _ in range(4):
         batch = trainer.fetch_batch()
         for row in range(len(data)):
@@ -311,13 +312,13 @@ def test_a_phrase_edit_of_weather_or_time_is_paired_with_its_rendered_variant(va
             mirrored = tuple(source.flatten().tolist()) not in pictures
             n = pictures[tuple((source.flip(2) if mirrored else source).flatten().tolist())]
             attribute, value, _ = by_text[tuple(batch.targets[row].tolist())]
-            if attribute not in ("weather", "time_of_day") or data.variant_index[attribute][n, value] < 0:
+            if attribute not in data.variant_index or data.variant_index[attribute][n, value] < 0:
                 assert not batch.has_pair[row]
                 continue
             answer = ImageCache.to_float(data.variant_images[data.variant_index[attribute][n, value]])
             assert batch.has_pair[row] and torch.equal(batch.paired[row], answer.flip(2) if mirrored else answer)
-            paired += 1
-    assert paired > 10
+            paired[attribute] = paired.get(attribute, 0) + 1
+    assert set(paired) == {"weather", "time_of_day", "biome"} and sum(paired.values()) > 10
 
 
 def test_the_paired_loss_trains_and_is_recorded(varied_dataset, tmp_path):
