@@ -94,15 +94,16 @@ def attributes_of(place: Place, spec: PhotoSpec) -> dict:
 
 
 def render_variants(place: Place, spec: PhotoSpec, rng: np.random.Generator, size: int,
-                    supersample: int, attributes=DEFAULT_VARIED) -> dict[str, dict[str, np.ndarray]]:
-    """The photo of `spec` again with each other value of each of these `VARIED` attributes, the rest kept
-    (`draw_scene`'s `layout_of`): the same mountain ridge, water, road, buildings and landmark,
+                    supersample: int, attributes: tuple[str, ...] = DEFAULT_VARIED) -> dict[str, dict[str, np.ndarray]]:
+    """The photo of `spec` again with each other value of each of these `VARIED` attributes, the
+    rest kept (`draw_scene`'s `layout_of`): the same mountain ridge, water, road, buildings and landmark,
     occluder and filter; the sky objects, light, lit windows and weather of a new weather or time
     of day, or the ground, colours, forest, trees and textures of a new biome. `rng` is the
     generator as `draw_scene` gets it for the photo; it is not moved. A photo on water has no
     variant that freezes or thaws the water (ice draws no boat, which would move the rest of the
     layout)."""
     variants: dict[str, dict[str, np.ndarray]] = {}
+    own_values = attributes_of(place, spec)
     for attribute in attributes:
         for value in VARIED[attribute]:
             if attribute == "biome":
@@ -110,7 +111,7 @@ def render_variants(place: Place, spec: PhotoSpec, rng: np.random.Generator, siz
                 changed = spec
             else:
                 changed_place, changed = place, dataclasses.replace(spec, **{attribute: value})
-            if value == attributes_of(place, spec)[attribute] or (
+            if value == own_values[attribute] or (
                     place.climate.water and water_frozen(changed_place, changed) != water_frozen(place, spec)):
                 continue
             own = copy.deepcopy(rng)
