@@ -45,6 +45,11 @@ def parse_city_count(text: str) -> int | None:
     return count
 
 
+def comma_names(text: str) -> list[str]:
+    """The names of a comma-separated option value (`biome,density`), stripped, empty ones dropped."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def flag(name: str) -> str:
     """The command-line option of a config field: `batch_size` -> `--batch-size`."""
     return "--" + name.replace("_", "-")

@@ -19,7 +19,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ml.cli import CommandError
+from ml.cli import CommandError, comma_names
 
 DEFAULT_ORACLE = Path(__file__).resolve().parents[2] / "models" / "oracles" / "geoscenes-32"
 DEFAULT_CACHE = Path(os.environ.get("GENIUS_LOCI_EVAL_CACHE", Path.home() / ".cache" / "genius-loci" / "eval"))
@@ -140,7 +140,7 @@ def run_location_ceiling(args) -> int:
         neighbours = []
     if not neighbours or min(neighbours) < 1:
         raise CommandError(ERROR_NEIGHBOURS.format(args.neighbours))
-    attributes = [name.strip() for name in args.attributes.split(",") if name.strip()]
+    attributes = comma_names(args.attributes)
     for attribute in attributes:
         try:
             found = location_ceiling(args.data, attribute, neighbours)
@@ -184,7 +184,7 @@ def run_eval(args) -> int:
     from ml.eval.oracle import load_oracle
     from ml.modelfolder import ModelFolderError
 
-    names = [name.strip() for name in args.metrics.split(",") if name.strip()]
+    names = comma_names(args.metrics)
     for name in names:
         if name not in METRICS:
             raise CommandError(ERROR_UNKNOWN_METRIC.format(name, ", ".join(METRICS)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ml.cli import ERROR_CITIES, CommandError, check_shard_size, parse_city_count  # noqa: F401 (ERROR_CITIES: re-exported)
+from ml.cli import ERROR_CITIES, CommandError, check_shard_size, comma_names, parse_city_count  # noqa: F401 (ERROR_CITIES: re-exported)
 from ml.data.cities import world_cities
 from ml.data.geoscenes.places import select_cities
 from ml.data.geoscenes.render import DEFAULT_VARIED, MAX_SIZE, MIN_SIZE, VARIED
@@ -56,7 +56,7 @@ def check_out(out: Path) -> None:
 
 
 def parse_variants(text: str) -> tuple[str, ...]:
-    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    names = tuple(dict.fromkeys(comma_names(text)))
     unknown = [name for name in names if name not in VARIED]
     if unknown:
         raise CommandError(ERROR_VARIANTS.format(", ".join(unknown), ", ".join(VARIED)))
