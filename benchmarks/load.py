@@ -31,7 +31,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -46,6 +45,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from benchmarks.report import REPO, publish
+from tests.loopback import free_port, redis_answers
+from tests.waiting import wait_until
 
 SECTION = "load"
 COMMAND = "python -m benchmarks.load"
@@ -55,21 +56,6 @@ DRAIN_LIMIT_S = 300.0
 FAULT_LIMIT_S = 180.0
 FAULT_JOBS = 30
 WORKER_NICE = 10  # as ./run.sh demo starts its worker: the web's answers come first
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate, *, timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while not (result := predicate()):
-        if time.monotonic() > deadline:
-            raise SystemExit(f"error: {what} (after {timeout:g} s)")
-        time.sleep(interval)
-    return result
 
 
 def request(url: str, body: dict | None = None, *, headers: dict | None = None, opener=None) -> tuple[int, dict]:
@@ -110,22 +96,15 @@ class Site:
     def start_redis(self) -> None:
         self.start("redis", ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
                              "--appendonly", "no", "--dir", str(self.folder)])
-        wait_for(lambda: self.redis_answers(), timeout=10, what="redis-server did not answer")
-
-    def redis_answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
+        wait_until(lambda: redis_answers(self.redis_port), timeout=10, interval=0.1,
+                   message="redis-server did not answer")
 
     def start_worker(self) -> None:
         log = self.folder / "worker.log"
         before = log.read_text().count("ready.") if log.exists() else 0
         self.start("worker", ["nice", "-n", str(WORKER_NICE), sys.executable, "-m", "celery", "-A", "config", "worker",
                               "-Q", "gpu,default", "--pool", "solo", "--concurrency", "1", "-l", "info"])
-        wait_for(lambda: log.read_text().count("ready.") > before, timeout=120, what="the worker did not start")
+        wait_until(lambda: log.read_text().count("ready.") > before, timeout=120, message="the worker did not start")
 
     def up(self) -> None:
         print("preparing the site: database, cities, the place model ...", flush=True)
@@ -138,13 +117,13 @@ class Site:
             self.manage("register_model", str(self.upsampler), "--activate", "--no-metrics")
         self.start("web", [shutil.which("gunicorn", path=os.path.dirname(sys.executable)), "-c", "config/gunicorn.py",
                            "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"])
-        wait_for(lambda: request(self.url + "/api/queue/")[0] == 200, timeout=60, what="gunicorn did not answer")
+        wait_until(lambda: request(self.url + "/api/queue/")[0] == 200, timeout=60, message="gunicorn did not answer")
         self.start_worker()
         # One job first, as on a site that has been running: the worker has loaded PyTorch and the model.
         _, job = request(self.url + "/api/jobs/", {"kind": "place", "inputs": {"lat": 0.0, "lon": 0.0}},
                          headers={"X-Forwarded-For": "10.255.255.255"})
-        wait_for(lambda: request(job["url"])[1].get("status") == "done", timeout=120, interval=0.5,
-                 what="the first job was not painted")
+        wait_until(lambda: request(job["url"])[1].get("status") == "done", timeout=120, interval=0.5,
+                   message="the first job was not painted")
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name)
@@ -274,8 +253,8 @@ def clicks_run(site: Site, clicks: int) -> dict:
         if status != 202:
             raise SystemExit(f"error: a click was answered {status}")
         public_id = job["id"].replace("-", "")
-        wait_for(lambda: site.query("SELECT status FROM generation_job WHERE public_id = ?", public_id)[0][0] == "done",
-                 timeout=60, interval=0.01, what="a click's picture was not painted")
+        wait_until(lambda: site.query("SELECT status FROM generation_job WHERE public_id = ?", public_id)[0][0] == "done",
+                   timeout=60, interval=0.01, message="a click's picture was not painted")
         times.append((time.perf_counter() - begin) * 1000)
     return {"clicks": clicks, "p50": percentile(times, 0.5), "p95": percentile(times, 0.95)}
 
@@ -311,8 +290,8 @@ def fault_run(site: Site, name: str, fault, first_address: int) -> dict:
 
 
 def kill_worker_mid_run(site: Site) -> float:
-    wait_for(lambda: site.query("SELECT COUNT(*) FROM generation_job WHERE status = 'running'")[0][0], timeout=60,
-             interval=0.01, what="no job started")
+    wait_until(lambda: site.query("SELECT COUNT(*) FROM generation_job WHERE status = 'running'")[0][0], timeout=60,
+               interval=0.01, message="no job started")
     site.kill("worker")
     time.sleep(1)  # as ./run.sh demo starts it again
     site.start_worker()
@@ -390,6 +369,26 @@ def report(clicks: dict, load: dict, faults: list[dict], args, machine_load: flo
     return "\n".join(lines)
 
 
+def measure(args) -> tuple[dict, dict, list[dict]]:
+    """The clicks, the load and (with --faults) the fault runs, on a site started and stopped here."""
+    with tempfile.TemporaryDirectory(prefix="genius-loci-load-") as folder:
+        site = Site(Path(folder), args.broker, args.batch_size, args.upsampler)
+        try:
+            site.up()
+            clicks = clicks_run(site, args.clicks)
+            load = load_run(site, args.visitors)
+            faults = []
+            if args.faults:
+                cases = [("worker SIGKILLed mid-run", kill_worker_mid_run)]
+                cases.append(("Redis restarted without persistence", restart_redis) if args.broker == "redis"
+                             else ("3 files that are not messages in the queue", poison_the_queue))
+                for number, (name, fault) in enumerate(cases, start=1):
+                    faults.append(fault_run(site, name, lambda fault=fault: fault(site), number * 1000))
+        finally:
+            site.down()
+    return clicks, load, faults
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visitors", type=int, default=100)
@@ -410,21 +409,10 @@ def main() -> None:
         parser.error("--broker redis needs redis-server (apt-get install redis-server)")
 
     machine_load = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="genius-loci-load-") as folder:
-        site = Site(Path(folder), args.broker, args.batch_size, args.upsampler)
-        try:
-            site.up()
-            clicks = clicks_run(site, args.clicks)
-            load = load_run(site, args.visitors)
-            faults = []
-            if args.faults:
-                cases = [("worker SIGKILLed mid-run", kill_worker_mid_run)]
-                cases.append(("Redis restarted without persistence", restart_redis) if args.broker == "redis"
-                             else ("3 files that are not messages in the queue", poison_the_queue))
-                for number, (name, fault) in enumerate(cases, start=1):
-                    faults.append(fault_run(site, name, lambda fault=fault: fault(site), number * 1000))
-        finally:
-            site.down()
+    try:
+        clicks, load, faults = measure(args)
+    except TimeoutError as error:
+        raise SystemExit(f"error: {error}") from None
     publish(SECTION if args.broker == "embedded" else f"{SECTION}_{args.broker}",
             report(clicks, load, faults, args, machine_load), write=not args.no_write)
 

@@ -3,7 +3,6 @@ real `place` model, a few real cities, and real redis-server / celery worker pro
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from collections import defaultdict
@@ -13,6 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.loopback import free_port, redis_answers
 from tests.waiting import wait_until
 
 REPO = Path(__file__).resolve().parent.parent
@@ -269,12 +269,6 @@ def enqueued(sent_tasks):
     return sent_tasks[queue.RUN_JOB]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # redis-server's persistence: none (what the session's server runs with), or the append-only
 # file that README.md's several-machines section prescribes.
 NO_PERSISTENCE = ("--appendonly", "no", "--save", "")
@@ -289,7 +283,7 @@ class RedisServer:
         self.binary = shutil.which("redis-server")
         if self.binary is None:
             pytest.fail("redis-server is not installed; ./run.sh test installs it")
-        self.folder, self.persistence, self.port = folder, persistence, _free_port()
+        self.folder, self.persistence, self.port = folder, persistence, free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = None
 
@@ -306,12 +300,7 @@ class RedisServer:
         return self
 
     def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
+        return redis_answers(self.port)
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
         if self.process and self.process.poll() is None:

@@ -22,7 +22,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import REPO, _free_port
+from tests.conftest import REPO
+from tests.loopback import free_port
 
 DATABASE = "genius_loci"
 USER = "genius_loci"
@@ -48,7 +49,7 @@ def _as_owner(command: list[str]) -> list[str]:
 def throwaway_cluster():
     """Start a PostgreSQL cluster for this run; yield its DATABASE_URL; stop and delete it after."""
     folder = Path(tempfile.mkdtemp(prefix="genius-loci-postgres-"))
-    data, password_file, log, port = folder / "data", folder / "password", folder / "server.log", _free_port()
+    data, password_file, log, port = folder / "data", folder / "password", folder / "server.log", free_port()
     pg_ctl = server_binary("pg_ctl")
     try:
         password = secrets.token_urlsafe(24)

@@ -11,7 +11,8 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import REPO, _free_port
+from tests.conftest import REPO
+from tests.loopback import free_port
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -32,7 +33,7 @@ def status_of(request: urllib.request.Request) -> int:
 @pytest.fixture
 def gunicorn(tmp_path):
     """`gunicorn config.wsgi --workers 2` on a free loopback port; yields (url, access log)."""
-    port, log = _free_port(), tmp_path / "access.log"
+    port, log = free_port(), tmp_path / "access.log"
     env = {**os.environ, "GENIUS_LOCI_VAR_DIR": str(tmp_path), "GENIUS_LOCI_JOB_RATE": f"{LIMIT}/minute"}
     env.pop("CACHE_URL", None)  # the embedded default
     process = subprocess.Popen(

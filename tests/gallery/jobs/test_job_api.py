@@ -12,6 +12,7 @@ from gallery.jobs import errors
 from gallery.jobs.inputs import INPUT_SERIALIZERS, SEED_MAX
 from generation import errors as generation_errors
 from generation.models import Job
+from tests.loopback import free_port
 
 
 def post(client, body, **extra):
@@ -157,9 +158,9 @@ def test_a_body_that_is_not_json_by_content_type_is_refused(client, place_model)
 def broker_down(transactional_db):
     """This process's Celery app on a Redis address where nothing listens, and no test
     transaction around the request: the job's message is sent as the row commits, and fails."""
-    from tests.conftest import _free_port, app_broker
+    from tests.conftest import app_broker
 
-    with app_broker(f"redis://127.0.0.1:{_free_port()}/0", {"max_retries": 1}):
+    with app_broker(f"redis://127.0.0.1:{free_port()}/0", {"max_retries": 1}):
         yield
 
 
