@@ -66,6 +66,12 @@ def read_weights(folder: str | os.PathLike, config: dict) -> tuple[bytes, str]:
     return data, sha256
 
 
+def training_kimg(config: dict) -> float:
+    """The thousands of images a model folder's weights were trained on, from its provenance (0
+    when it records none)."""
+    return float((config.get("training") or {}).get("kimg", 0.0))
+
+
 def check_weights_sha256(config: dict, actual: str) -> None:
     recorded = config["weights_sha256"]
     if not isinstance(recorded, str) or recorded.lower() != actual:

@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from ml.cli import CommandError, flag
+from ml.modelfolder import WEIGHTS_FILE, ModelFolderError, read_config, training_kimg
 from ml.train import checks, run_dir
 from ml.train.options import OFF, Kind
 from ml.train.run_config import option_fields
@@ -26,6 +27,9 @@ ERROR_RESUME_INCOMPLETE = "--resume {}: the checkpoint lacks {}"
 ERROR_RESUME_KIND = "--resume {}: a checkpoint of kind {!r}, not {!r}"
 ERROR_RESUME_ARCHITECTURE = "--resume {}: it was trained with {}, but this run asks for {}"
 ERROR_RESUME_DONE = "--resume {}: it is already at kimg {:g}; raise --max-kimg above that"
+ERROR_GENERATOR_NEEDS_RESUME = ("--generator-from needs --resume: the checkpoint whose critic, optimisers and "
+                                "data order the model's generator continues with")
+ERROR_GENERATOR_FROM = "--generator-from {}: {}"
 
 
 def run_training(kind: Kind, args: argparse.Namespace) -> int:
@@ -35,6 +39,10 @@ def run_training(kind: Kind, args: argparse.Namespace) -> int:
     is written."""
     resume = find_resume_checkpoint(args.resume, kind.name) if args.resume else None
     resume_state = run_dir.read_checkpoint_state(resume) if resume else None
+    if args.generator_from is not None:
+        if resume is None:
+            raise CommandError(ERROR_GENERATOR_NEEDS_RESUME)
+        resume_state = {**resume_state, **generator_progress(args.generator_from, kind.name, resume)}
     config = build_config(kind, args, resume_state)
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -62,7 +70,9 @@ def build_config(kind: Kind, args: argparse.Namespace, resume_state: dict | None
     checks.check_values(kind.config, values)
     extra = kind.check(args, values, model, resume_state) if kind.check else {}
     return kind.config(data=str(args.data.resolve()), out=str(args.out), model=model,
-                       resume=str(args.resume) if args.resume else None, dry_run=args.dry_run, **values, **extra)
+                       resume=str(args.resume) if args.resume else None,
+                       generator_from=str(args.generator_from) if args.generator_from else None,
+                       dry_run=args.dry_run, **values, **extra)
 
 
 def option_values(args: argparse.Namespace, names, defaults: dict, resume_state: dict | None) -> dict:
@@ -134,6 +144,24 @@ def find_resume_checkpoint(path: Path, kind: str) -> Path:
     return checkpoint
 
 
+def generator_progress(model: Path, kind: str, checkpoint: Path) -> dict:
+    """The progress a resumed run takes from the model folder whose generator it continues with
+    (`--generator-from`): the model's kimg. The model must be of the run's kind and its weights
+    the very tensors of the checkpoint's generator (names and shapes): the export of a run of the
+    same architecture, such as the one shipped when the run's own checkpoints were lost."""
+    try:
+        config = read_config(model)
+    except ModelFolderError as error:
+        raise CommandError(ERROR_GENERATOR_FROM.format(model, error)) from None
+    if config.get("kind") != kind:
+        raise CommandError(ERROR_GENERATOR_FROM.format(model, f"a model of kind {config.get('kind')!r}, not {kind!r}"))
+    if run_dir.tensor_shapes(model / WEIGHTS_FILE) != run_dir.tensor_shapes(run_dir.network_file(checkpoint, "G")):
+        raise CommandError(ERROR_GENERATOR_FROM.format(
+            model, f"its weights are not the generator of {checkpoint} (other tensor names or shapes)"))
+    kimg = training_kimg(config)
+    return {"nimg": round(1000 * kimg), "kimg": kimg}
+
+
 def start_run(kind: Kind, config, dist: run_dir.Distributed, *, dataset: dict, description: str,
               resume: Path | None, resume_state: dict | None, head: tuple[str, ...] = (),
               **extra) -> tuple[run_dir.RunDir | None, dict]:
@@ -156,11 +184,12 @@ def start_run(kind: Kind, config, dist: run_dir.Distributed, *, dataset: dict, d
 
 
 def reproducing_command(kind: Kind, config, *head: str) -> str:
-    """The command that reproduces a run's options: `head`, then every training option, --resume
-    and every architecture option spelled out."""
+    """The command that reproduces a run's options: `head`, then every training option, --resume,
+    --generator-from and every architecture option spelled out."""
     parts = ["python", "-m", "ml", "train", kind.name, "--data", config.data, "--out", config.out, *head]
     values = {**config.to_dict(), **config.model.to_dict()}
-    for name in [*(field.name for field in option_fields(kind.config)), "resume", *kind.architecture]:
+    for name in [*(field.name for field in option_fields(kind.config)), "resume", "generator_from",
+                 *kind.architecture]:
         value = values.get(name)
         if name in OFF and value is None:
             value = 0  # how the command line says "off"

@@ -75,6 +75,10 @@ def add_train_parser(subparsers, kind: Kind) -> argparse.ArgumentParser:
     if kind.add_arguments is not None:
         kind.add_arguments(parser)
     parser.add_argument("--resume", type=Path, help="checkpoint folder, or a run folder (its latest checkpoint)")
+    parser.add_argument("--generator-from", type=Path, metavar="MODEL",
+                        help="with --resume: an exported model folder of this kind and architecture whose "
+                             "generator (and its average) the run continues with, from the model's kimg; the "
+                             "critic, the optimisers and the rest come from the checkpoint")
     parser.add_argument("--dry-run", action="store_true", help="check everything, print what would run, write nothing")
     group = parser.add_argument_group(f"architecture (default: {kind.architecture_class.__name__}'s, "
                                       "or the resumed checkpoint's)")

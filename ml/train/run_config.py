@@ -2,7 +2,7 @@
 
 `RunConfig` holds the fields every kind's run has, once: data, out, the Adam settings, the
 length of the run, the moving average of G, the data options, the intervals of ticks, samples
-and snapshots, seed, resume and dry run. A kind's config (`ml.train.<kind>_config`) is a
+and snapshots, seed, resume (and the model whose generator it takes) and dry run. A kind's config (`ml.train.<kind>_config`) is a
 dataclass that inherits it (and `WGANOptions` where its critic is a Wasserstein one), adds its
 own fields, restates a default where its recipe differs, and names its architecture `model`;
 place and ground also inherit `AdversarialOptions` (the WGAN critic's `WGANOptions` and the
@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-NOT_OPTIONS = ("data", "out", "model", "resume", "dry_run")  # given otherwise, or not options
+NOT_OPTIONS = ("data", "out", "model", "resume", "generator_from", "dry_run")  # given otherwise, or not options
 
 
 @dataclass
@@ -43,6 +43,7 @@ class RunConfig:
     seed: int = 0  # the one seed of the run (each rank offsets it)
     threads: int = 0  # CPU threads of the run (0: PyTorch's default)
     resume: str | None = None  # checkpoint folder (or run folder: its latest) to continue from
+    generator_from: str | None = None  # model folder whose generator the resumed run continues with
     dry_run: bool = False  # check the options and data, print them, write nothing
 
     POSITIVE = ("batch_size", "lr", "max_kimg", "tick_kimg", "sample_kimg", "snapshot_kimg")

@@ -270,6 +270,14 @@ def network_file(folder: Path, name: str) -> Path:
     return Path(folder) / f"{name}.safetensors"
 
 
+def tensor_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """The name and shape of every tensor of a safetensors file, read from its header alone."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as tensors:
+        return {name: tuple(tensors.get_slice(name).get_shape()) for name in tensors.keys()}
+
+
 def missing_files(folder: Path, state: dict) -> list[str]:
     """The files a checkpoint (or handoff) folder lacks for a resume: G's weights, and each optimiser's
     state (in optimizers.safetensors or, in a handoff, a file of its own) with the weights it moves."""

@@ -83,9 +83,27 @@ class TrainerSkeleton:
         run_dir.load_optimizers(folder, {name: opt for name, opt in self.optimizers.items() if name not in fresh}, state)
         self.nimg = int(state["nimg"])
         self.cpu_seconds_before = float(state.get("cpu_seconds", 0.0))
+        if self.config.generator_from:
+            self.take_generator(self.config.generator_from)
         # Fresh noise after a resume instead of replaying the first run's draws.
         run_dir.seed_everything(self.config.seed + self.nimg, self.dist.rank)
         return int(state.get("epoch", 0))
+
+    def take_generator(self, model) -> None:
+        """G and G_ema from an exported model folder (`--generator-from`, checked by the launch to
+        fit G), and the model's kimg as the run's progress; the critic and the optimisers stay the
+        checkpoint's. The CPU seconds count on from the checkpoint's: a model folder does not
+        record its own."""
+        from safetensors.torch import load
+
+        from ml.modelfolder import read_config, read_weights, training_kimg
+
+        config = read_config(model)
+        weights = load(read_weights(model, config)[0])
+        for name in ("G", "G_ema"):
+            if name in self.networks:
+                self.networks[name].load_state_dict(weights)
+        self.nimg = round(1000 * training_kimg(config))
 
     def write_snapshot(self, kind: str, **state) -> None:
         """A checkpoint named by kimg: the networks, optimisers and `state` (what the trainer

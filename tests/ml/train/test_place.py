@@ -4,8 +4,10 @@ import shutil
 
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 
 from ml.cli import main
+from ml.modelfolder import write_model_folder
 from ml.models.place import PlaceConfig
 from ml.train.place_config import PlaceTrainConfig, phase_at
 
@@ -156,3 +158,55 @@ def test_a_run_with_the_population_context_exports_a_model_that_paints_cities(ti
     pipeline = load(tmp_path / "model")
     pictures = pipeline.generate([{"lat": 35.69, "lon": 139.69}, {"lat": 69.65, "lon": 18.96}], [0, 0])
     assert [picture.size for picture in pictures] == [(8, 8), (8, 8)]
+
+
+def write_generator_model(folder, checkpoint, *, kind="place", value=0.5, kimg=0.1):
+    """A model folder whose weights are the checkpoint's generator tensors, each set to `value`."""
+    state = json.loads((checkpoint / "state.json").read_text())
+    weights = {name: torch.full_like(tensor, value) for name, tensor in load_file(checkpoint / "G.safetensors").items()}
+    write_model_folder(folder, kind=kind, architecture=state["architecture"], state_dict=weights,
+                       training={"kimg": kimg})
+    return folder
+
+
+def test_a_run_continues_an_exported_generator_with_the_checkpoints_critic(trained_run, tiny_dataset, tmp_path):
+    checkpoint = trained_run / "checkpoint-000000.012"
+    model = write_generator_model(tmp_path / "model", checkpoint)
+    assert train(tiny_dataset, tmp_path / "runs", "--resume", str(checkpoint), "--generator-from", str(model),
+                 "--max-kimg", "0.104") == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    options = json.loads((run / "options.json").read_text())
+    assert options["resumed_from"]["kimg"] == 0.1  # the model's progress, not the checkpoint's 0.012
+    assert f"--generator-from {model}" in options["command"]
+    assert [json.loads(line)["kimg"] for line in (run / "stats.jsonl").read_text().splitlines()] == [0.104]
+    (after,) = run.glob("checkpoint-*")
+    assert after.name == "checkpoint-000000.104"
+    # One Adam step (lr 0.001) away from the model's generator and from the checkpoint's critic.
+    for name in ("G", "G_ema"):
+        for tensor in load_file(after / f"{name}.safetensors").values():
+            torch.testing.assert_close(tensor, torch.full_like(tensor, 0.5), atol=0.01, rtol=0)
+    critic_before = load_file(checkpoint / "D.safetensors")
+    for key, tensor in load_file(after / "D.safetensors").items():
+        torch.testing.assert_close(tensor, critic_before[key], atol=0.01, rtol=0)
+
+
+def test_a_generator_from_a_model_that_does_not_fit_is_refused_and_writes_nothing(trained_run, tiny_dataset,
+                                                                                  tmp_path, capsys):
+    checkpoint = trained_run / "checkpoint-000000.012"
+    ground = write_generator_model(tmp_path / "ground", checkpoint, kind="ground")
+    other = write_generator_model(tmp_path / "other", checkpoint)  # a tensor more than the generator has
+    save_file({**load_file(other / "weights.safetensors"), "extra.bias": torch.zeros(4)}, other / "weights.safetensors")
+    config = json.loads((other / "config.json").read_text())
+    config.pop("weights_sha256")
+    (other / "config.json").write_text(json.dumps(config))
+    cases = [([str(ground)], "a model of kind 'ground', not 'place'"),
+             ([str(other)], "its weights are not the generator of"),
+             ([str(tmp_path / "nowhere")], "--generator-from")]
+    for model, message in cases:
+        assert train(tiny_dataset, tmp_path / "runs", "--resume", str(checkpoint), "--generator-from", *model) == 2
+        error = capsys.readouterr().err
+        assert error.startswith(f"error: --generator-from {model[0]}: ") and message in error
+        assert error.count("\n") == 1
+    assert train(tiny_dataset, tmp_path / "runs", "--generator-from", str(other)) == 2
+    assert capsys.readouterr().err.startswith("error: --generator-from needs --resume")
+    assert not (tmp_path / "runs").exists()
