@@ -2,11 +2,11 @@
 
 `RunConfig` holds the fields every kind's run has, once: data, out, the Adam settings, the
 length of the run, the moving average of G, the data options, the intervals of ticks, samples
-and snapshots, seed, resume (and the model whose generator it takes) and dry run. A kind's config (`ml.train.<kind>_config`) is a
-dataclass that inherits it (and `WGANOptions` where its critic is a Wasserstein one), adds its
-own fields, restates a default where its recipe differs, and names its architecture `model`;
-place and ground also inherit `AdversarialOptions` (the WGAN critic's `WGANOptions` and the
-choice of adversarial loss and augmentation).
+and snapshots, seed, resume (and the model whose generator a resumed run takes) and dry run. A
+kind's config (`ml.train.<kind>_config`) is a dataclass that inherits it (and `WGANOptions`
+where its critic is a Wasserstein one), adds its own fields, restates a default where its recipe
+differs, and names its architecture `model`; place and ground also inherit `AdversarialOptions`
+(the WGAN critic's `WGANOptions` and the choice of adversarial loss and augmentation).
 
 Each class lists the fields that must be positive (`POSITIVE`) or at least 0 (`NON_NEGATIVE`);
 `ml.train.checks.check_values` checks them all, over the class and its bases, once at the command
