@@ -51,14 +51,16 @@ def watched_page(browser, **options):
     assert refused == [], f"refused by the Content-Security-Policy: {refused}"
 
 
+# The pages ask for transactional_db so that they close before the database is flushed after the
+# test: a page still polling the live server would hold a lock that the flush waits on.
 @pytest.fixture
-def page(browser):
+def page(browser, transactional_db):
     with watched_page(browser, viewport={"width": 1280, "height": 800}) as page:
         yield page
 
 
 @pytest.fixture
-def phone(browser):
+def phone(browser, transactional_db):
     """A page the size of a phone's screen (390 x 844), touched rather than clicked."""
     with watched_page(browser, viewport=PHONE, is_mobile=True, has_touch=True) as page:
         yield page
