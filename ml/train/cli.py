@@ -6,7 +6,7 @@ registry (`ml.train.kinds`).
         [--dry-run] ...       (python -m ml train KIND --help lists every option)
     torchrun --nproc-per-node G -m ml train KIND ...      (one process per GPU)
 
-    python -m ml export RUN_DIR --out MODEL_DIR [--checkpoint best|latest|NAME]
+    python -m ml export RUN_DIR --out MODEL_DIR [--checkpoint best|latest|NAME] [--average N]
     python -m ml handoff RUN_DIR --out DIR [--checkpoint latest|NAME]   (to continue elsewhere)
 
 This module only declares the options, without importing torch (every `python -m ml` command
@@ -34,6 +34,8 @@ def register(subparsers) -> None:
     export.add_argument("run", type=Path, metavar="RUN_DIR", help="the run folder")
     export.add_argument("--out", type=Path, required=True, help="new or empty model folder")
     export.add_argument("--checkpoint", default="best", help="best (default), latest or a checkpoint name")
+    export.add_argument("--average", type=int, default=1,
+                        help="the generator's weights averaged over the chosen checkpoint and the N-1 before it (1)")
     export.add_argument("--data", type=Path, help="dataset for the gap (default: the run's own)")
     export.add_argument("--gap-steps", type=int, default=20, help="steps of each worst-case player (20)")
     export.add_argument("--gap-batch", type=int, default=32, help="batch of the gap estimate (32)")

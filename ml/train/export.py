@@ -4,7 +4,10 @@ The run's options.json names its kind; the registry (`ml.train.kinds`) gives the
 `export(args, options)`, which chooses a checkpoint here (`pick_checkpoint`: the one named, the
 latest, or with `best` the full-resolution one whose (G, D) is nearest an equilibrium, by the
 duality gap of `ml.train.selection`), and writes the folder with the provenance every kind
-records (`provenance`). `--out` must be new or empty before anything is measured.
+records (`provenance`). With `--average N` the generator's weights are the mean over the chosen
+checkpoint and the N - 1 before it (`generator_weights`): checkpoint averaging, which cancels the
+swings between single checkpoints that the generator's EMA is too short to smooth.
+`--out` must be new or empty before anything is measured.
 """
 from __future__ import annotations
 
@@ -26,6 +29,9 @@ ERROR_RUN_KIND = "{} is a run of kind {!r}, which no registered kind exports (th
 ERROR_NO_CHECKPOINTS = "{} has no checkpoint yet"
 ERROR_UNKNOWN_CHECKPOINT = "--checkpoint {}: no such checkpoint in {}; it has {}"
 ERROR_NONE_FULL = "no checkpoint of {} has reached full resolution; pass --checkpoint NAME to export one anyway"
+ERROR_AVERAGE_COUNT = "--average {}: {} has only {} checkpoint(s) up to {}"
+ERROR_AVERAGE_UNLIKE = ("--average {}: {} is not at full resolution of {}'s architecture; average fewer "
+                        "checkpoints")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -69,11 +75,12 @@ def export_latest(args: argparse.Namespace, options: dict, kind: str, network: C
     model folder whose provenance adds `details(state)`."""
     from ml.modelfolder import write_model_folder
 
+    checks.check_positive("average", args.average)
     checks.check_out_folder(args.out)
     checkpoint = named_checkpoint(args.run, "latest" if args.checkpoint == "best" else args.checkpoint)
     state = run_dir.read_checkpoint_state(checkpoint)
     name = "G_ema" if options["train"].get("ema_kimg") else "G"
-    generator = run_dir.load_network(checkpoint, name, network(state["architecture"]))
+    generator = generator_weights(args, checkpoint, name, network(state["architecture"]))
     sha256 = write_model_folder(args.out, kind=kind, architecture=generator.config.to_dict(),
                                 state_dict=generator.state_dict(),
                                 training=provenance(args, options, checkpoint, state, **details(state)))
@@ -82,10 +89,43 @@ def export_latest(args: argparse.Namespace, options: dict, kind: str, network: C
 
 
 def provenance(args: argparse.Namespace, options: dict, checkpoint: Path, state: dict, **more) -> dict:
-    """The "training" record of an exported model folder: where its weights come from."""
+    """The "training" record of an exported model folder: where its weights come from (with
+    `--average`, "averaged" names the checkpoints whose generator weights were averaged)."""
+    averaged = [c.name for c in averaged_checkpoints(checkpoint, args.average)] if args.average > 1 else None
     return {"dataset": state.get("dataset", options.get("dataset")), "kimg": state["kimg"],
             "seed": options["train"]["seed"], **more, "command": options.get("command"),
-            "run": Path(args.run).resolve().name, "checkpoint": checkpoint.name}
+            "run": Path(args.run).resolve().name, "checkpoint": checkpoint.name,
+            **({"averaged": averaged} if averaged else {})}
+
+
+def averaged_checkpoints(checkpoint: Path, count: int) -> list[Path]:
+    """`checkpoint` and the `count - 1` checkpoints before it in its run folder, oldest first;
+    CommandError unless there are that many, all of `checkpoint`'s architecture at full resolution."""
+    checkpoints = run_checkpoints(checkpoint.parent)
+    position = [c.name for c in checkpoints].index(checkpoint.name)
+    if position + 1 < count:
+        raise CommandError(ERROR_AVERAGE_COUNT.format(count, checkpoint.parent, position + 1, checkpoint.name))
+    chosen = checkpoints[position + 1 - count:position + 1]
+    architecture = run_dir.read_checkpoint_state(checkpoint)["architecture"]
+    for other in chosen:
+        state = run_dir.read_checkpoint_state(other)
+        if state["architecture"] != architecture or not state.get("full_resolution", True):
+            raise CommandError(ERROR_AVERAGE_UNLIKE.format(count, other.name, checkpoint.name))
+    return chosen
+
+
+def generator_weights(args: argparse.Namespace, checkpoint: Path, name: str, network: torch.nn.Module):
+    """`network` with the weights `name` (G_ema or G) of `checkpoint`, or with `--average N` their
+    mean over `averaged_checkpoints(checkpoint, N)` (floating-point tensors; others are the last's)."""
+    from safetensors.torch import load_file
+
+    if args.average == 1:
+        return run_dir.load_network(checkpoint, name, network)
+    weights = [load_file(str(run_dir.network_file(c, name))) for c in averaged_checkpoints(checkpoint, args.average)]
+    last = weights[-1]
+    network.load_state_dict({key: torch.stack([w[key].double() for w in weights]).mean(0).to(value.dtype)
+                             if value.is_floating_point() else value for key, value in last.items()})
+    return network
 
 
 def gap_metrics(gap) -> dict:
@@ -108,7 +148,7 @@ def pick_checkpoint(args: argparse.Namespace, options: dict, players: GapPlayers
     """The checkpoint `--checkpoint` names, or with `best` the full-resolution one whose (G, D)
     is nearest an equilibrium (smallest duality gap); returns it, its state and its gap. The
     options are checked and `--out` must be new or empty before anything is measured."""
-    for name in ("gap_steps", "gap_batch", "gap_images"):
+    for name in ("gap_steps", "gap_batch", "gap_images", "average"):
         checks.check_positive(name, getattr(args, name))
     checks.check_out_folder(args.out)
     checkpoints = run_checkpoints(args.run)

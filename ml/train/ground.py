@@ -188,12 +188,14 @@ def gap_players() -> exporting.GapPlayers:
 
 def export(args, options: dict) -> int:
     """`python -m ml export` of a ground run: the checkpoint `pick_checkpoint` chooses (with
-    `best`, the smallest duality gap on held-out places), with its land-use head fitted now."""
+    `best`, the smallest duality gap on held-out places; its G_ema averaged with the ones before
+    it with `--average`), with its land-use head fitted now."""
     from ml.eval.ground_landuse import fit_land_use_head
     from ml.modelfolder import write_model_folder
 
     checkpoint, state, gap = exporting.pick_checkpoint(args, options, gap_players())
     model = checkpoint_model(checkpoint, state)
+    exporting.generator_weights(args, checkpoint, "G_ema", model.generator)
     data = load_pairs(args.data or options["dataset"]["path"], model.config.resolution, "train",
                       max_images=LAND_USE_IMAGES)
     head, accuracy = fit_land_use_head(model, data, seed=options["train"]["seed"])

@@ -267,12 +267,12 @@ def gap_players() -> exporting.GapPlayers:
 
 def export(args, options: dict) -> int:
     """`python -m ml export` of a place run: the G_ema, at full resolution, of the checkpoint
-    `pick_checkpoint` chooses."""
+    `pick_checkpoint` chooses (averaged with the ones before it with `--average`)."""
     from ml.modelfolder import write_model_folder
 
     checkpoint, state, gap = exporting.pick_checkpoint(args, options, gap_players())
     config = PlaceConfig.from_dict(state["architecture"])
-    G_ema = run_dir.load_network(checkpoint, "G_ema", PlaceGenerator(config))
+    G_ema = exporting.generator_weights(args, checkpoint, "G_ema", PlaceGenerator(config))
     training = exporting.provenance(args, options, checkpoint, state, cities=len(state.get("cities", [])),
                                     curriculum=options["train"].get("cities") or "all")
     sha256 = write_model_folder(args.out, kind=KIND, architecture=config.to_dict(), state_dict=G_ema.state_dict(),

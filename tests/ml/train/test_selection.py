@@ -61,3 +61,33 @@ def test_export_latest_with_the_real_gap(trained_run, tmp_path, capsys):
     assert isinstance(config["metrics"]["duality_gap"], float)
     assert main(["export", str(trained_run), "--out", str(out)]) == 2  # never overwrites
     assert "exists and is not empty" in capsys.readouterr().err
+
+
+def test_export_average_writes_the_mean_of_the_last_checkpoints_generators(trained_run, tmp_path, capsys):
+    from safetensors.torch import load_file
+
+    out = tmp_path / "model"
+    assert main(["export", str(trained_run), "--out", str(out), "--checkpoint", "latest", "--average", "2",
+                 "--gap-steps", "2", "--gap-batch", "4"]) == 0
+    averaged = ["checkpoint-000000.008", "checkpoint-000000.012"]
+    assert json.loads((out / "config.json").read_text())["training"]["averaged"] == averaged
+    exported = load_file(str(out / "weights.safetensors"))
+    checkpoints = [load_file(str(trained_run / name / "G_ema.safetensors")) for name in averaged]
+    assert not torch.equal(checkpoints[0]["input_dense.weight"], checkpoints[1]["input_dense.weight"])
+    for name, value in exported.items():
+        torch.testing.assert_close(value, (checkpoints[0][name] + checkpoints[1][name]) / 2)
+    (image,) = ml.pipelines.load(out).generate([{"lat": 69.65, "lon": 18.96}], [7])
+    assert image.size == (8, 8)
+
+
+def test_export_average_refuses_too_many_or_unfinished_checkpoints_and_writes_nothing(trained_run, tmp_path, capsys):
+    out = tmp_path / "model"
+    common = ["export", str(trained_run), "--out", str(out), "--gap-steps", "2", "--gap-batch", "4"]
+    assert main([*common, "--checkpoint", "000000.008", "--average", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "--average 3: " in err and "only 2 checkpoint(s) up to checkpoint-000000.008" in err
+    assert main([*common, "--checkpoint", "latest", "--average", "3"]) == 2
+    assert "checkpoint-000000.004 is not at full resolution" in capsys.readouterr().err
+    assert main([*common, "--average", "0"]) == 2
+    assert "--average" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
