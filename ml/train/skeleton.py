@@ -70,7 +70,8 @@ class TrainerSkeleton:
         """Networks, optimisers and progress of a checkpoint; returns the epoch it reached. A
         moving average the resumed run did not keep starts from G; a critic it did not have at
         all (neither its weights nor its optimiser: an adversarial term added on resume) starts
-        from its initialisation with a fresh optimiser. Anything else missing is an error."""
+        from its initialisation with a fresh optimiser. Anything else missing is an error. The
+        optimisers keep their moments but take this run's lr and betas (`--lr` on a resume)."""
         state = run_dir.read_checkpoint_state(folder)
         new_critic = ("D" in self.networks and not run_dir.network_file(folder, "D").is_file()
                       and "D" not in state["optimizer_param_groups"])
@@ -80,7 +81,11 @@ class TrainerSkeleton:
                 network.load_state_dict(self.G.state_dict())
             elif name not in fresh:
                 run_dir.load_network(folder, name, network)
-        run_dir.load_optimizers(folder, {name: opt for name, opt in self.optimizers.items() if name not in fresh}, state)
+        run_dir.load_optimizers(folder, {name: opt for name, opt in self.optimizers.items() if name not in fresh},
+                                state)
+        for optimizer in self.optimizers.values():  # this run's lr and betas, not the checkpoint's
+            for group in optimizer.param_groups:
+                group["lr"], group["betas"] = self.config.lr, (self.config.beta1, self.config.beta2)
         self.nimg = int(state["nimg"])
         self.cpu_seconds_before = float(state.get("cpu_seconds", 0.0))
         if self.config.generator_from:

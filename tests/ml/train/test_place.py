@@ -56,6 +56,17 @@ def test_resume_continues_from_the_checkpoint_kimg(trained_run, tiny_dataset, tm
     assert [p.name for p in run.glob("checkpoint-*")] == ["checkpoint-000000.016"]
 
 
+def test_a_resume_trains_with_its_own_learning_rate_and_betas(trained_run, tiny_dataset, tmp_path):
+    was = json.loads((trained_run / "checkpoint-000000.012" / "state.json").read_text())["optimizer_param_groups"]
+    assert was["G"][0]["lr"] == 0.001
+    assert train(tiny_dataset, tmp_path, "--resume", str(trained_run), "--max-kimg", "0.016", "--lr", "0.0003",
+                 "--beta2", "0.9") == 0
+    (run,) = tmp_path.iterdir()
+    groups = json.loads((run / "checkpoint-000000.016" / "state.json").read_text())["optimizer_param_groups"]
+    settings = [(group["lr"], group["betas"]) for name in ("G", "D") for group in groups[name]]
+    assert settings == [(0.0003, [0.0, 0.9])] * 2
+
+
 def test_resume_with_another_architecture_is_refused_and_writes_nothing(trained_run, tiny_dataset, tmp_path,
                                                                          capsys):
     before = sorted(p.relative_to(trained_run) for p in trained_run.rglob("*"))
