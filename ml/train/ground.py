@@ -11,8 +11,11 @@ With `l1_weight` > 0 the generator also pays pix2pix's L1 distance to the real v
 tile (Isola et al. 2017), which teaches the content a tile fixes far sooner than the adversarial
 term alone. With the architecture's `land_use_head` the critic also learns to classify the land
 use of real views (from the view alone), and the generator pays `land_use_weight` times the
-cross-entropy of that classifier on its views against their tiles' land use. Every step is `fetch_batch` -> `step_discriminator` (n_critic times) ->
-`step_generator` -> `update_ema`.
+cross-entropy of that classifier on its views against their tiles' land use. With
+`mode_seeking_weight` > 0 the second half of the generator's batch repeats the first half's tiles
+with other latents, and the generator pays MSGAN's mode-seeking term on those pairs
+(`ModeSeekingLoss`): a tile's views must differ by seed. Every step is `fetch_batch` ->
+`step_discriminator` (n_critic times) -> `step_generator` -> `update_ema`.
 
 `train` runs `python -m ml train ground` on a checked config; `export` writes a `ground` model
 folder: the G_ema and D of the checkpoint the duality gap picks (`ml.train.export`, as for
@@ -31,7 +34,7 @@ from ml.train.adversarial import AdversarialObjective
 from ml.train.ground_config import GROUND, KIND, GroundTrainConfig
 from ml.train.image_cache import ImageCache, load_image_cache
 from ml.train.launch import start_run
-from ml.train.losses import ClassPredictionLoss, ReconstructionLoss
+from ml.train.losses import ClassPredictionLoss, ModeSeekingLoss, ReconstructionLoss
 from ml.train.skeleton import TrainerSkeleton
 
 LAND_USE_IMAGES = 2048  # training pairs the exported land-use head is fitted on, at most
@@ -57,6 +60,7 @@ class GroundTrainer(TrainerSkeleton):
         self.build_networks(*ground_networks(config.model), ema=True)
         self.adversarial = AdversarialObjective(config, config.model.resolution)
         self.reconstruction = ReconstructionLoss(config.l1_weight)
+        self.mode_seeking = ModeSeekingLoss(config.mode_seeking_weight)
         self.land_use = ClassPredictionLoss(config.land_use_weight) if config.model.land_use_head else None
         self.land_use_labels = land_use_labels(data, config.model.land_uses)
         self.resume_cached(data, resume_from)
@@ -109,6 +113,10 @@ class GroundTrainer(TrainerSkeleton):
         self.record(loss_d=loss, **stats)
 
     def step_generator(self, reals: torch.Tensor, tiles: torch.Tensor, land_uses: torch.Tensor) -> None:
+        pairs = self.config.mode_seeking_weight > 0 and tiles.shape[0] >= 2
+        if pairs:  # the first half's tiles twice, with other latents: pairs of views of one tile
+            half = tiles.shape[0] // 2
+            reals, tiles, land_uses = (torch.cat([x[:half], x[:half]]) for x in (reals, tiles, land_uses))
         latents = torch.randn(tiles.shape[0], self.config.model.latent_dim, device=self.device)
         self.D.requires_grad_(False)  # D only passes gradients through
         with run_dir.autocast(self.dist):
@@ -117,6 +125,10 @@ class GroundTrainer(TrainerSkeleton):
                 lambda images, **kw: self.D(images, tiles, **kw), fakes)
         reconstruction = self.reconstruction(fakes, reals) if self.config.l1_weight else torch.zeros(())
         loss = adversarial + reconstruction
+        if pairs:
+            mode_seeking = self.mode_seeking(fakes.chunk(2), latents.chunk(2))
+            loss = loss + mode_seeking
+            self.record(mode_seeking=mode_seeking)
         if self.land_use is not None:
             classified = self.land_use(shown_classes, {"land_use": land_uses})
             loss = loss + classified

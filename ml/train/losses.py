@@ -112,6 +112,23 @@ class ReconstructionLoss:
         return self.weight * (fake.float() - real.float()).abs().mean()
 
 
+@dataclass
+class ModeSeekingLoss:
+    """weight / (mean |fake_1 - fake_2| / mean |z_1 - z_2| + eps) over pairs of pictures made for
+    the same input from two latents: the mode-seeking term of MSGAN (Mao et al., "Mode Seeking
+    Generative Adversarial Networks for Diverse Image Synthesis", CVPR 2019). A conditional
+    generator that learns to ignore its latent (one picture per input) pays for it, so different
+    seeds paint different pictures of the same input."""
+
+    weight: float = 0.0
+    eps: float = 1e-5
+
+    def __call__(self, fakes: tuple[torch.Tensor, torch.Tensor], latents: tuple[torch.Tensor, torch.Tensor]):
+        ratio = ((fakes[0].float() - fakes[1].float()).abs().mean()
+                 / (latents[0].float() - latents[1].float()).abs().mean())
+        return self.weight / (ratio + self.eps)
+
+
 class NonSaturatingCriticLoss:
     """E[softplus(D(fake))] + E[softplus(-D(real))]: the logistic loss of the original GAN
     (Goodfellow et al. 2014), a critic scoring logits of "real"."""

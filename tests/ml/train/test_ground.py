@@ -88,6 +88,29 @@ def test_the_pix2pix_l1_term_is_trained_and_recorded(pairs, tmp_path):
     assert "--l1-weight 10.0" in json.loads((run / "options.json").read_text())["command"]
 
 
+def test_the_mode_seeking_term_pairs_each_tile_with_two_latents_and_is_recorded(pairs, tmp_path, monkeypatch):
+    from ml.models.ground import GroundGenerator
+
+    calls = []
+    forward = GroundGenerator.forward
+
+    def watched(self, z, overhead):
+        calls.append((z.detach().clone(), overhead.detach().clone()))
+        return forward(self, z, overhead)
+
+    monkeypatch.setattr(GroundGenerator, "forward", watched)
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path), *TINY, "--max-kimg", "0.004",
+                 "--mode-seeking-weight", "0.5"]) == 0
+    (run,) = tmp_path.iterdir()
+    (stats,) = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert stats["mode_seeking"] > 0
+    assert "--mode-seeking-weight 0.5" in json.loads((run / "options.json").read_text())["command"]
+    # the generator's step (the second batch painted, after the critic's): the first half's tiles
+    # again, with other latents
+    z, tiles = [(z, tiles) for z, tiles in calls if z.shape[0] == 4][1]
+    assert torch.equal(tiles[:2], tiles[2:]) and not torch.equal(z[:2], z[2:])
+
+
 def test_the_land_use_head_is_trained_on_both_sides_and_recorded(pairs, tmp_path):
     assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path), *TINY, "--max-kimg", "0.004",
                  "--land-use-head", "--land-use-weight", "2"]) == 0

@@ -51,6 +51,20 @@ def test_the_reconstruction_loss_is_the_weighted_mean_absolute_difference():
     assert ReconstructionLoss(0.0)(fake, real).item() == 0.0
 
 
+def test_the_mode_seeking_loss_is_known_and_pushes_the_two_views_of_an_input_apart():
+    from ml.train.losses import ModeSeekingLoss
+
+    latents = (torch.zeros(2, 4), torch.full((2, 4), 2.0))  # mean |z1 - z2| = 2
+    same, apart = torch.zeros(2, 3, 4, 4), torch.full((2, 3, 4, 4), 0.5)  # mean |f1 - f2| = 0.5
+    loss = ModeSeekingLoss(3.0, eps=0.0)
+    assert loss((same, apart), latents).item() == pytest.approx(3.0 / (0.5 / 2.0))
+    assert loss((same, same + 1.0), latents) < loss((same, apart), latents)  # more different, cheaper
+    first, second = same.clone().requires_grad_(True), (same + 0.1).requires_grad_(True)
+    loss((first, second), latents).backward()
+    assert (first.grad > 0).all() and (second.grad < 0).all()  # descending moves them apart
+    assert ModeSeekingLoss(0.0)((same, same), latents).item() == 0.0
+
+
 def test_class_prediction_loss_is_the_cross_entropy_of_the_pictures_of_known_class():
     torch.manual_seed(0)
     logits = {"biome": torch.randn(4, 3), "density": torch.randn(4, 2)}
