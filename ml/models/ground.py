@@ -178,8 +178,12 @@ class PatchDiscriminator(nn.Module):
         pair = torch.cat([images, overhead], dim=1) if self.config.conditional else images
         return self.blocks(_leaky(self.from_rgb(pair)))
 
+    def patch_scores(self, images: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:
+        """One score per patch: (N, patches)."""
+        return self.output(self._maps(images, overhead)).flatten(1)
+
     def forward(self, images: torch.Tensor, overhead: torch.Tensor, *, with_classes: bool = False):
-        scores = self.output(self._maps(images, overhead)).mean(dim=(1, 2, 3))
+        scores = self.patch_scores(images, overhead).mean(dim=1)
         return (scores, None) if with_classes else scores
 
     def features(self, images: torch.Tensor, overhead: torch.Tensor) -> torch.Tensor:

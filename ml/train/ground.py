@@ -14,7 +14,11 @@ use of real views (from the view alone), and the generator pays `land_use_weight
 cross-entropy of that classifier on its views against their tiles' land use. With
 `mode_seeking_weight` > 0 the second half of the generator's batch repeats the first half's tiles
 with other latents, and the generator pays MSGAN's mode-seeking term on those pairs
-(`ModeSeekingLoss`): a tile's views must differ by seed. Every step is `fetch_batch` ->
+(`ModeSeekingLoss`): a tile's views must differ by seed. With `patch_critic_weight` > 0 a second
+critic, PatchGAN's (`PatchDiscriminator` of the view alone: the global critic judges the view
+against its tile), scores every patch of a view with the same adversarial loss, and the generator
+pays that weight times its loss: each patch must look real, not only the view as a whole, which is
+how pix2pix gets sharp local texture (Isola et al. 2017). Every step is `fetch_batch` ->
 `step_discriminator` (n_critic times) -> `step_generator` -> `update_ema`.
 
 `train` runs `python -m ml train ground` on a checked config; `export` writes a `ground` model
@@ -24,11 +28,13 @@ tiles (`ml.eval.ground_landuse`); `checkpoint_pipeline` paints with a checkpoint
 """
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 
 from ml.cli import CommandError
 from ml.eval.ground_landuse import land_use_labels
-from ml.models.ground import LAND_USES, GroundConfig, GroundModel, ground_networks
+from ml.models.ground import LAND_USES, GroundConfig, GroundModel, PatchDiscriminator, ground_networks
 from ml.train import checks, export as exporting, run_dir
 from ml.train.adversarial import AdversarialObjective
 from ml.train.ground_config import GROUND, KIND, GroundTrainConfig
@@ -63,7 +69,32 @@ class GroundTrainer(TrainerSkeleton):
         self.mode_seeking = ModeSeekingLoss(config.mode_seeking_weight)
         self.land_use = ClassPredictionLoss(config.land_use_weight) if config.model.land_use_head else None
         self.land_use_labels = land_use_labels(data, config.model.land_uses)
+        self.D_patch, self.D_patch_opt = self.build_patch_critic() if config.patch_critic_weight > 0 else (None, None)
+        self.patch_adversarial = AdversarialObjective(config, config.model.resolution)
         self.resume_cached(data, resume_from)
+
+    def build_patch_critic(self) -> tuple[PatchDiscriminator, torch.optim.Adam]:
+        """The second critic (`patch_critic_weight`) and its Adam optimiser, with the run's lr and betas."""
+        critic = PatchDiscriminator(dataclasses.replace(self.config.model, conditional=False))
+        critic = critic.to(self.device, memory_format=run_dir.memory_format(self.dist)).train()
+        betas = (self.config.beta1, self.config.beta2)
+        return critic, torch.optim.Adam(critic.parameters(), lr=self.config.lr, betas=betas)
+
+    @property
+    def networks(self) -> dict[str, torch.nn.Module]:
+        networks = super().networks
+        return networks if self.D_patch is None else {**networks, "D_patch": self.D_patch}
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        optimizers = super().optimizers
+        return optimizers if self.D_patch is None else {**optimizers, "D_patch": self.D_patch_opt}
+
+    def patch_scores(self, images: torch.Tensor, *, with_classes: bool = False):
+        """The patch critic as `AdversarialObjective` calls a critic: its scores are (N, patches),
+        so the loss asks every patch to look real."""
+        scores = self.D_patch.patch_scores(images, None)
+        return (scores, None) if with_classes else scores
 
     # -----------------------------------------------------------------------------------------
     # The loop
@@ -106,11 +137,13 @@ class GroundTrainer(TrainerSkeleton):
             classified = self.land_use(real_classes, {"land_use": land_uses})
             loss = loss + classified
             self.record(land_use_loss_d=classified)
-        self.D_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        run_dir.average_gradients(self.D, self.dist)
-        self.D_opt.step()
+        self.optimizer_step(self.D, self.D_opt, loss)
         self.record(loss_d=loss, **stats)
+        if self.D_patch is not None:
+            with run_dir.autocast(self.dist):
+                patch_loss, patch_stats, _ = self.patch_adversarial.critic_loss(self.patch_scores, reals, fakes)
+            self.optimizer_step(self.D_patch, self.D_patch_opt, patch_loss)
+            self.record(loss_d_patch=patch_loss, **{f"{name}_patch": value for name, value in patch_stats.items()})
 
     def step_generator(self, reals: torch.Tensor, tiles: torch.Tensor, land_uses: torch.Tensor) -> None:
         pairs = self.config.mode_seeking_weight > 0 and tiles.shape[0] >= 2
@@ -118,11 +151,18 @@ class GroundTrainer(TrainerSkeleton):
             half = tiles.shape[0] // 2
             reals, tiles, land_uses = (torch.cat([x[:half], x[:half]]) for x in (reals, tiles, land_uses))
         latents = torch.randn(tiles.shape[0], self.config.model.latent_dim, device=self.device)
-        self.D.requires_grad_(False)  # D only passes gradients through
+        critics = [critic for critic in (self.D, self.D_patch) if critic is not None]
+        for critic in critics:  # the critics only pass gradients through
+            critic.requires_grad_(False)
         with run_dir.autocast(self.dist):
             fakes = self.G(latents, tiles)
             adversarial, shown_classes = self.adversarial.generator_loss(
                 lambda images, **kw: self.D(images, tiles, **kw), fakes)
+            if self.D_patch is not None:
+                patch = self.config.patch_critic_weight * self.patch_adversarial.generator_loss(self.patch_scores,
+                                                                                                fakes)[0]
+                adversarial = adversarial + patch
+                self.record(patch_g=patch)
         reconstruction = self.reconstruction(fakes, reals) if self.config.l1_weight else torch.zeros(())
         loss = adversarial + reconstruction
         if pairs:
@@ -133,11 +173,9 @@ class GroundTrainer(TrainerSkeleton):
             classified = self.land_use(shown_classes, {"land_use": land_uses})
             loss = loss + classified
             self.record(land_use_loss_g=classified)
-        self.G_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.D.requires_grad_(True)
-        run_dir.average_gradients(self.G, self.dist)
-        self.G_opt.step()
+        self.optimizer_step(self.G, self.G_opt, loss)
+        for critic in critics:
+            critic.requires_grad_(True)
         self.record(loss_g=loss, l1=reconstruction)
 
     # -----------------------------------------------------------------------------------------

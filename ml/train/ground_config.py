@@ -26,8 +26,9 @@ class GroundTrainConfig(AdversarialOptions, RunConfig):
     l1_weight: float = 0.0  # pix2pix's L1 to the real view of the same tile (0: the research's plain cGAN)
     land_use_weight: float = 1.0  # weight of the critic's land-use classification (architecture's land_use_head)
     mode_seeking_weight: float = 0.0  # MSGAN's term: two seeds of one tile must paint different views (0: off)
+    patch_critic_weight: float = 0.0  # a second critic, PatchGAN's, scoring each patch of the view (0: off)
 
-    NON_NEGATIVE = ("l1_weight", "land_use_weight", "mode_seeking_weight")
+    NON_NEGATIVE = ("l1_weight", "land_use_weight", "mode_seeking_weight", "patch_critic_weight")
     NOTES = {"loss": "logistic: non-saturating loss with lazy R1 on reals; or wgan-gp, the research's",
              "augment": "translation; none, or a list of color,translation,cutout applied to reals and fakes alike"}
 

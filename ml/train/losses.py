@@ -151,14 +151,16 @@ class R1Penalty:
     "Which Training Methods for GANs do actually Converge?", ICML 2018): the critic is flat on
     the data, which makes the game converge locally. Lazy, as in StyleGAN2 (Karras et al.,
     CVPR 2020): computed every `interval` critic steps and scaled by `interval`, so it costs
-    1/interval of its price for the same regularisation."""
+    1/interval of its price for the same regularisation. A critic that scores patches, (N,
+    patches), is penalised on each picture's mean score."""
 
     gamma: float
     interval: int = 16
 
     def __call__(self, critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor) -> torch.Tensor:
         points = real.detach().requires_grad_(True)
-        (gradients,) = torch.autograd.grad(critic(points).float().sum(), points, create_graph=True)
+        scores = critic(points).float().reshape(len(points), -1).mean(dim=1)
+        (gradients,) = torch.autograd.grad(scores.sum(), points, create_graph=True)
         return self.interval * self.gamma / 2 * gradients.float().square().flatten(1).sum(dim=1).mean()
 
 

@@ -69,13 +69,13 @@ class TrainerSkeleton:
     def load_checkpoint(self, folder) -> int:
         """Networks, optimisers and progress of a checkpoint; returns the epoch it reached. A
         moving average the resumed run did not keep starts from G; a critic it did not have at
-        all (neither its weights nor its optimiser: an adversarial term added on resume) starts
-        from its initialisation with a fresh optimiser. Anything else missing is an error. The
-        optimisers keep their moments but take this run's lr and betas (`--lr` on a resume)."""
+        all (D, D_patch: neither its weights nor its optimiser, an adversarial term added on
+        resume) starts from its initialisation with a fresh optimiser. Anything else missing is
+        an error. The optimisers keep their moments but take this run's lr and betas (`--lr` on
+        a resume)."""
         state = run_dir.read_checkpoint_state(folder)
-        new_critic = ("D" in self.networks and not run_dir.network_file(folder, "D").is_file()
-                      and "D" not in state["optimizer_param_groups"])
-        fresh = {"D"} if new_critic else set()
+        fresh = {name for name in self.optimizers if name != "G" and not run_dir.network_file(folder, name).is_file()
+                 and name not in state["optimizer_param_groups"]}
         for name, network in self.networks.items():
             if name == "G_ema" and not run_dir.network_file(folder, name).is_file():
                 network.load_state_dict(self.G.state_dict())

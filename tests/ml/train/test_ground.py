@@ -111,6 +111,38 @@ def test_the_mode_seeking_term_pairs_each_tile_with_two_latents_and_is_recorded(
     assert torch.equal(tiles[:2], tiles[2:]) and not torch.equal(z[:2], z[2:])
 
 
+def test_the_patch_critic_is_trained_checkpointed_and_added_on_resume(ground_run, pairs, tmp_path):
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path / "runs"), *TINY,
+                 "--max-kimg", "0.008", "--patch-critic-weight", "0.5"]) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert all(row["loss_d_patch"] > 0 and row["patch_g"] > 0 for row in stats)
+    assert "r1_penalty_patch" in stats[0]  # lazy R1, as the global critic's
+    checkpoint = run / "checkpoint-000000.008"
+    assert (checkpoint / "D_patch.safetensors").is_file()
+    state = json.loads((checkpoint / "state.json").read_text())
+    assert set(state["optimizer_param_groups"]) == {"G", "D", "D_patch"}
+    # a run without one gains a fresh patch critic on resume; the rest continues from the checkpoint
+    assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path / "more"), "--resume",
+                 str(ground_run), "--max-kimg", "0.012", "--patch-critic-weight", "0.5"]) == 0
+    (more,) = (tmp_path / "more").iterdir()
+    resumed = more / "checkpoint-000000.012"
+    assert (resumed / "D_patch.safetensors").is_file()
+    assert json.loads((more / "stats.jsonl").read_text().splitlines()[0])["kimg"] == pytest.approx(0.012)
+
+
+def test_the_patch_critic_scores_each_patch_and_r1_takes_their_mean():
+    from ml.models.ground import GroundConfig, PatchDiscriminator
+    from ml.train.losses import R1Penalty
+
+    critic = PatchDiscriminator(GroundConfig(resolution=32, width=16, conditional=False))
+    assert critic.patch_scores(torch.randn(2, 3, 32, 32), None).shape == (2, 16)  # 4x4 patches
+    images = torch.randn(2, 3, 4, 4)
+    penalty = R1Penalty(gamma=2.0, interval=1)(lambda x: torch.stack([x.sum((1, 2, 3)), 3 * x.sum((1, 2, 3))], 1),
+                                               images)
+    assert penalty == pytest.approx(192.0)  # d(mean score)/dx = 2 at each of 48 values: 2 / 2 * 4 * 48
+
+
 def test_the_land_use_head_is_trained_on_both_sides_and_recorded(pairs, tmp_path):
     assert main(["train", "ground", "--data", str(pairs), "--out", str(tmp_path), *TINY, "--max-kimg", "0.004",
                  "--land-use-head", "--land-use-weight", "2"]) == 0
