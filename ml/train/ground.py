@@ -15,10 +15,7 @@ cross-entropy of that classifier on its views against their tiles' land use. Wit
 `mode_seeking_weight` > 0 the second half of the generator's batch repeats the first half's tiles
 with other latents, and the generator pays MSGAN's mode-seeking term on those pairs
 (`ModeSeekingLoss`): a tile's views must differ by seed. With `patch_critic_weight` > 0 a second
-critic, PatchGAN's (`PatchDiscriminator` of the view alone: the global critic judges the view
-against its tile), scores every patch of a view with the same adversarial loss, and the generator
-pays that weight times its loss: each patch must look real, not only the view as a whole, which is
-how pix2pix gets sharp local texture (Isola et al. 2017). Every step is `fetch_batch` ->
+critic scores every patch of a view (`ml.train.patch_critic`). Every step is `fetch_batch` ->
 `step_discriminator` (n_critic times) -> `step_generator` -> `update_ema`.
 
 `train` runs `python -m ml train ground` on a checked config; `export` writes a `ground` model
@@ -28,19 +25,18 @@ tiles (`ml.eval.ground_landuse`); `checkpoint_pipeline` paints with a checkpoint
 """
 from __future__ import annotations
 
-import dataclasses
-
 import torch
 
 from ml.cli import CommandError
 from ml.eval.ground_landuse import land_use_labels
-from ml.models.ground import LAND_USES, GroundConfig, GroundModel, PatchDiscriminator, ground_networks
+from ml.models.ground import LAND_USES, GroundConfig, GroundModel, ground_networks
 from ml.train import checks, export as exporting, run_dir
 from ml.train.adversarial import AdversarialObjective
 from ml.train.ground_config import GROUND, KIND, GroundTrainConfig
 from ml.train.image_cache import ImageCache, load_image_cache
 from ml.train.launch import start_run
 from ml.train.losses import ClassPredictionLoss, ModeSeekingLoss, ReconstructionLoss
+from ml.train.patch_critic import PatchCritic
 from ml.train.skeleton import TrainerSkeleton
 
 LAND_USE_IMAGES = 2048  # training pairs the exported land-use head is fitted on, at most
@@ -69,32 +65,10 @@ class GroundTrainer(TrainerSkeleton):
         self.mode_seeking = ModeSeekingLoss(config.mode_seeking_weight)
         self.land_use = ClassPredictionLoss(config.land_use_weight) if config.model.land_use_head else None
         self.land_use_labels = land_use_labels(data, config.model.land_uses)
-        self.D_patch, self.D_patch_opt = self.build_patch_critic() if config.patch_critic_weight > 0 else (None, None)
-        self.patch_adversarial = AdversarialObjective(config, config.model.resolution)
+        if config.patch_critic_weight > 0:
+            self.patch_critic = PatchCritic(config, config.model.resolution, self.device,
+                                            run_dir.memory_format(dist), width=config.model.width)
         self.resume_cached(data, resume_from)
-
-    def build_patch_critic(self) -> tuple[PatchDiscriminator, torch.optim.Adam]:
-        """The second critic (`patch_critic_weight`) and its Adam optimiser, with the run's lr and betas."""
-        critic = PatchDiscriminator(dataclasses.replace(self.config.model, conditional=False))
-        critic = critic.to(self.device, memory_format=run_dir.memory_format(self.dist)).train()
-        betas = (self.config.beta1, self.config.beta2)
-        return critic, torch.optim.Adam(critic.parameters(), lr=self.config.lr, betas=betas)
-
-    @property
-    def networks(self) -> dict[str, torch.nn.Module]:
-        networks = super().networks
-        return networks if self.D_patch is None else {**networks, "D_patch": self.D_patch}
-
-    @property
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        optimizers = super().optimizers
-        return optimizers if self.D_patch is None else {**optimizers, "D_patch": self.D_patch_opt}
-
-    def patch_scores(self, images: torch.Tensor, *, with_classes: bool = False):
-        """The patch critic as `AdversarialObjective` calls a critic: its scores are (N, patches),
-        so the loss asks every patch to look real."""
-        scores = self.D_patch.patch_scores(images, None)
-        return (scores, None) if with_classes else scores
 
     # -----------------------------------------------------------------------------------------
     # The loop
@@ -139,11 +113,8 @@ class GroundTrainer(TrainerSkeleton):
             self.record(land_use_loss_d=classified)
         self.optimizer_step(self.D, self.D_opt, loss)
         self.record(loss_d=loss, **stats)
-        if self.D_patch is not None:
-            with run_dir.autocast(self.dist):
-                patch_loss, patch_stats, _ = self.patch_adversarial.critic_loss(self.patch_scores, reals, fakes)
-            self.optimizer_step(self.D_patch, self.D_patch_opt, patch_loss)
-            self.record(loss_d_patch=patch_loss, **{f"{name}_patch": value for name, value in patch_stats.items()})
+        if self.patch_critic is not None:
+            self.step_patch_critic(reals, fakes)
 
     def step_generator(self, reals: torch.Tensor, tiles: torch.Tensor, land_uses: torch.Tensor) -> None:
         pairs = self.config.mode_seeking_weight > 0 and tiles.shape[0] >= 2
@@ -151,16 +122,13 @@ class GroundTrainer(TrainerSkeleton):
             half = tiles.shape[0] // 2
             reals, tiles, land_uses = (torch.cat([x[:half], x[:half]]) for x in (reals, tiles, land_uses))
         latents = torch.randn(tiles.shape[0], self.config.model.latent_dim, device=self.device)
-        critics = [critic for critic in (self.D, self.D_patch) if critic is not None]
-        for critic in critics:  # the critics only pass gradients through
-            critic.requires_grad_(False)
+        self.D.requires_grad_(False)  # D only passes gradients through
         with run_dir.autocast(self.dist):
             fakes = self.G(latents, tiles)
             adversarial, shown_classes = self.adversarial.generator_loss(
                 lambda images, **kw: self.D(images, tiles, **kw), fakes)
-            if self.D_patch is not None:
-                patch = self.config.patch_critic_weight * self.patch_adversarial.generator_loss(self.patch_scores,
-                                                                                                fakes)[0]
+            if self.patch_critic is not None:
+                patch = self.patch_critic.generator_loss(fakes)
                 adversarial = adversarial + patch
                 self.record(patch_g=patch)
         reconstruction = self.reconstruction(fakes, reals) if self.config.l1_weight else torch.zeros(())
@@ -174,8 +142,7 @@ class GroundTrainer(TrainerSkeleton):
             loss = loss + classified
             self.record(land_use_loss_g=classified)
         self.optimizer_step(self.G, self.G_opt, loss)
-        for critic in critics:
-            critic.requires_grad_(True)
+        self.D.requires_grad_(True)
         self.record(loss_g=loss, l1=reconstruction)
 
     # -----------------------------------------------------------------------------------------

@@ -16,7 +16,10 @@ checkpoint for `python -m ml eval`.
 Every step is `fetch_batch` -> `step_discriminator` (n_critic times) -> `step_generator` ->
 `update_ema`; the run writes its files through `ml.train.run_dir`. With the architecture's
 `context_head`, both players also minimise `ClassPredictionLoss` (AC-GAN): the critic on the reals'
-attribute classes, the generator on the classes of the places it was asked for.
+attribute classes, the generator on the classes of the places it was asked for. With
+`patch_critic_weight` > 0 a second critic scores every patch of a picture
+(`ml.train.patch_critic`), at full resolution only (fading in or stable): the smaller phases
+train as before.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from ml.train.image_cache import ImageCache
 from ml.train.adversarial import AdversarialObjective
 from ml.train.launch import start_run
 from ml.train.losses import ClassPredictionLoss, class_accuracies
+from ml.train.patch_critic import PatchCritic
 from ml.train.place_config import KIND, PLACE, Phase, PlaceTrainConfig, phase_at
 from ml.train.skeleton import TrainerSkeleton
 
@@ -67,6 +71,8 @@ class PlaceTrainer(TrainerSkeleton):
         self.build_networks(PlaceGenerator(config.model), PlaceDiscriminator(config.model), ema=True)
         self.adversarial = AdversarialObjective(config, config.model.resolution)
         self.place_classes = ClassPredictionLoss(config.context_weight) if config.model.context_head else None
+        if config.patch_critic_weight > 0:
+            self.patch_critic = PatchCritic(config, config.model.resolution, self.device, run_dir.memory_format(dist))
         if resume_from is not None:
             self.load_checkpoint(resume_from)  # its epoch went to the batches (`train`)
         self.broadcast_networks()
@@ -133,28 +139,29 @@ class PlaceTrainer(TrainerSkeleton):
             place = self.place_classes(real_classes, labels)
             loss = loss + place
             self.record(context_loss_d=place, **class_accuracies(real_classes, labels, "d"))
-        self.D_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        run_dir.average_gradients(self.D, self.dist)
-        self.D_opt.step()
+        self.optimizer_step(self.D, self.D_opt, loss)
         self.record(loss_d=loss, **stats)
+        if self.patch_critic is not None and phase.resolution == self.config.model.resolution:
+            self.step_patch_critic(reals, fakes)
 
     def step_generator(self, phase: Phase, contexts: torch.Tensor, labels: dict[str, torch.Tensor]) -> None:
         stage = dict(stage=phase.stage, alpha=phase.alpha)
         latents = torch.randn(contexts.shape[0], self.config.model.latent_dim, device=self.device)
         self.D.requires_grad_(False)  # D only passes gradients through; no need for its own
         with run_dir.autocast(self.dist):
+            fakes = self.G(latents, contexts, **stage)
             loss, classes = self.adversarial.generator_loss(
-                lambda images, **kw: self.D(images, contexts, **stage, **kw), self.G(latents, contexts, **stage))
+                lambda images, **kw: self.D(images, contexts, **stage, **kw), fakes)
+            if self.patch_critic is not None and phase.resolution == self.config.model.resolution:
+                patch = self.patch_critic.generator_loss(fakes)
+                loss = loss + patch
+                self.record(patch_g=patch)
         if self.place_classes is not None:
             place = self.place_classes(classes, labels)
             loss = loss + place
             self.record(context_loss_g=place, **class_accuracies(classes, labels, "g"))
-        self.G_opt.zero_grad(set_to_none=True)
-        loss.backward()
+        self.optimizer_step(self.G, self.G_opt, loss)
         self.D.requires_grad_(True)
-        run_dir.average_gradients(self.G, self.dist)
-        self.G_opt.step()
         self.record(loss_g=loss)
 
     def grow(self, phase: Phase) -> None:

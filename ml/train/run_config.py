@@ -90,6 +90,15 @@ class AdversarialOptions(WGANOptions):
              "augment": "none; a list of color,translation,cutout applied to reals and fakes alike"}
 
 
+@dataclass
+class PatchCriticOptions:
+    """The second, patch critic of the place and ground trainers (`ml.train.patch_critic`)."""
+
+    patch_critic_weight: float = 0.0  # a second critic, PatchGAN's, scoring each patch of a picture alone (0: off)
+
+    NON_NEGATIVE = ("patch_critic_weight",)
+
+
 def option_fields(config_class) -> list[dataclasses.Field]:
     """The fields of a run config that are command-line options of the same name."""
     special = (*NOT_OPTIONS, *config_class.SPECIAL_OPTIONS)

@@ -22,6 +22,7 @@ from tqdm import tqdm
 from ml.train import run_dir
 from ml.train.batches import CachedBatches
 from ml.train.image_cache import ImageCache
+from ml.train.patch_critic import NAME as PATCH_CRITIC
 
 
 class TrainerSkeleton:
@@ -36,6 +37,7 @@ class TrainerSkeleton:
         betas = (self.config.beta1, self.config.beta2)
         self.G_opt = torch.optim.Adam(self.G.parameters(), lr=self.config.lr, betas=betas)
         self.D_opt = None if D is None else torch.optim.Adam(self.D.parameters(), lr=self.config.lr, betas=betas)
+        self.patch_critic = None  # a trainer may add one (`ml.train.patch_critic`)
         self.nimg = 0
         self.cpu_seconds_before = 0.0  # CPU seconds of the runs this one resumed
         self.tick_stats: dict[str, list[torch.Tensor]] = {}  # `record`ed losses since the last tick
@@ -55,11 +57,16 @@ class TrainerSkeleton:
         networks = {"G": self.G} if self.D is None else {"G": self.G, "D": self.D}
         if self.G_ema is not None:
             networks["G_ema"] = self.G_ema
+        if self.patch_critic is not None:
+            networks[PATCH_CRITIC] = self.patch_critic.network
         return networks
 
     @property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"G": self.G_opt} if self.D_opt is None else {"G": self.G_opt, "D": self.D_opt}
+        optimizers = {"G": self.G_opt} if self.D_opt is None else {"G": self.G_opt, "D": self.D_opt}
+        if self.patch_critic is not None:
+            optimizers[PATCH_CRITIC] = self.patch_critic.optimizer
+        return optimizers
 
     def broadcast_networks(self) -> None:
         """Every rank starts from rank 0's weights."""
@@ -129,6 +136,13 @@ class TrainerSkeleton:
             self.record(**{stat: penalty})
         self.critic_steps += 1
         return penalty
+
+    def step_patch_critic(self, reals: torch.Tensor, fakes: torch.Tensor) -> None:
+        """A step of the patch critic on a critic step's reals and fakes."""
+        with run_dir.autocast(self.dist):
+            loss, stats = self.patch_critic.critic_loss(reals, fakes)
+        self.optimizer_step(self.patch_critic.network, self.patch_critic.optimizer, loss)
+        self.record(**stats)
 
     def optimizer_step(self, network: nn.Module, optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
         """One step of `optimizer` on `loss`, with the gradients of `network` averaged over the ranks."""
