@@ -119,8 +119,7 @@ class GroundTrainer(TrainerSkeleton):
     def step_generator(self, reals: torch.Tensor, tiles: torch.Tensor, land_uses: torch.Tensor) -> None:
         pairs = self.config.mode_seeking_weight > 0 and tiles.shape[0] >= 2
         if pairs:  # the first half's tiles twice, with other latents: pairs of views of one tile
-            half = tiles.shape[0] // 2
-            reals, tiles, land_uses = (torch.cat([x[:half], x[:half]]) for x in (reals, tiles, land_uses))
+            reals, tiles, land_uses = (ModeSeekingLoss.pairs(x) for x in (reals, tiles, land_uses))
         latents = torch.randn(tiles.shape[0], self.config.model.latent_dim, device=self.device)
         self.D.requires_grad_(False)  # D only passes gradients through
         with run_dir.autocast(self.dist):

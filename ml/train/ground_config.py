@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 
 from ml.models.configs import GroundConfig
 from ml.train.options import Kind
-from ml.train.run_config import AdversarialOptions, PatchCriticOptions, RunConfig
+from ml.train.run_config import AdversarialOptions, ModeSeekingOptions, PatchCriticOptions, RunConfig
 
 KIND = "ground"
 
 
 @dataclass
-class GroundTrainConfig(PatchCriticOptions, AdversarialOptions, RunConfig):
+class GroundTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOptions, RunConfig):
     model: GroundConfig = field(default_factory=GroundConfig)  # the networks' architecture
     max_kimg: float = 200.0  # thousands of real (ground view, overhead) pairs shown in all
     # the recipe that measured better at equal CPU time (docs/RESULTS.md, "Recipes at equal CPU time:
@@ -25,9 +25,8 @@ class GroundTrainConfig(PatchCriticOptions, AdversarialOptions, RunConfig):
     augment: str = "translation"
     l1_weight: float = 0.0  # pix2pix's L1 to the real view of the same tile (0: the research's plain cGAN)
     land_use_weight: float = 1.0  # weight of the critic's land-use classification (architecture's land_use_head)
-    mode_seeking_weight: float = 0.0  # MSGAN's term: two seeds of one tile must paint different views (0: off)
 
-    NON_NEGATIVE = ("l1_weight", "land_use_weight", "mode_seeking_weight")
+    NON_NEGATIVE = ("l1_weight", "land_use_weight")
     NOTES = {"loss": "logistic: non-saturating loss with lazy R1 on reals; or wgan-gp, the research's",
              "augment": "translation; none, or a list of color,translation,cutout applied to reals and fakes alike"}
 

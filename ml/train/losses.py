@@ -128,6 +128,12 @@ class ModeSeekingLoss:
                  / (latents[0].float() - latents[1].float()).abs().mean())
         return self.weight / (ratio + self.eps)
 
+    @staticmethod
+    def pairs(batch: torch.Tensor) -> torch.Tensor:
+        """The first half of a batch twice: each input of the pairs the term compares, along the batch."""
+        half = batch.shape[0] // 2
+        return torch.cat([batch[:half], batch[:half]])
+
 
 class NonSaturatingCriticLoss:
     """E[softplus(D(fake))] + E[softplus(-D(real))]: the logistic loss of the original GAN

@@ -19,7 +19,9 @@ Every step is `fetch_batch` -> `step_discriminator` (n_critic times) -> `step_ge
 attribute classes, the generator on the classes of the places it was asked for. With
 `patch_critic_weight` > 0 a second critic scores every patch of a picture
 (`ml.train.patch_critic`), at full resolution only (fading in or stable): the smaller phases
-train as before.
+train as before. With `mode_seeking_weight` > 0 the second half of the generator's batch repeats
+the first half's places with other latents, and the generator pays MSGAN's mode-seeking term on
+those pairs (`ModeSeekingLoss`): two seeds of one place must paint different pictures.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from ml.train.batches import CachedBatches, StreamedBatches
 from ml.train.image_cache import ImageCache
 from ml.train.adversarial import AdversarialObjective
 from ml.train.launch import start_run
-from ml.train.losses import ClassPredictionLoss, class_accuracies
+from ml.train.losses import ClassPredictionLoss, ModeSeekingLoss, class_accuracies
 from ml.train.patch_critic import PatchCritic
 from ml.train.place_config import KIND, PLACE, Phase, PlaceTrainConfig, phase_at
 from ml.train.skeleton import TrainerSkeleton
@@ -71,6 +73,7 @@ class PlaceTrainer(TrainerSkeleton):
         self.build_networks(PlaceGenerator(config.model), PlaceDiscriminator(config.model), ema=True)
         self.adversarial = AdversarialObjective(config, config.model.resolution)
         self.place_classes = ClassPredictionLoss(config.context_weight) if config.model.context_head else None
+        self.mode_seeking = ModeSeekingLoss(config.mode_seeking_weight)
         if config.patch_critic_weight > 0:
             self.patch_critic = PatchCritic(config, config.model.resolution, self.device, run_dir.memory_format(dist))
         if resume_from is not None:
@@ -146,6 +149,10 @@ class PlaceTrainer(TrainerSkeleton):
 
     def step_generator(self, phase: Phase, contexts: torch.Tensor, labels: dict[str, torch.Tensor]) -> None:
         stage = dict(stage=phase.stage, alpha=phase.alpha)
+        pairs = self.config.mode_seeking_weight > 0 and contexts.shape[0] >= 2
+        if pairs:  # the first half's places twice, with other latents: pairs of pictures of one place
+            contexts = ModeSeekingLoss.pairs(contexts)
+            labels = {name: ModeSeekingLoss.pairs(classes) for name, classes in labels.items()}
         latents = torch.randn(contexts.shape[0], self.config.model.latent_dim, device=self.device)
         self.D.requires_grad_(False)  # D only passes gradients through; no need for its own
         with run_dir.autocast(self.dist):
@@ -156,6 +163,10 @@ class PlaceTrainer(TrainerSkeleton):
                 patch = self.patch_critic.generator_loss(fakes)
                 loss = loss + patch
                 self.record(patch_g=patch)
+        if pairs:
+            mode_seeking = self.mode_seeking(fakes.chunk(2), latents.chunk(2))
+            loss = loss + mode_seeking
+            self.record(mode_seeking=mode_seeking)
         if self.place_classes is not None:
             place = self.place_classes(classes, labels)
             loss = loss + place

@@ -14,14 +14,14 @@ from ml.cli import CommandError, parse_city_count
 from ml.models.configs import PlaceConfig
 from ml.train.checks import check_power_of_two
 from ml.train.options import Kind
-from ml.train.run_config import AdversarialOptions, PatchCriticOptions, RunConfig
+from ml.train.run_config import AdversarialOptions, ModeSeekingOptions, PatchCriticOptions, RunConfig
 
 KIND = "place"
 ERROR_START_RESOLUTION = "--start-resolution {} is above --resolution {}"
 
 
 @dataclass
-class PlaceTrainConfig(PatchCriticOptions, AdversarialOptions, RunConfig):
+class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOptions, RunConfig):
     model: PlaceConfig = field(default_factory=PlaceConfig)  # the networks' architecture
     cities: int | None = None  # curriculum: the first N cities of the dataset (None: all)
     max_kimg: float | None = None  # stop here (None: at the end of the last stable phase)

@@ -6,7 +6,8 @@ and snapshots, seed, resume (and the model whose generator a resumed run takes) 
 kind's config (`ml.train.<kind>_config`) is a dataclass that inherits it (and `WGANOptions`
 where its critic is a Wasserstein one), adds its own fields, restates a default where its recipe
 differs, and names its architecture `model`; place and ground also inherit `AdversarialOptions`
-(the WGAN critic's `WGANOptions` and the choice of adversarial loss and augmentation).
+(the WGAN critic's `WGANOptions` and the choice of adversarial loss and augmentation), the patch
+critic's `PatchCriticOptions` and the mode-seeking term's `ModeSeekingOptions`.
 
 Each class lists the fields that must be positive (`POSITIVE`) or at least 0 (`NON_NEGATIVE`);
 `ml.train.checks.check_values` checks them all, over the class and its bases, once at the command
@@ -97,6 +98,15 @@ class PatchCriticOptions:
     patch_critic_weight: float = 0.0  # a second critic, PatchGAN's, scoring each patch of a picture alone (0: off)
 
     NON_NEGATIVE = ("patch_critic_weight",)
+
+
+@dataclass
+class ModeSeekingOptions:
+    """MSGAN's mode-seeking term of the place and ground generators (`ml.train.losses.ModeSeekingLoss`)."""
+
+    mode_seeking_weight: float = 0.0  # two seeds of one place or tile must paint different pictures (0: off)
+
+    NON_NEGATIVE = ("mode_seeking_weight",)
 
 
 def option_fields(config_class) -> list[dataclasses.Field]:

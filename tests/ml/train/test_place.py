@@ -120,6 +120,31 @@ def test_the_patch_critic_trains_at_full_resolution_and_is_added_on_resume(train
     assert (more / "checkpoint-000000.016" / "D_patch.safetensors").is_file()
 
 
+def test_the_mode_seeking_term_pairs_each_place_with_two_latents_and_is_recorded(tiny_dataset, tmp_path,
+                                                                                   monkeypatch):
+    from ml.models.place import PlaceGenerator
+
+    calls = []
+    forward = PlaceGenerator.forward
+
+    def watched(self, z, context, *args, **kwargs):
+        calls.append((z.detach().clone(), context.detach().clone(), torch.is_grad_enabled()))
+        return forward(self, z, context, *args, **kwargs)
+
+    monkeypatch.setattr(PlaceGenerator, "forward", watched)
+    assert train(tiny_dataset, tmp_path, "--max-kimg", "0.004", "--mode-seeking-weight", "0.5") == 0
+    (run,) = tmp_path.iterdir()
+    (stats,) = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert stats["mode_seeking"] > 0
+    assert "--mode-seeking-weight 0.5" in json.loads((run / "options.json").read_text())["command"]
+    # the generator's step (the batch painted with gradients): the first half's places again,
+    # with other latents; the critic's step saw four different places
+    (critic,) = [context for z, context, grad in calls if z.shape[0] == 4 and not grad]
+    (z, contexts), = [(z, context) for z, context, grad in calls if grad]
+    assert torch.equal(contexts[:2], contexts[2:]) and torch.equal(contexts[:2], critic[:2])
+    assert not torch.equal(z[:2], z[2:])
+
+
 @pytest.mark.parametrize("cities, images", [("1", 8)])
 def test_the_cities_curriculum_keeps_the_first_cities(tiny_dataset, tmp_path, capsys, cities, images):
     assert train(tiny_dataset, tmp_path, "--cities", cities, "--dry-run") == 0
