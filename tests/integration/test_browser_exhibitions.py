@@ -8,7 +8,7 @@ import pytest
 
 from gallery.models import Exhibition
 from tests.gallery.curation.conftest import user_make
-from tests.integration.conftest import screenshot
+from tests.integration.conftest import screenshot, watched_page
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -33,7 +33,7 @@ def wait_for_order(page, items) -> None:
     page.wait_for_selector(f"#items[data-order='{','.join(str(item.pk) for item in items)}']")
 
 
-def test_a_curator_builds_and_publishes_an_exhibition_that_a_visitor_sees_in_order(page, browser, live_server, gallery):  # noqa: F811
+def test_a_curator_builds_and_publishes_an_exhibition_that_a_visitor_sees_in_order(page, browser, served, live_server, gallery):  # noqa: F811
     g = gallery
     user_make("ada", curator=True)
 
@@ -86,30 +86,26 @@ def test_a_curator_builds_and_publishes_an_exhibition_that_a_visitor_sees_in_ord
     hung = Exhibition.objects.get(slug="winter").items.all()
     assert [(i.artwork_id, i.wall_text) for i in hung] == [(i.artwork_id, wall_texts[i]) for i in (auckland, london, tromso)]
 
-    visitor = browser.new_page(viewport={"width": 1280, "height": 800}, has_touch=True)
-    errors = []
-    visitor.on("pageerror", lambda error: errors.append(str(error)))
-    visitor.goto(live_server.url + "/")
-    visitor.click(".site-nav >> text=Exhibitions")
-    visitor.click("text=Cities in winter")
-    visitor.wait_for_selector(".wall")
-    expected = ["Auckland, NZ", "London, GB", "Tromsø, NO"]
-    assert [title.split(". ", 1)[1] for title in visitor.locator(".work-title").all_inner_texts()] == expected
-    assert "Winter in June" in visitor.inner_text(".work:first-child .wall-text")
-    visitor.wait_for_function("() => [...document.images].every(img => img.complete && img.naturalWidth > 0)")
-    assert visitor.locator("text=Curate").count() == 0
-    screenshot(visitor, "exhibition.png")
+    with watched_page(browser, served, viewport={"width": 1280, "height": 800}, has_touch=True) as visitor:
+        visitor.goto(live_server.url + "/")
+        visitor.click(".site-nav >> text=Exhibitions")
+        visitor.click("text=Cities in winter")
+        visitor.wait_for_selector(".wall")
+        expected = ["Auckland, NZ", "London, GB", "Tromsø, NO"]
+        assert [title.split(". ", 1)[1] for title in visitor.locator(".work-title").all_inner_texts()] == expected
+        assert "Winter in June" in visitor.inner_text(".work:first-child .wall-text")
+        visitor.wait_for_function("() => [...document.images].every(img => img.complete && img.naturalWidth > 0)")
+        assert visitor.locator("text=Curate").count() == 0
+        screenshot(visitor, "exhibition.png")
 
-    visitor.goto(live_server.url + "/exhibitions/winter/kiosk/?interval=1")
-    assert visitor.inner_text(".slide:not([hidden]) .slide-title") == expected[0]
-    for index in (1, 2, 0):  # advancing by itself, and looping
-        visitor.wait_for_selector(f"#kiosk[data-index='{index}']", timeout=5000)
-        assert visitor.inner_text(".slide:not([hidden]) .slide-title") == expected[index]
-    visitor.keyboard.press("ArrowLeft")
-    assert visitor.get_attribute("#kiosk", "data-index") == "2"
-    visitor.evaluate(SWIPE, -200)  # to the left: the next work
-    assert visitor.get_attribute("#kiosk", "data-index") == "0"
-    assert visitor.locator(".slide:not([hidden])").count() == 1
-    screenshot(visitor, "kiosk.png")
-    visitor.close()
-    assert errors == [], f"JavaScript errors: {errors}"
+        visitor.goto(live_server.url + "/exhibitions/winter/kiosk/?interval=1")
+        assert visitor.inner_text(".slide:not([hidden]) .slide-title") == expected[0]
+        for index in (1, 2, 0):  # advancing by itself, and looping
+            visitor.wait_for_selector(f"#kiosk[data-index='{index}']", timeout=5000)
+            assert visitor.inner_text(".slide:not([hidden]) .slide-title") == expected[index]
+        visitor.keyboard.press("ArrowLeft")
+        assert visitor.get_attribute("#kiosk", "data-index") == "2"
+        visitor.evaluate(SWIPE, -200)  # to the left: the next work
+        assert visitor.get_attribute("#kiosk", "data-index") == "0"
+        assert visitor.locator(".slide:not([hidden])").count() == 1
+        screenshot(visitor, "kiosk.png")
