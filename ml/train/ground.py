@@ -126,16 +126,9 @@ class GroundTrainer(TrainerSkeleton):
             fakes = self.G(latents, tiles)
             adversarial, shown_classes = self.adversarial.generator_loss(
                 lambda images, **kw: self.D(images, tiles, **kw), fakes)
-            if self.patch_critic is not None:
-                patch = self.patch_critic.generator_loss(fakes)
-                adversarial = adversarial + patch
-                self.record(patch_g=patch)
+            extras = self.generator_extras(fakes, latents if pairs else None)
         reconstruction = self.reconstruction(fakes, reals) if self.config.l1_weight else torch.zeros(())
-        loss = adversarial + reconstruction
-        if pairs:
-            mode_seeking = self.mode_seeking(fakes.chunk(2), latents.chunk(2))
-            loss = loss + mode_seeking
-            self.record(mode_seeking=mode_seeking)
+        loss = adversarial + reconstruction + extras
         if self.land_use is not None:
             classified = self.land_use(shown_classes, {"land_use": land_uses})
             loss = loss + classified

@@ -159,14 +159,8 @@ class PlaceTrainer(TrainerSkeleton):
             fakes = self.G(latents, contexts, **stage)
             loss, classes = self.adversarial.generator_loss(
                 lambda images, **kw: self.D(images, contexts, **stage, **kw), fakes)
-            if self.patch_critic is not None and phase.resolution == self.config.model.resolution:
-                patch = self.patch_critic.generator_loss(fakes)
-                loss = loss + patch
-                self.record(patch_g=patch)
-        if pairs:
-            mode_seeking = self.mode_seeking(fakes.chunk(2), latents.chunk(2))
-            loss = loss + mode_seeking
-            self.record(mode_seeking=mode_seeking)
+            loss = loss + self.generator_extras(fakes, latents if pairs else None,
+                                                patch=phase.resolution == self.config.model.resolution)
         if self.place_classes is not None:
             place = self.place_classes(classes, labels)
             loss = loss + place

@@ -144,6 +144,23 @@ class TrainerSkeleton:
         self.optimizer_step(self.patch_critic.network, self.patch_critic.optimizer, loss)
         self.record(**stats)
 
+    def generator_extras(self, fakes: torch.Tensor, latents: torch.Tensor | None = None, *,
+                         patch: bool = True) -> torch.Tensor:
+        """The generator's optional terms on its `fakes`, each recorded: the patch critic's
+        adversarial term (when the trainer has a patch critic and `patch`), and mode seeking
+        (the trainer's `mode_seeking`) when `latents` are given: the batch is then
+        `ModeSeekingLoss.pairs` of its inputs, its halves painted from those latents' halves."""
+        extra = torch.zeros((), device=fakes.device)
+        if patch and self.patch_critic is not None:
+            term = self.patch_critic.generator_loss(fakes)
+            self.record(patch_g=term)
+            extra = extra + term
+        if latents is not None:
+            term = self.mode_seeking(fakes.chunk(2), latents.chunk(2))
+            self.record(mode_seeking=term)
+            extra = extra + term
+        return extra
+
     def optimizer_step(self, network: nn.Module, optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
         """One step of `optimizer` on `loss`, with the gradients of `network` averaged over the ranks."""
         optimizer.zero_grad(set_to_none=True)
