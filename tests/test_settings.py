@@ -1,7 +1,9 @@
 import os
 import subprocess
 import sys
+import threading
 
+from config.settings import kept_secret
 from tests.conftest import REPO
 
 
@@ -32,3 +34,24 @@ def test_the_web_process_does_not_import_torch(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "GENIUS_LOCI_VAR_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_processes_starting_at_once_in_a_fresh_var_dir_share_one_secret_key(tmp_path):
+    # Eight at once, twenty times: written without care, about half the rounds give some a
+    # different key or an empty one (a half-written file).
+    for round in range(20):
+        path, keys = tmp_path / f"secret-key-{round}", []
+        start = threading.Barrier(8)
+
+        def ask():
+            start.wait()
+            keys.append(kept_secret(path))
+
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(keys) == 8 and len(set(keys)) == 1 and len(keys[0]) >= 50, keys
+        assert (path.stat().st_mode & 0o777) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"secret-key-{r}" for r in range(20))  # no leftovers
