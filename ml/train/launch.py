@@ -44,6 +44,7 @@ def run_training(kind: Kind, args: argparse.Namespace) -> int:
             raise CommandError(ERROR_GENERATOR_NEEDS_RESUME)
         resume_state = {**resume_state, **generator_progress(args.generator_from, kind.name, resume)}
     config = build_config(kind, args, resume_state)
+    kept = kept_from_resumed(kind, args, resume_state)
     if config.threads:
         torch.set_num_threads(config.threads)
     dist = run_dir.setup_distributed(mixed_precision=config.mixed_precision)
@@ -52,6 +53,8 @@ def run_training(kind: Kind, args: argparse.Namespace) -> int:
             raise CommandError(ERROR_BATCH_RANKS.format(config.batch_size, dist.world_size))
         if resume_state is not None and resume_state["nimg"] >= config.total_nimg():
             raise CommandError(ERROR_RESUME_DONE.format(resume, resume_state["kimg"]))
+        if kept and dist.is_main:
+            print(f"kept from the resumed run (give an option to change it): {shlex.join(kept)}")
         status = kind.function("train")(config, dist, resume, resume_state)
         # No rank leaves the group while another is still writing its last step: a rank that
         # tears the group down first can abort its peer's connection.
@@ -190,15 +193,29 @@ def reproducing_command(kind: Kind, config, *head: str) -> str:
     values = {**config.to_dict(), **config.model.to_dict()}
     for name in [*(field.name for field in option_fields(kind.config)), "resume", "generator_from",
                  *kind.architecture]:
-        value = values.get(name)
-        if name in OFF and value is None:
-            value = 0  # how the command line says "off"
-        if value is None:
-            continue
-        if isinstance(value, dict):  # a head's attributes: their classes come from the data
-            value = ",".join(value) or "none"
-        if isinstance(value, bool):
-            parts.append(flag(name) if value else "--no-" + flag(name)[2:])
-        else:
-            parts += [flag(name), str(value)]
+        parts += option_words(name, values.get(name))
     return shlex.join(parts)
+
+
+def option_words(name: str, value) -> list[str]:
+    """How the command line says that option `name` has `value` (no words for an unset one)."""
+    if name in OFF and value is None:
+        value = 0  # how the command line says "off"
+    if value is None:
+        return []
+    if isinstance(value, dict):  # a head's attributes: their classes come from the data
+        value = ",".join(value) or "none"
+    if isinstance(value, bool):
+        return [flag(name) if value else "--no-" + flag(name)[2:]]
+    return [flag(name), str(value)]
+
+
+def kept_from_resumed(kind: Kind, args: argparse.Namespace, resume_state: dict | None) -> list[str]:
+    """The words of the training options that a resumed run keeps from its checkpoint (not given
+    on the command line) where a new run would take another value, its default."""
+    resumed = resume_state.get("train", {}) if resume_state else {}
+    words = []
+    for name in (field.name for field in option_fields(kind.config)):
+        if getattr(args, name) is None and name in resumed and resumed[name] != kind.defaults[name]:
+            words += option_words(name, resumed[name])
+    return words

@@ -56,6 +56,23 @@ def test_resume_continues_from_the_checkpoint_kimg(trained_run, tiny_dataset, tm
     assert [p.name for p in run.glob("checkpoint-*")] == ["checkpoint-000000.016"]
 
 
+def test_a_resume_says_which_options_it_keeps_from_the_resumed_run(tiny_dataset, tmp_path, capsys):
+    assert train(tiny_dataset, tmp_path / "first", "--max-kimg", "0.008", "--mode-seeking-weight", "0.5") == 0
+    (first,) = (tmp_path / "first").iterdir()
+    capsys.readouterr()
+    assert train(tiny_dataset, tmp_path / "kept", "--resume", str(first), "--max-kimg", "0.012") == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert "kept from the resumed run (give an option to change it): --mode-seeking-weight 0.5" in printed
+    (kept,) = (tmp_path / "kept").iterdir()
+    assert "mode_seeking" in json.loads((kept / "stats.jsonl").read_text().splitlines()[-1])
+
+    assert train(tiny_dataset, tmp_path / "off", "--resume", str(first), "--max-kimg", "0.012",
+                 "--mode-seeking-weight", "0") == 0
+    assert "kept from the resumed run" not in capsys.readouterr().out
+    (off,) = (tmp_path / "off").iterdir()
+    assert "mode_seeking" not in json.loads((off / "stats.jsonl").read_text().splitlines()[-1])
+
+
 def test_a_resume_trains_with_its_own_learning_rate_and_betas(trained_run, tiny_dataset, tmp_path):
     was = json.loads((trained_run / "checkpoint-000000.012" / "state.json").read_text())["optimizer_param_groups"]
     assert was["G"][0]["lr"] == 0.001
