@@ -39,8 +39,8 @@ def test_the_web_process_does_not_import_torch(tmp_path):
 def test_processes_starting_at_once_in_a_fresh_var_dir_share_one_secret_key(tmp_path):
     # Eight at once, twenty times: written without care, about half the rounds give some a
     # different key or an empty one (a half-written file).
-    for round in range(20):
-        path, keys = tmp_path / f"secret-key-{round}", []
+    for attempt in range(20):
+        path, keys = tmp_path / f"secret-key-{attempt}", []
         start = threading.Barrier(8)
 
         def ask():

@@ -214,8 +214,8 @@ def kept_from_resumed(kind: Kind, args: argparse.Namespace, resume_state: dict |
     """The words of the training options that a resumed run keeps from its checkpoint (not given
     on the command line) where a new run would take another value, its default."""
     resumed = resume_state.get("train", {}) if resume_state else {}
-    words = []
+    defaults, words = kind.defaults, []
     for name in (field.name for field in option_fields(kind.config)):
-        if getattr(args, name) is None and name in resumed and resumed[name] != kind.defaults[name]:
+        if getattr(args, name) is None and name in resumed and resumed[name] != defaults[name]:
             words += option_words(name, resumed[name])
     return words
