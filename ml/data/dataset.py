@@ -38,12 +38,18 @@ def decode_picture(source, resolution: int | None) -> torch.Tensor:
     (area filter when shrinking, bicubic when growing)."""
     with Image.open(source) as image:
         image = image.convert("RGB")
-        if resolution is not None and image.size != (resolution, resolution):
-            shrinking = image.width > resolution
-            image = image.resize((resolution, resolution),
-                                 Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC)
+        if resolution is not None:
+            image = resized(image, resolution)
         pixels = np.asarray(image, dtype=np.uint8)
     return torch.from_numpy(pixels.copy()).permute(2, 0, 1).contiguous()
+
+
+def resized(image: Image.Image, resolution: int) -> Image.Image:
+    """`image` at resolution x resolution: the area filter when shrinking, bicubic when growing."""
+    if image.size == (resolution, resolution):
+        return image
+    shrinking = image.width > resolution
+    return image.resize((resolution, resolution), Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC)
 
 
 def _check_row(row, root: Path) -> str | None:

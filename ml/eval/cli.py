@@ -276,7 +276,7 @@ def format_edge_strength(figures: dict | None) -> list[str]:
     """The printed lines of an `edge_strength` record (none if absent)."""
     if not figures:
         return []
-    lines = []
+    lines = [f"  edge strength at {figures['resolution']} px:"] if "resolution" in figures else []
     for name, label in (("laplacian_variance", "variance of the Laplacian"), ("mean_gradient", "mean gradient"),
                         ("checkerboard", "checkerboard (period 2)")):
         if name not in figures["generated"]:  # a record from before it was measured

@@ -29,6 +29,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from ml.data.dataset import resized
 from ml.eval.fidelity import (FLOOR_SEED, NEIGHBOURS, cached_floor, edge_strength, precision_recall,
                               real_floor)
 from ml.eval.oracle import Oracle
@@ -115,14 +116,18 @@ def generate_for(pipeline, real: ImageCache, progress: bool = True) -> torch.Ten
     return to_tensor(pictures)
 
 
-def real_pictures_at(side: int, real: ImageCache, data: str | Path, split: str, max_images: int,
-                     picture: str = "image") -> torch.Tensor:
-    """The real photos at the generated pictures' side: those loaded if they have it (the usual
-    case), else the same rows loaded again at that side."""
+def edge_pictures(generated: torch.Tensor, real: ImageCache, data: str | Path, split: str, max_images: int,
+                  picture: str = "image") -> tuple[torch.Tensor, torch.Tensor]:
+    """Real and generated uint8 pictures of one side, for edge strength: the generator's side,
+    or the photos' own side where that is smaller (the generated pictures shrunk to it as the
+    photos would be), never photos enlarged, whose softness the generator would be credited with."""
+    side = min(generated.shape[-1], real.summary.get("size") or generated.shape[-1])
+    if generated.shape[-1] != side:
+        generated = to_tensor([resized(image, side) for image in to_pictures(generated)])
     if real.images.shape[-1] == side:
-        return real.images
+        return real.images, generated
     return load_image_cache(data, resolution=side, split=split, max_images=max_images, progress=False,
-                            picture=picture).images
+                            picture=picture).images, generated
 
 
 def to_pictures(images: torch.Tensor) -> list[Image.Image]:
@@ -188,7 +193,7 @@ DISTANCES: dict[str, Callable[[np.ndarray, np.ndarray], dict]] = {
 class Evaluation:
     real: RealSet
     generated: FeatureSet
-    # uint8 pictures at the generator's own resolution, real beside generated, for edge strength
+    # uint8 pictures of one side, real beside generated, for edge strength (`edge_pictures`)
     real_pictures: torch.Tensor | None = None
     generated_pictures: torch.Tensor | None = None
     cache: Path | None = None  # where the real photos' floor is stored (None: computed each time)
@@ -265,7 +270,6 @@ def evaluate(pipeline, oracle: Oracle, oracle_sha256: str, data: str | Path, *, 
                          resolution=resolution, progress=progress, picture=picture)
     pictures = generate_for(pipeline, real.data, progress)
     evaluation = Evaluation(real, oracle_features(oracle, pictures, progress),
-                            real_pictures_at(pictures.shape[-1], real.data, data, split, max_images, picture),
-                            pictures, cache)
+                            *edge_pictures(pictures, real.data, data, split, max_images, picture), cache)
     return {"images": len(real.data), "split": split, "resolution": resolution, "data": real.data.summary["name"],
             "data_sha256": dataset_hash(data), "oracle_sha256": oracle_sha256, **measure(evaluation, names)}

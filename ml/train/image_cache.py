@@ -111,6 +111,7 @@ def select_rows(root: str | Path, *, resolution: int, split: str | None, cities:
         "cities": len(chosen),
         "outliers_dropped": outliers,
         "resolution": resolution,
+        "size": dataset.info.get("size"),  # the photos' own side, as written (None: not recorded)
     }
     return Selection(dataset, rows, chosen, summary)
 
