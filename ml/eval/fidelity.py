@@ -13,8 +13,9 @@
   different cities would add a difference between places that no generator for these places
   has to pay, and so make the floor too lenient.
 - `edge_strength`: the variance of the Laplacian (the usual focus measure; Pech-Pacheco et al.,
-  ICPR 2000) and the mean gradient magnitude of the 8-bit luminance, at the pictures' own
-  resolution, generated beside real and as a ratio. Grain raises the mean gradient but not the
+  ICPR 2000) and the mean gradient magnitude of the 8-bit luminance, real and generated at one
+  resolution (`ml.eval.metrics.edge_pictures`: the pictures', or the photos' own where smaller),
+  generated beside real and as a ratio. Grain raises the mean gradient but not the
   Laplacian's variance as much as edges do: ratios of 0.4 on the Laplacian's variance and 1.1 on
   the gradient are grain instead of edges; below 1 on both is blur.
 
