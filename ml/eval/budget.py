@@ -66,11 +66,11 @@ def run_compare_budget(args) -> int:
             result = evaluate(pipeline, oracle, oracle_sha256, args.data, max_images=args.images, cache=args.cache,
                               progress=False)
             kimg = run_dir.read_checkpoint_state(checkpoint)["kimg"]
-            accuracy, edges = result["conditional_accuracy"], result["edge_strength"]["ratio"]
+            accuracy, edges = result["conditional_accuracy"], result["edge_strength"].get("ratio") or {}
             rows.append(f"| {hours:g} | {run.parent.name}/{run.name} | {kimg:g} | {result['fid']:.1f} "
                         f"({result['floor']['fid']:.1f}) | {figure(result['precision'])} / {figure(result['recall'])} "
                         f"| {figure(accuracy['biome']['ratio'], 2)} / {figure(accuracy['density']['ratio'], 2)} "
-                        f"| {figure(edges['laplacian_variance'], 2)}; {figure(edges['mean_gradient'], 2)} |")
+                        f"| {figure(edges.get('laplacian_variance'), 2)}; {figure(edges.get('mean_gradient'), 2)} |")
             print(rows[-1], flush=True)
             if args.grids is not None:
                 args.grids.mkdir(parents=True, exist_ok=True)

@@ -273,9 +273,12 @@ def _floor_text(floor: dict, name: str, second: str | None = None, digits: int =
 
 
 def format_edge_strength(figures: dict | None) -> list[str]:
-    """The printed lines of an `edge_strength` record (none if absent)."""
+    """The printed lines of an `edge_strength` record (none if absent): at the pictures' side,
+    then at half of it (both shrunk alike), or why it was not measured."""
     if not figures:
         return []
+    if "not_measured" in figures:
+        return [f"  edge strength at {figures['resolution']} px: not measured: {figures['not_measured']}"]
     lines = [f"  edge strength at {figures['resolution']} px:"] if "resolution" in figures else []
     for name, label in (("laplacian_variance", "variance of the Laplacian"), ("mean_gradient", "mean gradient"),
                         ("checkerboard", "checkerboard (period 2)")):
@@ -283,4 +286,8 @@ def format_edge_strength(figures: dict | None) -> list[str]:
             continue
         lines.append(f"  {label:<25} generated {figures['generated'][name]:.1f}  real {figures['real'][name]:.1f}  "
                      f"ratio {figure(figures['ratio'][name], 2, 'n/a')}")
+    if "half" in figures:
+        half = format_edge_strength(figures["half"])
+        half[0] = f"  edge strength at {figures['half']['resolution']} px, both shrunk alike (2x2 means):"
+        lines += half
     return lines

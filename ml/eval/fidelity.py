@@ -14,10 +14,13 @@
   has to pay, and so make the floor too lenient.
 - `edge_strength`: the variance of the Laplacian (the usual focus measure; Pech-Pacheco et al.,
   ICPR 2000) and the mean gradient magnitude of the 8-bit luminance, real and generated at one
-  resolution (`ml.eval.metrics.edge_pictures`: the pictures', or the photos' own where smaller),
-  generated beside real and as a ratio. Grain raises the mean gradient but not the
+  resolution (`ml.eval.metrics.edge_pictures`: the pictures', the photos taken at it), generated
+  beside real and as a ratio; and the same at half that side, real and generated shrunk alike
+  by the mean of each 2x2 block (`halved`). Grain raises the mean gradient but not the
   Laplacian's variance as much as edges do: ratios of 0.4 on the Laplacian's variance and 1.1 on
-  the gradient are grain instead of edges; below 1 on both is blur.
+  the gradient are grain instead of edges; below 1 on both is blur. Grain of a period of two
+  pixels (the checkerboard) raises the Laplacian's variance too; the 2x2 mean removes it from
+  both sides, so the half-size ratio counts edges only.
 
 Every function is deterministic; the floor is cached beside the real features (`ml.eval.metrics`).
 """
@@ -35,6 +38,7 @@ CHUNK = 1024  # rows of one distance block: memory stays at CHUNK x N
 FLOOR_SEED = 0
 LUMA = torch.tensor([0.299, 0.587, 0.114])  # ITU-R 601, as PIL's "L" mode
 LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+HALF_FROM = 16  # the least side whose half (8 px, a 6x6 Laplacian) is still measured
 
 
 # --- improved precision and recall ---------------------------------------------------------
@@ -138,8 +142,15 @@ def checkerboard(luma: torch.Tensor) -> float:
     return float(amplitude.mean())
 
 
-def edge_strength(real: torch.Tensor, generated: torch.Tensor) -> dict:
-    """Edge figures of generated and real uint8 pictures of one resolution, and generated / real."""
+def halved(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 3, H, W) images at half the side, each pixel the rounded mean of a 2x2 block."""
+    return F.avg_pool2d(images.float(), 2).round().to(torch.uint8)
+
+
+def edge_strength(real: torch.Tensor, generated: torch.Tensor, half: bool = True) -> dict:
+    """Edge figures of generated and real uint8 pictures of one resolution, and generated / real;
+    with `half`, under "half" the same of both halved (`halved`) where the side is at least
+    `HALF_FROM`."""
     if real.shape[-2:] != generated.shape[-2:]:
         raise ValueError(f"edge strength compares pictures of one size, got {tuple(real.shape[-2:])} real "
                          f"and {tuple(generated.shape[-2:])} generated")
@@ -147,4 +158,6 @@ def edge_strength(real: torch.Tensor, generated: torch.Tensor) -> dict:
     figures["ratio"] = {name: round(figures["generated"][name] / value, 4) if value else None
                         for name, value in figures["real"].items()}
     figures["resolution"] = int(real.shape[-1])
+    if half and real.shape[-1] >= HALF_FROM:
+        figures["half"] = edge_strength(halved(real), halved(generated), half=False)
     return figures

@@ -23,6 +23,7 @@ def test_eval_prints_the_metrics_and_appends_them_to_the_model_folder(scenes, or
     assert "FID (oracle features)" in out and "conditional accuracy, biome" in out
     assert out.count("floor (real vs real)") == 3 and "precision / recall" in out
     assert "variance of the Laplacian" in out and "mean gradient" in out and "edge strength at 16 px:" in out
+    assert "edge strength at 8 px, both shrunk alike (2x2 means):" in out
     assert main(args + ["--metrics", "fid"]) == 0
     lines = (model_folder / "metrics.jsonl").read_text().splitlines()
     first, second = (json.loads(line) for line in lines)

@@ -135,3 +135,20 @@ def test_a_grid_locked_period_two_pattern_is_read_as_a_checkerboard():
     figures = edge_strength(real=sharp, generated=checkered)
     assert figures["generated"]["checkerboard"] > 5 * figures["real"]["checkerboard"]
     assert figures["generated"]["checkerboard"] == pytest.approx(16 / 2, rel=0.2)  # amplitude of +-8 levels
+
+
+def test_at_half_size_a_period_two_grain_is_averaged_away_and_edges_remain():
+    # A sharp picture with a +-8 grey checkerboard laid on it: at full size the grain adds to the
+    # Laplacian's variance as edges would; halved alike (2x2 means) it is gone from the generated
+    # side, while the blurred copy stays below the sharp one at both sizes.
+    sharp = to_batch([picture_of_edges(seed).resize((64, 64), Image.Resampling.NEAREST) for seed in range(4)])
+    parity = (torch.arange(64)[:, None] + torch.arange(64)[None]) % 2
+    grainy = (sharp.long() + 16 * parity - 8).clamp(0, 255).to(torch.uint8)
+    blurred = to_batch([picture_of_edges(seed).resize((64, 64), Image.Resampling.NEAREST)
+                        .filter(ImageFilter.GaussianBlur(3)) for seed in range(4)])
+    grain = edge_strength(real=sharp, generated=grainy)
+    assert grain["ratio"]["laplacian_variance"] > 1.5 and grain["half"]["resolution"] == 32
+    assert grain["half"]["ratio"]["laplacian_variance"] == pytest.approx(1.0, abs=0.05)
+    blur = edge_strength(real=sharp, generated=blurred)
+    assert blur["ratio"]["laplacian_variance"] < blur["half"]["ratio"]["laplacian_variance"] < 0.7
+    assert "half" not in blur["half"] and "half" not in edge_strength(sharp[..., :8, :8], sharp[..., :8, :8])

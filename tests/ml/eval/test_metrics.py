@@ -101,18 +101,24 @@ def test_edge_strength_compares_a_generator_with_real_photos_at_its_own_resoluti
     assert result["edge_strength"]["ratio"]["laplacian_variance"] == 1.0
 
 
-def test_edge_strength_of_a_generator_above_the_photos_size_is_taken_at_the_photos_size(scenes, oracle_folder):
-    # Photos enlarged to the generator's 32 px would be softer than they are, and a soft
-    # generator would pass for sharp: a perfect painter at 32 px (each photo's pixels doubled)
-    # must measure like the 16 px photos themselves.
+def test_edge_strength_of_a_generator_above_the_photos_size_is_not_measured_and_says_why(scenes, oracle_folder,
+                                                                                         capsys):
+    # Photos enlarged to the generator's 32 px would be softer than the scenes, and pictures shrunk
+    # to the photos' 16 px would be compared with another render of the scenes: no figure is
+    # better than a biased one, and the eval must say so instead of printing nothing.
+    from ml.eval.cli import format_edge_strength
+
     oracle, sha256 = load_oracle(oracle_folder)
     real = real_features(oracle, sha256, scenes, split="heldout", max_images=100, cache=None, progress=False)
     assert real.data.images.shape[-1] == 16
     pipeline = PhotoPipeline(real.data.images.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3))
     pipeline.resolution = 32
-    result = evaluate(pipeline, oracle, sha256, scenes, names=["edge_strength"], cache=None, progress=False)
-    assert result["edge_strength"]["resolution"] == 16
-    assert result["edge_strength"]["ratio"] == {"laplacian_variance": 1.0, "mean_gradient": 1.0, "checkerboard": 1.0}
+    result = evaluate(pipeline, oracle, sha256, scenes, names=["fid", "edge_strength"], cache=None, progress=False)
+    assert result["edge_strength"]["resolution"] == 32 and "ratio" not in result["edge_strength"]
+    assert "16 px" in result["edge_strength"]["not_measured"] and abs(result["fid"]) < 1e-6
+    assert format_edge_strength(result["edge_strength"]) == [
+        "  edge strength at 32 px: not measured: the photos are 16 px, smaller than the 32 px pictures; "
+        "measure with photos of 32 px"]
 
 
 def test_real_features_are_cached_by_dataset_and_oracle(scenes, oracle_folder, tmp_path):
