@@ -91,6 +91,8 @@ class PlaceTrainer(TrainerSkeleton):
                                    f"{len(self.data.cities)} cities from kimg {self.nimg / 1000:g} to "
                                    f"{total / 1000:g}; phase {self.phase.name}")
         self.save_reals()
+        # A generator taken from a model (--generator-from) waits while the critic learns its pictures.
+        critic_alone_until = self.nimg + (round(1000 * config.critic_warmup_kimg) if config.generator_from else 0)
         while self.running():
             phase = self.phase = phase_at(self.nimg, config)
             if phase.stage != self.stage:
@@ -98,10 +100,11 @@ class PlaceTrainer(TrainerSkeleton):
             for _ in range(config.n_critic):
                 reals, contexts, labels = self.fetch_batch(phase)
                 self.step_discriminator(phase, reals, contexts, labels)
-            # The generator is asked for the places the critic just saw: it learns p(image | place)
-            # weighted by how often the data shows each place, and those places' classes.
-            self.step_generator(phase, contexts, labels)
-            self.update_ema()
+            if self.nimg >= critic_alone_until:
+                # The generator is asked for the places the critic just saw: it learns p(image | place)
+                # weighted by how often the data shows each place, and those places' classes.
+                self.step_generator(phase, contexts, labels)
+                self.update_ema()
             before, self.nimg = self.nimg, self.nimg + config.n_critic * config.batch_size
             # A new phase shows its first samples at once.
             self.finish_step(before, samples=phase_at(self.nimg, config).name != phase.name)

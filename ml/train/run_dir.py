@@ -313,18 +313,25 @@ def load_optimizers(folder: Path, optimizers: dict[str, torch.optim.Optimizer], 
     for name, optimizer in optimizers.items():
         prefix = f"{name}."
         own = {key[len(prefix):]: value for key, value in tensors.items() if key.startswith(prefix)}
+        for key, value in list(own.items()):  # a handoff leaves out first moments that were never read
+            if key.endswith(".exp_avg_sq") and key.removesuffix("_sq") not in own:
+                own[key.removesuffix("_sq")] = torch.zeros_like(value)
         optimizer.load_state_dict(_unflatten_optimizer(own, state["optimizer_param_groups"][name]))
 
 
 def write_handoff_optimizers(checkpoint: Path, folder: Path) -> None:
     """Each optimiser of `checkpoint` in its own file of `folder`, its moments in bf16 (step
-    counts as they are)."""
+    counts as they are). An Adam with beta1 = 0 (ProGAN's, the place and ground runs') overwrites
+    its first moment with the next gradient before reading it, so its handoff leaves that moment
+    out (half of the optimiser's bytes) and a resume starts it at zero."""
     from safetensors.torch import load_file, save_file
 
     tensors = load_file(str(Path(checkpoint) / OPTIMIZERS_FILE))
-    for name in read_checkpoint_state(checkpoint)["optimizer_param_groups"]:
+    for name, groups in read_checkpoint_state(checkpoint)["optimizer_param_groups"].items():
+        unread = all(group.get("betas", (1.0,))[0] == 0 for group in groups)
         own = {key: value.to(torch.bfloat16) if value.is_floating_point() and not key.endswith(".step") else value
-               for key, value in tensors.items() if key.startswith(f"{name}.")}
+               for key, value in tensors.items()
+               if key.startswith(f"{name}.") and not (unread and key.endswith(".exp_avg"))}
         save_file(own, str(Path(folder) / HANDOFF_OPTIMIZER_FILE.format(name)))
 
 

@@ -24,7 +24,8 @@ def test_a_handoff_keeps_the_networks_exactly_and_the_moments_in_bf16(trained_ru
         assert (out / f"{name}.safetensors").read_bytes() == (checkpoint / f"{name}.safetensors").read_bytes()
     original = load_file(str(checkpoint / run_dir.OPTIMIZERS_FILE))
     moments = {**load_file(str(out / "optimizer-G.safetensors")), **load_file(str(out / "optimizer-D.safetensors"))}
-    assert moments.keys() == original.keys()
+    # The run's Adam has beta1 = 0: its first moment is the last gradient, overwritten before it is read.
+    assert moments.keys() == {key for key in original if not key.endswith(".exp_avg")}
     for key, value in moments.items():
         if key.endswith(".step"):
             assert torch.equal(value, original[key])
@@ -40,6 +41,15 @@ def test_training_resumes_from_a_handoff_where_the_checkpoint_stopped(trained_ru
     (run,) = (tmp_path / "runs").iterdir()
     assert json.loads((run / "options.json").read_text())["resumed_from"]["kimg"] == 0.012
     assert [json.loads(line)["kimg"] for line in (run / "stats.jsonl").read_text().splitlines()] == [0.016]
+    # The step from the handoff is the step from the checkpoint, but for the moments' bf16 rounding.
+    assert train(tiny_dataset, tmp_path / "direct", "--resume", str(run_dir.list_checkpoints(trained_run)[-1]),
+                 "--max-kimg", "0.016") == 0
+    (direct,) = (tmp_path / "direct").glob("*/checkpoint-000000.016")
+    (handed,) = run.glob("checkpoint-000000.016")
+    for name in ("G", "D"):
+        expected = load_file(str(direct / f"{name}.safetensors"))
+        for key, value in load_file(str(handed / f"{name}.safetensors")).items():
+            torch.testing.assert_close(value, expected[key], rtol=0, atol=1e-4)
 
 
 def test_a_handoff_with_a_file_over_the_limit_is_refused_and_leaves_nothing(trained_run, tmp_path, capsys,

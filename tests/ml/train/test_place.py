@@ -263,6 +263,37 @@ def test_a_run_continues_an_exported_generator_with_the_checkpoints_critic(train
         torch.testing.assert_close(tensor, critic_before[key], atol=0.01, rtol=0)
 
 
+def test_a_critic_warmup_trains_the_critic_alone_before_the_generator_moves(trained_run, tiny_dataset, tmp_path):
+    checkpoint = trained_run / "checkpoint-000000.012"
+    model = write_generator_model(tmp_path / "model", checkpoint)
+    assert train(tiny_dataset, tmp_path / "runs", "--resume", str(checkpoint), "--generator-from", str(model),
+                 "--critic-warmup-kimg", "0.004", "--max-kimg", "0.108") == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    warmed, joint = sorted(run.glob("checkpoint-*"))
+    assert (warmed.name, joint.name) == ("checkpoint-000000.104", "checkpoint-000000.108")
+
+    def generator_is_the_models(folder, name):
+        return all(torch.equal(tensor, torch.full_like(tensor, 0.5))
+                   for tensor in load_file(folder / f"{name}.safetensors").values())
+
+    def critic_moved(folder, since):
+        return any(not torch.equal(tensor, since[key]) for key, tensor in load_file(folder / "D.safetensors").items())
+
+    # The first step is the critic's alone: the model's generator (and its average) is untouched.
+    assert critic_moved(warmed, load_file(checkpoint / "D.safetensors"))
+    assert generator_is_the_models(warmed, "G") and generator_is_the_models(warmed, "G_ema")
+    # The second is both players'.
+    assert critic_moved(joint, load_file(warmed / "D.safetensors"))
+    assert not generator_is_the_models(joint, "G") and not generator_is_the_models(joint, "G_ema")
+
+
+def test_a_critic_warmup_without_a_generator_from_a_model_is_refused(trained_run, tiny_dataset, tmp_path, capsys):
+    assert train(tiny_dataset, tmp_path / "runs", "--resume", str(trained_run / "checkpoint-000000.012"),
+                 "--critic-warmup-kimg", "4") == 2
+    assert capsys.readouterr().err.startswith("error: --critic-warmup-kimg needs --generator-from")
+    assert not (tmp_path / "runs").exists()
+
+
 def test_a_generator_from_a_model_that_does_not_fit_is_refused_and_writes_nothing(trained_run, tiny_dataset,
                                                                                   tmp_path, capsys):
     checkpoint = trained_run / "checkpoint-000000.012"
