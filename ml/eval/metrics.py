@@ -116,17 +116,18 @@ def generate_for(pipeline, real: ImageCache, progress: bool = True) -> torch.Ten
 
 
 def edge_pictures(generated: torch.Tensor, real: ImageCache, data: str | Path, split: str, max_images: int,
-                  picture: str = "image") -> tuple[torch.Tensor | None, torch.Tensor]:
+                  picture: str = "image") -> tuple[torch.Tensor | str, torch.Tensor]:
     """Real and generated uint8 pictures of the pictures' side, for edge strength: the photos as
     stored, or shrunk to that side as training shrinks them. Where the photos are stored smaller
-    than the pictures, (None, generated): enlarged photos are softer than the scenes, and the
+    than the pictures, (why they are not measured, generated): enlarged photos are softer than the scenes, and the
     pictures shrunk to the photos' side would be compared with another render of the scenes (the
     GeoScenes 64 px photos shrunk to 32 px have 0.56 of the Laplacian variance of the 32 px
     photos of the same places), so either ratio would judge the photos, not the generator."""
     side = generated.shape[-1]
     stored = real.summary.get("size")
     if stored is not None and stored < side:
-        return None, generated
+        return (f"the photos are {stored} px, smaller than the {side} px pictures; "
+                f"measure with photos of {side} px"), generated
     if real.images.shape[-1] == side:
         return real.images, generated
     return load_image_cache(data, resolution=side, split=split, max_images=max_images, progress=False,
@@ -196,8 +197,9 @@ DISTANCES: dict[str, Callable[[np.ndarray, np.ndarray], dict]] = {
 class Evaluation:
     real: RealSet
     generated: FeatureSet
-    # uint8 pictures of one side, real beside generated, for edge strength (`edge_pictures`)
-    real_pictures: torch.Tensor | None = None
+    # uint8 pictures of one side, real beside generated, for edge strength (`edge_pictures`);
+    # in place of the real ones, why there are none
+    real_pictures: torch.Tensor | str | None = None
     generated_pictures: torch.Tensor | None = None
     cache: Path | None = None  # where the real photos' floor is stored (None: computed each time)
 
@@ -238,11 +240,9 @@ def floor_metric(evaluation: Evaluation) -> dict:
 def edge_strength_metric(evaluation: Evaluation) -> dict:
     """`fidelity.edge_strength`, or where `edge_pictures` found no photos of the pictures' side,
     the side and why it was not measured."""
-    side = int(evaluation.generated_pictures.shape[-1])
-    if evaluation.real_pictures is None:
-        stored = evaluation.real.data.summary["size"]
-        return {"edge_strength": {"resolution": side, "not_measured": (
-            f"the photos are {stored} px, smaller than the {side} px pictures; measure with photos of {side} px")}}
+    if isinstance(evaluation.real_pictures, str):
+        side = int(evaluation.generated_pictures.shape[-1])
+        return {"edge_strength": {"resolution": side, "not_measured": evaluation.real_pictures}}
     return {"edge_strength": edge_strength(evaluation.real_pictures, evaluation.generated_pictures)}
 
 

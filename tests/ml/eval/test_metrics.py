@@ -101,8 +101,7 @@ def test_edge_strength_compares_a_generator_with_real_photos_at_its_own_resoluti
     assert result["edge_strength"]["ratio"]["laplacian_variance"] == 1.0
 
 
-def test_edge_strength_of_a_generator_above_the_photos_size_is_not_measured_and_says_why(scenes, oracle_folder,
-                                                                                         capsys):
+def test_edge_strength_of_a_generator_above_the_photos_size_is_not_measured_and_says_why(scenes, oracle_folder):
     # Photos enlarged to the generator's 32 px would be softer than the scenes, and pictures shrunk
     # to the photos' 16 px would be compared with another render of the scenes: no figure is
     # better than a biased one, and the eval must say so instead of printing nothing.
