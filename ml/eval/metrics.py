@@ -119,10 +119,11 @@ def edge_pictures(generated: torch.Tensor, real: ImageCache, data: str | Path, s
                   picture: str = "image") -> tuple[torch.Tensor | str, torch.Tensor]:
     """Real and generated uint8 pictures of the pictures' side, for edge strength: the photos as
     stored, or shrunk to that side as training shrinks them. Where the photos are stored smaller
-    than the pictures, (why they are not measured, generated): enlarged photos are softer than the scenes, and the
-    pictures shrunk to the photos' side would be compared with another render of the scenes (the
-    GeoScenes 64 px photos shrunk to 32 px have 0.56 of the Laplacian variance of the 32 px
-    photos of the same places), so either ratio would judge the photos, not the generator."""
+    than the pictures, (why they are not measured, generated): enlarged photos are softer than
+    the scenes, and the pictures shrunk to the photos' side would be compared with another render
+    of the scenes (the GeoScenes 64 px photos shrunk to 32 px have 0.56 of the Laplacian variance
+    of the 32 px photos of the same places), so either ratio would judge the photos, not the
+    generator."""
     side = generated.shape[-1]
     stored = real.summary.get("size")
     if stored is not None and stored < side:
