@@ -290,9 +290,7 @@ class ComposeTrainer(TrainerSkeleton):
         self.run.save_image_grid(grid, f"samples-{run_dir.kimg_label(self.nimg)}.png", len(columns))
 
     def progress_text(self) -> str:
-        last = {key: values[-1].item() for key, values in self.tick_stats.items()}
-        return (f"kimg {self.nimg / 1000:.3f} D {last.get('loss_d_layer', float('nan')):.3f} "
-                f"G {last.get('loss_g_layer', float('nan')):.3f} L1 {last.get('content', float('nan')):.3f}")
+        return f"kimg {self.nimg / 1000:.3f} {self.latest('.3f', D='loss_d_layer', G='loss_g_layer', L1='content')}"
 
 
 def load_background(model: ComposeModel, folder) -> None:

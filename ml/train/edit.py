@@ -317,9 +317,7 @@ class EditTrainer(TrainerSkeleton):
         return self.batches.epoch
 
     def progress_text(self) -> str:
-        last = {key: values[-1].item() for key, values in self.tick_stats.items()}
-        return (f"kimg {self.nimg / 1000:.3f} ep {self.epoch} D {last.get('loss_d', float('nan')):.3f} "
-                f"G {last.get('loss_g', float('nan')):.3f}")
+        return f"kimg {self.nimg / 1000:.3f} ep {self.epoch} {self.latest('.3f', D='loss_d', G='loss_g')}"
 
 
 # ---------------------------------------------------------------------------------------------

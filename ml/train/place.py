@@ -214,9 +214,8 @@ class PlaceTrainer(TrainerSkeleton):
 
     def progress_text(self) -> str:
         phase = self.phase
-        last = {key: values[-1].item() for key, values in self.tick_stats.items()}
         return (f"kimg {self.nimg / 1000:.3f} {phase.name} a={phase.alpha:.2f} "
-                f"D {last.get('loss_d', float('nan')):+.3f} G {last.get('loss_g', float('nan')):+.3f}")
+                f"{self.latest('+.3f', D='loss_d', G='loss_g')}")
 
 
 

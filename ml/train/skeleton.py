@@ -247,6 +247,12 @@ class TrainerSkeleton:
         """The losses shown beside the progress bar (None: none)."""
         return None
 
+    def latest(self, fmt: str, **labels: str) -> str:
+        """'D +0.512 G +1.234': each label with the last recorded value of its loss, or '–' while
+        that loss is not computed (the generator's during a critic warm-up)."""
+        return " ".join(f"{label} {format(values[-1].item(), fmt)}" if (values := self.tick_stats.get(key))
+                        else f"{label} –" for label, key in labels.items())
+
     def crossed(self, before: int, interval_kimg: float) -> bool:
         """Whether the last step went past a multiple of `interval_kimg`."""
         interval = max(round(interval_kimg * 1000), 1)

@@ -136,8 +136,7 @@ class UpsampleTrainer(TrainerSkeleton):
         self.run.save_image_grid(grid.flatten(0, 1), f"samples-{run_dir.kimg_label(self.nimg)}.png", 4)
 
     def progress_text(self) -> str:
-        last = self.tick_stats.get("l1")
-        return f"kimg {self.nimg / 1000:.3f} L1 {last[-1].item():.4f}" if last else f"kimg {self.nimg / 1000:.3f}"
+        return f"kimg {self.nimg / 1000:.3f} {self.latest('.4f', L1='l1')}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """What every loop shares: a run ends when its minutes are up (with a final snapshot) and resumes
-from there; snapshots every few minutes; fp32 instead of bf16 + channels-last on request."""
+from there; snapshots every few minutes; fp32 instead of bf16 + channels-last on request; the
+losses beside the progress bar."""
 import json
 
 import pytest
 import torch
 
 from ml.train import run_dir
+from ml.train.skeleton import TrainerSkeleton
 
 from .conftest import train
 
@@ -54,3 +56,9 @@ def test_fp32_turns_off_bf16_and_channels_last_only_where_they_apply():
     assert not cuda_fp32.is_mixed and run_dir.memory_format(cuda_fp32) == torch.contiguous_format
     assert run_dir.Distributed(device=torch.device("cuda")).is_mixed
     assert not run_dir.Distributed().is_mixed  # a CPU run is fp32 either way
+
+
+def test_the_progress_bar_shows_a_loss_not_computed_yet_as_a_dash():
+    trainer = TrainerSkeleton.__new__(TrainerSkeleton)  # only the recorded losses matter here
+    trainer.tick_stats = {"loss_d": [torch.tensor(0.25), torch.tensor(-1.5)]}
+    assert trainer.latest("+.3f", D="loss_d", G="loss_g") == "D -1.500 G –"  # the critic warming up alone
