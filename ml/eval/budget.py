@@ -47,7 +47,7 @@ def run_compare_budget(args) -> int:
     from ml.eval.cli import load_target
     from ml.eval.metrics import evaluate
     from ml.eval.oracle import load_oracle
-    from ml.eval.report import sample_grid
+    from ml.eval.report import EDGE_COLUMN, edge_cell, sample_grid
     from ml.train import run_dir
 
     if any(hours <= 0 for hours in args.cpu_hours):
@@ -55,7 +55,7 @@ def run_compare_budget(args) -> int:
     check_oracle(args.oracle)
     oracle, oracle_sha256 = load_oracle(args.oracle)
     rows = ["| CPU hours | run | checkpoint (kimg) | FID (floor) | precision / recall | biome / density ratio "
-            "| edge ratio (Laplacian var; gradient) |", "|---:|---|---:|---:|---:|---:|---:|"]
+            f"| {EDGE_COLUMN} |", "|---:|---|---:|---:|---:|---:|---:|"]
     for hours in args.cpu_hours:
         for run in args.runs:
             checkpoint = checkpoint_within(run, hours * 3600)
@@ -66,11 +66,11 @@ def run_compare_budget(args) -> int:
             result = evaluate(pipeline, oracle, oracle_sha256, args.data, max_images=args.images, cache=args.cache,
                               progress=False)
             kimg = run_dir.read_checkpoint_state(checkpoint)["kimg"]
-            accuracy, edges = result["conditional_accuracy"], result["edge_strength"].get("ratio") or {}
+            accuracy = result["conditional_accuracy"]
             rows.append(f"| {hours:g} | {run.parent.name}/{run.name} | {kimg:g} | {result['fid']:.1f} "
                         f"({result['floor']['fid']:.1f}) | {figure(result['precision'])} / {figure(result['recall'])} "
                         f"| {figure(accuracy['biome']['ratio'], 2)} / {figure(accuracy['density']['ratio'], 2)} "
-                        f"| {figure(edges.get('laplacian_variance'), 2)}; {figure(edges.get('mean_gradient'), 2)} |")
+                        f"| {edge_cell(result['edge_strength'])} |")
             print(rows[-1], flush=True)
             if args.grids is not None:
                 args.grids.mkdir(parents=True, exist_ok=True)

@@ -76,19 +76,30 @@ def describe_run(options: dict) -> str:
 
 
 # The columns of `fidelity_cells`, for every results table of generated pictures.
-FIDELITY_COLUMNS = ("precision / recall", "real vs real: FID, KID, precision / recall",
-                    "edge strength, generated / real: Laplacian variance, mean gradient")
+EDGE_COLUMN = "edge strength, generated / real: Laplacian variance, mean gradient (both halved)"
+FIDELITY_COLUMNS = ("precision / recall", "real vs real: FID, KID, precision / recall", EDGE_COLUMN)
+
+
+def edge_cell(edges: dict | None) -> str:
+    """'0.78, 1.12 (0.90, 1.01)': the edge strength ratios of an eval record's `edge_strength`,
+    then those of both sets halved where they were measured; '–' where there are none."""
+    def pair(ratio: dict) -> str:
+        return f"{figure(ratio['laplacian_variance'], 2)}, {figure(ratio['mean_gradient'], 2)}"
+
+    ratio, half = (edges or {}).get("ratio"), (edges or {}).get("half")
+    if not ratio:
+        return "–"
+    return pair(ratio) + (f" ({pair(half['ratio'])})" if half else "")
 
 
 def fidelity_cells(record: dict) -> list[str]:
     """Precision / recall, the real-vs-real floor and the edge strength ratios of an eval
     record ('–' where an older record lacks them)."""
-    floor, ratio = record.get("floor"), (record.get("edge_strength") or {}).get("ratio")
+    floor = record.get("floor")
     pair = f"{figure(record.get('precision'))} / {figure(record.get('recall'))}"
     floor_cell = (f"{figure(floor['fid'], 1)}, {figure(floor['kid'], 2)}, {figure(floor['precision'])} / "
                   f"{figure(floor['recall'])}" if floor else "–")
-    edge_cell = f"{figure(ratio['laplacian_variance'], 2)}, {figure(ratio['mean_gradient'], 2)}" if ratio else "–"
-    return [pair, floor_cell, edge_cell]
+    return [pair, floor_cell, edge_cell(record.get("edge_strength"))]
 
 
 def row(name: str, record: dict) -> str:

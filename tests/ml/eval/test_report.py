@@ -1,6 +1,9 @@
+import torch
 from PIL import Image
 
 from ml.cli import main
+from ml.eval.fidelity import edge_strength
+from ml.eval.report import edge_cell
 
 
 def test_report_writes_tables_and_grids_between_its_markers(scenes, oracle_folder, tiny_run, tmp_path):
@@ -22,6 +25,14 @@ def test_report_writes_tables_and_grids_between_its_markers(scenes, oracle_folde
     assert f"![{tiny_run.name}](img/{tiny_run.name}.png)" in text
     grid = Image.open(tmp_path / "docs" / "img" / f"{tiny_run.name}.png")
     assert grid.size == (6 * 64, 5 * 64)  # 8x8 pictures enlarged to 64x64
+
+
+def test_the_edge_cell_gives_the_halved_ratios_beside_the_full_size_ones_where_measured():
+    real = torch.randint(0, 256, (4, 3, 16, 16), generator=torch.Generator().manual_seed(0), dtype=torch.uint8)
+    measured = edge_strength(real, real.flip(-1))  # the same edges mirrored: every ratio is 1
+    assert edge_cell(measured) == "1.00, 1.00 (1.00, 1.00)"
+    assert edge_cell(edge_strength(real[..., :8, :8], real[..., :8, :8])) == "1.00, 1.00"  # too small to halve
+    assert edge_cell(None) == "–"
 
 
 def test_report_refuses_a_run_that_was_not_exported(tiny_run, tmp_path, capsys):
