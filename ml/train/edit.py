@@ -176,11 +176,8 @@ class EditTrainer(TrainerSkeleton):
             self.finish_step(before)
         self.finish_training()
 
-    def set_learning_rate(self) -> None:
-        lr = self.config.lr * 0.5 ** int(self.epoch // self.config.lr_halve_epochs)
-        for optimizer in (self.G_opt, self.D_opt):
-            for group in optimizer.param_groups:
-                group["lr"] = lr
+    def base_lr(self) -> float:
+        return self.config.lr * 0.5 ** int(self.epoch // self.config.lr_halve_epochs)
 
     def fetch_batch(self) -> EditBatch:
         """This rank's pictures, their captions' embeddings, and target texts: the captions of

@@ -32,6 +32,7 @@ class RunConfig:
     beta2: float = 0.99  # adversarial target moves every step
     max_kimg: float | None = 200.0  # thousands of real images shown in all
     max_minutes: float | None = None  # or stop (with a final snapshot) after this many minutes of training
+    lr_rampdown_kimg: float = 0.0  # the last this many kimg before max_kimg take the lr linearly down to 0 (0: off)
     ema_kimg: float = 10.0  # half-life of G_ema, in thousands of images
     ema_rampup: float | None = 0.05  # half-life at most this share of the images seen so far (None: off)
     mirror: bool = True  # flip reals left-right at random (photos have no handedness)
@@ -48,8 +49,10 @@ class RunConfig:
     dry_run: bool = False  # check the options and data, print them, write nothing
 
     POSITIVE = ("batch_size", "lr", "max_kimg", "tick_kimg", "sample_kimg", "snapshot_kimg")
-    NON_NEGATIVE = ("ema_kimg", "ema_rampup", "seed", "threads", "max_minutes", "snapshot_minutes")
+    NON_NEGATIVE = ("ema_kimg", "ema_rampup", "seed", "threads", "max_minutes", "snapshot_minutes",
+                    "lr_rampdown_kimg")
     NOTES = {"threads": "0: PyTorch's default",  # an option's help instead of its default
+             "lr_rampdown_kimg": "0: a constant lr",
              "max_minutes": "none: the run ends at --max-kimg", "snapshot_minutes": "none: by kimg only"}
     SPECIAL_OPTIONS = ()  # fields the kind's command line spells its own way
 

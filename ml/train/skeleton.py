@@ -200,6 +200,21 @@ class TrainerSkeleton:
         self.tick_start, self.tick_nimg, self.shown = time.perf_counter(), self.nimg, 0.0
         self.started = self.snapshot_time = self.tick_start
         self.out_of_time = False
+        self.set_learning_rate()
+
+    def base_lr(self) -> float:
+        """The learning rate before the ramp-down (a kind may schedule it: edit's halves by epochs)."""
+        return self.config.lr
+
+    def set_learning_rate(self) -> None:
+        """Every optimiser's lr for the next step: `base_lr()`, going linearly down to 0 over the
+        last `lr_rampdown_kimg` before the run's end (a function of the images shown, so a resumed
+        run goes on where it was)."""
+        ramp = round(1000 * self.config.lr_rampdown_kimg)
+        lr = self.base_lr() * (min(1.0, (self.total - self.nimg) / ramp) if ramp else 1.0)
+        for optimizer in self.optimizers.values():
+            for group in optimizer.param_groups:
+                group["lr"] = max(lr, 0.0)
 
     def running(self) -> bool:
         """Whether the loop takes another step: images are left to show and minutes to spend."""
@@ -210,8 +225,10 @@ class TrainerSkeleton:
         `progress_text()` beside it at most once a second: reading the losses makes the CPU wait
         for the GPU), then write what is due: a tick line, samples (also when `samples`), a
         snapshot, for each of the config's intervals the step crossed (a snapshot also when its
-        minutes are up), and all of them at the end: all images shown, or the run's minutes spent."""
+        minutes are up), and all of them at the end: all images shown, or the run's minutes spent.
+        The lr of the next step is set first, so a snapshot holds the one its resume goes on with."""
         self.bar.update(self.nimg - before)
+        self.set_learning_rate()
         now = time.perf_counter()
         if now - self.shown > 1.0 and (status := self.progress_text()) is not None:
             self.bar.set_postfix_str(status, refresh=False)

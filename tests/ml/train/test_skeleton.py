@@ -62,3 +62,20 @@ def test_the_progress_bar_shows_a_loss_not_computed_yet_as_a_dash():
     trainer = TrainerSkeleton.__new__(TrainerSkeleton)  # only the recorded losses matter here
     trainer.tick_stats = {"loss_d": [torch.tensor(0.25), torch.tensor(-1.5)]}
     assert trainer.latest("+.3f", D="loss_d", G="loss_g") == "D -1.500 G –"  # the critic warming up alone
+
+
+def test_a_ramp_down_takes_the_lr_linearly_to_zero_at_the_end_and_a_resume_goes_on_with_it(tiny_dataset, tmp_path):
+    def lrs(run):  # the lr each checkpoint's next step takes, of G and of D
+        return [{name: groups[0]["lr"] for name, groups in run_dir.read_checkpoint_state(folder)
+                 ["optimizer_param_groups"].items()} for folder in run_dir.list_checkpoints(run)]
+
+    # 4 steps of 4 images, the last 8 images ramped: full lr up to kimg 0.008, half at 0.012, 0 at the end.
+    assert train(tiny_dataset, tmp_path / "first", "--max-kimg", "0.016", "--lr", "0.002", "--lr-rampdown-kimg",
+                 "0.008", "--snapshot-minutes", "0.00001", *NO_KIMG_SNAPSHOTS) == 0
+    (first,) = (tmp_path / "first").iterdir()
+    assert lrs(first) == [{"G": lr, "D": lr} for lr in (0.002, 0.002, 0.001, 0.0)]
+    # Resumed halfway down, with the ramp taken from the run's options.
+    halfway = run_dir.list_checkpoints(first)[2]
+    assert train(tiny_dataset, tmp_path / "again", "--resume", str(halfway), *NO_KIMG_SNAPSHOTS) == 0
+    (again,) = (tmp_path / "again").iterdir()
+    assert lrs(again) == [{"G": 0.0, "D": 0.0}]
