@@ -56,6 +56,10 @@ class PlaceConfig(JSONConfig):
     conditional: bool = True  # False: the place is ignored (the unconditional ablation)
     condition_blocks: bool = False  # the condition also shifts the features of every G stage
     context_population: bool = False  # the context also holds the size of the nearest world city
+    # population bounds (ascending): the context also says, per bound, whether the nearest world
+    # city reaches it (+1) or not (-1); [] for none. Added on a resume, the networks are widened
+    # (`ml.models.place.widen_context`).
+    context_population_steps: list[int] = field(default_factory=list)
     # attribute -> its class names (the dataset's dataset.json): the critic also classifies
     # each picture into them, AC-GAN style ({}: no such head)
     context_head: dict[str, list] = field(default_factory=dict)
@@ -63,6 +67,8 @@ class PlaceConfig(JSONConfig):
     city_embed_dim: int = 16  # size of that embedding
     mbstd_group_size: int = 4  # minibatch-stddev group (shrinks to divide the batch)
     mbstd_channels: int = 1  # feature maps the minibatch stddev appends
+
+    GROWS_ON_RESUME = ("context_population_steps",)  # may go from none to some on a resume (`widen_context`)
 
     def __post_init__(self) -> None:
         res = self.resolution
@@ -83,6 +89,11 @@ class PlaceConfig(JSONConfig):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"PlaceConfig.{name} must be true or false, not {getattr(self, name)!r}")
         self._check_context_head()
+        steps = self.context_population_steps
+        if not (isinstance(steps, list) and all(isinstance(bound, int) and not isinstance(bound, bool) and bound > 0
+                                                for bound in steps) and steps == sorted(set(steps))):
+            raise ValueError("PlaceConfig.context_population_steps must be ascending positive whole populations, "
+                             f"not {steps!r}")
         if not isinstance(self.context_noise_std, (int, float)) or self.context_noise_std < 0:
             raise ValueError(f"PlaceConfig.context_noise_std must be >= 0, not {self.context_noise_std!r}")
         if self.stage_widths()[0] % self.mbstd_channels:
@@ -105,7 +116,7 @@ class PlaceConfig(JSONConfig):
 
     @property
     def context_dim(self) -> int:
-        return 3 + 6 * self.context_frequencies + int(self.context_population)
+        return 3 + 6 * self.context_frequencies + int(self.context_population) + len(self.context_population_steps)
 
     def stage_resolution(self, stage: int) -> int:
         return 4 * 2 ** stage

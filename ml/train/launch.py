@@ -109,11 +109,14 @@ def build_architecture(kind: Kind, args: argparse.Namespace, resume_state: dict 
 def resolve_architecture(config_class, asked: dict, resume_state: dict | None, resume: Path | None):
     """`config_class` (a JSONConfig) from the options `asked`; the others come from the resumed
     checkpoint (or the class's defaults), and an asked one that differs from the checkpoint is
-    refused: the weights would not fit. A field newer than the checkpoint reads as its default,
-    which is what the checkpoint was trained with."""
+    refused: the weights would not fit, unless the class lets that field grow from nothing on a
+    resume (`GROWS_ON_RESUME`: the trainer widens the weights). A field newer than the checkpoint
+    reads as its default, which is what the checkpoint was trained with."""
     base = {**config_class().to_dict(), **(resume_state["architecture"] if resume_state else {})}
+    grows = getattr(config_class, "GROWS_ON_RESUME", ())
     if resume_state:
-        differing = sorted(name for name, value in asked.items() if base.get(name) != value)
+        differing = sorted(name for name, value in asked.items()
+                           if base.get(name) != value and not (name in grows and not base.get(name)))
         if differing:
             was = ", ".join(f"{name}={base.get(name)}" for name in differing)
             now = ", ".join(f"{name}={asked[name]}" for name in differing)
@@ -203,8 +206,8 @@ def option_words(name: str, value) -> list[str]:
         value = 0  # how the command line says "off"
     if value is None:
         return []
-    if isinstance(value, dict):  # a head's attributes: their classes come from the data
-        value = ",".join(value) or "none"
+    if isinstance(value, (dict, list)):  # a head's attributes (their classes come from the data), or bounds
+        value = ",".join(map(str, value)) or "none"
     if isinstance(value, bool):
         return [flag(name) if value else "--no-" + flag(name)[2:]]
     return [flag(name), str(value)]

@@ -21,7 +21,8 @@ attribute classes, the generator on the classes of the places it was asked for. 
 (`ml.train.patch_critic`), at full resolution only (fading in or stable): the smaller phases
 train as before. With `mode_seeking_weight` > 0 the second half of the generator's batch repeats
 the first half's places with other latents, and the generator pays MSGAN's mode-seeking term on
-those pairs (`ModeSeekingLoss`): two seeds of one place must paint different pictures.
+those pairs (`ModeSeekingLoss`): two seeds of one place must paint different pictures. Population
+steps added to the context on a resume widen the networks where they stand (`adapt_weights`).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from ml.cli import CommandError
-from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, place_context
+from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, place_context, widen_context
 from ml.train import checks, export as exporting, run_dir
 from ml.train.batches import CachedBatches, StreamedBatches
 from ml.train.image_cache import ImageCache
@@ -80,6 +81,11 @@ class PlaceTrainer(TrainerSkeleton):
             self.load_checkpoint(resume_from)  # its epoch went to the batches (`train`)
         self.broadcast_networks()
         self.stage = phase_at(self.nimg, config).stage
+
+    def adapt_weights(self, name: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """A checkpoint's G, G_ema or D of a narrower context (population steps added on this
+        resume) widened to this run's: the networks start where they were (`widen_context`)."""
+        return widen_context(tensors, self.config.model.context_dim) if name in ("G", "G_ema", "D") else tensors
 
     # -----------------------------------------------------------------------------------------
     # The loop

@@ -22,6 +22,20 @@ ERROR_WARMUP_NEEDS_GENERATOR = ("--critic-warmup-kimg needs --generator-from: it
                                 "run time to learn the model's pictures before the generator hears from it")
 
 
+def population_bounds(text: str) -> list[int]:
+    """--context-population-steps: ascending whole populations separated by commas, or none."""
+    if text.strip().lower() == "none":
+        return []
+    try:
+        bounds = [int(part) for part in text.split(",")]
+    except ValueError:
+        bounds = []
+    if not bounds or bounds != sorted(set(bounds)) or bounds[0] <= 0:
+        raise argparse.ArgumentTypeError(f"expected ascending positive populations such as 50000,300000,3000000 "
+                                         f"(or none), got {text!r}")
+    return bounds
+
+
 @dataclass
 class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOptions, RunConfig):
     model: PlaceConfig = field(default_factory=PlaceConfig)  # the networks' architecture
@@ -104,12 +118,17 @@ PLACE = Kind(
     description="Train the location-conditional place generator.", data_help="dataset folder",
     architecture={"resolution": int, "latent_dim": int, "fmap_base": int, "fmap_max": int, "fmap_min": int,
                   "context_frequencies": int, "context_embed_dim": int, "context_noise_std": float,
-                  "conditional": bool, "condition_blocks": bool, "context_population": bool, "context_head": str},
+                  "conditional": bool, "condition_blocks": bool, "context_population": bool,
+                  "context_population_steps": population_bounds, "context_head": str},
     architecture_help={
         "conditional": "condition on the place (default on; off: the unconditional ablation)",
         "condition_blocks": "the place also shifts every generator stage's features (default off)",
         "context_population": "the context also holds the population of the nearest world city, so a village and "
                               "a metropolis a few kilometres apart get different conditions (default off)",
+        "context_population_steps": "BOUNDS (e.g. 50000,300000,3000000, GeoScenes's density classes), or none: the "
+                                    "context also says on which side of each bound the nearest world city's "
+                                    "population lies; may be added on a resume, which widens the networks where "
+                                    "they stand (default none)",
         "context_head": "ATTRIBUTES (e.g. biome,density), or none: the critic also classifies each picture into "
                         "these attribute classes of the data (dataset.json), learnt on the real photos, and the "
                         "generator is trained so that its pictures of a place get that place's classes (AC-GAN, "

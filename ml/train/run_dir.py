@@ -28,6 +28,7 @@ import random
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -292,10 +293,14 @@ def missing_files(folder: Path, state: dict) -> list[str]:
     return [path.name for path in needed if not path.is_file()]
 
 
-def load_network(folder: Path, name: str, network: nn.Module) -> nn.Module:
+def load_network(folder: Path, name: str, network: nn.Module,
+                 adapt: Callable[[str, dict], dict] | None = None) -> nn.Module:
+    """The weights of network `name` of a checkpoint, through `adapt(name, tensors)` if given (an
+    architecture that grew on the resume)."""
     from safetensors.torch import load_file
 
-    network.load_state_dict(load_file(str(network_file(folder, name))))
+    tensors = load_file(str(network_file(folder, name)))
+    network.load_state_dict(adapt(name, tensors) if adapt else tensors)
     return network
 
 

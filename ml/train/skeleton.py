@@ -79,7 +79,7 @@ class TrainerSkeleton:
         all (D, D_patch: neither its weights nor its optimiser, an adversarial term added on
         resume) starts from its initialisation with a fresh optimiser. Anything else missing is
         an error. The optimisers keep their moments but take this run's lr and betas (`--lr` on
-        a resume)."""
+        a resume); a parameter that the resume widened (`adapt_weights`) starts its moments afresh."""
         state = run_dir.read_checkpoint_state(folder)
         fresh = {name for name in self.optimizers if name != "G" and not run_dir.network_file(folder, name).is_file()
                  and name not in state["optimizer_param_groups"]}
@@ -87,9 +87,13 @@ class TrainerSkeleton:
             if name == "G_ema" and not run_dir.network_file(folder, name).is_file():
                 network.load_state_dict(self.G.state_dict())
             elif name not in fresh:
-                run_dir.load_network(folder, name, network)
+                run_dir.load_network(folder, name, network, self.adapt_weights)
         run_dir.load_optimizers(folder, {name: opt for name, opt in self.optimizers.items() if name not in fresh},
                                 state)
+        for optimizer in self.optimizers.values():
+            for parameter in [parameter for parameter, moments in optimizer.state.items()
+                              if moments["exp_avg_sq"].shape != parameter.shape]:
+                del optimizer.state[parameter]
         for optimizer in self.optimizers.values():  # this run's lr and betas, not the checkpoint's
             for group in optimizer.param_groups:
                 group["lr"], group["betas"] = self.config.lr, (self.config.beta1, self.config.beta2)
@@ -100,6 +104,11 @@ class TrainerSkeleton:
         # Fresh noise after a resume instead of replaying the first run's draws.
         run_dir.seed_everything(self.config.seed + self.nimg, self.dist.rank)
         return int(state.get("epoch", 0))
+
+    def adapt_weights(self, name: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The tensors of network `name` of a checkpoint or model, fitted to this run's network (a
+        kind whose architecture may grow on a resume maps them; the others take them as they are)."""
+        return tensors
 
     def take_generator(self, model) -> None:
         """G and G_ema from an exported model folder (`--generator-from`, checked by the launch to
@@ -114,7 +123,7 @@ class TrainerSkeleton:
         weights = load(read_weights(model, config)[0])
         for name in ("G", "G_ema"):
             if name in self.networks:
-                self.networks[name].load_state_dict(weights)
+                self.networks[name].load_state_dict(self.adapt_weights(name, weights))
         self.nimg = round(1000 * training_kimg(config))
 
     def write_snapshot(self, kind: str, **state) -> None:

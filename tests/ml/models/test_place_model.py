@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from ml.models.place import (EqualizedConv2d, PlaceConfig, PlaceDiscriminator, PlaceGenerator,
-                             location_context, place_context)
+                             location_context, place_context, widen_context)
 
 
 def _batch(config: PlaceConfig, size: int = 4, seed: int = 0):
@@ -180,6 +180,48 @@ def test_the_population_context_tells_a_metropolis_from_a_village_nearby(tiny_co
     G, D = PlaceGenerator(config), PlaceDiscriminator(config)
     z = torch.randn(2, config.latent_dim)
     assert torch.isfinite(D(G(z, context), context)).all()
+
+
+def test_population_steps_say_on_which_side_of_each_bound_a_city_lies(tiny_config):
+    from ml.data.cities import world_cities
+
+    cities = world_cities()
+    largest, smallest = cities[0], cities[-1]
+    bounds = [smallest.population + 1, largest.population]  # above the smallest; the largest reaches its own
+    config = dataclasses.replace(tiny_config, context_population_steps=bounds)
+    lat, lon = torch.tensor([largest.lat, smallest.lat]), torch.tensor([largest.lon, smallest.lon])
+    context = place_context(lat, lon, config)
+    assert context.shape == (2, tiny_config.context_dim + 2)
+    assert torch.equal(context[:, :-2], place_context(lat, lon, tiny_config))
+    assert context[:, -2:].tolist() == [[1.0, 1.0], [-1.0, -1.0]]
+    with_size = dataclasses.replace(config, context_population=True)  # the size first, then the steps
+    assert torch.equal(place_context(lat, lon, with_size)[:, -2:], context[:, -2:])
+
+
+@pytest.mark.parametrize("steps", [[300000, 50000], [0], [5, 5], "50000", [True]])
+def test_population_steps_must_be_ascending_positive_populations(steps):
+    with pytest.raises(ValueError, match="context_population_steps must be ascending positive"):
+        PlaceConfig(context_population_steps=steps)
+
+
+def test_networks_widened_for_population_steps_paint_and_judge_as_before(tiny_config):
+    torch.manual_seed(0)
+    config = dataclasses.replace(tiny_config, context_population=True)
+    wider = dataclasses.replace(config, context_population_steps=[50000, 300000, 3000000])
+    lat, lon = torch.tensor([35.69, 69.65, -3.1]), torch.tensor([139.69, 18.96, -60.0])
+    context, wide_context = place_context(lat, lon, config), place_context(lat, lon, wider)
+    z = torch.randn(3, config.latent_dim)
+    for network in (PlaceGenerator(config).eval(), PlaceDiscriminator(config).eval()):
+        widened = type(network)(wider).eval()
+        widened.load_state_dict(widen_context(network.state_dict(), wider.context_dim))
+        if isinstance(network, PlaceGenerator):
+            before, after = network(z, context, context_noise=False), widened(z, wide_context, context_noise=False)
+        else:
+            images = torch.rand(3, 3, config.resolution, config.resolution) * 2 - 1
+            before, after = network(images, context), widened(images, wide_context)
+        torch.testing.assert_close(after, before, atol=1e-5, rtol=1e-5)
+    with pytest.raises(ValueError, match="more than"):
+        widen_context(PlaceGenerator(wider).state_dict(), config.context_dim)
 
 
 def test_config_round_trips_and_rejects_unknown_keys():

@@ -314,3 +314,38 @@ def test_a_generator_from_a_model_that_does_not_fit_is_refused_and_writes_nothin
     assert train(tiny_dataset, tmp_path / "runs", "--generator-from", str(other)) == 2
     assert capsys.readouterr().err.startswith("error: --generator-from needs --resume")
     assert not (tmp_path / "runs").exists()
+
+
+def test_population_steps_added_on_a_resume_widen_the_networks_and_are_kept(trained_run, tiny_dataset, tmp_path,
+                                                                          capsys):
+    from ml.models.place import CONTEXT_WEIGHT
+    from ml.pipelines import load
+
+    checkpoint = trained_run / "checkpoint-000000.012"
+    assert train(tiny_dataset, tmp_path / "runs", "--resume", str(checkpoint), "--max-kimg", "0.016",
+                 "--context-population-steps", "50000,300000") == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    options = json.loads((run / "options.json").read_text())
+    assert options["train"]["model"]["context_population_steps"] == [50000, 300000]
+    assert " --context-population-steps 50000,300000" in options["command"]
+    widened = run / "checkpoint-000000.016"
+    for name in ("G", "G_ema", "D"):
+        before = load_file(checkpoint / f"{name}.safetensors")[CONTEXT_WEIGHT]
+        after = load_file(widened / f"{name}.safetensors")[CONTEXT_WEIGHT]
+        assert after.shape == (before.shape[0], before.shape[1] + 2)
+    # Resumed again, the steps are the run's: other bounds would not fit its weights.
+    assert train(tiny_dataset, tmp_path / "more", "--resume", str(widened), "--max-kimg", "0.020",
+                 "--context-population-steps", "60000,300000") == 2
+    assert "it was trained with context_population_steps=[50000, 300000]" in capsys.readouterr().err
+    assert not (tmp_path / "more").exists()
+    assert main(["export", str(run), "--checkpoint", "latest", "--out", str(tmp_path / "model")]) == 0
+    pictures = load(tmp_path / "model").generate([{"lat": 35.69, "lon": 139.69}, {"lat": 69.65, "lon": 18.96}], [0, 0])
+    assert [picture.size for picture in pictures] == [(8, 8), (8, 8)]
+
+
+def test_population_steps_must_be_ascending_populations(tiny_dataset, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        train(tiny_dataset, tmp_path / "runs", "--context-population-steps", "300000,50000")
+    assert exited.value.code == 2
+    assert "argument --context-population-steps: expected ascending positive populations" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
