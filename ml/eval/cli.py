@@ -260,6 +260,12 @@ def format_results(record: dict) -> str:
     for name, figures in record.get("conditional_accuracy", {}).items():
         lines.append(f"  conditional accuracy, {name:<8} generated {figures['generated']:.3f}  "
                      f"real {figures['real']:.3f}  ratio {figure(figures['ratio'], 2, 'n/a')}")
+    if bounds := record.get("density_bounds"):
+        for name, where in (("near", "within"), ("far", "beyond")):
+            figures = bounds[name]
+            lines.append(f"  density, {where} {bounds['decades']:g} decades of a class bound ({figures['places']} "
+                         f"places): generated {figure(figures['generated'])}  real {figure(figures['real'])}  "
+                         f"ratio {figure(figures['ratio'], 2, 'n/a')}")
     lines += format_edge_strength(record.get("edge_strength"))
     return "\n".join(lines)
 

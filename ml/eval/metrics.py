@@ -10,6 +10,8 @@
 - `precision_recall`, `floor`, `edge_strength`: improved precision and recall (Kynkäänniemi
   et al. 2019), the real-vs-real floor of FID, KID, precision and recall, and the edge strength
   of generated against real pictures; see `ml.eval.fidelity`.
+- `density_bounds` (on request): the density accuracy near GeoScenes's class bounds of population
+  and away from them, where a generator that blurs the step between classes differs.
 
 Every generated picture is made for the place (lat, lon) of one real photo, with seed = its
 index, so real and generated sets cover the same places. Real features, and their floor, are
@@ -35,6 +37,7 @@ from ml.eval.oracle import Oracle
 from ml.train.image_cache import ImageCache, load_image_cache
 
 PLACE_ATTRIBUTES = ("biome", "density")  # what a picture of a place must show of it
+NEAR_BOUND_DECADES = 0.1  # `density_bounds`: a population this close to a class bound, in log10, is near it
 KID_SUBSETS = 50
 KID_SUBSET_SIZE = 1000
 BATCH = 64
@@ -213,16 +216,40 @@ def kid_metric(evaluation: Evaluation) -> dict:
     return kid_figures(evaluation.real.oracle.features, evaluation.generated.features)
 
 
+def accuracy_figures(evaluation: Evaluation, name: str, where: np.ndarray | None = None) -> dict:
+    """How often the oracle finds attribute `name`'s class of the place in the generated and in the
+    real pictures (of the photos `where` selects, with a known class), and generated / real."""
+    labels = evaluation.real.data.labels[name].numpy()
+    known = labels >= 0 if where is None else (labels >= 0) & where
+    if not known.any():
+        return {"places": 0, "generated": None, "real": None, "ratio": None}
+    generated = float((evaluation.generated.predictions[name][known] == labels[known]).mean())
+    real = float((evaluation.real.oracle.predictions[name][known] == labels[known]).mean())
+    return {"places": int(known.sum()), "generated": round(generated, 4), "real": round(real, 4),
+            "ratio": round(generated / real, 4) if real else None}
+
+
 def conditional_accuracy_metric(evaluation: Evaluation) -> dict:
     result = {}
     for name in PLACE_ATTRIBUTES:
-        labels = evaluation.real.data.labels[name].numpy()
-        known = labels >= 0
-        generated = float((evaluation.generated.predictions[name][known] == labels[known]).mean())
-        real = float((evaluation.real.oracle.predictions[name][known] == labels[known]).mean())
-        result[name] = {"generated": round(generated, 4), "real": round(real, 4),
-                        "ratio": round(generated / real, 4) if real else None}
+        figures = accuracy_figures(evaluation, name)
+        result[name] = {key: figures[key] for key in ("generated", "real", "ratio")}
     return {"conditional_accuracy": result}
+
+
+def density_bounds_metric(evaluation: Evaluation) -> dict:
+    """Density accuracy (`accuracy_figures`) of the places whose nearest world city lies within
+    `NEAR_BOUND_DECADES` of a GeoScenes density class bound (in log10 population), and of the
+    others: a generator that blurs the step between two classes misses near the bounds only."""
+    from ml.data.cities import nearest_populations
+    from ml.data.geoscenes.places import DENSITY_BOUNDS
+
+    data = evaluation.real.data
+    population = nearest_populations(data.lat.numpy(), data.lon.numpy()).astype(np.float64)
+    decades = np.abs(np.log10(population)[:, None] - np.log10(DENSITY_BOUNDS)[None]).min(axis=1)
+    return {"density_bounds": {"decades": NEAR_BOUND_DECADES,
+                               "near": accuracy_figures(evaluation, "density", decades < NEAR_BOUND_DECADES),
+                               "far": accuracy_figures(evaluation, "density", decades >= NEAR_BOUND_DECADES)}}
 
 
 def precision_recall_metric(evaluation: Evaluation) -> dict:
@@ -254,6 +281,7 @@ METRICS: dict[str, Callable[[Evaluation], dict]] = {
     "precision_recall": precision_recall_metric,
     "floor": floor_metric,
     "edge_strength": edge_strength_metric,
+    "density_bounds": density_bounds_metric,
 }
 # What every kind is measured by against real photos, whatever its task metrics.
 FIDELITY_METRICS = ("fid", "kid", "precision_recall", "floor", "edge_strength")

@@ -144,3 +144,23 @@ def test_conditional_accuracy_counts_the_place_attributes_only():
     assert figures["biome"] == {"generated": pytest.approx(1 / 3, abs=1e-4), "real": pytest.approx(2 / 3, abs=1e-4),
                                 "ratio": 0.5}
     assert figures["density"] == {"generated": 0.75, "real": 0.75, "ratio": 1.0}
+
+
+def test_density_bounds_split_the_places_by_their_distance_to_a_class_bound():
+    from ml.data.cities import world_cities
+    from ml.eval.metrics import Evaluation, FeatureSet, RealSet, density_bounds_metric
+
+    cities = world_cities()
+    near = next(city for city in cities if abs(np.log10(city.population / 300_000)) < 0.05)  # town / city
+    far = cities[0]  # the largest: decades above 3,000,000
+
+    class Data:
+        lat = torch.tensor([near.lat, far.lat, far.lat])
+        lon = torch.tensor([near.lon, far.lon, far.lon])
+        labels = {"density": torch.tensor([2, 3, -1])}  # the last photo's class is unknown
+
+    real = RealSet(Data(), FeatureSet(np.zeros((3, 2)), {"density": np.array([2, 3, 0])}))
+    generated = FeatureSet(np.zeros((3, 2)), {"density": np.array([1, 3, 0])})  # blurred at the bound
+    figures = density_bounds_metric(Evaluation(real, generated))["density_bounds"]
+    assert figures["near"] == {"places": 1, "generated": 0.0, "real": 1.0, "ratio": 0.0}
+    assert figures["far"] == {"places": 1, "generated": 1.0, "real": 1.0, "ratio": 1.0}
