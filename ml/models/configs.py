@@ -35,6 +35,12 @@ class JSONConfig:
         return cls(**values)
 
 
+def ascending_populations(bounds: list) -> bool:
+    """Whether `bounds` are whole populations above 0 in strictly ascending order (population steps)."""
+    return (all(isinstance(bound, int) and not isinstance(bound, bool) and bound > 0 for bound in bounds)
+            and bounds == sorted(set(bounds)))
+
+
 def check_class_head(owner: str, head) -> None:
     """A critic's class head as its config stores it: attribute name -> at least two class names
     (the dataset's dataset.json lists them), or {} for none; ValueError naming `owner` if not."""
@@ -90,8 +96,7 @@ class PlaceConfig(JSONConfig):
                 raise ValueError(f"PlaceConfig.{name} must be true or false, not {getattr(self, name)!r}")
         self._check_context_head()
         steps = self.context_population_steps
-        if not (isinstance(steps, list) and all(isinstance(bound, int) and not isinstance(bound, bool) and bound > 0
-                                                for bound in steps) and steps == sorted(set(steps))):
+        if not (isinstance(steps, list) and ascending_populations(steps)):
             raise ValueError("PlaceConfig.context_population_steps must be ascending positive whole populations, "
                              f"not {steps!r}")
         if not isinstance(self.context_noise_std, (int, float)) or self.context_noise_std < 0:

@@ -11,7 +11,7 @@ import argparse
 from dataclasses import dataclass, field
 
 from ml.cli import CommandError, parse_city_count
-from ml.models.configs import PlaceConfig
+from ml.models.configs import PlaceConfig, ascending_populations
 from ml.train.checks import check_power_of_two
 from ml.train.options import Kind
 from ml.train.run_config import AdversarialOptions, ModeSeekingOptions, PatchCriticOptions, RunConfig
@@ -30,7 +30,7 @@ def population_bounds(text: str) -> list[int]:
         bounds = [int(part) for part in text.split(",")]
     except ValueError:
         bounds = []
-    if not bounds or bounds != sorted(set(bounds)) or bounds[0] <= 0:
+    if not bounds or not ascending_populations(bounds):
         raise argparse.ArgumentTypeError(f"expected ascending positive populations such as 50000,300000,3000000 "
                                          f"(or none), got {text!r}")
     return bounds

@@ -94,8 +94,7 @@ class TrainerSkeleton:
             for parameter in [parameter for parameter, moments in optimizer.state.items()
                               if moments["exp_avg_sq"].shape != parameter.shape]:
                 del optimizer.state[parameter]
-        for optimizer in self.optimizers.values():  # this run's lr and betas, not the checkpoint's
-            for group in optimizer.param_groups:
+            for group in optimizer.param_groups:  # this run's lr and betas, not the checkpoint's
                 group["lr"], group["betas"] = self.config.lr, (self.config.beta1, self.config.beta2)
         self.nimg = int(state["nimg"])
         self.cpu_seconds_before = float(state.get("cpu_seconds", 0.0))
