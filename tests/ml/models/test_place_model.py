@@ -198,16 +198,34 @@ def test_population_steps_say_on_which_side_of_each_bound_a_city_lies(tiny_confi
     assert torch.equal(place_context(lat, lon, with_size)[:, -2:], context[:, -2:])
 
 
+def test_the_climate_context_is_the_worlds_climate_of_the_place_after_the_steps(tiny_config):
+    from ml.data.geoscenes.world import climate_at
+
+    config = dataclasses.replace(tiny_config, context_population_steps=[300000], context_climate=True)
+    places = [(31.63, -8.0), (69.65, 18.96), (-3.1, -60.0), (27.99, 86.9), (38.72, -9.14)]  # Marrakesh, Tromsø,
+    # Manaus, Everest, Lisbon
+    lat, lon = torch.tensor([p[0] for p in places]), torch.tensor([p[1] for p in places])
+    context = place_context(lat, lon, config)
+    assert context.shape == (5, tiny_config.context_dim + 1 + 4)
+    assert torch.equal(context[:, :-4], place_context(lat, lon, dataclasses.replace(config, context_climate=False)))
+    climates = [climate_at(*place) for place in places]
+    expected = [[c.temperature_c / 20, 2 * c.humidity - 1, c.elevation_km / 2, 1.0 if c.water else -1.0]
+                for c in climates]
+    assert context[:, -4:].tolist() == [pytest.approx(row, abs=1e-3) for row in expected]
+    assert [c.biome for c in climates] == ["desert", "tundra", "tropical", "alpine", "mediterranean"]
+
+
 @pytest.mark.parametrize("steps", [[300000, 50000], [0], [5, 5], "50000", [True]])
 def test_population_steps_must_be_ascending_positive_populations(steps):
     with pytest.raises(ValueError, match="context_population_steps must be ascending positive"):
         PlaceConfig(context_population_steps=steps)
 
 
-def test_networks_widened_for_population_steps_paint_and_judge_as_before(tiny_config):
+@pytest.mark.parametrize("grown", [{"context_population_steps": [50000, 300000, 3000000]}, {"context_climate": True}])
+def test_networks_widened_for_grown_context_paint_and_judge_as_before(tiny_config, grown):
     torch.manual_seed(0)
     config = dataclasses.replace(tiny_config, context_population=True)
-    wider = dataclasses.replace(config, context_population_steps=[50000, 300000, 3000000])
+    wider = dataclasses.replace(config, **grown)
     lat, lon = torch.tensor([35.69, 69.65, -3.1]), torch.tensor([139.69, 18.96, -60.0])
     context, wide_context = place_context(lat, lon, config), place_context(lat, lon, wider)
     z = torch.randn(3, config.latent_dim)

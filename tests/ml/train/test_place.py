@@ -349,3 +349,27 @@ def test_population_steps_must_be_ascending_populations(tiny_dataset, tmp_path, 
     assert exited.value.code == 2
     assert "argument --context-population-steps: expected ascending positive populations" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists()
+
+
+def test_the_climate_added_on_a_resume_widens_the_networks_and_steps_cannot_come_after_it(trained_run, tiny_dataset,
+                                                                                          tmp_path, capsys):
+    from ml.models.place import CONTEXT_WEIGHT
+    from ml.pipelines import load
+
+    checkpoint = trained_run / "checkpoint-000000.012"
+    assert train(tiny_dataset, tmp_path / "runs", "--resume", str(checkpoint), "--max-kimg", "0.016",
+                 "--context-climate") == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    assert json.loads((run / "options.json").read_text())["train"]["model"]["context_climate"] is True
+    widened = run / "checkpoint-000000.016"
+    before = load_file(checkpoint / "G.safetensors")[CONTEXT_WEIGHT]
+    assert load_file(widened / "G.safetensors")[CONTEXT_WEIGHT].shape == (before.shape[0], before.shape[1] + 4)
+    # Steps added now would have to sit before the climate's features, where the weights are the climate's.
+    assert train(tiny_dataset, tmp_path / "more", "--resume", str(widened), "--max-kimg", "0.020",
+                 "--context-population-steps", "50000") == 2
+    assert "context_population_steps can no longer be added: the run's context already holds context_climate" \
+        in capsys.readouterr().err
+    assert not (tmp_path / "more").exists()
+    assert main(["export", str(run), "--checkpoint", "latest", "--out", str(tmp_path / "model")]) == 0
+    pictures = load(tmp_path / "model").generate([{"lat": 31.63, "lon": -8.0}], [0])
+    assert [picture.size for picture in pictures] == [(8, 8)]
