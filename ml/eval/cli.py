@@ -2,7 +2,8 @@
 
     python -m ml oracle --data DIR --out FOLDER [--resolution 32] [--epochs 12]
     python -m ml eval RUN_OR_MODEL --data DIR [--oracle FOLDER] [--checkpoint latest|NAME]
-        [--metrics fid,kid,conditional_accuracy,precision_recall,floor,edge_strength] [--images 2000]
+        [--metrics fid,kid,conditional_accuracy,precision_recall,floor,edge_strength(,density_bounds,class_accuracy)]
+        [--images 2000]
         [--split heldout]
     python -m ml report RUN_DIR ... --exported DIR [--out docs/RESULTS.md]
 
@@ -57,7 +58,8 @@ def register(subparsers) -> None:
     evaluate.add_argument("--data", type=Path, required=True, help="dataset with the real photos")
     evaluate.add_argument("--oracle", type=Path, default=DEFAULT_ORACLE, help="oracle folder (default: shipped)")
     evaluate.add_argument("--checkpoint", default="latest", help="for a run: latest (default) or a checkpoint name")
-    evaluate.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help="comma-separated names (default: all)")
+    evaluate.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help="comma-separated names (default: "
+                          f"{','.join(DEFAULT_METRICS)}; on request also density_bounds, class_accuracy)")
     evaluate.add_argument("--images", type=int, default=2000, help="real (and generated) images at most")
     evaluate.add_argument("--split", choices=("heldout", "train"), default="heldout")
     evaluate.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where real features are cached")
@@ -266,6 +268,12 @@ def format_results(record: dict) -> str:
             lines.append(f"  density, {where} {bounds['decades']:g} decades of a class bound ({figures['places']} "
                          f"places): generated {figure(figures['generated'])}  real {figure(figures['real'])}  "
                          f"ratio {figure(figures['ratio'], 2, 'n/a')}")
+    for name, classes in record.get("class_accuracy", {}).items():
+        for class_name, figures in classes.items():
+            misread = (f"; misread most as {figures['misread_as']} ({figures['misread_share']:.2f})"
+                       if "misread_as" in figures else "")
+            lines.append(f"  {name} {class_name} ({figures['places']} places): generated {figure(figures['generated'])}  "
+                         f"real {figure(figures['real'])}  ratio {figure(figures['ratio'], 2, 'n/a')}{misread}")
     lines += format_edge_strength(record.get("edge_strength"))
     return "\n".join(lines)
 

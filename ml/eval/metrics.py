@@ -12,6 +12,8 @@
   of generated against real pictures; see `ml.eval.fidelity`.
 - `density_bounds` (on request): the density accuracy near GeoScenes's class bounds of population
   and away from them, where a generator that blurs the step between classes differs.
+- `class_accuracy` (on request): the conditional accuracy per class, and as what the generated
+  pictures of a class are misread most often.
 
 Every generated picture is made for the place (lat, lon) of one real photo, with seed = its
 index, so real and generated sets cover the same places. Real features, and their floor, are
@@ -252,6 +254,28 @@ def density_bounds_metric(evaluation: Evaluation) -> dict:
                                "far": accuracy_figures(evaluation, "density", decades >= NEAR_BOUND_DECADES)}}
 
 
+def class_accuracy_metric(evaluation: Evaluation) -> dict:
+    """`accuracy_figures` per class of each place attribute (the classes with held-out photos),
+    and as what the oracle most often reads the generated pictures of that class that it gets
+    wrong, with the share of the class's pictures read so: where a generator's class ratio is lost."""
+    data, result = evaluation.real.data, {}
+    for name in PLACE_ATTRIBUTES:
+        labels, predicted = data.labels[name].numpy(), evaluation.generated.predictions[name]
+        classes = data.classes[name]
+        result[name] = {}
+        for index, class_name in enumerate(classes):
+            if not (labels == index).any():
+                continue
+            figures = accuracy_figures(evaluation, name, labels == index)
+            wrong = predicted[(labels == index) & (predicted != index)]
+            if len(wrong):
+                misread = int(np.bincount(wrong, minlength=len(classes)).argmax())
+                figures |= {"misread_as": classes[misread],
+                            "misread_share": round(float((wrong == misread).sum()) / figures["places"], 4)}
+            result[name][class_name] = figures
+    return {"class_accuracy": result}
+
+
 def precision_recall_metric(evaluation: Evaluation) -> dict:
     return precision_recall(evaluation.real.oracle.features, evaluation.generated.features)
 
@@ -282,6 +306,7 @@ METRICS: dict[str, Callable[[Evaluation], dict]] = {
     "floor": floor_metric,
     "edge_strength": edge_strength_metric,
     "density_bounds": density_bounds_metric,
+    "class_accuracy": class_accuracy_metric,
 }
 # What every kind is measured by against real photos, whatever its task metrics.
 FIDELITY_METRICS = ("fid", "kid", "precision_recall", "floor", "edge_strength")

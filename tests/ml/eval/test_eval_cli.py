@@ -24,11 +24,13 @@ def test_eval_prints_the_metrics_and_appends_them_to_the_model_folder(scenes, or
     assert out.count("floor (real vs real)") == 3 and "precision / recall" in out
     assert "variance of the Laplacian" in out and "mean gradient" in out and "edge strength at 16 px:" in out
     assert "edge strength at 8 px, both shrunk alike (2x2 means):" in out
-    assert "decades of a class bound" not in out  # on request only
+    assert "decades of a class bound" not in out and "  biome " not in out  # on request only
     assert main(args + ["--metrics", "fid"]) == 0
-    assert main(args + ["--metrics", "density_bounds"]) == 0
+    assert main(args + ["--metrics", "density_bounds,class_accuracy"]) == 0
     out = capsys.readouterr().out
     assert "density, within 0.1 decades of a class bound (" in out and "density, beyond 0.1 decades" in out
+    per_class = [line for line in out.splitlines() if line.startswith("  biome ")]
+    assert per_class and all(" places): generated " in line for line in per_class)
     lines = (model_folder / "metrics.jsonl").read_text().splitlines()
     first, second, third = (json.loads(line) for line in lines)
     assert third["density_bounds"]["near"]["places"] + third["density_bounds"]["far"]["places"] <= 60

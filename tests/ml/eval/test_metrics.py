@@ -146,6 +146,24 @@ def test_conditional_accuracy_counts_the_place_attributes_only():
     assert figures["density"] == {"generated": 0.75, "real": 0.75, "ratio": 1.0}
 
 
+def test_class_accuracy_says_which_class_is_lost_and_as_what_it_is_read():
+    from ml.eval.metrics import Evaluation, FeatureSet, RealSet, class_accuracy_metric
+
+    class Data:
+        labels = {"biome": torch.tensor([0, 0, 0, 0, 1, 1, -1]), "density": torch.tensor([0, 0, 0, 0, 0, 0, 0])}
+        classes = {"biome": ["mediterranean", "savanna", "alpine"], "density": ["village", "city"]}
+
+    real = RealSet(Data(), FeatureSet(np.zeros((7, 2)), {"biome": np.array([0, 0, 0, 1, 1, 1, 2]),
+                                                          "density": np.zeros(7, int)}))
+    generated = FeatureSet(np.zeros((7, 2)), {"biome": np.array([0, 1, 1, 2, 1, 1, 0]), "density": np.zeros(7, int)})
+    figures = class_accuracy_metric(Evaluation(real, generated))["class_accuracy"]
+    assert figures["biome"] == {  # alpine has no held-out photo: not listed
+        "mediterranean": {"places": 4, "generated": 0.25, "real": 0.75, "ratio": 0.3333,
+                          "misread_as": "savanna", "misread_share": 0.5},
+        "savanna": {"places": 2, "generated": 1.0, "real": 1.0, "ratio": 1.0}}  # nothing misread
+    assert figures["density"] == {"village": {"places": 7, "generated": 1.0, "real": 1.0, "ratio": 1.0}}
+
+
 def test_density_bounds_split_the_places_by_their_distance_to_a_class_bound():
     from ml.data.cities import world_cities
     from ml.eval.metrics import Evaluation, FeatureSet, RealSet, density_bounds_metric
