@@ -324,7 +324,8 @@ class PlaceDiscriminator(nn.Module):
     The score is a linear read-out of the image features plus their inner product with the
     projected condition (projection discriminator). With `context_head`, one more linear
     read-out of the same features per attribute gives its class logits (`with_classes=True`
-    returns them too, as {attribute: (N, classes)})."""
+    returns them too, as {attribute: (N, classes)}; `with_features=True` beside it also the
+    (N, features) they read, for a head the trainer keeps: `ml.train.twin_classifier`)."""
 
     def __init__(self, config: PlaceConfig):
         super().__init__()
@@ -343,7 +344,7 @@ class PlaceDiscriminator(nn.Module):
 
     def forward(self, images: torch.Tensor, context: torch.Tensor, city: torch.Tensor | None = None, *,
                 stage: int | None = None, alpha: float = 1.0,
-                context_noise: bool | None = None, with_classes: bool = False):
+                context_noise: bool | None = None, with_classes: bool = False, with_features: bool = False):
         stage = _check_stage(self.config, stage, alpha)
         expected = self.config.stage_resolution(stage)
         if images.shape[-2:] != (expected, expected):
@@ -364,6 +365,6 @@ class PlaceDiscriminator(nn.Module):
         scores = self.output(features).squeeze(1) + (features * projected).sum(dim=1)
         if not with_classes:
             return scores
-        if self.context_head is None:
-            return scores, None
-        return scores, {name: head(features) for name, head in self.context_head.items()}
+        classes = None if self.context_head is None else {name: head(features)
+                                                          for name, head in self.context_head.items()}
+        return (scores, classes, features) if with_features else (scores, classes)

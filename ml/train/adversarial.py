@@ -68,7 +68,8 @@ class AdversarialObjective:
             adversarial = adversarial + penalty
         return adversarial, stats, real_classes
 
-    def generator_loss(self, critic: Critic, fakes: torch.Tensor) -> tuple[torch.Tensor, dict]:
-        """The generator's adversarial loss and the critic's class logits of its pictures."""
-        scores, classes = critic(self.augment(fakes), with_classes=True)
-        return self.generator_term(scores), classes
+    def generator_loss(self, critic: Critic, fakes: torch.Tensor, **critic_options) -> tuple:
+        """The generator's adversarial loss, then what else the critic returns of its pictures with
+        `with_classes` and `critic_options`: their class logits (and, asked, the features)."""
+        scores, *rest = critic(self.augment(fakes), with_classes=True, **critic_options)
+        return self.generator_term(scores), *rest

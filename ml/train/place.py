@@ -21,7 +21,9 @@ attribute classes, the generator on the classes of the places it was asked for. 
 (`ml.train.patch_critic`), at full resolution only (fading in or stable): the smaller phases
 train as before. With `mode_seeking_weight` > 0 the second half of the generator's batch repeats
 the first half's places with other latents, and the generator pays MSGAN's mode-seeking term on
-those pairs (`ModeSeekingLoss`): two seeds of one place must paint different pictures. Population
+those pairs (`ModeSeekingLoss`): two seeds of one place must paint different pictures. With
+`twin_class_weight` > 0 a twin of the class head learns the classes from the generator's pictures
+and the generator pays for being read by it (`ml.train.twin_classifier`, TAC-GAN). Population
 steps or the climate added to the context on a resume widen the networks where they stand
 (`adapt_weights`).
 """
@@ -41,6 +43,7 @@ from ml.train.losses import ClassPredictionLoss, ModeSeekingLoss, class_accuraci
 from ml.train.patch_critic import PatchCritic
 from ml.train.place_config import KIND, PLACE, Phase, PlaceTrainConfig, phase_at
 from ml.train.skeleton import TrainerSkeleton
+from ml.train.twin_classifier import NAME as TWIN_CLASSIFIER, TwinClassifier
 
 ERROR_FEWER_CITIES = "--cities {} asks for more cities than the dataset's {} training cities"
 
@@ -78,10 +81,20 @@ class PlaceTrainer(TrainerSkeleton):
         self.mode_seeking = ModeSeekingLoss(config.mode_seeking_weight)
         if config.patch_critic_weight > 0:
             self.patch_critic = PatchCritic(config, config.model.resolution, self.device, run_dir.memory_format(dist))
+        self.twin = (TwinClassifier(config, config.model.context_head, config.model.stage_widths()[0], self.device)
+                     if config.twin_class_weight > 0 else None)
         if resume_from is not None:
             self.load_checkpoint(resume_from)  # its epoch went to the batches (`train`)
         self.broadcast_networks()
         self.stage = phase_at(self.nimg, config).stage
+
+    @property
+    def networks(self) -> dict[str, torch.nn.Module]:
+        return super().networks | ({TWIN_CLASSIFIER: self.twin.network} if self.twin is not None else {})
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return super().optimizers | ({TWIN_CLASSIFIER: self.twin.optimizer} if self.twin is not None else {})
 
     def adapt_weights(self, name: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """A checkpoint's G, G_ema or D of a narrower context (population steps or the climate
@@ -167,17 +180,25 @@ class PlaceTrainer(TrainerSkeleton):
         self.D.requires_grad_(False)  # D only passes gradients through; no need for its own
         with run_dir.autocast(self.dist):
             fakes = self.G(latents, contexts, **stage)
-            loss, classes = self.adversarial.generator_loss(
-                lambda images, **kw: self.D(images, contexts, **stage, **kw), fakes)
+            loss, classes, features = self.adversarial.generator_loss(
+                lambda images, **kw: self.D(images, contexts, **stage, **kw), fakes, with_features=True)
             loss = loss + self.generator_extras(fakes, latents if pairs else None,
                                                 patch=phase.resolution == self.config.model.resolution)
         if self.place_classes is not None:
             place = self.place_classes(classes, labels)
             loss = loss + place
             self.record(context_loss_g=place, **class_accuracies(classes, labels, "g"))
+        if self.twin is not None:
+            twin = self.twin.generator_loss(features, labels)
+            loss = loss + twin
+            self.record(twin_g=twin)
         self.optimizer_step(self.G, self.G_opt, loss)
         self.D.requires_grad_(True)
         self.record(loss_g=loss)
+        if self.twin is not None:  # on the same pictures, which it has just read
+            twin, logits = self.twin.loss(features, labels)
+            self.optimizer_step(self.twin.network, self.twin.optimizer, twin)
+            self.record(twin_loss=twin, **class_accuracies(logits, labels, "twin"))
 
     def grow(self, phase: Phase) -> None:
         """A new resolution starts fading in."""

@@ -18,6 +18,8 @@ from ml.train.run_config import AdversarialOptions, ModeSeekingOptions, PatchCri
 
 KIND = "place"
 ERROR_START_RESOLUTION = "--start-resolution {} is above --resolution {}"
+ERROR_TWIN_NEEDS_HEAD = ("--twin-class-weight needs --context-head: the twin reads the generator's pictures "
+                         "as the critic's class head reads the photos")
 ERROR_WARMUP_NEEDS_GENERATOR = ("--critic-warmup-kimg needs --generator-from: it gives a critic from another "
                                 "run time to learn the model's pictures before the generator hears from it")
 
@@ -42,6 +44,7 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
     cities: int | None = None  # curriculum: the first N cities of the dataset (None: all)
     max_kimg: float | None = None  # stop here (None: at the end of the last stable phase)
     context_weight: float = 1.0  # weight of the place-class loss of both players (architecture's context_head)
+    twin_class_weight: float = 0.0  # TAC-GAN's twin head on the generator's pictures (`ml.train.twin_classifier`)
     critic_warmup_kimg: float = 0.0  # with --generator-from: the critic alone for this many kimg first
     start_resolution: int = 4  # resolution the growing starts at
     fade_kimg: float = 600.0  # thousands of real images per fade-in phase
@@ -52,7 +55,7 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
     sample_kimg: float = 50.0  # a sample grid every this many kimg (and at each phase's end)
     snapshot_kimg: float = 200.0  # a checkpoint every this many kimg (and at the end)
 
-    NON_NEGATIVE = ("context_weight", "critic_warmup_kimg", "fade_kimg", "stable_kimg", "data_workers")
+    NON_NEGATIVE = ("context_weight", "twin_class_weight", "critic_warmup_kimg", "fade_kimg", "stable_kimg", "data_workers")
     SPECIAL_OPTIONS = ("cities",)  # --cities N|all
     NOTES = {"critic_warmup_kimg": "0; only with --generator-from: the generator and G_ema wait while a critic "
                                    "from another run learns the model's pictures"}
@@ -102,10 +105,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_options(args: argparse.Namespace, values: dict, model: PlaceConfig, resume_state: dict | None) -> dict:
-    """The schedule fits the architecture; the curriculum as given, else the resumed run's."""
+    """The schedule fits the architecture, a twin class head has a head to be the twin of; the
+    curriculum as given, else the resumed run's."""
     check_power_of_two("start_resolution", values["start_resolution"])
     if values["start_resolution"] > model.resolution:
         raise CommandError(ERROR_START_RESOLUTION.format(values["start_resolution"], model.resolution))
+    if values["twin_class_weight"] and not model.context_head:
+        raise CommandError(ERROR_TWIN_NEEDS_HEAD)
     if args.critic_warmup_kimg and args.generator_from is None:
         raise CommandError(ERROR_WARMUP_NEEDS_GENERATOR)
     resumed = resume_state.get("train", {}) if resume_state else {}

@@ -8,6 +8,7 @@ from safetensors.torch import load_file, save_file
 
 from ml.cli import main
 from ml.modelfolder import write_model_folder
+from ml.eval.report import describe_run
 from ml.models.place import PlaceConfig
 from ml.train.place_config import PlaceTrainConfig, phase_at
 
@@ -217,6 +218,67 @@ def test_the_generator_step_passes_the_class_loss_on_to_the_generator(tiny_datas
         trainer.step_generator(phase, contexts, labels)
         gradients.append(torch.cat([p.grad.flatten() for p in trainer.G.parameters() if p.grad is not None]))
     assert not torch.allclose(gradients[0], gradients[1])
+
+
+def test_the_twin_class_head_reads_the_generators_pictures_and_is_added_on_resume(tiny_dataset, tmp_path, capsys):
+    head = ["--context-head", "biome,density", "--max-kimg", "0.008"]
+    assert train(tiny_dataset, tmp_path / "twin", *head, "--twin-class-weight", "0.5") == 0
+    (run,) = (tmp_path / "twin").iterdir()
+    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    # the twin's cross-entropy, and the generator paying minus half of it
+    assert all(row["twin_loss"] > 0 and row["twin_g"] < 0 for row in stats)
+    assert all(0 <= row[f"{name}_accuracy_twin"] <= 1 for row in stats for name in CLASSES)
+    checkpoint = run / "checkpoint-000000.008"
+    assert (checkpoint / "D_twin.safetensors").is_file()
+    assert set(json.loads((checkpoint / "state.json").read_text())["optimizer_param_groups"]) == {"G", "D", "D_twin"}
+    assert "twin class head (weight 0.5)" in describe_run(json.loads((run / "options.json").read_text()))
+    # a run with the head alone gains a fresh twin on a resume; G, G_ema and D go on from the checkpoint
+    assert train(tiny_dataset, tmp_path / "plain", *head) == 0
+    (plain,) = (tmp_path / "plain").iterdir()
+    assert train(tiny_dataset, tmp_path / "more", "--resume", str(plain), "--max-kimg", "0.012",
+                 "--twin-class-weight", "0.5") == 0
+    (more,) = (tmp_path / "more").iterdir()
+    (row,) = [json.loads(line) for line in (more / "stats.jsonl").read_text().splitlines()]
+    assert row["kimg"] == 0.012 and row["twin_loss"] > 0
+    assert (more / "checkpoint-000000.012" / "D_twin.safetensors").is_file()
+    # without a class head there is nothing to be the twin of
+    capsys.readouterr()
+    assert train(tiny_dataset, tmp_path / "none", "--max-kimg", "0.008", "--twin-class-weight", "0.5") == 2
+    assert capsys.readouterr().err == "error: --twin-class-weight needs --context-head: the twin reads the " \
+                                      "generator's pictures as the critic's class head reads the photos\n"
+    assert not (tmp_path / "none").exists()
+
+
+def test_the_twin_trains_itself_on_the_generators_pictures_and_the_generator_pays_for_its_reading(tiny_dataset,
+                                                                                                  tmp_path):
+    """The generator's gradient takes minus the twin's cross-entropy; the twin's own step moves the
+    twin alone, towards reading the asked classes."""
+    from ml.train import run_dir
+    from ml.train.batches import CachedBatches
+    from ml.train.image_cache import load_image_cache
+    from ml.train.place import PlaceTrainer
+
+    config = PlaceTrainConfig(data=str(tiny_dataset), batch_size=4, stable_kimg=1, fade_kimg=1, twin_class_weight=1.0,
+                              lr=0.01, model=PlaceConfig(resolution=8, latent_dim=8, fmap_base=64, fmap_max=16,
+                                                         fmap_min=8, context_frequencies=2, context_embed_dim=8,
+                                                         context_head=CLASSES))
+    data = CachedBatches(load_image_cache(tiny_dataset, resolution=8, split="train", progress=False), batch_size=4)
+    trainer = PlaceTrainer(config, data, run_dir.Distributed(), run_dir.RunDir(tmp_path / "run"), options={})
+    phase = phase_at(0, config)
+    _, contexts, labels = trainer.fetch_batch(phase)
+    trainer.G_opt.step = lambda: None  # keep G as it is, to compare the gradients
+    critic = {name: tensor.clone() for name, tensor in trainer.D.state_dict().items()}
+    gradients, twin_losses = [], []
+    for weight in (0.0, 1.0):
+        trainer.twin.weight = weight
+        torch.manual_seed(0)  # the same latents
+        trainer.step_generator(phase, contexts, labels)
+        gradients.append(torch.cat([p.grad.flatten() for p in trainer.G.parameters() if p.grad is not None]))
+        twin_losses.append(trainer.tick_stats["twin_loss"][-1])
+    assert not torch.allclose(gradients[0], gradients[1])
+    assert twin_losses[1] < twin_losses[0]  # the same pictures, read better after the twin's first step
+    assert all(torch.equal(critic[name], tensor) for name, tensor in trainer.D.state_dict().items())
+    assert all(p.requires_grad for p in trainer.twin.network.parameters())  # trainable again after G's step
 
 
 def test_a_run_with_the_population_context_exports_a_model_that_paints_cities(tiny_dataset, tmp_path):

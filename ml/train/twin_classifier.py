@@ -1,0 +1,54 @@
+"""The twin class head of the place critic (`--twin-class-weight W`): TAC-GAN's correction of
+AC-GAN (Gong et al., "Twin Auxiliary Classifiers GAN", NeurIPS 2019).
+
+The critic's own class head learns the place's attribute classes from the photos only, and the
+generator is asked to paint pictures that head reads as their place's classes. That rewards the
+pictures whose class is easiest for the head, more than the photos show it: the head reads the
+asked biome in more of the generator's pictures than of the photos while an independent reader
+reads it in fewer (docs/RESULTS.md, "Where biome is lost"). The twin, one linear head per
+attribute over the same critic features, learns to read the asked class from the generator's
+pictures only, and the generator pays minus W times its cross-entropy: together with the head's
+term this asks that its pictures' classes read as the photos' do (the twin's p(class | picture)
+meets the head's), not more plainly.
+
+The place trainer builds one after its networks; it is checkpointed as `D_twin` with its
+optimiser, and a run resumed from a checkpoint without one starts it fresh
+(`TrainerSkeleton.load_checkpoint`).
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ml.models.place import EqualizedLinear
+from ml.train.losses import ClassPredictionLoss
+
+NAME = "D_twin"  # its files in a checkpoint
+
+
+class TwinClassifier:
+    """The twin heads over critic features of `width`, one per attribute of `classes` (the
+    architecture's context_head), with their Adam optimiser (the run's lr and betas)."""
+
+    def __init__(self, config, classes: dict[str, list], width: int, device: torch.device):
+        self.weight = config.twin_class_weight
+        self.network = nn.ModuleDict({name: EqualizedLinear(width, len(names), gain=1.0)
+                                      for name, names in classes.items()}).to(device).train()
+        self.optimizer = torch.optim.Adam(self.network.parameters(), lr=config.lr, betas=(config.beta1, config.beta2))
+        self.cross_entropy = ClassPredictionLoss()
+
+    def logits(self, features: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {name: head(features.float()) for name, head in self.network.items()}
+
+    def generator_loss(self, features: torch.Tensor, labels: dict[str, torch.Tensor]) -> torch.Tensor:
+        """-W times the twin's cross-entropy of the asked classes on the critic features of the
+        generator's pictures: the twin only passes gradients (its own come back on in `loss`)."""
+        self.network.requires_grad_(False)
+        return -self.weight * self.cross_entropy(self.logits(features), labels)
+
+    def loss(self, features: torch.Tensor, labels: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict]:
+        """The twin's own loss on the same features, detached (it trains itself only, never the
+        critic or the generator), and its logits."""
+        self.network.requires_grad_(True)
+        logits = self.logits(features.detach())
+        return self.cross_entropy(logits, labels), logits
