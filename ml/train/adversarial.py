@@ -44,13 +44,15 @@ class AdversarialObjective:
     def augment(self, images: torch.Tensor) -> torch.Tensor:
         return diff_augment(images, self.augments) if self.augments else images
 
-    def critic_loss(self, critic: Critic, reals: torch.Tensor, fakes: torch.Tensor) -> tuple[torch.Tensor, dict, dict]:
-        """The critic's adversarial loss on this batch, its statistics, and its class logits of the
-        reals (for a class head)."""
+    def critic_loss(self, critic: Critic, reals: torch.Tensor, fakes: torch.Tensor,
+                    **critic_options) -> tuple[torch.Tensor, dict, list, list]:
+        """The critic's adversarial loss on this batch, its statistics, and what else the critic
+        returns of the reals and of the fakes with `with_classes` and `critic_options`: their class
+        logits (for a class head) and, asked, the features."""
         # Two forwards, not one on the concatenation: the minibatch-stddev layer groups samples,
         # and a group mixing reals with fakes would give the fakes away.
-        real_scores, real_classes = critic(self.augment(reals), with_classes=True)
-        fake_scores = critic(self.augment(fakes))
+        real_scores, *real_rest = critic(self.augment(reals), with_classes=True, **critic_options)
+        fake_scores, *fake_rest = critic(self.augment(fakes), with_classes=True, **critic_options)
         adversarial = self.critic_term(real_scores, fake_scores)
         self.critic_steps += 1
         if self.name == "wgan-gp":
@@ -60,13 +62,13 @@ class AdversarialObjective:
             penalty = self.gradient_penalty(lambda images: critic(self.augment(images)), reals.float(),
                                             fakes.float())
             stats = {"wasserstein": -adversarial, "gradient_penalty": penalty, "drift": drift}
-            return adversarial + drift + penalty, stats, real_classes
+            return adversarial + drift + penalty, stats, real_rest, fake_rest
         stats = {"real_score": real_scores.detach().float().mean(), "fake_score": fake_scores.detach().float().mean()}
         if (self.critic_steps - 1) % self.r1.interval == 0:
             penalty = self.r1(lambda images: critic(self.augment(images)), reals.float())
             stats["r1_penalty"] = penalty
             adversarial = adversarial + penalty
-        return adversarial, stats, real_classes
+        return adversarial, stats, real_rest, fake_rest
 
     def generator_loss(self, critic: Critic, fakes: torch.Tensor, **critic_options) -> tuple:
         """The generator's adversarial loss, then what else the critic returns of its pictures with

@@ -200,7 +200,7 @@ class ComposeTrainer(TrainerSkeleton):
             with torch.no_grad(), run_dir.autocast(self.dist):
                 fake_backgrounds = self.G.G_bg(latents, places.contexts)
             with run_dir.autocast(self.dist):
-                loss_bg, stats, real_classes = self.adversarial.critic_loss(
+                loss_bg, stats, (real_classes,), _ = self.adversarial.critic_loss(
                     lambda images, **kw: self.D.D_bg(images, places.contexts, **kw), backgrounds, fake_backgrounds)
             if self.place_classes is not None:  # learnt from real backgrounds only
                 place = self.place_classes(real_classes, places.labels)

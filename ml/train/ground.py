@@ -105,7 +105,7 @@ class GroundTrainer(TrainerSkeleton):
         with torch.no_grad(), run_dir.autocast(self.dist):
             fakes = self.G(latents, tiles)
         with run_dir.autocast(self.dist):
-            loss, stats, real_classes = self.adversarial.critic_loss(
+            loss, stats, (real_classes,), _ = self.adversarial.critic_loss(
                 lambda images, **kw: self.D(images, tiles, **kw), reals, fakes)
         if self.land_use is not None:  # learnt from real views only
             classified = self.land_use(real_classes, {"land_use": land_uses})

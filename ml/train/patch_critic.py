@@ -41,7 +41,7 @@ class PatchCritic:
     def critic_loss(self, reals: torch.Tensor, fakes: torch.Tensor) -> tuple[torch.Tensor, dict]:
         """Its loss on a critic step's reals and fakes, and the statistics to record."""
         self.network.requires_grad_(True)
-        loss, stats, _ = self.objective.critic_loss(self.scores, reals, fakes)
+        loss, stats, _, _ = self.objective.critic_loss(self.scores, reals, fakes)
         return loss, {"loss_d_patch": loss, **{f"{name}_patch": value for name, value in stats.items()}}
 
     def generator_loss(self, fakes: torch.Tensor) -> torch.Tensor:

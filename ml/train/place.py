@@ -159,13 +159,19 @@ class PlaceTrainer(TrainerSkeleton):
         with torch.no_grad(), run_dir.autocast(self.dist):
             fakes = self.G(latents, contexts, **stage)
         with run_dir.autocast(self.dist):
-            loss, stats, real_classes = self.adversarial.critic_loss(
-                lambda images, **kw: self.D(images, contexts, **stage, **kw), reals, fakes)
+            loss, stats, (real_classes, _), (_, fake_features) = self.adversarial.critic_loss(
+                lambda images, **kw: self.D(images, contexts, **stage, **kw), reals, fakes, with_features=True)
         if self.place_classes is not None:  # learnt from reals only
             place = self.place_classes(real_classes, labels)
             loss = loss + place
             self.record(context_loss_d=place, **class_accuracies(real_classes, labels, "d"))
+        if self.twin is not None:  # learnt from fakes only, through the critic's features
+            twin, twin_classes = self.twin.loss(fake_features, labels)
+            loss = loss + twin
+            self.record(twin_loss_d=twin, **class_accuracies(twin_classes, labels, "twin"))
         self.optimizer_step(self.D, self.D_opt, loss)
+        if self.twin is not None:
+            self.twin.step(self.dist)
         self.record(loss_d=loss, **stats)
         if self.patch_critic is not None and phase.resolution == self.config.model.resolution:
             self.step_patch_critic(reals, fakes)
@@ -195,10 +201,6 @@ class PlaceTrainer(TrainerSkeleton):
         self.optimizer_step(self.G, self.G_opt, loss)
         self.D.requires_grad_(True)
         self.record(loss_g=loss)
-        if self.twin is not None:  # on the same pictures, which it has just read
-            twin, logits = self.twin.loss(features, labels)
-            self.optimizer_step(self.twin.network, self.twin.optimizer, twin)
-            self.record(twin_loss=twin, **class_accuracies(logits, labels, "twin"))
 
     def grow(self, phase: Phase) -> None:
         """A new resolution starts fading in."""

@@ -3,13 +3,14 @@ AC-GAN (Gong et al., "Twin Auxiliary Classifiers GAN", NeurIPS 2019).
 
 The critic's own class head learns the place's attribute classes from the photos only, and the
 generator is asked to paint pictures that head reads as their place's classes. That rewards the
-pictures whose class is easiest for the head, more than the photos show it: the head reads the
-asked biome in more of the generator's pictures than of the photos while an independent reader
-reads it in fewer (docs/RESULTS.md, "Where biome is lost"). The twin, one linear head per
-attribute over the same critic features, learns to read the asked class from the generator's
-pictures only, and the generator pays minus W times its cross-entropy: together with the head's
-term this asks that its pictures' classes read as the photos' do (the twin's p(class | picture)
-meets the head's), not more plainly.
+pictures whose class is easiest for the head, more plainly than the photos show it: the head
+reads the asked biome in more of the generator's pictures than of the photos while an
+independent reader reads it in fewer (docs/RESULTS.md, "Where biome is lost"). The twin, one
+linear head per attribute over the same critic features, learns with the critic to read the
+asked class from the generator's pictures only (W times its cross-entropy joins the critic's
+loss, so the critic's features learn what tells a generated picture's class), and the generator
+pays minus W times that cross-entropy: with the head's term this asks that its pictures' classes
+read as the photos' do (the twin's p(class | picture) meets the head's), not more plainly.
 
 The place trainer builds one after its networks; it is checkpointed as `D_twin` with its
 optimiser, and a run resumed from a checkpoint without one starts it fresh
@@ -21,6 +22,7 @@ import torch
 from torch import nn
 
 from ml.models.place import EqualizedLinear
+from ml.train import run_dir
 from ml.train.losses import ClassPredictionLoss
 
 NAME = "D_twin"  # its files in a checkpoint
@@ -40,15 +42,21 @@ class TwinClassifier:
     def logits(self, features: torch.Tensor) -> dict[str, torch.Tensor]:
         return {name: head(features.float()) for name, head in self.network.items()}
 
+    def loss(self, features: torch.Tensor, labels: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict]:
+        """The critic's term, on its features of the generator's pictures: W times the twin's
+        cross-entropy of the classes they were asked for; and the twin's logits."""
+        self.network.requires_grad_(True)
+        logits = self.logits(features)
+        return self.weight * self.cross_entropy(logits, labels), logits
+
+    def step(self, dist: run_dir.Distributed) -> None:
+        """The twin's step on the gradients the critic's loss left it (after the critic's own)."""
+        run_dir.average_gradients(self.network, dist)
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+
     def generator_loss(self, features: torch.Tensor, labels: dict[str, torch.Tensor]) -> torch.Tensor:
-        """-W times the twin's cross-entropy of the asked classes on the critic features of the
-        generator's pictures: the twin only passes gradients (its own come back on in `loss`)."""
+        """The generator's term: minus W times the twin's cross-entropy on the critic's features
+        of its pictures; the twin only passes gradients (its own come back on in `loss`)."""
         self.network.requires_grad_(False)
         return -self.weight * self.cross_entropy(self.logits(features), labels)
-
-    def loss(self, features: torch.Tensor, labels: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict]:
-        """The twin's own loss on the same features, detached (it trains itself only, never the
-        critic or the generator), and its logits."""
-        self.network.requires_grad_(True)
-        logits = self.logits(features.detach())
-        return self.cross_entropy(logits, labels), logits
