@@ -194,29 +194,41 @@ def test_the_context_head_classifies_the_place_for_both_players(tiny_dataset, tm
     assert not (tmp_path / "other").exists()
 
 
-def test_the_generator_step_passes_the_class_loss_on_to_the_generator(tiny_dataset, tmp_path):
-    """The generator's gradient changes with the class loss's weight: its pictures are pushed
-    towards the classes of the places they were asked for, through the critic's head."""
+def tiny_trainer(tiny_dataset, tmp_path, **options):
+    """A place trainer of the tiny architecture with the class head, and its first batch at 4x4."""
     from ml.train import run_dir
     from ml.train.batches import CachedBatches
     from ml.train.image_cache import load_image_cache
     from ml.train.place import PlaceTrainer
 
-    config = PlaceTrainConfig(data=str(tiny_dataset), batch_size=4, stable_kimg=1, fade_kimg=1, model=PlaceConfig(
-        resolution=8, latent_dim=8, fmap_base=64, fmap_max=16, fmap_min=8, context_frequencies=2,
-        context_embed_dim=8, context_head=CLASSES))
+    config = PlaceTrainConfig(data=str(tiny_dataset), batch_size=4, stable_kimg=1, fade_kimg=1, **options,
+                              model=PlaceConfig(resolution=8, latent_dim=8, fmap_base=64, fmap_max=16, fmap_min=8,
+                                                context_frequencies=2, context_embed_dim=8, context_head=CLASSES))
     data = CachedBatches(load_image_cache(tiny_dataset, resolution=8, split="train", progress=False), batch_size=4)
     trainer = PlaceTrainer(config, data, run_dir.Distributed(), run_dir.RunDir(tmp_path / "run"), options={})
     phase = phase_at(0, config)
-    _, contexts, labels = trainer.fetch_batch(phase)
-    assert set(labels) == set(CLASSES) and all((classes >= 0).all() for classes in labels.values())
-    trainer.G_opt.step = lambda: None  # keep G as it is, to compare the gradients
+    return trainer, phase, trainer.fetch_batch(phase)
+
+
+def gradients_by_weight(network, term, step) -> list[torch.Tensor]:
+    """`network`'s gradients after `step()` with `term`'s weight 0 and then 1, from the same draws."""
     gradients = []
     for weight in (0.0, 1.0):
-        trainer.place_classes.weight = weight
-        torch.manual_seed(0)  # the same latents
-        trainer.step_generator(phase, contexts, labels)
-        gradients.append(torch.cat([p.grad.flatten() for p in trainer.G.parameters() if p.grad is not None]))
+        term.weight = weight
+        torch.manual_seed(0)
+        step()
+        gradients.append(torch.cat([p.grad.flatten() for p in network.parameters() if p.grad is not None]))
+    return gradients
+
+
+def test_the_generator_step_passes_the_class_loss_on_to_the_generator(tiny_dataset, tmp_path):
+    """The generator's gradient changes with the class loss's weight: its pictures are pushed
+    towards the classes of the places they were asked for, through the critic's head."""
+    trainer, phase, (_, contexts, labels) = tiny_trainer(tiny_dataset, tmp_path)
+    assert set(labels) == set(CLASSES) and all((classes >= 0).all() for classes in labels.values())
+    trainer.G_opt.step = lambda: None  # keep G as it is, to compare the gradients
+    gradients = gradients_by_weight(trainer.G, trainer.place_classes,
+                                    lambda: trainer.step_generator(phase, contexts, labels))
     assert not torch.allclose(gradients[0], gradients[1])
 
 
@@ -252,43 +264,22 @@ def test_the_twin_class_head_reads_the_generators_pictures_and_is_added_on_resum
 def test_the_twin_learns_with_the_critic_and_the_generator_pays_for_its_reading(tiny_dataset, tmp_path):
     """The critic's step trains the twin (and the critic's features) on the generator's pictures;
     the generator's gradient takes minus the twin's cross-entropy, and its step moves neither."""
-    from ml.train import run_dir
-    from ml.train.batches import CachedBatches
-    from ml.train.image_cache import load_image_cache
-    from ml.train.place import PlaceTrainer
-
-    config = PlaceTrainConfig(data=str(tiny_dataset), batch_size=4, stable_kimg=1, fade_kimg=1, twin_class_weight=1.0,
-                              lr=0.01, model=PlaceConfig(resolution=8, latent_dim=8, fmap_base=64, fmap_max=16,
-                                                         fmap_min=8, context_frequencies=2, context_embed_dim=8,
-                                                         context_head=CLASSES))
-    data = CachedBatches(load_image_cache(tiny_dataset, resolution=8, split="train", progress=False), batch_size=4)
-    trainer = PlaceTrainer(config, data, run_dir.Distributed(), run_dir.RunDir(tmp_path / "run"), options={})
-    phase = phase_at(0, config)
-    reals, contexts, labels = trainer.fetch_batch(phase)
+    trainer, phase, (reals, contexts, labels) = tiny_trainer(tiny_dataset, tmp_path, twin_class_weight=1.0, lr=0.01)
 
     def weights(network):
         return [tensor.clone() for tensor in network.state_dict().values()]
 
     twin_before = weights(trainer.twin.network)
-    trainer.D_opt.step = lambda: None  # keep D as it is, to compare its gradients
-    gradients = []
-    for weight in (0.0, 1.0):
-        trainer.twin.weight = weight
-        torch.manual_seed(0)  # the same fakes
-        trainer.step_discriminator(phase, reals, contexts, labels)
-        gradients.append(torch.cat([p.grad.flatten() for p in trainer.D.parameters() if p.grad is not None]))
+    trainer.D_opt.step = lambda: None  # keep D as it is, to compare its gradients (the twin steps)
+    gradients = gradients_by_weight(trainer.D, trainer.twin,
+                                    lambda: trainer.step_discriminator(phase, reals, contexts, labels))
     assert not torch.allclose(gradients[0], gradients[1])
     assert not any(torch.equal(a, b) for a, b in zip(weights(trainer.twin.network), twin_before))
     assert 0 <= trainer.tick_stats["biome_accuracy_twin"][-1] <= 1
 
     critic_and_twin = weights(trainer.D) + weights(trainer.twin.network)
     trainer.G_opt.step = lambda: None
-    gradients = []
-    for weight in (0.0, 1.0):
-        trainer.twin.weight = weight
-        torch.manual_seed(0)  # the same latents
-        trainer.step_generator(phase, contexts, labels)
-        gradients.append(torch.cat([p.grad.flatten() for p in trainer.G.parameters() if p.grad is not None]))
+    gradients = gradients_by_weight(trainer.G, trainer.twin, lambda: trainer.step_generator(phase, contexts, labels))
     assert not torch.allclose(gradients[0], gradients[1])
     assert trainer.tick_stats["twin_g"][-1] < 0
     assert all(torch.equal(a, b) for a, b in zip(weights(trainer.D) + weights(trainer.twin.network), critic_and_twin))
