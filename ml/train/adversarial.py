@@ -22,7 +22,7 @@ from ml.train.losses import (CriticLoss, DriftPenalty, GeneratorLoss, GradientPe
 
 LOSSES = ("wgan-gp", "logistic")
 
-Critic = Callable[..., torch.Tensor]  # critic(images) -> scores, or with with_classes=True (scores, classes)
+Critic = Callable[..., torch.Tensor]  # critic(images) -> scores, or with with_classes=True (scores, classes, ...)
 
 
 class AdversarialObjective:

@@ -55,7 +55,8 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
     sample_kimg: float = 50.0  # a sample grid every this many kimg (and at each phase's end)
     snapshot_kimg: float = 200.0  # a checkpoint every this many kimg (and at the end)
 
-    NON_NEGATIVE = ("context_weight", "twin_class_weight", "critic_warmup_kimg", "fade_kimg", "stable_kimg", "data_workers")
+    NON_NEGATIVE = ("context_weight", "twin_class_weight", "critic_warmup_kimg", "fade_kimg", "stable_kimg",
+                    "data_workers")
     SPECIAL_OPTIONS = ("cities",)  # --cities N|all
     NOTES = {"critic_warmup_kimg": "0; only with --generator-from: the generator and G_ema wait while a critic "
                                    "from another run learns the model's pictures"}

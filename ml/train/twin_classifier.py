@@ -3,8 +3,8 @@ AC-GAN (Gong et al., "Twin Auxiliary Classifiers GAN", NeurIPS 2019).
 
 The critic's own class head learns the place's attribute classes from the photos only, and the
 generator is asked to paint pictures that head reads as their place's classes. That rewards the
-pictures whose class is easiest for the head, more plainly than the photos show it: the head
-reads the asked biome in more of the generator's pictures than of the photos while an
+pictures whose class is easiest for the head, more plainly than the photos show it: in training
+the head reads the asked biome in more of the generator's pictures than of the photos, while an
 independent reader reads it in fewer (docs/RESULTS.md, "Where biome is lost"). The twin, one
 linear head per attribute over the same critic features, learns with the critic to read the
 asked class from the generator's pictures only (W times its cross-entropy joins the critic's
