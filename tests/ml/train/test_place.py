@@ -7,8 +7,8 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from ml.cli import main
-from ml.modelfolder import write_model_folder
 from ml.eval.report import describe_run
+from ml.modelfolder import write_model_folder
 from ml.models.place import PlaceConfig
 from ml.train.place_config import PlaceTrainConfig, phase_at
 
