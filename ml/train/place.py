@@ -169,9 +169,8 @@ class PlaceTrainer(TrainerSkeleton):
             twin, twin_classes = self.twin.loss(fake_features, labels)
             loss = loss + twin
             self.record(twin_loss_d=twin, **class_accuracies(twin_classes, labels, "twin"))
-        self.optimizer_step(self.D, self.D_opt, loss)
-        if self.twin is not None:
-            self.twin.step(self.dist)
+        self.optimizer_step(self.D, self.D_opt, loss,
+                            together=[(self.twin.network, self.twin.optimizer)] if self.twin is not None else ())
         self.record(loss_d=loss, **stats)
         if self.patch_critic is not None and phase.resolution == self.config.model.resolution:
             self.step_patch_critic(reals, fakes)

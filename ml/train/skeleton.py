@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -169,12 +170,18 @@ class TrainerSkeleton:
             extra = extra + term
         return extra
 
-    def optimizer_step(self, network: nn.Module, optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
-        """One step of `optimizer` on `loss`, with the gradients of `network` averaged over the ranks."""
-        optimizer.zero_grad(set_to_none=True)
+    def optimizer_step(self, network: nn.Module, optimizer: torch.optim.Optimizer, loss: torch.Tensor,
+                       together: Sequence[tuple[nn.Module, torch.optim.Optimizer]] = ()) -> None:
+        """One step of `optimizer` on `loss`, with the gradients of `network` averaged over the ranks;
+        and one of each (network, optimiser) pair `together` that learns from the same backward pass
+        (the place critic's twin head)."""
+        pairs = ((network, optimizer), *together)
+        for _, each in pairs:
+            each.zero_grad(set_to_none=True)
         loss.backward()
-        run_dir.average_gradients(network, self.dist)
-        optimizer.step()
+        for each_network, each in pairs:
+            run_dir.average_gradients(each_network, self.dist)
+            each.step()
 
     def record(self, **values: torch.Tensor) -> None:
         """Keep the losses as tensors: reading them (`.item()`) every step would make the CPU

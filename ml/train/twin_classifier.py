@@ -24,7 +24,6 @@ import torch
 from torch import nn
 
 from ml.models.place import EqualizedLinear
-from ml.train import run_dir
 from ml.train.losses import ClassPredictionLoss
 
 NAME = "D_twin"  # its files in a checkpoint
@@ -50,12 +49,6 @@ class TwinClassifier:
         self.network.requires_grad_(True)
         logits = self.logits(features)
         return self.weight * self.cross_entropy(logits, labels), logits
-
-    def step(self, dist: run_dir.Distributed) -> None:
-        """The twin's step on the gradients the critic's loss left it (after the critic's own)."""
-        run_dir.average_gradients(self.network, dist)
-        self.optimizer.step()
-        self.optimizer.zero_grad(set_to_none=True)
 
     def generator_loss(self, features: torch.Tensor, labels: dict[str, torch.Tensor]) -> torch.Tensor:
         """The generator's term: minus W times the twin's cross-entropy on the critic's features
