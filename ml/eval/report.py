@@ -74,6 +74,8 @@ def describe_run(options: dict) -> str:
         parts.append(f"class head on {', '.join(model['context_head'])} (weight {train.get('context_weight', 1):g})")
     if train.get("twin_class_weight", 0):
         parts.append(f"twin class head (weight {train['twin_class_weight']:g})")
+    if train.get("class_teacher", "none") != "none":
+        parts.append(f"class teacher {train['class_teacher']} (weight {train.get('class_teacher_weight', 1):g})")
     if not train.get("drop_outliers", True):
         parts.append("outliers kept")
     if train.get("start_resolution", 4) == model["resolution"]:

@@ -23,7 +23,9 @@ train as before. With `mode_seeking_weight` > 0 the second half of the generator
 the first half's places with other latents, and the generator pays MSGAN's mode-seeking term on
 those pairs (`ModeSeekingLoss`): two seeds of one place must paint different pictures. With
 `twin_class_weight` > 0 a twin of the class head learns the classes from the generator's pictures
-and the generator pays for being read by it (`ml.train.twin_classifier`, TAC-GAN). Population
+and the generator pays for being read by it (`ml.train.twin_classifier`, TAC-GAN). With
+`class_teacher` a frozen classifier also reads the generator's pictures, and the generator pays its
+cross-entropy of the asked classes (`ml.train.class_teacher`). Population
 steps or the climate added to the context on a resume widen the networks where they stand
 (`adapt_weights`).
 """
@@ -36,6 +38,7 @@ from ml.cli import CommandError
 from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, place_context, widen_context
 from ml.train import checks, export as exporting, run_dir
 from ml.train.batches import CachedBatches, StreamedBatches
+from ml.train.class_teacher import ClassTeacher
 from ml.train.image_cache import ImageCache
 from ml.train.adversarial import AdversarialObjective
 from ml.train.launch import start_run
@@ -83,6 +86,9 @@ class PlaceTrainer(TrainerSkeleton):
             self.patch_critic = PatchCritic(config, config.model.resolution, self.device, run_dir.memory_format(dist))
         self.twin = (TwinClassifier(config, config.model.context_head, config.model.stage_widths()[0], self.device)
                      if config.twin_class_weight > 0 else None)
+        self.teacher = (ClassTeacher(config.class_teacher, config.class_teacher_weight, config.model.context_head,
+                                     self.device, self.adversarial.augment)
+                        if config.class_teacher != "none" else None)
         if resume_from is not None:
             self.load_checkpoint(resume_from)  # its epoch went to the batches (`train`)
         self.broadcast_networks()
@@ -197,6 +203,10 @@ class PlaceTrainer(TrainerSkeleton):
             twin = self.twin.generator_loss(features, labels)
             loss = loss + twin
             self.record(twin_g=twin)
+        if self.teacher is not None:
+            taught, teacher_classes = self.teacher(fakes, labels)
+            loss = loss + taught
+            self.record(teacher_loss_g=taught, **class_accuracies(teacher_classes, labels, "teacher"))
         self.optimizer_step(self.G, self.G_opt, loss)
         self.D.requires_grad_(True)
         self.record(loss_g=loss)

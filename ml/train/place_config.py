@@ -20,6 +20,8 @@ KIND = "place"
 ERROR_START_RESOLUTION = "--start-resolution {} is above --resolution {}"
 ERROR_TWIN_NEEDS_HEAD = ("--twin-class-weight needs --context-head: the twin reads the generator's pictures "
                          "as the critic's class head reads the photos")
+ERROR_TEACHER_NEEDS_HEAD = ("--class-teacher needs --context-head: the teacher reads the attributes the head "
+                            "reads, with the dataset's class indices")
 ERROR_WARMUP_NEEDS_GENERATOR = ("--critic-warmup-kimg needs --generator-from: it gives a critic from another "
                                 "run time to learn the model's pictures before the generator hears from it")
 
@@ -45,6 +47,8 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
     max_kimg: float | None = None  # stop here (None: at the end of the last stable phase)
     context_weight: float = 1.0  # weight of the place-class loss of both players (architecture's context_head)
     twin_class_weight: float = 0.0  # TAC-GAN's twin head on the generator's pictures (`ml.train.twin_classifier`)
+    class_teacher: str = "none"  # a frozen classifier (oracle folder) the generator's pictures are read by
+    class_teacher_weight: float = 1.0  # weight of its cross-entropy in the generator's loss (`ml.train.class_teacher`)
     critic_warmup_kimg: float = 0.0  # with --generator-from: the critic alone for this many kimg first
     start_resolution: int = 4  # resolution the growing starts at
     fade_kimg: float = 600.0  # thousands of real images per fade-in phase
@@ -55,10 +59,13 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
     sample_kimg: float = 50.0  # a sample grid every this many kimg (and at each phase's end)
     snapshot_kimg: float = 200.0  # a checkpoint every this many kimg (and at the end)
 
-    NON_NEGATIVE = ("context_weight", "twin_class_weight", "critic_warmup_kimg", "fade_kimg", "stable_kimg",
+    NON_NEGATIVE = ("context_weight", "twin_class_weight", "class_teacher_weight", "critic_warmup_kimg", "fade_kimg", "stable_kimg",
                     "data_workers")
     SPECIAL_OPTIONS = ("cities",)  # --cities N|all
-    NOTES = {"critic_warmup_kimg": "0; only with --generator-from: the generator and G_ema wait while a critic "
+    NOTES = {"class_teacher": "none; an oracle-kind model folder (python -m ml oracle) trained on the run's "
+                              "training photos: the generator also pays its cross-entropy of the --context-head "
+                              "classes of the places asked for",
+             "critic_warmup_kimg": "0; only with --generator-from: the generator and G_ema wait while a critic "
                                    "from another run learns the model's pictures"}
 
     @property
@@ -106,13 +113,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_options(args: argparse.Namespace, values: dict, model: PlaceConfig, resume_state: dict | None) -> dict:
-    """The schedule fits the architecture, a twin class head has a head to be the twin of; the
-    curriculum as given, else the resumed run's."""
+    """The schedule fits the architecture, a twin class head has a head to be the twin of, a class
+    teacher reads the head's classes; the curriculum as given, else the resumed run's."""
     check_power_of_two("start_resolution", values["start_resolution"])
     if values["start_resolution"] > model.resolution:
         raise CommandError(ERROR_START_RESOLUTION.format(values["start_resolution"], model.resolution))
     if values["twin_class_weight"] and not model.context_head:
         raise CommandError(ERROR_TWIN_NEEDS_HEAD)
+    if values["class_teacher"] != "none":
+        from ml.train.class_teacher import load_teacher  # torch, only when asked for
+
+        if not model.context_head:
+            raise CommandError(ERROR_TEACHER_NEEDS_HEAD)
+        load_teacher(values["class_teacher"], model.context_head)
     if args.critic_warmup_kimg and args.generator_from is None:
         raise CommandError(ERROR_WARMUP_NEEDS_GENERATOR)
     resumed = resume_state.get("train", {}) if resume_state else {}

@@ -285,6 +285,60 @@ def test_the_twin_learns_with_the_critic_and_the_generator_pays_for_its_reading(
     assert all(torch.equal(a, b) for a, b in zip(weights(trainer.D) + weights(trainer.twin.network), critic_and_twin))
 
 
+def write_teacher(folder, classes=CLASSES):
+    """An oracle-kind folder of an untrained classifier of `classes` at 8x8: a frozen reader."""
+    from ml.eval.oracle import KIND, Oracle, OracleConfig
+
+    torch.manual_seed(0)
+    oracle = Oracle(OracleConfig(resolution=8, width=4, feature_dim=8, classes=classes))
+    write_model_folder(folder, kind=KIND, architecture=oracle.config.to_dict(), state_dict=oracle.state_dict())
+    return folder
+
+
+def test_a_class_teacher_reads_the_generators_pictures_and_the_generator_pays_for_it(tiny_dataset, tmp_path):
+    teacher = write_teacher(tmp_path / "teacher")
+    head = ["--context-head", "biome,density", "--max-kimg", "0.008"]
+    assert train(tiny_dataset, tmp_path / "taught", *head, "--class-teacher", str(teacher),
+                 "--class-teacher-weight", "0.5") == 0
+    (run,) = (tmp_path / "taught").iterdir()
+    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert all(row["teacher_loss_g"] > 0 for row in stats)
+    assert all(0 <= row[f"{name}_accuracy_teacher"] <= 1 for row in stats for name in CLASSES)
+    options = json.loads((run / "options.json").read_text())
+    assert f"class teacher {teacher} (weight 0.5)" in describe_run(options)
+    # the teacher is not part of the run: nothing of it in the checkpoint
+    assert set(json.loads((run / "checkpoint-000000.008" / "state.json").read_text())["optimizer_param_groups"]) \
+        == {"G", "D"}
+
+    trainer, phase, (_, contexts, labels) = tiny_trainer(tiny_dataset, tmp_path, class_teacher=str(teacher))
+    frozen = [tensor.clone() for tensor in trainer.teacher.oracle.state_dict().values()]
+    trainer.G_opt.step = lambda: None  # keep G as it is, to compare the gradients
+    gradients = gradients_by_weight(trainer.G, trainer.teacher.cross_entropy,
+                                    lambda: trainer.step_generator(phase, contexts, labels))
+    assert not torch.allclose(gradients[0], gradients[1])
+    assert all(torch.equal(a, b) for a, b in zip(trainer.teacher.oracle.state_dict().values(), frozen))
+    assert all(parameter.grad is None for parameter in trainer.teacher.oracle.parameters())
+
+
+def test_a_class_teacher_must_read_the_runs_classes(tiny_dataset, tmp_path, capsys):
+    teacher = write_teacher(tmp_path / "teacher")
+    other = write_teacher(tmp_path / "other", {**CLASSES, "biome": ["temperate", "polar", "tropical"]})
+    cases = [
+        ([str(teacher)], "error: --class-teacher needs --context-head: the teacher reads the attributes the head "
+                         "reads, with the dataset's class indices\n"),
+        (["--context-head", "biome,density", str(other)],
+         f"error: --class-teacher {other}: its biome classes ['temperate', 'polar', 'tropical'] are not the run's "
+         f"['polar', 'temperate', 'tropical']: train it on a dataset with the run's classes\n"),
+        (["--context-head", "biome", str(tmp_path / "missing")], f"error: --class-teacher {tmp_path / 'missing'}: "),
+    ]
+    for extra, error in cases:
+        capsys.readouterr()
+        *head, folder = extra
+        assert train(tiny_dataset, tmp_path / "runs", "--max-kimg", "0.008", *head, "--class-teacher", folder) == 2
+        assert capsys.readouterr().err.startswith(error)
+        assert not (tmp_path / "runs").exists()
+
+
 def test_a_run_with_the_population_context_exports_a_model_that_paints_cities(tiny_dataset, tmp_path):
     from ml.pipelines import load
 
