@@ -10,6 +10,9 @@ generator pays W times its cross-entropy of the classes of the places it was ask
 its pictures through the run's augmentation (`AdversarialObjective.augment`), beside the critic's
 head; the critic does not hear of it. It is not the metrics' oracle: that one is trained on
 another data set at 32 px, and a third reader that saw no training checks what it measures.
+Measured on place at 64 px (docs/RESULTS.md, "A class teacher, and mode seeking off"), weight 1
+for 160 kimg lifted the biome ratio from 0.86 to 0.89 and the independent reader's from 0.83 to
+0.88, for 9 FID, mostly in the classes the generator already painted.
 """
 from __future__ import annotations
 
