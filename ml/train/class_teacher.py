@@ -31,7 +31,8 @@ ERROR_TEACHER_CLASSES = ("--class-teacher {}: its {} classes {} are not the run'
 ERROR_TEACHER_FOLDER = "--class-teacher {}: {}"
 
 
-def load_teacher(folder: str | Path, classes: dict[str, list], device: torch.device | str = "cpu") -> tuple[Oracle, str]:
+def load_teacher(folder: str | Path, classes: dict[str, list],
+                 device: torch.device | str = "cpu") -> tuple[Oracle, str]:
     """The oracle of `folder`, frozen, if it reads each attribute of `classes` with the same class
     names in the same order (the run's label indices); else a CommandError."""
     try:
@@ -49,7 +50,7 @@ class ClassTeacher:
 
     def __init__(self, folder: str, weight: float, classes: dict[str, list], device: torch.device,
                  augment: Callable[[torch.Tensor], torch.Tensor]):
-        self.oracle, self.sha256 = load_teacher(folder, classes, device)
+        self.oracle, self.sha256 = load_teacher(folder, classes, device)  # the run's log names it
         self.attributes, self.augment = list(classes), augment
         self.cross_entropy = ClassPredictionLoss(weight)
 

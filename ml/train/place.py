@@ -117,6 +117,9 @@ class PlaceTrainer(TrainerSkeleton):
                                    f"{len(self.data.cities)} cities from kimg {self.nimg / 1000:g} to "
                                    f"{total / 1000:g}; phase {self.phase.name}")
         self.save_reals()
+        if self.teacher is not None:
+            self.log(f"class teacher {config.class_teacher} (weights sha256 {self.teacher.sha256[:12]}), "
+                     f"weight {config.class_teacher_weight:g}")
         # A generator taken from a model (--generator-from) waits while the critic learns its pictures.
         critic_alone_until = self.nimg + (round(1000 * config.critic_warmup_kimg) if config.generator_from else 0)
         while self.running():

@@ -59,8 +59,8 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
     sample_kimg: float = 50.0  # a sample grid every this many kimg (and at each phase's end)
     snapshot_kimg: float = 200.0  # a checkpoint every this many kimg (and at the end)
 
-    NON_NEGATIVE = ("context_weight", "twin_class_weight", "class_teacher_weight", "critic_warmup_kimg", "fade_kimg", "stable_kimg",
-                    "data_workers")
+    NON_NEGATIVE = ("context_weight", "twin_class_weight", "class_teacher_weight", "critic_warmup_kimg", "fade_kimg",
+                    "stable_kimg", "data_workers")
     SPECIAL_OPTIONS = ("cities",)  # --cities N|all
     NOTES = {"class_teacher": "none; an oracle-kind model folder (python -m ml oracle) trained on the run's "
                               "training photos: the generator also pays its cross-entropy of the --context-head "

@@ -306,6 +306,8 @@ def test_a_class_teacher_reads_the_generators_pictures_and_the_generator_pays_fo
     assert all(0 <= row[f"{name}_accuracy_teacher"] <= 1 for row in stats for name in CLASSES)
     options = json.loads((run / "options.json").read_text())
     assert f"class teacher {teacher} (weight 0.5)" in describe_run(options)
+    sha256 = json.loads((teacher / "config.json").read_text())["weights_sha256"]
+    assert f"class teacher {teacher} (weights sha256 {sha256[:12]}), weight 0.5" in (run / "log.txt").read_text()
     # the teacher is not part of the run: nothing of it in the checkpoint
     assert set(json.loads((run / "checkpoint-000000.008" / "state.json").read_text())["optimizer_param_groups"]) \
         == {"G", "D"}
