@@ -81,6 +81,9 @@ class PlaceConfig(JSONConfig):
     # may go from none to some on a resume (`widen_context`); in the order their features lie in the context, as
     # the widened weights take the new features last
     GROWS_ON_RESUME = ("context_population_steps", "context_climate")
+    # may rise on a resume while the first stage keeps its width (`widen_stages`): the stages it widens start where
+    # they were
+    RISES_ON_RESUME = ("fmap_min",)
 
     def __post_init__(self) -> None:
         res = self.resolution

@@ -28,6 +28,7 @@ ERROR_RESUME_KIND = "--resume {}: a checkpoint of kind {!r}, not {!r}"
 ERROR_RESUME_ARCHITECTURE = "--resume {}: it was trained with {}, but this run asks for {}"
 ERROR_RESUME_GROW_ORDER = ("--resume {}: {} can no longer be added: the run's context already holds {}, and features "
                             "added on a resume come after all the others")
+ERROR_RESUME_FIRST_STAGE = "--resume {}: {}={} would widen the first stage, which a resume cannot"
 ERROR_RESUME_DONE = "--resume {}: it is already at kimg {:g}; raise --max-kimg above that"
 ERROR_GENERATOR_NEEDS_RESUME = ("--generator-from needs --resume: the checkpoint whose critic, optimisers and "
                                 "data order the model's generator continues with")
@@ -113,12 +114,16 @@ def resolve_architecture(config_class, asked: dict, resume_state: dict | None, r
     checkpoint (or the class's defaults), and an asked one that differs from the checkpoint is
     refused: the weights would not fit, unless the class lets that field grow from nothing on a
     resume (`GROWS_ON_RESUME`: the trainer widens the weights). A field newer than the checkpoint
-    reads as its default, which is what the checkpoint was trained with."""
+    reads as its default, which is what the checkpoint was trained with. A field of `RISES_ON_RESUME` may take a
+    larger value if the first stage keeps its width (the trainer widens the others: `widen_stages`)."""
     base = {**config_class().to_dict(), **(resume_state["architecture"] if resume_state else {})}
     grows = getattr(config_class, "GROWS_ON_RESUME", ())
+    rises = [name for name in getattr(config_class, "RISES_ON_RESUME", ())
+             if resume_state and name in asked and asked[name] > base[name]]
     if resume_state:
         differing = sorted(name for name, value in asked.items()
-                           if base.get(name) != value and not (name in grows and grows_last(grows, name, base)))
+                           if base.get(name) != value and name not in rises
+                           and not (name in grows and grows_last(grows, name, base)))
         if late := [name for name in differing if name in grows and not base.get(name)]:
             raise CommandError(ERROR_RESUME_GROW_ORDER.format(
                 resume, late[0], ", ".join(later for later in grows[grows.index(late[0]):] if base.get(later))))
@@ -127,9 +132,12 @@ def resolve_architecture(config_class, asked: dict, resume_state: dict | None, r
             now = ", ".join(f"{name}={asked[name]}" for name in differing)
             raise CommandError(ERROR_RESUME_ARCHITECTURE.format(resume, was, now))
     try:
-        return config_class.from_dict({**base, **asked})
+        model = config_class.from_dict({**base, **asked})
     except (TypeError, ValueError) as error:
         raise CommandError(ERROR_ARCHITECTURE.format(error)) from None
+    if rises and model.stage_widths()[0] != config_class.from_dict(base).stage_widths()[0]:
+        raise CommandError(ERROR_RESUME_FIRST_STAGE.format(resume, rises[0], asked[rises[0]]))
+    return model
 
 
 def grows_last(grows: tuple, name: str, base: dict) -> bool:

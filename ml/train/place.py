@@ -26,8 +26,8 @@ those pairs (`ModeSeekingLoss`): two seeds of one place must paint different pic
 and the generator pays for being read by it (`ml.train.twin_classifier`, TAC-GAN). With
 `class_teacher` a frozen classifier also reads the generator's pictures, and the generator pays its
 cross-entropy of the asked classes (`ml.train.class_teacher`). Population
-steps or the climate added to the context on a resume widen the networks where they stand
-(`adapt_weights`).
+steps or the climate added to the context, or a higher `fmap_min`, on a resume widen the networks
+where they stand (`adapt_weights`).
 """
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ import torch
 import torch.nn.functional as F
 
 from ml.cli import CommandError
-from ml.models.place import PlaceConfig, PlaceDiscriminator, PlaceGenerator, place_context, widen_context
+from ml.models.place import (PlaceConfig, PlaceDiscriminator, PlaceGenerator, place_context, widen_context,
+                             widen_stages)
 from ml.train import checks, export as exporting, run_dir
 from ml.train.batches import CachedBatches, StreamedBatches
 from ml.train.class_teacher import ClassTeacher
@@ -104,8 +105,11 @@ class PlaceTrainer(TrainerSkeleton):
 
     def adapt_weights(self, name: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """A checkpoint's G, G_ema or D of a narrower context (population steps or the climate
-        added on this resume) widened to this run's: the networks start where they were (`widen_context`)."""
-        return widen_context(tensors, self.config.model.context_dim) if name in ("G", "G_ema", "D") else tensors
+        added on this resume) or narrower stages (a higher `fmap_min`) widened to this run's: the
+        networks start where they were (`widen_context`, `widen_stages`)."""
+        if name not in ("G", "G_ema", "D"):
+            return tensors
+        return widen_stages(widen_context(tensors, self.config.model.context_dim), self.config.model.stage_widths())
 
     # -----------------------------------------------------------------------------------------
     # The loop

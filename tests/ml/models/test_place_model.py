@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from ml.models.place import (EqualizedConv2d, PlaceConfig, PlaceDiscriminator, PlaceGenerator,
-                             location_context, place_context, widen_context)
+                             location_context, place_context, widen_context, widen_stages)
 
 
 def _batch(config: PlaceConfig, size: int = 4, seed: int = 0):
@@ -241,6 +241,39 @@ def test_networks_widened_for_grown_context_paint_and_judge_as_before(tiny_confi
     with pytest.raises(ValueError, match="more than"):
         widen_context(PlaceGenerator(wider).state_dict(), config.context_dim)
 
+
+
+@pytest.mark.parametrize("network_class", [PlaceGenerator, PlaceDiscriminator])
+def test_networks_widened_for_a_higher_fmap_min_paint_and_judge_as_before(tiny_config, network_class):
+    torch.manual_seed(0)
+    config = dataclasses.replace(tiny_config, fmap_min=4, condition_blocks=True, context_head={"biome": ["a", "b"]})
+    wider = dataclasses.replace(config, fmap_min=16)
+    assert config.stage_widths() == [32, 16, 8] and wider.stage_widths() == [32, 16, 16]
+    network = network_class(config).eval()
+    for parameter in network.parameters():  # every weight and bias in play, the stage shifts included
+        parameter.data.normal_()
+    widened = network_class(wider).eval()
+    widened.load_state_dict(widen_stages(network.state_dict(), wider.stage_widths()))
+    z, context, _ = _batch(config)
+    for stage, alpha in ((2, 1.0), (2, 0.5), (1, 1.0)):
+        if network_class is PlaceGenerator:
+            before = network(z, context, stage=stage, alpha=alpha, context_noise=False)
+            after = widened(z, context, stage=stage, alpha=alpha, context_noise=False)
+        else:
+            side = config.stage_resolution(stage)
+            images = torch.rand(4, 3, side, side) * 2 - 1
+            before = network(images, context, stage=stage, alpha=alpha, with_classes=True)
+            after = widened(images, context, stage=stage, alpha=alpha, with_classes=True)
+        torch.testing.assert_close(after, before, atol=1e-4, rtol=1e-4)
+    # The new maps can grow: each reads or is read through weights that get a gradient.
+    if network_class is PlaceGenerator:
+        widened(z, context, context_noise=False).square().mean().backward()
+    else:
+        widened(_batch(config)[2], context).mean().backward()
+    layer = "blocks.1.conv_up" if network_class is PlaceGenerator else "blocks.1.conv"
+    assert getattr(widened.get_submodule(layer), "weight").grad[8:].abs().sum() > 0
+    with pytest.raises(ValueError, match="can only widen past the first stage"):
+        widen_stages(widened.state_dict(), config.stage_widths())
 
 def test_config_round_trips_and_rejects_unknown_keys():
     config = PlaceConfig(resolution=128, latent_dim=64)

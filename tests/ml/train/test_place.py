@@ -465,6 +465,40 @@ def test_population_steps_added_on_a_resume_widen_the_networks_and_are_kept(trai
     assert [picture.size for picture in pictures] == [(8, 8), (8, 8)]
 
 
+
+def test_a_higher_fmap_min_on_a_resume_widens_the_fine_stages_and_is_kept(trained_run, tiny_dataset, tmp_path,
+                                                                          capsys):
+    from ml.pipelines import load
+
+    checkpoint = trained_run / "checkpoint-000000.012"
+    assert train(tiny_dataset, tmp_path / "runs", "--resume", str(checkpoint), "--max-kimg", "0.016",
+                 "--fmap-min", "16") == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    assert json.loads((run / "options.json").read_text())["train"]["model"]["fmap_min"] == 16
+    widened = run / "checkpoint-000000.016"
+    for name, layer, axis in (("G", "to_rgb.1.weight", 1), ("G_ema", "to_rgb.1.weight", 1),
+                              ("D", "from_rgb.1.weight", 0)):
+        assert load_file(checkpoint / f"{name}.safetensors")[layer].shape[axis] == 8
+        assert load_file(widened / f"{name}.safetensors")[layer].shape[axis] == 16
+    # Back down is refused: the weights would not fit.
+    assert train(tiny_dataset, tmp_path / "more", "--resume", str(widened), "--max-kimg", "0.020",
+                 "--fmap-min", "8") == 2
+    assert "it was trained with fmap_min=16, but this run asks for fmap_min=8" in capsys.readouterr().err
+    assert not (tmp_path / "more").exists()
+    assert main(["export", str(run), "--checkpoint", "latest", "--out", str(tmp_path / "model")]) == 0
+    pictures = load(tmp_path / "model").generate([{"lat": 35.69, "lon": 139.69}], [0])
+    assert [picture.size for picture in pictures] == [(8, 8)]
+
+
+def test_a_higher_fmap_min_that_would_widen_the_first_stage_is_refused():
+    from ml.cli import CommandError
+    from ml.train.launch import resolve_architecture
+
+    narrow = {"architecture": PlaceConfig(fmap_base=32, fmap_max=16, fmap_min=4).to_dict()}
+    assert resolve_architecture(PlaceConfig, {"fmap_min": 8}, narrow, "run").fmap_min == 8  # 4x4 stays 8 wide
+    with pytest.raises(CommandError, match="run: fmap_min=16 would widen the first stage, which a resume cannot"):
+        resolve_architecture(PlaceConfig, {"fmap_min": 16}, narrow, "run")
+
 def test_population_steps_must_be_ascending_populations(tiny_dataset, tmp_path, capsys):
     with pytest.raises(SystemExit) as exited:
         train(tiny_dataset, tmp_path / "runs", "--context-population-steps", "300000,50000")
