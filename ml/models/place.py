@@ -100,11 +100,13 @@ def widen_context(tensors: dict[str, torch.Tensor], context_dim: int) -> dict[st
 
 def widen_stages(tensors: dict[str, torch.Tensor], widths: list[int]) -> dict[str, torch.Tensor]:
     """The weights of a G or D whose stages past the first were narrower (a smaller `fmap_min`),
-    for one of stage widths `widths`, computing what they computed: a new feature map starts at
-    zero (its producing weights and bias zero) and is read by weights drawn as at initialisation,
-    so it can grow. In G each pixel norm raises the old maps by sqrt(new / old) width, which the
-    equalised scale of their readers takes back; D has no norm, so its readers' old weights are
-    raised by that ratio instead. Tensors already of these widths come back as they were."""
+    for one of stage widths `widths`, computing what they computed. In G a new feature map starts
+    at zero (its producing weights and bias zero) and is read through weights drawn as at
+    initialisation, so it can grow; each pixel norm raises the old maps by sqrt(new / old) width,
+    which the equalised scale of their readers takes back. D has no norm, so its new maps start as
+    drawn at initialisation and are read through zero weights, and its readers' old weights are
+    raised by that ratio: the critic sees the finer detail at once, and learns to judge by it.
+    Tensors already of these widths come back as they were."""
     generator = "to_rgb.0.weight" in tensors
     old = [tensors[f"to_rgb.{s}.weight"].shape[1] if generator else tensors[f"from_rgb.{s}.weight"].shape[0]
            for s in range(len(widths))]
@@ -114,17 +116,19 @@ def widen_stages(tensors: dict[str, torch.Tensor], widths: list[int]) -> dict[st
         raise ValueError(f"stage widths {old} can only widen past the first stage, not become {widths}")
     tensors, draws = dict(tensors), torch.Generator().manual_seed(0)
 
-    def produce(layer: str, width: int, raise_old: float = 1.0) -> None:  # new output maps: zero
-        for part in ("weight", "bias"):
-            if f"{layer}.{part}" in tensors:
-                tensor = tensors[f"{layer}.{part}"] * raise_old
-                tensors[f"{layer}.{part}"] = torch.cat(
-                    [tensor, tensor.new_zeros((width - len(tensor), *tensor.shape[1:]))])
+    def new(tensor: torch.Tensor, shape: tuple, drawn: bool) -> torch.Tensor:
+        return (torch.randn(shape, generator=draws) if drawn else torch.zeros(shape)).to(tensor.dtype)
 
-    def read(layer: str, width: int, raise_old: float) -> None:  # new input maps: drawn weights
+    def produce(layer: str, width: int, raise_old: float = 1.0, drawn: bool = False) -> None:  # new output maps
+        weight, bias = tensors[f"{layer}.weight"] * raise_old, tensors[f"{layer}.bias"] * raise_old
+        rows = (width - len(weight), *weight.shape[1:])
+        tensors[f"{layer}.weight"] = torch.cat([weight, new(weight, rows, drawn)])
+        tensors[f"{layer}.bias"] = torch.cat([bias, bias.new_zeros(width - len(bias))])
+
+    def read(layer: str, width: int, raise_old: float = 1.0, drawn: bool = False) -> None:  # new input maps
         weight = tensors[f"{layer}.weight"] * raise_old
-        drawn = torch.randn((weight.shape[0], width - weight.shape[1], *weight.shape[2:]), generator=draws)
-        tensors[f"{layer}.weight"] = torch.cat([weight, drawn.to(weight.dtype)], dim=1)
+        columns = (weight.shape[0], width - weight.shape[1], *weight.shape[2:])
+        tensors[f"{layer}.weight"] = torch.cat([weight, new(weight, columns, drawn)], dim=1)
 
     last = len(widths) - 1
     for stage in (s for s in range(1, len(widths)) if widths[s] != old[s]):
@@ -132,16 +136,17 @@ def widen_stages(tensors: dict[str, torch.Tensor], widths: list[int]) -> dict[st
         if generator:
             for layer in (f"blocks.{stage - 1}.conv_up", f"blocks.{stage - 1}.conv"):
                 produce(layer, width)
-            produce(f"stage_condition.{stage}", width, raise_old=ratio)  # added after the norm
+            if f"stage_condition.{stage}.weight" in tensors:
+                produce(f"stage_condition.{stage}", width, raise_old=ratio)  # added after the norm
             for layer in (f"blocks.{stage - 1}.conv", f"to_rgb.{stage}") + ((f"blocks.{stage}.conv_up",)
                                                                             if stage < last else ()):
-                read(layer, width, 1.0)
+                read(layer, width, drawn=True)
         else:
             for layer in (f"from_rgb.{stage}", f"blocks.{stage - 1}.conv") + ((f"blocks.{stage}.conv_down",)
                                                                               if stage < last else ()):
-                produce(layer, width)
+                produce(layer, width, drawn=True)
             for layer in (f"blocks.{stage - 1}.conv", f"blocks.{stage - 1}.conv_down"):
-                read(layer, width, ratio)
+                read(layer, width, raise_old=ratio)
     return tensors
 
 
