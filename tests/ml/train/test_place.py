@@ -438,15 +438,28 @@ def test_a_generator_from_a_model_that_does_not_fit_is_refused_and_writes_nothin
     assert not (tmp_path / "runs").exists()
 
 
+def _resumed(trained_run, tiny_dataset, tmp_path, *extra: str):
+    """The run folder of the 3-step run's last checkpoint resumed to kimg 0.016 with `extra`."""
+    assert train(tiny_dataset, tmp_path / "runs", "--resume", str(trained_run / "checkpoint-000000.012"),
+                 "--max-kimg", "0.016", *extra) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    return run
+
+
+def _latest_paints(run, tmp_path, places: list[dict]) -> list:
+    """The pictures of `places` (seed 0) painted by the export of `run`'s latest checkpoint."""
+    from ml.pipelines import load
+
+    assert main(["export", str(run), "--checkpoint", "latest", "--out", str(tmp_path / "model")]) == 0
+    return load(tmp_path / "model").generate(places, [0] * len(places))
+
+
 def test_population_steps_added_on_a_resume_widen_the_networks_and_are_kept(trained_run, tiny_dataset, tmp_path,
                                                                           capsys):
     from ml.models.place import CONTEXT_WEIGHT
-    from ml.pipelines import load
 
     checkpoint = trained_run / "checkpoint-000000.012"
-    assert train(tiny_dataset, tmp_path / "runs", "--resume", str(checkpoint), "--max-kimg", "0.016",
-                 "--context-population-steps", "50000,300000") == 0
-    (run,) = (tmp_path / "runs").iterdir()
+    run = _resumed(trained_run, tiny_dataset, tmp_path, "--context-population-steps", "50000,300000")
     options = json.loads((run / "options.json").read_text())
     assert options["train"]["model"]["context_population_steps"] == [50000, 300000]
     assert " --context-population-steps 50000,300000" in options["command"]
@@ -460,20 +473,14 @@ def test_population_steps_added_on_a_resume_widen_the_networks_and_are_kept(trai
                  "--context-population-steps", "60000,300000") == 2
     assert "it was trained with context_population_steps=[50000, 300000]" in capsys.readouterr().err
     assert not (tmp_path / "more").exists()
-    assert main(["export", str(run), "--checkpoint", "latest", "--out", str(tmp_path / "model")]) == 0
-    pictures = load(tmp_path / "model").generate([{"lat": 35.69, "lon": 139.69}, {"lat": 69.65, "lon": 18.96}], [0, 0])
+    pictures = _latest_paints(run, tmp_path, [{"lat": 35.69, "lon": 139.69}, {"lat": 69.65, "lon": 18.96}])
     assert [picture.size for picture in pictures] == [(8, 8), (8, 8)]
-
 
 
 def test_a_higher_fmap_min_on_a_resume_widens_the_fine_stages_and_is_kept(trained_run, tiny_dataset, tmp_path,
                                                                           capsys):
-    from ml.pipelines import load
-
     checkpoint = trained_run / "checkpoint-000000.012"
-    assert train(tiny_dataset, tmp_path / "runs", "--resume", str(checkpoint), "--max-kimg", "0.016",
-                 "--fmap-min", "16") == 0
-    (run,) = (tmp_path / "runs").iterdir()
+    run = _resumed(trained_run, tiny_dataset, tmp_path, "--fmap-min", "16")
     assert json.loads((run / "options.json").read_text())["train"]["model"]["fmap_min"] == 16
     widened = run / "checkpoint-000000.016"
     for name, layer, axis in (("G", "to_rgb.1.weight", 1), ("G_ema", "to_rgb.1.weight", 1),
@@ -485,9 +492,7 @@ def test_a_higher_fmap_min_on_a_resume_widens_the_fine_stages_and_is_kept(traine
                  "--fmap-min", "8") == 2
     assert "it was trained with fmap_min=16, but this run asks for fmap_min=8" in capsys.readouterr().err
     assert not (tmp_path / "more").exists()
-    assert main(["export", str(run), "--checkpoint", "latest", "--out", str(tmp_path / "model")]) == 0
-    pictures = load(tmp_path / "model").generate([{"lat": 35.69, "lon": 139.69}], [0])
-    assert [picture.size for picture in pictures] == [(8, 8)]
+    assert [picture.size for picture in _latest_paints(run, tmp_path, [{"lat": 35.69, "lon": 139.69}])] == [(8, 8)]
 
 
 def test_a_higher_fmap_min_that_would_widen_the_first_stage_is_refused():
@@ -510,12 +515,9 @@ def test_population_steps_must_be_ascending_populations(tiny_dataset, tmp_path, 
 def test_the_climate_added_on_a_resume_widens_the_networks_and_steps_cannot_come_after_it(trained_run, tiny_dataset,
                                                                                           tmp_path, capsys):
     from ml.models.place import CONTEXT_WEIGHT
-    from ml.pipelines import load
 
     checkpoint = trained_run / "checkpoint-000000.012"
-    assert train(tiny_dataset, tmp_path / "runs", "--resume", str(checkpoint), "--max-kimg", "0.016",
-                 "--context-climate") == 0
-    (run,) = (tmp_path / "runs").iterdir()
+    run = _resumed(trained_run, tiny_dataset, tmp_path, "--context-climate")
     assert json.loads((run / "options.json").read_text())["train"]["model"]["context_climate"] is True
     widened = run / "checkpoint-000000.016"
     before = load_file(checkpoint / "G.safetensors")[CONTEXT_WEIGHT]
@@ -526,6 +528,4 @@ def test_the_climate_added_on_a_resume_widens_the_networks_and_steps_cannot_come
     assert "context_population_steps can no longer be added: the run's context already holds context_climate" \
         in capsys.readouterr().err
     assert not (tmp_path / "more").exists()
-    assert main(["export", str(run), "--checkpoint", "latest", "--out", str(tmp_path / "model")]) == 0
-    pictures = load(tmp_path / "model").generate([{"lat": 31.63, "lon": -8.0}], [0])
-    assert [picture.size for picture in pictures] == [(8, 8)]
+    assert [picture.size for picture in _latest_paints(run, tmp_path, [{"lat": 31.63, "lon": -8.0}])] == [(8, 8)]
