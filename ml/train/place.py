@@ -45,7 +45,7 @@ from ml.train.adversarial import AdversarialObjective
 from ml.train.launch import start_run
 from ml.train.losses import ClassPredictionLoss, ModeSeekingLoss, class_accuracies
 from ml.train.patch_critic import PatchCritic
-from ml.train.place_config import KIND, PLACE, Phase, PlaceTrainConfig, phase_at
+from ml.train.place_config import KIND, PLACE, Phase, PlaceTrainConfig, phase_at, teacher_shares
 from ml.train.skeleton import TrainerSkeleton
 from ml.train.twin_classifier import NAME as TWIN_CLASSIFIER, TwinClassifier
 
@@ -88,7 +88,8 @@ class PlaceTrainer(TrainerSkeleton):
         self.twin = (TwinClassifier(config, config.model.context_head, config.model.stage_widths()[0], self.device)
                      if config.twin_class_weight > 0 else None)
         self.teacher = (ClassTeacher(config.class_teacher, config.class_teacher_weight, config.model.context_head,
-                                     self.device, self.adversarial.augment)
+                                     self.device, self.adversarial.augment,
+                                     shares=teacher_shares(config.to_dict(), config.data, config.model))
                         if config.class_teacher != "none" else None)
         if resume_from is not None:
             self.load_checkpoint(resume_from)  # its epoch went to the batches (`train`)
@@ -148,7 +149,7 @@ class PlaceTrainer(TrainerSkeleton):
         and the class indices of the attributes the context head reads."""
         batch = self.data.next_batch()
         labels = {name: batch.labels[name].to(self.device, non_blocking=True)
-                  for name in self.config.model.context_head}
+                  for name in [*self.config.model.context_head, *(self.teacher.shares if self.teacher else [])]}
         reals = ImageCache.to_float(batch.images).to(self.device, non_blocking=True)
         contexts = place_context(batch.lat, batch.lon, self.config.model)
         contexts = contexts.to(self.device, non_blocking=True)

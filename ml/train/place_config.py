@@ -20,6 +20,9 @@ KIND = "place"
 ERROR_START_RESOLUTION = "--start-resolution {} is above --resolution {}"
 ERROR_TWIN_NEEDS_HEAD = ("--twin-class-weight needs --context-head: the twin reads the generator's pictures "
                          "as the critic's class head reads the photos")
+ERROR_SHARES_NEED_TEACHER = "--class-teacher-shares needs --class-teacher: the teacher reads the shares"
+ERROR_SHARES_ATTRIBUTE = ("--class-teacher-shares: {!r} is {}; give attributes of the dataset ({}) that the "
+                          "context head does not read")
 ERROR_TEACHER_NEEDS_HEAD = ("--class-teacher needs --context-head: the teacher reads the attributes the head "
                             "reads, with the dataset's class indices")
 ERROR_WARMUP_NEEDS_GENERATOR = ("--critic-warmup-kimg needs --generator-from: it gives a critic from another "
@@ -49,6 +52,7 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
     twin_class_weight: float = 0.0  # TAC-GAN's twin head on the generator's pictures (`ml.train.twin_classifier`)
     class_teacher: str = "none"  # a frozen classifier (oracle folder) the generator's pictures are read by
     class_teacher_weight: float = 1.0  # weight of its cross-entropy in the generator's loss (`ml.train.class_teacher`)
+    class_teacher_shares: str = "none"  # attributes the place does not decide, read in the photos' shares per batch
     critic_warmup_kimg: float = 0.0  # with --generator-from: the critic alone for this many kimg first
     start_resolution: int = 4  # resolution the growing starts at
     fade_kimg: float = 600.0  # thousands of real images per fade-in phase
@@ -65,6 +69,9 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
     NOTES = {"class_teacher": "none; an oracle-kind model folder (python -m ml oracle) trained on the run's "
                               "training photos: the generator also pays its cross-entropy of the --context-head "
                               "classes of the places asked for",
+             "class_teacher_shares": "none; comma-separated attributes of the dataset the place does not decide "
+                                     "(weather,time_of_day): the teacher reads them too, and each batch of pictures "
+                                     "should show their classes in the shares of the photos of the same places",
              "critic_warmup_kimg": "0; only with --generator-from: the generator and G_ema wait while a critic "
                                    "from another run learns the model's pictures"}
 
@@ -125,11 +132,30 @@ def check_options(args: argparse.Namespace, values: dict, model: PlaceConfig, re
 
         if not model.context_head:
             raise CommandError(ERROR_TEACHER_NEEDS_HEAD)
-        load_teacher(values["class_teacher"], model.context_head)
+        load_teacher(values["class_teacher"], {**model.context_head, **teacher_shares(values, args.data, model)})
+    elif values["class_teacher_shares"] != "none":
+        raise CommandError(ERROR_SHARES_NEED_TEACHER)
     if args.critic_warmup_kimg and args.generator_from is None:
         raise CommandError(ERROR_WARMUP_NEEDS_GENERATOR)
     resumed = resume_state.get("train", {}) if resume_state else {}
     return {"cities": parse_city_count(args.cities) if args.cities is not None else resumed.get("cities")}
+
+
+def teacher_shares(values: dict, data: str, model: PlaceConfig) -> dict[str, list]:
+    """The attributes of `--class-teacher-shares` with the dataset's class names of each."""
+    from ml.data.dataset import ManifestDataset
+
+    if values["class_teacher_shares"] == "none":
+        return {}
+    classes = ManifestDataset(data).classes
+    shares = {}
+    for name in values["class_teacher_shares"].split(","):
+        if name in model.context_head or name not in classes:
+            raise CommandError(ERROR_SHARES_ATTRIBUTE.format(
+                name, "read by the context head" if name in model.context_head else "not in the dataset",
+                ", ".join(classes)))
+        shares[name] = list(classes[name])
+    return shares
 
 
 PLACE = Kind(

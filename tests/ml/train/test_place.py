@@ -1,5 +1,6 @@
 """The place training loop: a 3-step run, its files, the phase schedule and resuming."""
 import json
+import math
 import shutil
 
 import pytest
@@ -337,6 +338,56 @@ def test_a_class_teacher_must_read_the_runs_classes(tiny_dataset, tmp_path, caps
         capsys.readouterr()
         *head, folder = extra
         assert train(tiny_dataset, tmp_path / "runs", "--max-kimg", "0.008", *head, "--class-teacher", folder) == 2
+        assert capsys.readouterr().err.startswith(error)
+        assert not (tmp_path / "runs").exists()
+
+
+def test_class_teacher_shares_ask_each_batch_for_the_photos_shares_of_an_attribute_the_place_leaves_open(
+        tiny_dataset, tmp_path, capsys):
+    from ml.train.class_teacher import batch_share_loss
+
+    # The term: lowest (the entropy of the photos' shares) where the batch's reading has those shares,
+    # whichever picture shows what.
+    snow_and_clear = torch.tensor([1, 0, 1, 0])
+    all_clear, half_half = torch.tensor([[5.0, -5.0]] * 4), torch.tensor([[-5.0, 5.0], [5.0, -5.0]] * 2)
+    assert batch_share_loss(half_half, snow_and_clear) == pytest.approx(math.log(2), abs=1e-3)
+    assert batch_share_loss(all_clear, snow_and_clear) > 4
+    assert batch_share_loss(half_half.flip(0), snow_and_clear) == batch_share_loss(half_half, snow_and_clear)
+    assert batch_share_loss(all_clear, torch.full((4,), -1)) == 0
+
+    # A dataset whose photos of each city show clear skies and snow in turn.
+    data = shutil.copytree(tiny_dataset, tmp_path / "weather")
+    rows = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines()]
+    for index, row in enumerate(rows):
+        row["attributes"]["weather"] = ["clear", "snow"][index % 2]
+    (data / "manifest.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    description = json.loads((data / "dataset.json").read_text())
+    description["attributes"]["weather"] = ["clear", "snow"]
+    (data / "dataset.json").write_text(json.dumps(description))
+    teacher = write_teacher(tmp_path / "teacher", {**CLASSES, "weather": ["clear", "snow"]})
+    head = ["--context-head", "biome,density", "--max-kimg", "0.008", "--class-teacher", str(teacher)]
+    assert train(data, tmp_path / "shared", *head, "--class-teacher-shares", "weather") == 0
+    (run,) = (tmp_path / "shared").iterdir()
+    assert json.loads((run / "options.json").read_text())["train"]["class_teacher_shares"] == "weather"
+    trainer, phase, (_, contexts, labels) = tiny_trainer(data, tmp_path, class_teacher=str(teacher),
+                                                         class_teacher_shares="weather")
+    assert torch.equal(labels["weather"].sort().values, torch.tensor([0, 0, 1, 1]))
+    without = tiny_trainer(data, tmp_path / "without", class_teacher=str(teacher))[0]
+    taught = [trainer.teacher(torch.zeros(4, 3, 8, 8), labels)[0], without.teacher(torch.zeros(4, 3, 8, 8), labels)[0]]
+    assert taught[0] > taught[1]  # one picture, four times, cannot show both weathers
+    cases = [(["--class-teacher-shares", "weather"], "error: --class-teacher-shares needs --class-teacher"),
+             ([*head[2:], "--class-teacher-shares", "biome"], "error: --class-teacher-shares: 'biome' is read by the "
+                                                              "context head; give attributes of the dataset (outlier, "
+                                                              "biome, density, weather) that the context head does "
+                                                              "not read"),
+             ([*head[2:], "--class-teacher-shares", "fog"], "error: --class-teacher-shares: 'fog' is not in the dataset"),
+             ([*head[2:], "--class-teacher-shares", "weather"], f"error: --class-teacher {teacher}: its weather classes")]
+    for number, (extra, error) in enumerate(cases):
+        capsys.readouterr()
+        if number == 3:  # a dataset of other weathers than the teacher reads
+            description["attributes"]["weather"] = ["snow", "clear"]
+            (data / "dataset.json").write_text(json.dumps(description))
+        assert train(data, tmp_path / "runs", "--context-head", "biome,density", "--max-kimg", "0.008", *extra) == 2
         assert capsys.readouterr().err.startswith(error)
         assert not (tmp_path / "runs").exists()
 
