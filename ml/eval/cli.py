@@ -2,7 +2,8 @@
 
     python -m ml oracle --data DIR --out FOLDER [--resolution 32] [--epochs 12]
     python -m ml eval RUN_OR_MODEL --data DIR [--oracle FOLDER] [--checkpoint latest|NAME]
-        [--metrics fid,kid,conditional_accuracy,precision_recall,floor,edge_strength(,density_bounds,class_accuracy)]
+        [--metrics fid,kid,conditional_accuracy,precision_recall,floor,edge_strength(,density_bounds,class_accuracy,
+                   scene_shares)]
         [--images 2000]
         [--split heldout]
     python -m ml report RUN_DIR ... --exported DIR [--out docs/RESULTS.md]
@@ -59,7 +60,8 @@ def register(subparsers) -> None:
     evaluate.add_argument("--oracle", type=Path, default=DEFAULT_ORACLE, help="oracle folder (default: shipped)")
     evaluate.add_argument("--checkpoint", default="latest", help="for a run: latest (default) or a checkpoint name")
     evaluate.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help="comma-separated names (default: "
-                          f"{','.join(DEFAULT_METRICS)}; on request also density_bounds, class_accuracy)")
+                          f"{','.join(DEFAULT_METRICS)}; on request also density_bounds, class_accuracy, "
+                          "scene_shares)")
     evaluate.add_argument("--images", type=int, default=2000, help="real (and generated) images at most")
     evaluate.add_argument("--split", choices=("heldout", "train"), default="heldout")
     evaluate.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where real features are cached")
@@ -274,6 +276,12 @@ def format_results(record: dict) -> str:
                        if "misread_as" in figures else "")
             lines.append(f"  {name} {class_name} ({figures['places']} places): generated {figure(figures['generated'])}  "
                          f"real {figure(figures['real'])}  ratio {figure(figures['ratio'], 2, 'n/a')}{misread}")
+    for name, shares in record.get("scene_shares", {}).items():
+        lines.append(f"  {name} shares, generated / real (total variation {shares['total_variation']:.2f}):")
+        for class_name, figures in shares["classes"].items():
+            edges = (f"; variance of the Laplacian {figure(figures['laplacian_variance_generated'], 0, '-')} / "
+                     f"{figure(figures['laplacian_variance_real'], 0, '-')}" if "laplacian_variance_real" in figures else "")
+            lines.append(f"    {class_name:<12} {figures['generated']:.3f} / {figures['real']:.3f}{edges}")
     lines += format_edge_strength(record.get("edge_strength"))
     return "\n".join(lines)
 

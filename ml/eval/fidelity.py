@@ -116,12 +116,17 @@ def laplacian(luma: torch.Tensor) -> torch.Tensor:
     return F.conv2d(luma, LAPLACIAN[None, None])
 
 
+def laplacian_variances(luma: torch.Tensor) -> torch.Tensor:
+    """(N,) the variance of the Laplacian of each picture's (N, 1, H, W) 8-bit luminance."""
+    return laplacian(luma).flatten(1).var(dim=1)
+
+
 def edge_figures(images: torch.Tensor) -> dict:
     """Of uint8 images: the mean over pictures of the variance of the Laplacian of the 8-bit
     luminance, the mean gradient magnitude (central differences) on the interior pixels, and
     the checkerboard (`checkerboard`)."""
     luma = luminance(images).round()
-    variance = laplacian(luma).flatten(1).var(dim=1).mean().item()
+    variance = laplacian_variances(luma).mean().item()
     across = (luma[..., 1:-1, 2:] - luma[..., 1:-1, :-2]) / 2
     down = (luma[..., 2:, 1:-1] - luma[..., :-2, 1:-1]) / 2
     gradient = torch.sqrt(across.square() + down.square()).mean().item()

@@ -14,6 +14,9 @@
   and away from them, where a generator that blurs the step between classes differs.
 - `class_accuracy` (on request): the conditional accuracy per class, and as what the generated
   pictures of a class are misread most often.
+- `scene_shares` (on request): for what the place leaves open (weather, time of day), the share
+  of pictures the oracle reads as each class, generated beside real, and the edge strength of
+  each class's pictures: where a generator drops a class (snow) and where the photos' edges lie.
 
 Every generated picture is made for the place (lat, lon) of one real photo, with seed = its
 index, so real and generated sets cover the same places. Real features, and their floor, are
@@ -33,12 +36,13 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from ml.eval.fidelity import (FLOOR_SEED, NEIGHBOURS, cached_floor, edge_strength, precision_recall,
-                              real_floor)
+from ml.eval.fidelity import (FLOOR_SEED, NEIGHBOURS, cached_floor, edge_strength, laplacian_variances, luminance,
+                              precision_recall, real_floor)
 from ml.eval.oracle import Oracle
 from ml.train.image_cache import ImageCache, load_image_cache
 
 PLACE_ATTRIBUTES = ("biome", "density")  # what a picture of a place must show of it
+SCENE_ATTRIBUTES = ("weather", "time_of_day")  # what the place leaves open: each photo draws its own
 NEAR_BOUND_DECADES = 0.1  # `density_bounds`: a population this close to a class bound, in log10, is near it
 KID_SUBSETS = 50
 KID_SUBSET_SIZE = 1000
@@ -276,6 +280,34 @@ def class_accuracy_metric(evaluation: Evaluation) -> dict:
     return {"class_accuracy": result}
 
 
+def scene_shares_metric(evaluation: Evaluation) -> dict:
+    """For each attribute the place leaves open (`SCENE_ATTRIBUTES`, those the oracle reads), the
+    share of the pictures the oracle reads as each class, generated beside real, their total
+    variation distance (half the sum of the shares' differences), and, where the edge pictures
+    are measured, the mean variance of the Laplacian of the pictures read as each class (None
+    where none is): a generator conditioned on the place alone may drop a class (snow), and the
+    photos' edges lie largely in some classes (snow, rain, night)."""
+    pictures = evaluation.real_pictures if isinstance(evaluation.real_pictures, torch.Tensor) else None
+    variances = None if pictures is None else {
+        side: laplacian_variances(luminance(images).round()).numpy()
+        for side, images in (("real", pictures), ("generated", evaluation.generated_pictures))}
+    result = {}
+    for name in SCENE_ATTRIBUTES:
+        if name not in evaluation.generated.predictions:
+            continue
+        read = {"real": evaluation.real.oracle.predictions[name], "generated": evaluation.generated.predictions[name]}
+        classes = {}
+        for index, class_name in enumerate(evaluation.real.data.classes[name]):
+            shown = {side: read[side] == index for side in read}
+            classes[class_name] = {side: round(float(shown[side].mean()), 4) for side in read}
+            if variances is not None:
+                classes[class_name] |= {f"laplacian_variance_{side}": round(float(variances[side][shown[side]].mean()), 1)
+                                        if shown[side].any() else None for side in read}
+        distance = sum(abs(figures["generated"] - figures["real"]) for figures in classes.values()) / 2
+        result[name] = {"classes": classes, "total_variation": round(distance, 4)}
+    return {"scene_shares": result}
+
+
 def precision_recall_metric(evaluation: Evaluation) -> dict:
     return precision_recall(evaluation.real.oracle.features, evaluation.generated.features)
 
@@ -307,6 +339,7 @@ METRICS: dict[str, Callable[[Evaluation], dict]] = {
     "edge_strength": edge_strength_metric,
     "density_bounds": density_bounds_metric,
     "class_accuracy": class_accuracy_metric,
+    "scene_shares": scene_shares_metric,
 }
 # What every kind is measured by against real photos, whatever its task metrics.
 FIDELITY_METRICS = ("fid", "kid", "precision_recall", "floor", "edge_strength")

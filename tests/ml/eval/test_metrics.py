@@ -164,6 +164,36 @@ def test_class_accuracy_says_which_class_is_lost_and_as_what_it_is_read():
     assert figures["density"] == {"village": {"places": 7, "generated": 1.0, "real": 1.0, "ratio": 1.0}}
 
 
+def test_scene_shares_show_a_dropped_weather_and_where_the_photos_edges_lie():
+    from ml.eval.cli import format_results
+    from ml.eval.metrics import Evaluation, FeatureSet, RealSet, scene_shares_metric
+
+    class Data:
+        classes = {"weather": ["clear", "snow"], "time_of_day": ["day", "night"]}
+
+    flat, speckled = torch.full((1, 3, 8, 8), 128, dtype=torch.uint8), torch.zeros((1, 3, 8, 8), dtype=torch.uint8)
+    speckled[..., ::2, ::2] = 255  # snow: white flakes on a dark sky
+    real = RealSet(Data(), FeatureSet(np.zeros((4, 2)), {"weather": np.array([0, 0, 0, 1]),
+                                                          "time_of_day": np.array([0, 1, 0, 1])}))
+    generated = FeatureSet(np.zeros((4, 2)), {"weather": np.array([0, 0, 0, 0]), "time_of_day": np.array([1, 0, 1, 0])})
+    pictures = torch.cat([flat, flat, flat, speckled])
+    figures = scene_shares_metric(Evaluation(real, generated, pictures, torch.cat([flat] * 4)))["scene_shares"]
+    weather = figures["weather"]
+    assert weather["total_variation"] == 0.25  # a quarter of the photos show snow, no picture does
+    assert weather["classes"]["snow"]["generated"] == 0 and weather["classes"]["snow"]["real"] == 0.25
+    assert weather["classes"]["snow"]["laplacian_variance_generated"] is None  # no picture read as snow
+    assert weather["classes"]["snow"]["laplacian_variance_real"] > 1000 > 0 == weather["classes"]["clear"][
+        "laplacian_variance_real"]
+    assert figures["time_of_day"]["total_variation"] == 0  # the same shares, whichever pictures show them
+    # Without edge pictures (the photos smaller than the pictures), the shares alone.
+    alone = scene_shares_metric(Evaluation(real, generated, "smaller", torch.cat([flat] * 4)))["scene_shares"]
+    assert alone["weather"]["classes"]["snow"] == {"real": 0.25, "generated": 0.0}
+    text = format_results({"target": "m", "images": 4, "split": "heldout", "data": "d", "resolution": 8,
+                           "scene_shares": figures})
+    assert "weather shares, generated / real (total variation 0.25):" in text
+    assert "    snow         0.000 / 0.250; variance of the Laplacian - / " in text
+
+
 def test_density_bounds_split_the_places_by_their_distance_to_a_class_bound():
     from ml.data.cities import world_cities
     from ml.eval.metrics import Evaluation, FeatureSet, RealSet, density_bounds_metric
