@@ -75,7 +75,9 @@ def describe_run(options: dict) -> str:
     if train.get("twin_class_weight", 0):
         parts.append(f"twin class head (weight {train['twin_class_weight']:g})")
     if train.get("class_teacher", "none") != "none":
-        parts.append(f"class teacher {train['class_teacher']} (weight {train.get('class_teacher_weight', 1):g})")
+        shares = train.get("class_teacher_shares", "none")
+        parts.append(f"class teacher {train['class_teacher']} (weight {train.get('class_teacher_weight', 1):g}"
+                     + (f"; shares of {shares.replace(',', ', ')})" if shares != "none" else ")"))
     if not train.get("drop_outliers", True):
         parts.append("outliers kept")
     if train.get("start_resolution", 4) == model["resolution"]:

@@ -146,7 +146,7 @@ class PlaceTrainer(TrainerSkeleton):
 
     def fetch_batch(self, phase: Phase) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """This rank's share of the next batch: reals at the phase's resolution, their contexts,
-        and the class indices of the attributes the context head reads."""
+        and the class indices of the attributes the context head reads (and the teacher's shares)."""
         batch = self.data.next_batch()
         labels = {name: batch.labels[name].to(self.device, non_blocking=True)
                   for name in [*self.config.model.context_head, *(self.teacher.shares if self.teacher else [])]}

@@ -368,7 +368,9 @@ def test_class_teacher_shares_ask_each_batch_for_the_photos_shares_of_an_attribu
     head = ["--context-head", "biome,density", "--max-kimg", "0.008", "--class-teacher", str(teacher)]
     assert train(data, tmp_path / "shared", *head, "--class-teacher-shares", "weather") == 0
     (run,) = (tmp_path / "shared").iterdir()
-    assert json.loads((run / "options.json").read_text())["train"]["class_teacher_shares"] == "weather"
+    options = json.loads((run / "options.json").read_text())
+    assert options["train"]["class_teacher_shares"] == "weather"
+    assert f"class teacher {teacher} (weight 1; shares of weather)" in describe_run(options)
     trainer, phase, (_, contexts, labels) = tiny_trainer(data, tmp_path, class_teacher=str(teacher),
                                                          class_teacher_shares="weather")
     assert torch.equal(labels["weather"].sort().values, torch.tensor([0, 0, 1, 1]))
