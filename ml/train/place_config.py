@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ml.cli import CommandError, parse_city_count
 from ml.models.configs import PlaceConfig, ascending_populations
-from ml.train.checks import check_power_of_two
+from ml.train.checks import check_power_of_two, dataset_classes
 from ml.train.options import Kind
 from ml.train.run_config import AdversarialOptions, ModeSeekingOptions, PatchCriticOptions, RunConfig
 
@@ -143,11 +144,9 @@ def check_options(args: argparse.Namespace, values: dict, model: PlaceConfig, re
 
 def teacher_shares(values: dict, data: str, model: PlaceConfig) -> dict[str, list]:
     """The attributes of `--class-teacher-shares` with the dataset's class names of each."""
-    from ml.data.dataset import ManifestDataset
-
     if values["class_teacher_shares"] == "none":
         return {}
-    classes = ManifestDataset(data).classes
+    classes = dataset_classes(Path(data))
     shares = {}
     for name in values["class_teacher_shares"].split(","):
         if name in model.context_head or name not in classes:
