@@ -78,6 +78,8 @@ def describe_run(options: dict) -> str:
         shares = train.get("class_teacher_shares", "none")
         parts.append(f"class teacher {train['class_teacher']} (weight {train.get('class_teacher_weight', 1):g}"
                      + (f"; shares of {shares.replace(',', ', ')})" if shares != "none" else ")"))
+    if train.get("spectrum_weight", 0):
+        parts.append(f"spectrum matched to the photos' (weight {train['spectrum_weight']:g})")
     if not train.get("drop_outliers", True):
         parts.append("outliers kept")
     if train.get("start_resolution", 4) == model["resolution"]:

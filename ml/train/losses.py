@@ -135,6 +135,45 @@ class ModeSeekingLoss:
         return torch.cat([batch[:half], batch[:half]])
 
 
+@dataclass
+class SpectrumLoss:
+    """weight * the mean over spatial frequencies of (log P_fake(r) - log P_real(r))^2, where P(r)
+    is the power spectrum of a batch's luminance averaged over the ring of radius r (whole
+    cycles per picture, 1 up to the corners) and over the batch: the spectral regularisation of
+    Durall, Keuper and Keuper ("Watch your Up-Convolution", CVPR 2020). The reals' spectrum is a
+    running mean (`observe`) of the critic's batches, so the generator pays for pictures whose
+    fine detail is weaker than the photos' (blur) and equally for detail stronger than theirs
+    (grain, a checkerboard): the pictures' detail must come in the photos' amounts at each scale.
+    0 until the first `observe`."""
+
+    weight: float = 0.0
+    decay: float = 0.99  # of the running mean of the reals' spectrum, per observed batch
+    real: torch.Tensor | None = None
+
+    def __call__(self, fakes: torch.Tensor) -> torch.Tensor:
+        if self.real is None:
+            return torch.zeros((), device=fakes.device)
+        return self.weight * (self.spectrum(fakes).log() - self.real.log()).square().mean()
+
+    def observe(self, reals: torch.Tensor) -> None:
+        with torch.no_grad():
+            spectrum = self.spectrum(reals)
+            self.real = spectrum if self.real is None else torch.lerp(spectrum, self.real, self.decay)
+
+    @staticmethod
+    def spectrum(images: torch.Tensor) -> torch.Tensor:
+        """(rings,) the batch's mean power at each whole radius >= 1 of the luminance's 2-D spectrum."""
+        luma = (images.float() * images.new_tensor([0.299, 0.587, 0.114]).float()[:, None, None]).sum(dim=1)
+        power = torch.fft.fft2(luma, norm="ortho").abs().square().mean(dim=0)
+        height, width = luma.shape[-2:]
+        radius = torch.hypot(torch.fft.fftfreq(height, device=luma.device)[:, None] * height,
+                             torch.fft.fftfreq(width, device=luma.device)[None] * width).round().long()
+        rings = radius.max().item() + 1
+        totals = torch.zeros(rings, device=luma.device).index_add(0, radius.flatten(), power.flatten())
+        counts = torch.bincount(radius.flatten(), minlength=rings)
+        return (totals / counts)[1:] + 1e-8
+
+
 class NonSaturatingCriticLoss:
     """E[softplus(D(fake))] + E[softplus(-D(real))]: the logistic loss of the original GAN
     (Goodfellow et al. 2014), a critic scoring logits of "real"."""

@@ -25,7 +25,9 @@ those pairs (`ModeSeekingLoss`): two seeds of one place must paint different pic
 `twin_class_weight` > 0 a twin of the class head learns the classes from the generator's pictures
 and the generator pays for being read by it (`ml.train.twin_classifier`, TAC-GAN). With
 `class_teacher` a frozen classifier also reads the generator's pictures, and the generator pays its
-cross-entropy of the asked classes (`ml.train.class_teacher`). Population
+cross-entropy of the asked classes (`ml.train.class_teacher`). With `spectrum_weight` > 0 the
+generator also pays, at full resolution (fading in or stable), for a batch whose spectrum differs from the photos'
+(`SpectrumLoss`): too little fine detail or too much. Population
 steps or the climate added to the context, or a higher `fmap_min`, on a resume widen the networks
 where they stand (`adapt_weights`).
 """
@@ -43,7 +45,7 @@ from ml.train.class_teacher import ClassTeacher
 from ml.train.image_cache import ImageCache
 from ml.train.adversarial import AdversarialObjective
 from ml.train.launch import start_run
-from ml.train.losses import ClassPredictionLoss, ModeSeekingLoss, class_accuracies
+from ml.train.losses import ClassPredictionLoss, ModeSeekingLoss, SpectrumLoss, class_accuracies
 from ml.train.patch_critic import PatchCritic
 from ml.train.place_config import KIND, PLACE, Phase, PlaceTrainConfig, phase_at, teacher_shares
 from ml.train.skeleton import TrainerSkeleton
@@ -83,6 +85,7 @@ class PlaceTrainer(TrainerSkeleton):
         self.adversarial = AdversarialObjective(config, config.model.resolution)
         self.place_classes = ClassPredictionLoss(config.context_weight) if config.model.context_head else None
         self.mode_seeking = ModeSeekingLoss(config.mode_seeking_weight)
+        self.spectrum = SpectrumLoss(config.spectrum_weight)
         if config.patch_critic_weight > 0:
             self.patch_critic = PatchCritic(config, config.model.resolution, self.device, run_dir.memory_format(dist))
         self.twin = (TwinClassifier(config, config.model.context_head, config.model.stage_widths()[0], self.device)
@@ -188,6 +191,8 @@ class PlaceTrainer(TrainerSkeleton):
         self.record(loss_d=loss, **stats)
         if self.patch_critic is not None and phase.resolution == self.config.model.resolution:
             self.step_patch_critic(reals, fakes)
+        if self.spectrum.weight > 0 and phase.resolution == self.config.model.resolution:
+            self.spectrum.observe(reals)
 
     def step_generator(self, phase: Phase, contexts: torch.Tensor, labels: dict[str, torch.Tensor]) -> None:
         stage = dict(stage=phase.stage, alpha=phase.alpha)
@@ -203,6 +208,10 @@ class PlaceTrainer(TrainerSkeleton):
                 lambda images, **kw: self.D(images, contexts, **stage, **kw), fakes, with_features=True)
             loss = loss + self.generator_extras(fakes, latents if pairs else None,
                                                 patch=phase.resolution == self.config.model.resolution)
+        if self.spectrum.weight > 0 and phase.resolution == self.config.model.resolution:
+            spectrum = self.spectrum(fakes)
+            loss = loss + spectrum
+            self.record(spectrum_g=spectrum)
         if self.place_classes is not None:
             place = self.place_classes(classes, labels)
             loss = loss + place

@@ -54,6 +54,7 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
     class_teacher: str = "none"  # a frozen classifier (oracle folder) the generator's pictures are read by
     class_teacher_weight: float = 1.0  # weight of its cross-entropy in the generator's loss (`ml.train.class_teacher`)
     class_teacher_shares: str = "none"  # attributes the place does not decide, read in the photos' shares per batch
+    spectrum_weight: float = 0.0  # at full size, the pictures' spectrum against the photos' (`SpectrumLoss`; 0: off)
     critic_warmup_kimg: float = 0.0  # with --generator-from: the critic alone for this many kimg first
     start_resolution: int = 4  # resolution the growing starts at
     fade_kimg: float = 600.0  # thousands of real images per fade-in phase
@@ -64,8 +65,8 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
     sample_kimg: float = 50.0  # a sample grid every this many kimg (and at each phase's end)
     snapshot_kimg: float = 200.0  # a checkpoint every this many kimg (and at the end)
 
-    NON_NEGATIVE = ("context_weight", "twin_class_weight", "class_teacher_weight", "critic_warmup_kimg", "fade_kimg",
-                    "stable_kimg", "data_workers")
+    NON_NEGATIVE = ("context_weight", "twin_class_weight", "class_teacher_weight", "spectrum_weight",
+                    "critic_warmup_kimg", "fade_kimg", "stable_kimg", "data_workers")
     SPECIAL_OPTIONS = ("cities",)  # --cities N|all
     NOTES = {"class_teacher": "none; an oracle-kind model folder (python -m ml oracle) trained on the run's "
                               "training photos: the generator also pays its cross-entropy of the --context-head "
@@ -73,6 +74,8 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
              "class_teacher_shares": "none; comma-separated attributes of the dataset the place does not decide "
                                      "(weather,time_of_day): the teacher reads them too, and each batch of pictures "
                                      "should show their classes in the shares of the photos of the same places",
+             "spectrum_weight": "0; at full size the generator pays for a batch spectrum (radial power of the "
+                                "luminance) unlike the photos', too weak (blur) or too strong (grain)",
              "critic_warmup_kimg": "0; only with --generator-from: the generator and G_ema wait while a critic "
                                    "from another run learns the model's pictures"}
 

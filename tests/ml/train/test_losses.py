@@ -3,8 +3,9 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
-from ml.train.losses import ClassPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty
+from ml.train.losses import ClassPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty, SpectrumLoss
 
 
 def test_critic_loss_is_negative_when_the_critic_separates_reals_from_fakes():
@@ -63,6 +64,31 @@ def test_the_mode_seeking_loss_is_known_and_pushes_the_two_views_of_an_input_apa
     loss((first, second), latents).backward()
     assert (first.grad > 0).all() and (second.grad < 0).all()  # descending moves them apart
     assert ModeSeekingLoss(0.0)((same, same), latents).item() == 0.0
+
+
+def test_the_spectrum_loss_asks_blurred_pictures_for_the_photos_detail_and_grainy_ones_for_less():
+    torch.manual_seed(0)
+    photos = torch.rand(16, 3, 32, 32) * 2 - 1
+    loss = SpectrumLoss(2.0)
+    assert loss(photos).item() == 0.0  # nothing observed yet: nothing to match
+    loss.observe(photos)
+    assert loss(photos).item() == pytest.approx(0.0, abs=1e-6)
+    blurred = F.avg_pool2d(photos, 3, stride=1, padding=1, count_include_pad=False)
+    grainy = photos + 0.5 * torch.tensor([[1.0, -1.0], [-1.0, 1.0]]).repeat(16, 16)
+    assert loss(blurred) > 0.5 and loss(grainy) > 0.05
+    # a step down the term's gradient brings back fine detail to the blurred batch and takes the
+    # checkerboard out of the grainy one
+    for pictures, sharper in ((blurred, True), (grainy, False)):
+        pictures = pictures.clone().requires_grad_(True)
+        loss(pictures).backward()
+        stepped = pictures.detach() - 0.5 * pictures.grad / pictures.grad.abs().mean()
+        laplacian = [F.conv2d(x.mean(dim=1, keepdim=True), torch.tensor([[[[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]]])).var()
+                     for x in (pictures.detach(), stepped)]
+        assert (laplacian[1] > laplacian[0]) == sharper
+        assert loss(stepped) < loss(pictures.detach())
+    # the reals' spectrum is a running mean over the observed batches
+    loss.observe(blurred)
+    assert torch.allclose(loss.real, torch.lerp(SpectrumLoss.spectrum(blurred), SpectrumLoss.spectrum(photos), 0.99))
 
 
 def test_class_prediction_loss_is_the_cross_entropy_of_the_pictures_of_known_class():

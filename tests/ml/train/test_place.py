@@ -233,6 +233,18 @@ def test_the_generator_step_passes_the_class_loss_on_to_the_generator(tiny_datas
     assert not torch.allclose(gradients[0], gradients[1])
 
 
+def test_a_spectrum_weight_matches_the_pictures_spectrum_to_the_photos_at_full_size(tiny_dataset, tmp_path):
+    assert train(tiny_dataset, tmp_path / "runs", "--max-kimg", "0.02", "--spectrum-weight", "2") == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    rows = {row["kimg"]: row for row in map(json.loads, (run / "stats.jsonl").read_text().splitlines())}
+    # the 4x4 step goes without it; the steps at 8x8, fading in or stable, pay for their spectrum
+    assert "spectrum_g" not in rows[0.004]
+    assert all(rows[kimg]["spectrum_g"] > 0 for kimg in (0.008, 0.012, 0.016, 0.02))
+    options = json.loads((run / "options.json").read_text())
+    assert options["train"]["spectrum_weight"] == 2
+    assert "spectrum matched to the photos' (weight 2)" in describe_run(options)
+
+
 def test_the_twin_class_head_reads_the_generators_pictures_and_is_added_on_resume(tiny_dataset, tmp_path, capsys):
     head = ["--context-head", "biome,density", "--max-kimg", "0.008"]
     assert train(tiny_dataset, tmp_path / "twin", *head, "--twin-class-weight", "0.5") == 0
