@@ -144,7 +144,8 @@ class SpectrumLoss:
     running mean (`observe`) of the critic's batches, so the generator pays for pictures whose
     fine detail is weaker than the photos' (blur) and equally for detail stronger than theirs
     (grain, a checkerboard): the pictures' detail must come in the photos' amounts at each scale.
-    0 until the first `observe`."""
+    0 until the first `observe`; the running mean is not checkpointed (statistics of the data, a
+    resumed run gathers it again from its first batches)."""
 
     weight: float = 0.0
     decay: float = 0.99  # of the running mean of the reals' spectrum, per observed batch

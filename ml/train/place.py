@@ -26,8 +26,8 @@ those pairs (`ModeSeekingLoss`): two seeds of one place must paint different pic
 and the generator pays for being read by it (`ml.train.twin_classifier`, TAC-GAN). With
 `class_teacher` a frozen classifier also reads the generator's pictures, and the generator pays its
 cross-entropy of the asked classes (`ml.train.class_teacher`). With `spectrum_weight` > 0 the
-generator also pays, at full resolution (fading in or stable), for a batch whose spectrum differs from the photos'
-(`SpectrumLoss`): too little fine detail or too much. Population
+generator also pays, at full resolution (fading in or stable), for a batch whose spectrum differs
+from the photos' (`SpectrumLoss`): too little fine detail or too much. Population
 steps or the climate added to the context, or a higher `fmap_min`, on a resume widen the networks
 where they stand (`adapt_weights`).
 """
