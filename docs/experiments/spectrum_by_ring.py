@@ -11,25 +11,19 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 from PIL import Image
 
+from ml.eval.metrics import to_tensor
 from ml.pipelines import load as load_pipeline
 from ml.train.losses import SpectrumLoss
 
 torch.set_num_threads(1)
 data = Path(sys.argv[1])
 rows = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines()][-512:]
-
-
-def batch(pictures) -> torch.Tensor:
-    return torch.stack([torch.from_numpy(np.array(p.convert("RGB"))).permute(2, 0, 1) for p in pictures]) / 127.5 - 1
-
-
-photos = SpectrumLoss.spectrum(batch(Image.open(data / row["image"]) for row in rows))
+photos = SpectrumLoss.spectrum(to_tensor([Image.open(data / row["image"]) for row in rows]))
 for model in sys.argv[2:]:
     pictures = load_pipeline(model).generate([{"lat": r["lat"], "lon": r["lon"]} for r in rows], list(range(len(rows))))
-    ratio = SpectrumLoss.spectrum(batch(pictures)) / photos
+    ratio = SpectrumLoss.spectrum(to_tensor(pictures)) / photos
     print(f"{model}: term {ratio.log().square().mean().item():.3f}; rings 1, 4, ... 43:",
           " ".join(f"{value:.2f}" for value in ratio[::3].tolist()))

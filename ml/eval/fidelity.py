@@ -107,8 +107,8 @@ def cached_floor(path: Path | None, compute) -> dict:
 
 # --- edge strength -----------------------------------------------------------------------------
 def luminance(images: torch.Tensor) -> torch.Tensor:
-    """(N, 1, H, W) float luminance in [0, 255] of uint8 (N, 3, H, W) images."""
-    return (images.float() * LUMA[:, None, None]).sum(dim=1, keepdim=True)
+    """(N, 1, H, W) float luminance of (N, 3, H, W) images, in their scale ([0, 255] of uint8)."""
+    return (images.float() * LUMA.to(images.device)[:, None, None]).sum(dim=1, keepdim=True)
 
 
 def laplacian(luma: torch.Tensor) -> torch.Tensor:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from ml.eval.fidelity import luminance
+
 
 class CriticLoss:
     """E[D(fake)] - E[D(real)]: minimising it widens the critic's real/fake margin."""
@@ -164,7 +166,7 @@ class SpectrumLoss:
     @staticmethod
     def spectrum(images: torch.Tensor) -> torch.Tensor:
         """(rings,) the batch's mean power at each whole radius >= 1 of the luminance's 2-D spectrum."""
-        luma = (images.float() * images.new_tensor([0.299, 0.587, 0.114]).float()[:, None, None]).sum(dim=1)
+        luma = luminance(images)[:, 0]
         power = torch.fft.fft2(luma, norm="ortho").abs().square().mean(dim=0)
         height, width = luma.shape[-2:]
         radius = torch.hypot(torch.fft.fftfreq(height, device=luma.device)[:, None] * height,
