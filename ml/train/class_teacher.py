@@ -65,12 +65,12 @@ class ClassTeacher:
 
     def __call__(self, fakes: torch.Tensor, labels: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict]:
         """The term on the generator's pictures `fakes`, and the teacher's logits of them (of the
-        place's attributes)."""
+        place's attributes and of the shared ones)."""
         _, logits = self.oracle(self.augment(fakes.float()))
         term = self.cross_entropy({name: logits[name] for name in self.attributes}, labels)
         for name in self.shares:
             term = term + self.cross_entropy.weight * batch_share_loss(logits[name], labels[name])
-        return term, {name: logits[name] for name in self.attributes}
+        return term, {name: logits[name] for name in [*self.attributes, *self.shares]}
 
 
 def batch_share_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

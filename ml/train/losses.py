@@ -15,7 +15,7 @@ Each loss is a small class with one method, `__call__`, so its weight lives besi
 training loop reads as a sum of named terms.
 """
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -147,34 +147,85 @@ class SpectrumLoss:
     fine detail is weaker than the photos' (blur) and equally for detail stronger than theirs
     (grain, a checkerboard): the pictures' detail must come in the photos' amounts at each scale.
     0 until the first `observe`; the running mean is not checkpointed (statistics of the data, a
-    resumed run gathers it again from its first batches)."""
+    resumed run gathers it again from its first batches).
+
+    With `groups` (attribute -> number of classes, e.g. time of day and weather) the spectra are
+    matched class by class instead: the photos' running mean per class of each attribute, from
+    their labels, against the mean spectrum of the pictures read as that class; the term is the
+    mean over attributes of the mean over the batch's pictures of their class's difference (classes
+    whose photos have not been seen yet, and unknown classes, < 0, left out). One batch mean lets
+    the bright day pictures stand in for detail the night's lit windows or the snow's flakes lack."""
 
     weight: float = 0.0
-    decay: float = 0.99  # of the running mean of the reals' spectrum, per observed batch
-    real: torch.Tensor | None = None
+    groups: dict[str, int] = field(default_factory=dict)
+    decay: float = 0.99  # of the running means of the reals' spectra, per observed batch (per class: per batch showing it)
+    real: torch.Tensor | None = None  # (rings,) without groups
+    real_by_class: dict[str, torch.Tensor] = field(default_factory=dict)  # attribute -> (classes, rings), NaN unseen
 
-    def __call__(self, fakes: torch.Tensor) -> torch.Tensor:
-        if self.real is None:
+    def __call__(self, fakes: torch.Tensor, classes: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """The term on `fakes`; with groups, `classes` holds each attribute's (N,) class of each picture."""
+        if not self.groups:
+            if self.real is None:
+                return torch.zeros((), device=fakes.device)
+            return self.weight * (self.spectrum(fakes).log() - self.real.log()).square().mean()
+        if not self.real_by_class:
             return torch.zeros((), device=fakes.device)
-        return self.weight * (self.spectrum(fakes).log() - self.real.log()).square().mean()
+        powers = self.ring_powers(fakes)
+        terms = [self.grouped_difference(powers, classes[name], self.real_by_class[name]) for name in self.groups]
+        return self.weight * torch.stack(terms).mean()
 
-    def observe(self, reals: torch.Tensor) -> None:
+    def observe(self, reals: torch.Tensor, labels: dict[str, torch.Tensor] | None = None) -> None:
+        """Fold the reals' spectrum (with groups: each class's, `labels` giving the reals' classes) into the running means."""
         with torch.no_grad():
-            spectrum = self.spectrum(reals)
-            self.real = spectrum if self.real is None else torch.lerp(spectrum, self.real, self.decay)
+            if not self.groups:
+                spectrum = self.spectrum(reals)
+                self.real = spectrum if self.real is None else torch.lerp(spectrum, self.real, self.decay)
+                return
+            powers = self.ring_powers(reals)
+            for name, count in self.groups.items():
+                means, shown = self.class_means(powers, labels[name], count)
+                real = self.real_by_class.get(name, torch.full_like(means, float("nan")))
+                mixed = torch.where(real.isnan(), means, torch.lerp(means, real, self.decay))
+                self.real_by_class[name] = torch.where(shown[:, None], mixed, real)
+
+    @classmethod
+    def grouped_difference(cls, powers: torch.Tensor, classes: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        """The mean over the pictures of known and seen class of the mean over rings of the squared
+        log difference between their class's mean spectrum and the photos' of that class."""
+        means, shown = cls.class_means(powers, classes, real.shape[0])
+        counted = shown & ~real[:, 0].isnan()
+        if not counted.any():
+            return powers.new_zeros(())
+        differences = (means[counted].log() - real[counted].log()).square().mean(dim=1)
+        pictures = torch.bincount(classes[classes >= 0], minlength=real.shape[0])[counted].to(powers.dtype)
+        return (differences * pictures).sum() / pictures.sum()
 
     @staticmethod
-    def spectrum(images: torch.Tensor) -> torch.Tensor:
+    def class_means(powers: torch.Tensor, classes: torch.Tensor, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(count, rings) the mean of the (N, rings) `powers` of each class's pictures (+ 1e-8), and
+        (count,) whether the class has any; pictures of unknown class (< 0) left out."""
+        known = classes >= 0
+        totals = powers.new_zeros(count, powers.shape[1]).index_add(0, classes[known], powers[known])
+        pictures = torch.bincount(classes[known], minlength=count)
+        return totals / pictures.clamp(min=1)[:, None].to(powers.dtype) + 1e-8, pictures > 0
+
+    @classmethod
+    def spectrum(cls, images: torch.Tensor) -> torch.Tensor:
         """(rings,) the batch's mean power at each whole radius >= 1 of the luminance's 2-D spectrum."""
+        return cls.ring_powers(images).mean(dim=0) + 1e-8
+
+    @staticmethod
+    def ring_powers(images: torch.Tensor) -> torch.Tensor:
+        """(N, rings) each picture's mean power at each whole radius >= 1 of its luminance's 2-D spectrum."""
         luma = luminance(images)[:, 0]
-        power = torch.fft.fft2(luma, norm="ortho").abs().square().mean(dim=0)
+        power = torch.fft.fft2(luma, norm="ortho").abs().square().flatten(1)
         height, width = luma.shape[-2:]
         radius = torch.hypot(torch.fft.fftfreq(height, device=luma.device)[:, None] * height,
-                             torch.fft.fftfreq(width, device=luma.device)[None] * width).round().long()
+                             torch.fft.fftfreq(width, device=luma.device)[None] * width).round().long().flatten()
         rings = radius.max().item() + 1
-        totals = torch.zeros(rings, device=luma.device).index_add(0, radius.flatten(), power.flatten())
-        counts = torch.bincount(radius.flatten(), minlength=rings)
-        return (totals / counts)[1:] + 1e-8
+        totals = power.new_zeros(power.shape[0], rings).index_add(1, radius, power)
+        counts = torch.bincount(radius, minlength=rings)
+        return (totals / counts)[:, 1:]
 
 
 class NonSaturatingCriticLoss:

@@ -27,7 +27,8 @@ and the generator pays for being read by it (`ml.train.twin_classifier`, TAC-GAN
 `class_teacher` a frozen classifier also reads the generator's pictures, and the generator pays its
 cross-entropy of the asked classes (`ml.train.class_teacher`). With `spectrum_weight` > 0 the
 generator also pays, at full resolution (fading in or stable), for a batch whose spectrum differs
-from the photos' (`SpectrumLoss`): too little fine detail or too much. Population
+from the photos' (`SpectrumLoss`): too little fine detail or too much; with `spectrum_by`, class by
+class of the attributes the teacher shares, the pictures grouped by its reading. Population
 steps or the climate added to the context, or a higher `fmap_min`, on a resume widen the networks
 where they stand (`adapt_weights`).
 """
@@ -85,14 +86,16 @@ class PlaceTrainer(TrainerSkeleton):
         self.adversarial = AdversarialObjective(config, config.model.resolution)
         self.place_classes = ClassPredictionLoss(config.context_weight) if config.model.context_head else None
         self.mode_seeking = ModeSeekingLoss(config.mode_seeking_weight)
-        self.spectrum = SpectrumLoss(config.spectrum_weight)
+        shares = teacher_shares(config.to_dict(), config.data, config.model)
+        self.spectrum = SpectrumLoss(config.spectrum_weight, groups={
+            name: len(shares[name]) for name in config.spectrum_by.split(",") if config.spectrum_by != "none"})
         if config.patch_critic_weight > 0:
             self.patch_critic = PatchCritic(config, config.model.resolution, self.device, run_dir.memory_format(dist))
         self.twin = (TwinClassifier(config, config.model.context_head, config.model.stage_widths()[0], self.device)
                      if config.twin_class_weight > 0 else None)
         self.teacher = (ClassTeacher(config.class_teacher, config.class_teacher_weight, config.model.context_head,
                                      self.device, self.adversarial.augment,
-                                     shares=teacher_shares(config.to_dict(), config.data, config.model))
+                                     shares=shares)
                         if config.class_teacher != "none" else None)
         if resume_from is not None:
             self.load_checkpoint(resume_from)  # its epoch went to the batches (`train`)
@@ -192,7 +195,7 @@ class PlaceTrainer(TrainerSkeleton):
         if self.patch_critic is not None and phase.resolution == self.config.model.resolution:
             self.step_patch_critic(reals, fakes)
         if self.spectrum.weight > 0 and phase.resolution == self.config.model.resolution:
-            self.spectrum.observe(reals)
+            self.spectrum.observe(reals, labels)
 
     def step_generator(self, phase: Phase, contexts: torch.Tensor, labels: dict[str, torch.Tensor]) -> None:
         stage = dict(stage=phase.stage, alpha=phase.alpha)
@@ -208,10 +211,6 @@ class PlaceTrainer(TrainerSkeleton):
                 lambda images, **kw: self.D(images, contexts, **stage, **kw), fakes, with_features=True)
             loss = loss + self.generator_extras(fakes, latents if pairs else None,
                                                 patch=phase.resolution == self.config.model.resolution)
-        if self.spectrum.weight > 0 and phase.resolution == self.config.model.resolution:
-            spectrum = self.spectrum(fakes)
-            loss = loss + spectrum
-            self.record(spectrum_g=spectrum)
         if self.place_classes is not None:
             place = self.place_classes(classes, labels)
             loss = loss + place
@@ -220,10 +219,16 @@ class PlaceTrainer(TrainerSkeleton):
             twin = self.twin.generator_loss(features, labels)
             loss = loss + twin
             self.record(twin_g=twin)
+        readings = {}
         if self.teacher is not None:
-            taught, teacher_classes = self.teacher(fakes, labels)
+            taught, readings = self.teacher(fakes, labels)
             loss = loss + taught
-            self.record(teacher_loss_g=taught, **class_accuracies(teacher_classes, labels, "teacher"))
+            self.record(teacher_loss_g=taught, **class_accuracies(
+                {name: readings[name] for name in self.teacher.attributes}, labels, "teacher"))
+        if self.spectrum.weight > 0 and phase.resolution == self.config.model.resolution:
+            spectrum = self.spectrum(fakes, {name: readings[name].argmax(dim=1) for name in self.spectrum.groups})
+            loss = loss + spectrum
+            self.record(spectrum_g=spectrum)
         self.optimizer_step(self.G, self.G_opt, loss)
         self.D.requires_grad_(True)
         self.record(loss_g=loss)

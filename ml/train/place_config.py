@@ -26,6 +26,9 @@ ERROR_SHARES_ATTRIBUTE = ("--class-teacher-shares: {!r} is {}; give attributes o
                           "context head does not read")
 ERROR_TEACHER_NEEDS_HEAD = ("--class-teacher needs --context-head: the teacher reads the attributes the head "
                             "reads, with the dataset's class indices")
+ERROR_SPECTRUM_BY = ("--spectrum-by: {!r} is not one of --class-teacher-shares ({}): the teacher reads the "
+                     "pictures' classes of the attributes it shares")
+ERROR_SPECTRUM_BY_WEIGHT = "--spectrum-by needs --spectrum-weight above 0: it groups the spectrum term"
 ERROR_WARMUP_NEEDS_GENERATOR = ("--critic-warmup-kimg needs --generator-from: it gives a critic from another "
                                 "run time to learn the model's pictures before the generator hears from it")
 
@@ -55,6 +58,7 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
     class_teacher_weight: float = 1.0  # weight of its cross-entropy in the generator's loss (`ml.train.class_teacher`)
     class_teacher_shares: str = "none"  # attributes the place does not decide, read in the photos' shares per batch
     spectrum_weight: float = 0.0  # at full size, the pictures' spectrum against the photos' (`SpectrumLoss`; 0: off)
+    spectrum_by: str = "none"  # attributes of --class-teacher-shares whose classes are matched one by one
     critic_warmup_kimg: float = 0.0  # with --generator-from: the critic alone for this many kimg first
     start_resolution: int = 4  # resolution the growing starts at
     fade_kimg: float = 600.0  # thousands of real images per fade-in phase
@@ -76,6 +80,9 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
                                      "should show their classes in the shares of the photos of the same places",
              "spectrum_weight": "0; at full size the generator pays for a batch spectrum (radial power of the "
                                 "luminance) unlike the photos', too weak (blur) or too strong (grain)",
+             "spectrum_by": "none; comma-separated attributes of --class-teacher-shares (time_of_day,weather): the "
+                            "spectrum is matched class by class, the photos by their labels, the pictures by the "
+                            "teacher's reading, so that night pictures have the detail of night photos",
              "critic_warmup_kimg": "0; only with --generator-from: the generator and G_ema wait while a critic "
                                    "from another run learns the model's pictures"}
 
@@ -139,6 +146,12 @@ def check_options(args: argparse.Namespace, values: dict, model: PlaceConfig, re
         load_teacher(values["class_teacher"], {**model.context_head, **teacher_shares(values, args.data, model)})
     elif values["class_teacher_shares"] != "none":
         raise CommandError(ERROR_SHARES_NEED_TEACHER)
+    if values["spectrum_by"] != "none":
+        if not values["spectrum_weight"]:
+            raise CommandError(ERROR_SPECTRUM_BY_WEIGHT)
+        for name in values["spectrum_by"].split(","):
+            if name not in values["class_teacher_shares"].split(","):
+                raise CommandError(ERROR_SPECTRUM_BY.format(name, values["class_teacher_shares"]))
     if args.critic_warmup_kimg and args.generator_from is None:
         raise CommandError(ERROR_WARMUP_NEEDS_GENERATOR)
     resumed = resume_state.get("train", {}) if resume_state else {}

@@ -5,6 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from ml.eval.fidelity import laplacian_variances
 from ml.train.losses import ClassPredictionLoss, CriticLoss, DriftPenalty, GeneratorLoss, GradientPenalty, SpectrumLoss
 
 
@@ -89,6 +90,38 @@ def test_the_spectrum_loss_asks_blurred_pictures_for_the_photos_detail_and_grain
     # the reals' spectrum is a running mean over the observed batches
     loss.observe(blurred)
     assert torch.allclose(loss.real, torch.lerp(SpectrumLoss.spectrum(blurred), SpectrumLoss.spectrum(photos), 0.99))
+
+
+def test_the_spectrum_matched_by_class_asks_the_pictures_read_as_night_for_the_night_photos_detail():
+    torch.manual_seed(0)
+    night = torch.rand(8, 3, 32, 32) * 2 - 1  # fine detail: lit windows
+    day = F.avg_pool2d(torch.rand(8, 3, 32, 32) * 2 - 1, 5, stride=1, padding=2, count_include_pad=False)
+    photos, times = torch.cat([day, night]), torch.tensor([0] * 8 + [1] * 8)
+    whole, by_time = SpectrumLoss(1.0), SpectrumLoss(1.0, groups={"time_of_day": 3})
+    assert by_time(photos, {"time_of_day": times}).item() == 0.0  # nothing observed yet
+    whole.observe(photos)
+    by_time.observe(photos, {"time_of_day": times})
+    assert torch.allclose(by_time.real_by_class["time_of_day"][1], SpectrumLoss.spectrum(night))
+    assert by_time.real_by_class["time_of_day"][2].isnan().all()  # no photo of the third time yet
+    # The same pictures, the smooth ones read as night and the sharp ones as day: the batch's
+    # spectrum is the photos', so one batch mean asks nothing; class by class it does.
+    swapped = 1 - times
+    assert whole(photos).item() == pytest.approx(0.0, abs=1e-6)
+    assert by_time(photos, {"time_of_day": times}).item() == pytest.approx(0.0, abs=1e-6)
+    assert by_time(photos, {"time_of_day": swapped}) > 0.5
+    # a step down the term's gradient sharpens the pictures read as night and smooths those read as day
+    pictures = photos.clone().requires_grad_(True)
+    by_time(pictures, {"time_of_day": swapped}).backward()
+    stepped = pictures.detach() - 0.05 * pictures.grad / pictures.grad.abs().mean(dim=(1, 2, 3), keepdim=True)
+    before, after = (laplacian_variances(x.mean(dim=1, keepdim=True)) for x in (photos, stepped))
+    assert (after[:8] > before[:8]).all() and (after[8:] < before[8:]).all()
+    # pictures read as a class no photo has shown, or of no known class, are left out
+    assert by_time(day, {"time_of_day": torch.full((8,), 2)}).item() == 0.0
+    assert by_time(photos, {"time_of_day": torch.cat([swapped[:8], torch.full((8,), -1)])}) \
+        == pytest.approx(by_time(day, {"time_of_day": torch.ones(8, dtype=torch.long)}).item())
+    # a class's running mean moves only with batches that show it
+    by_time.observe(night, {"time_of_day": torch.ones(8, dtype=torch.long)})
+    assert torch.allclose(by_time.real_by_class["time_of_day"][0], SpectrumLoss.spectrum(day))
 
 
 def test_class_prediction_loss_is_the_cross_entropy_of_the_pictures_of_known_class():

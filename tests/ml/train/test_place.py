@@ -11,6 +11,7 @@ from ml.cli import main
 from ml.eval.report import describe_run
 from ml.modelfolder import write_model_folder
 from ml.models.place import PlaceConfig
+from ml.train.losses import SpectrumLoss
 from ml.train.place_config import PlaceTrainConfig, phase_at
 
 from .conftest import CLASSES, train
@@ -354,6 +355,20 @@ def test_a_class_teacher_must_read_the_runs_classes(tiny_dataset, tmp_path, caps
         assert not (tmp_path / "runs").exists()
 
 
+def weather_dataset(tiny_dataset, tmp_path):
+    """A copy of the tiny dataset whose photos of each city show clear skies and snow in turn, and
+    a teacher that reads the weather too."""
+    data = shutil.copytree(tiny_dataset, tmp_path / "weather")
+    rows = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines()]
+    for index, row in enumerate(rows):
+        row["attributes"]["weather"] = ["clear", "snow"][index % 2]
+    (data / "manifest.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    description = json.loads((data / "dataset.json").read_text())
+    description["attributes"]["weather"] = ["clear", "snow"]
+    (data / "dataset.json").write_text(json.dumps(description))
+    return data, write_teacher(tmp_path / "teacher", {**CLASSES, "weather": ["clear", "snow"]})
+
+
 def test_class_teacher_shares_ask_each_batch_for_the_photos_shares_of_an_attribute_the_place_leaves_open(
         tiny_dataset, tmp_path, capsys):
     from ml.train.class_teacher import batch_share_loss
@@ -367,16 +382,8 @@ def test_class_teacher_shares_ask_each_batch_for_the_photos_shares_of_an_attribu
     assert batch_share_loss(half_half.flip(0), snow_and_clear) == batch_share_loss(half_half, snow_and_clear)
     assert batch_share_loss(all_clear, torch.full((4,), -1)) == 0
 
-    # A dataset whose photos of each city show clear skies and snow in turn.
-    data = shutil.copytree(tiny_dataset, tmp_path / "weather")
-    rows = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines()]
-    for index, row in enumerate(rows):
-        row["attributes"]["weather"] = ["clear", "snow"][index % 2]
-    (data / "manifest.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    data, teacher = weather_dataset(tiny_dataset, tmp_path)
     description = json.loads((data / "dataset.json").read_text())
-    description["attributes"]["weather"] = ["clear", "snow"]
-    (data / "dataset.json").write_text(json.dumps(description))
-    teacher = write_teacher(tmp_path / "teacher", {**CLASSES, "weather": ["clear", "snow"]})
     head = ["--context-head", "biome,density", "--max-kimg", "0.008", "--class-teacher", str(teacher)]
     assert train(data, tmp_path / "shared", *head, "--class-teacher-shares", "weather") == 0
     (run,) = (tmp_path / "shared").iterdir()
@@ -594,3 +601,40 @@ def test_the_climate_added_on_a_resume_widens_the_networks_and_steps_cannot_come
         in capsys.readouterr().err
     assert not (tmp_path / "more").exists()
     assert [picture.size for picture in _latest_paints(run, tmp_path, [{"lat": 31.63, "lon": -8.0}])] == [(8, 8)]
+
+
+def test_the_spectrum_by_weather_matches_the_pictures_the_teacher_reads_as_snow_to_the_snow_photos(
+        tiny_dataset, tmp_path, capsys):
+    data, teacher = weather_dataset(tiny_dataset, tmp_path)
+    head = ["--context-head", "biome,density", "--max-kimg", "0.02", "--class-teacher", str(teacher),
+            "--class-teacher-shares", "weather", "--spectrum-weight", "2"]
+    assert train(data, tmp_path / "runs", *head, "--spectrum-by", "weather") == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    rows = {row["kimg"]: row for row in map(json.loads, (run / "stats.jsonl").read_text().splitlines())}
+    assert "spectrum_g" not in rows[0.004]  # at full size only, as without classes
+    assert all(rows[kimg]["spectrum_g"] > 0 for kimg in (0.008, 0.012, 0.016, 0.02))
+    options = json.loads((run / "options.json").read_text())
+    assert "spectrum matched to the photos' (weight 2; by weather)" in describe_run(options)
+
+    trainer = tiny_trainer(data, tmp_path, class_teacher=str(teacher), class_teacher_shares="weather",
+                           spectrum_weight=2.0, spectrum_by="weather")[0]
+    assert trainer.spectrum.groups == {"weather": 2}
+    full_size = phase_at(10**6, trainer.config)
+    reals, contexts, labels = trainer.fetch_batch(full_size)
+    trainer.spectrum.observe(reals, labels)
+    assert trainer.spectrum.real_by_class["weather"].shape == (2, len(SpectrumLoss.spectrum(reals)))
+    trainer.G_opt.step = lambda: None  # keep G as it is, to compare the gradients
+    gradients = gradients_by_weight(trainer.G, trainer.spectrum,
+                                    lambda: trainer.step_generator(full_size, contexts, labels))
+    assert not torch.allclose(gradients[0], gradients[1])
+
+    cases = [(head[:-2], "weather", "error: --spectrum-by needs --spectrum-weight above 0"),
+             ([*head[:6], *head[-2:]], "weather",
+              "error: --spectrum-by: 'weather' is not one of --class-teacher-shares (none)"),
+             (head, "weather,time_of_day",
+              "error: --spectrum-by: 'time_of_day' is not one of --class-teacher-shares (weather)")]
+    for extra, by, error in cases:
+        capsys.readouterr()
+        assert train(data, tmp_path / "refused", *extra, "--spectrum-by", by) == 2
+        assert capsys.readouterr().err.startswith(error)
+        assert not (tmp_path / "refused").exists()
