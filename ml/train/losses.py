@@ -183,31 +183,30 @@ class SpectrumLoss:
                 return
             powers = self.ring_powers(reals)
             for name, count in self.groups.items():
-                means, shown = self.class_means(powers, labels[name], count)
+                means, pictures = self.class_means(powers, labels[name], count)
                 real = self.real_by_class.get(name, torch.full_like(means, float("nan")))
                 mixed = torch.where(real.isnan(), means, torch.lerp(means, real, self.decay))
-                self.real_by_class[name] = torch.where(shown[:, None], mixed, real)
+                self.real_by_class[name] = torch.where(pictures[:, None] > 0, mixed, real)
 
     @classmethod
     def grouped_difference(cls, powers: torch.Tensor, classes: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
         """The mean over the pictures of known and seen class of the mean over rings of the squared
         log difference between their class's mean spectrum and the photos' of that class."""
-        means, shown = cls.class_means(powers, classes, real.shape[0])
-        counted = shown & ~real[:, 0].isnan()
+        means, pictures = cls.class_means(powers, classes, real.shape[0])
+        counted = (pictures > 0) & ~real[:, 0].isnan()
         if not counted.any():
             return powers.new_zeros(())
         differences = (means[counted].log() - real[counted].log()).square().mean(dim=1)
-        pictures = torch.bincount(classes[classes >= 0], minlength=real.shape[0])[counted].to(powers.dtype)
-        return (differences * pictures).sum() / pictures.sum()
+        return (differences * pictures[counted]).sum() / pictures[counted].sum()
 
     @staticmethod
     def class_means(powers: torch.Tensor, classes: torch.Tensor, count: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(count, rings) the mean of the (N, rings) `powers` of each class's pictures (+ 1e-8), and
-        (count,) whether the class has any; pictures of unknown class (< 0) left out."""
+        (count,) the number of its pictures; pictures of unknown class (< 0) left out."""
         known = classes >= 0
         totals = powers.new_zeros(count, powers.shape[1]).index_add(0, classes[known], powers[known])
         pictures = torch.bincount(classes[known], minlength=count)
-        return totals / pictures.clamp(min=1)[:, None].to(powers.dtype) + 1e-8, pictures > 0
+        return totals / pictures.clamp(min=1)[:, None].to(powers.dtype) + 1e-8, pictures
 
     @classmethod
     def spectrum(cls, images: torch.Tensor) -> torch.Tensor:
