@@ -50,6 +50,11 @@ def comma_names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
+def option_names(text: str) -> list[str]:
+    """`comma_names` of an option value that may be `none` (no names)."""
+    return [] if text.strip().lower() == "none" else comma_names(text)
+
+
 def flag(name: str) -> str:
     """The command-line option of a config field: `batch_size` -> `--batch-size`."""
     return "--" + name.replace("_", "-")

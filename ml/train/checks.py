@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ml.cli import CommandError, comma_names, flag
+from ml.cli import CommandError, flag, option_names
 from ml.train.run_config import class_names
 
 ERROR_POSITIVE = "--{} must be positive, got {}"
@@ -80,7 +80,7 @@ def head_classes(text: str, data: Path, option: str) -> dict[str, list]:
     """The value of a class-head option (`--context-head biome,density|none`): each attribute
     named, with its classes as the dataset's dataset.json lists them (the architecture records
     them with the head)."""
-    names = [] if text.strip().lower() == "none" else comma_names(text)
+    names = option_names(text)
     listed = dataset_classes(data)
     for name in names:
         if name not in listed:

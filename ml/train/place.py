@@ -37,7 +37,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ml.cli import CommandError
+from ml.cli import CommandError, option_names
 from ml.models.place import (PlaceConfig, PlaceDiscriminator, PlaceGenerator, place_context, widen_context,
                              widen_stages)
 from ml.train import checks, export as exporting, run_dir
@@ -87,8 +87,8 @@ class PlaceTrainer(TrainerSkeleton):
         self.place_classes = ClassPredictionLoss(config.context_weight) if config.model.context_head else None
         self.mode_seeking = ModeSeekingLoss(config.mode_seeking_weight)
         shares = teacher_shares(config.to_dict(), config.data, config.model)
-        self.spectrum = SpectrumLoss(config.spectrum_weight, groups={
-            name: len(shares[name]) for name in config.spectrum_by.split(",") if config.spectrum_by != "none"})
+        self.spectrum = SpectrumLoss(config.spectrum_weight,
+                                     groups={name: len(shares[name]) for name in option_names(config.spectrum_by)})
         if config.patch_critic_weight > 0:
             self.patch_critic = PatchCritic(config, config.model.resolution, self.device, run_dir.memory_format(dist))
         self.twin = (TwinClassifier(config, config.model.context_head, config.model.stage_widths()[0], self.device)

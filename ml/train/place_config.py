@@ -11,7 +11,7 @@ import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ml.cli import CommandError, parse_city_count
+from ml.cli import CommandError, option_names, parse_city_count
 from ml.models.configs import PlaceConfig, ascending_populations
 from ml.train.checks import check_power_of_two, dataset_classes
 from ml.train.options import Kind
@@ -146,12 +146,11 @@ def check_options(args: argparse.Namespace, values: dict, model: PlaceConfig, re
         load_teacher(values["class_teacher"], {**model.context_head, **teacher_shares(values, args.data, model)})
     elif values["class_teacher_shares"] != "none":
         raise CommandError(ERROR_SHARES_NEED_TEACHER)
-    if values["spectrum_by"] != "none":
-        if not values["spectrum_weight"]:
-            raise CommandError(ERROR_SPECTRUM_BY_WEIGHT)
-        for name in values["spectrum_by"].split(","):
-            if name not in values["class_teacher_shares"].split(","):
-                raise CommandError(ERROR_SPECTRUM_BY.format(name, values["class_teacher_shares"]))
+    if option_names(values["spectrum_by"]) and not values["spectrum_weight"]:
+        raise CommandError(ERROR_SPECTRUM_BY_WEIGHT)
+    for name in option_names(values["spectrum_by"]):
+        if name not in option_names(values["class_teacher_shares"]):
+            raise CommandError(ERROR_SPECTRUM_BY.format(name, values["class_teacher_shares"]))
     if args.critic_warmup_kimg and args.generator_from is None:
         raise CommandError(ERROR_WARMUP_NEEDS_GENERATOR)
     resumed = resume_state.get("train", {}) if resume_state else {}
@@ -160,11 +159,11 @@ def check_options(args: argparse.Namespace, values: dict, model: PlaceConfig, re
 
 def teacher_shares(values: dict, data: str, model: PlaceConfig) -> dict[str, list]:
     """The attributes of `--class-teacher-shares` with the dataset's class names of each."""
-    if values["class_teacher_shares"] == "none":
+    if not option_names(values["class_teacher_shares"]):
         return {}
     classes = dataset_classes(Path(data))
     shares = {}
-    for name in values["class_teacher_shares"].split(","):
+    for name in option_names(values["class_teacher_shares"]):
         if name in model.context_head or name not in classes:
             raise CommandError(ERROR_SHARES_ATTRIBUTE.format(
                 name, "read by the context head" if name in model.context_head else "not in the dataset",
