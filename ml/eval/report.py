@@ -79,9 +79,10 @@ def describe_run(options: dict) -> str:
         parts.append(f"class teacher {train['class_teacher']} (weight {train.get('class_teacher_weight', 1):g}"
                      + (f"; shares of {shares.replace(',', ', ')})" if shares != "none" else ")"))
     if train.get("spectrum_weight", 0):
-        by = train.get("spectrum_by", "none")
+        by, rings = train.get("spectrum_by", "none"), train.get("spectrum_rings", "uniform")
         parts.append(f"spectrum matched to the photos' (weight {train['spectrum_weight']:g}"
-                     + (f"; by {by.replace(',', ', ')})" if by != "none" else ")"))
+                     + (f"; by {by.replace(',', ', ')}" if by != "none" else "")
+                     + (f"; rings weighed {rings}" if rings != "uniform" else "") + ")")
     if not train.get("drop_outliers", True):
         parts.append("outliers kept")
     if train.get("start_resolution", 4) == model["resolution"]:

@@ -14,6 +14,7 @@ the land use a ground view shows.
 Each loss is a small class with one method, `__call__`, so its weight lives beside it and the
 training loop reads as a sum of named terms.
 """
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +22,8 @@ import torch
 import torch.nn.functional as F
 
 from ml.eval.fidelity import luminance
+
+RING_WEIGHTS = ("uniform", "laplacian")  # how SpectrumLoss weighs its rings
 
 
 class CriticLoss:
@@ -154,24 +157,32 @@ class SpectrumLoss:
     their labels, against the mean spectrum of the pictures read as that class; the term is the
     mean over attributes of the mean over the batch's pictures of their class's difference (classes
     whose photos have not been seen yet, and unknown classes, < 0, left out). One batch mean lets
-    the bright day pictures stand in for detail the night's lit windows or the snow's flakes lack."""
+    the bright day pictures stand in for detail the night's lit windows or the snow's flakes lack.
+
+    `rings` weighs the rings in that mean: "uniform" counts each alike; "laplacian" counts each as
+    the mean squared response of the discrete Laplacian over it, the share of the picture's edge
+    strength (variance of the Laplacian) its power carries, so that the finest rings, where a
+    picture's edges are and a batch mean of twenty coarse rings drowns them, count most."""
 
     weight: float = 0.0
     groups: dict[str, int] = field(default_factory=dict)
+    rings: str = "uniform"  # one of RING_WEIGHTS
     decay: float = 0.99  # of the running means of the reals' spectra, per observed batch (per class: per batch showing it)
     real: torch.Tensor | None = None  # (rings,) without groups
     real_by_class: dict[str, torch.Tensor] = field(default_factory=dict)  # attribute -> (classes, rings), NaN unseen
 
     def __call__(self, fakes: torch.Tensor, classes: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
         """The term on `fakes`; with groups, `classes` holds each attribute's (N,) class of each picture."""
+        weights = self.ring_weights(*fakes.shape[-2:], device=fakes.device)
         if not self.groups:
             if self.real is None:
                 return torch.zeros((), device=fakes.device)
-            return self.weight * (self.spectrum(fakes).log() - self.real.log()).square().mean()
+            return self.weight * self.ring_mean((self.spectrum(fakes).log() - self.real.log()).square(), weights)
         if not self.real_by_class:
             return torch.zeros((), device=fakes.device)
         powers = self.ring_powers(fakes)
-        terms = [self.grouped_difference(powers, classes[name], self.real_by_class[name]) for name in self.groups]
+        terms = [self.grouped_difference(powers, classes[name], self.real_by_class[name], weights)
+                 for name in self.groups]
         return self.weight * torch.stack(terms).mean()
 
     def observe(self, reals: torch.Tensor, labels: dict[str, torch.Tensor] | None = None) -> None:
@@ -188,15 +199,29 @@ class SpectrumLoss:
                 mixed = torch.where(real.isnan(), means, torch.lerp(means, real, self.decay))
                 self.real_by_class[name] = torch.where(pictures[:, None] > 0, mixed, real)
 
+    def ring_weights(self, height: int, width: int, device: torch.device | None = None) -> torch.Tensor:
+        """(rings,) each ring's weight in the mean over rings: 1 ("uniform"), or the mean over it of
+        the squared response of the 4-neighbour Laplacian ("laplacian")."""
+        rows = 2 - 2 * torch.cos(2 * math.pi * torch.fft.fftfreq(height, device=device))
+        columns = 2 - 2 * torch.cos(2 * math.pi * torch.fft.fftfreq(width, device=device))
+        response = (rows[:, None] + columns[None]).square()
+        return self.ring_means((torch.ones_like(response) if self.rings == "uniform" else response)[None])[0]
+
+    @staticmethod
+    def ring_mean(values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """The weighted mean of `values` over their last dimension, the rings."""
+        return (values * weights).sum(dim=-1) / weights.sum()
+
     @classmethod
-    def grouped_difference(cls, powers: torch.Tensor, classes: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-        """The mean over the pictures of known and seen class of the mean over rings of the squared
-        log difference between their class's mean spectrum and the photos' of that class."""
+    def grouped_difference(cls, powers: torch.Tensor, classes: torch.Tensor, real: torch.Tensor,
+                           weights: torch.Tensor) -> torch.Tensor:
+        """The mean over the pictures of known and seen class of the mean over rings (`weights`) of
+        the squared log difference between their class's mean spectrum and the photos' of that class."""
         means, pictures = cls.class_means(powers, classes, real.shape[0])
         counted = (pictures > 0) & ~real[:, 0].isnan()
         if not counted.any():
             return powers.new_zeros(())
-        differences = (means[counted].log() - real[counted].log()).square().mean(dim=1)
+        differences = cls.ring_mean((means[counted].log() - real[counted].log()).square(), weights)
         return (differences * pictures[counted]).sum() / pictures[counted].sum()
 
     @staticmethod
@@ -213,18 +238,26 @@ class SpectrumLoss:
         """(rings,) the batch's mean power at each whole radius >= 1 of the luminance's 2-D spectrum."""
         return cls.ring_powers(images).mean(dim=0) + 1e-8
 
-    @staticmethod
-    def ring_powers(images: torch.Tensor) -> torch.Tensor:
+    @classmethod
+    def ring_powers(cls, images: torch.Tensor) -> torch.Tensor:
         """(N, rings) each picture's mean power at each whole radius >= 1 of its luminance's 2-D spectrum."""
         luma = luminance(images)[:, 0]
-        power = torch.fft.fft2(luma, norm="ortho").abs().square().flatten(1)
-        height, width = luma.shape[-2:]
-        radius = torch.hypot(torch.fft.fftfreq(height, device=luma.device)[:, None] * height,
-                             torch.fft.fftfreq(width, device=luma.device)[None] * width).round().long().flatten()
+        return cls.ring_means(torch.fft.fft2(luma, norm="ortho").abs().square())
+
+    @classmethod
+    def ring_means(cls, values: torch.Tensor) -> torch.Tensor:
+        """(N, rings) the mean of (N, H, W) `values`, laid out as a 2-D spectrum, at each whole radius >= 1."""
+        radius = cls.radii(*values.shape[-2:], device=values.device)
         rings = radius.max().item() + 1
-        totals = power.new_zeros(power.shape[0], rings).index_add(1, radius, power)
+        totals = values.new_zeros(values.shape[0], rings).index_add(1, radius, values.flatten(1))
         counts = torch.bincount(radius, minlength=rings)
         return (totals / counts)[:, 1:]
+
+    @staticmethod
+    def radii(height: int, width: int, device: torch.device | None = None) -> torch.Tensor:
+        """(H * W,) each frequency's distance from 0 in whole cycles per picture, rounded."""
+        return torch.hypot(torch.fft.fftfreq(height, device=device)[:, None] * height,
+                           torch.fft.fftfreq(width, device=device)[None] * width).round().long().flatten()
 
 
 class NonSaturatingCriticLoss:

@@ -28,7 +28,8 @@ and the generator pays for being read by it (`ml.train.twin_classifier`, TAC-GAN
 cross-entropy of the asked classes (`ml.train.class_teacher`). With `spectrum_weight` > 0 the
 generator also pays, at full resolution (fading in or stable), for a batch whose spectrum differs
 from the photos' (`SpectrumLoss`): too little fine detail or too much; with `spectrum_by`, class by
-class of the attributes the teacher shares, the pictures grouped by its reading. Population
+class of the attributes the teacher shares, the pictures grouped by its reading; with
+`spectrum_rings` "laplacian", the rings weighed by their share of the edge strength. Population
 steps or the climate added to the context, or a higher `fmap_min`, on a resume widen the networks
 where they stand (`adapt_weights`).
 """
@@ -88,7 +89,8 @@ class PlaceTrainer(TrainerSkeleton):
         self.mode_seeking = ModeSeekingLoss(config.mode_seeking_weight)
         shares = teacher_shares(config.to_dict(), config.data, config.model)
         self.spectrum = SpectrumLoss(config.spectrum_weight,
-                                     groups={name: len(shares[name]) for name in option_names(config.spectrum_by)})
+                                     groups={name: len(shares[name]) for name in option_names(config.spectrum_by)},
+                                     rings=config.spectrum_rings)
         if config.patch_critic_weight > 0:
             self.patch_critic = PatchCritic(config, config.model.resolution, self.device, run_dir.memory_format(dist))
         self.twin = (TwinClassifier(config, config.model.context_head, config.model.stage_widths()[0], self.device)

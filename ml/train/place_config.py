@@ -29,6 +29,8 @@ ERROR_TEACHER_NEEDS_HEAD = ("--class-teacher needs --context-head: the teacher r
 ERROR_SPECTRUM_BY = ("--spectrum-by: {!r} is not one of --class-teacher-shares ({}): the teacher reads the "
                      "pictures' classes of the attributes it shares")
 ERROR_SPECTRUM_BY_WEIGHT = "--spectrum-by needs --spectrum-weight above 0: it groups the spectrum term"
+ERROR_SPECTRUM_RINGS = "--spectrum-rings {!r} is not one of {}"
+ERROR_SPECTRUM_RINGS_WEIGHT = "--spectrum-rings needs --spectrum-weight above 0: it weighs the spectrum term's rings"
 ERROR_WARMUP_NEEDS_GENERATOR = ("--critic-warmup-kimg needs --generator-from: it gives a critic from another "
                                 "run time to learn the model's pictures before the generator hears from it")
 
@@ -59,6 +61,7 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
     class_teacher_shares: str = "none"  # attributes the place does not decide, read in the photos' shares per batch
     spectrum_weight: float = 0.0  # at full size, the pictures' spectrum against the photos' (`SpectrumLoss`; 0: off)
     spectrum_by: str = "none"  # attributes of --class-teacher-shares whose classes are matched one by one
+    spectrum_rings: str = "uniform"  # how the spectrum term weighs its rings (`SpectrumLoss.rings`)
     critic_warmup_kimg: float = 0.0  # with --generator-from: the critic alone for this many kimg first
     start_resolution: int = 4  # resolution the growing starts at
     fade_kimg: float = 600.0  # thousands of real images per fade-in phase
@@ -83,6 +86,8 @@ class PlaceTrainConfig(ModeSeekingOptions, PatchCriticOptions, AdversarialOption
              "spectrum_by": "none; comma-separated attributes of --class-teacher-shares (time_of_day,weather): the "
                             "spectrum is matched class by class, the photos by their labels, the pictures by the "
                             "teacher's reading, so that night pictures have the detail of night photos",
+             "spectrum_rings": "uniform: every ring of the spectrum term counts alike; or laplacian: each counts as "
+                               "its share of the edge strength (the Laplacian's response), the finest most",
              "critic_warmup_kimg": "0; only with --generator-from: the generator and G_ema wait while a critic "
                                    "from another run learns the model's pictures"}
 
@@ -151,6 +156,12 @@ def check_options(args: argparse.Namespace, values: dict, model: PlaceConfig, re
     for name in option_names(values["spectrum_by"]):
         if name not in option_names(values["class_teacher_shares"]):
             raise CommandError(ERROR_SPECTRUM_BY.format(name, values["class_teacher_shares"]))
+    from ml.train.losses import RING_WEIGHTS  # torch
+
+    if values["spectrum_rings"] not in RING_WEIGHTS:
+        raise CommandError(ERROR_SPECTRUM_RINGS.format(values["spectrum_rings"], ", ".join(RING_WEIGHTS)))
+    if values["spectrum_rings"] != "uniform" and not values["spectrum_weight"]:
+        raise CommandError(ERROR_SPECTRUM_RINGS_WEIGHT)
     if args.critic_warmup_kimg and args.generator_from is None:
         raise CommandError(ERROR_WARMUP_NEEDS_GENERATOR)
     resumed = resume_state.get("train", {}) if resume_state else {}

@@ -124,6 +124,36 @@ def test_the_spectrum_matched_by_class_asks_the_pictures_read_as_night_for_the_n
     assert torch.allclose(by_time.real_by_class["time_of_day"][0], SpectrumLoss.spectrum(day))
 
 
+def test_the_spectrum_weighed_by_the_laplacian_counts_the_finest_rings_where_the_edges_are():
+    torch.manual_seed(0)
+    photos = torch.rand(16, 3, 32, 32) * 2 - 1
+    radius = SpectrumLoss.radii(32, 32).reshape(32, 32)
+
+    def weakened(pictures: torch.Tensor, low: int, high: int) -> torch.Tensor:  # rings low..high at 0.6
+        spectrum = torch.fft.fft2(pictures)
+        return torch.fft.ifft2(torch.where((radius >= low) & (radius <= high), 0.6 * spectrum, spectrum)).real
+
+    soft, hazy = weakened(photos, 16, 23), weakened(photos, 1, 8)  # the 8 finest rings of 23, or the 8 coarsest
+    uniform, laplacian = SpectrumLoss(1.0), SpectrumLoss(1.0, rings="laplacian")
+    for loss in (uniform, laplacian):
+        loss.observe(photos)
+    assert torch.equal(uniform.ring_weights(32, 32), torch.ones(23))
+    weights = laplacian.ring_weights(32, 32)
+    assert weights.argmax() == 22 and weights[0] < weights[7] < weights[15] < weights[22]
+    # counted alike, fine and coarse losses cost the same; weighed by the Laplacian, the lost edges cost most
+    assert uniform(soft).item() == pytest.approx(uniform(hazy).item(), rel=1e-4)
+    assert laplacian(soft) > 10 * laplacian(hazy) and laplacian(soft) > uniform(soft)
+    # with both lost, a step down its gradient brings back more edge strength than one down the uniform term's
+    both, gains = weakened(soft, 1, 8), []
+    for loss in (uniform, laplacian):
+        pictures = both.clone().requires_grad_(True)
+        loss(pictures).backward()
+        stepped = pictures.detach() - 0.05 * pictures.grad / pictures.grad.abs().mean()
+        gains.append(laplacian_variances(stepped.mean(dim=1, keepdim=True)).mean()
+                     / laplacian_variances(both.mean(dim=1, keepdim=True)).mean())
+    assert 1 < gains[0] < gains[1]
+
+
 def test_class_prediction_loss_is_the_cross_entropy_of_the_pictures_of_known_class():
     torch.manual_seed(0)
     logits = {"biome": torch.randn(4, 3), "density": torch.randn(4, 2)}

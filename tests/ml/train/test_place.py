@@ -608,17 +608,17 @@ def test_the_spectrum_by_weather_matches_the_pictures_the_teacher_reads_as_snow_
     data, teacher = weather_dataset(tiny_dataset, tmp_path)
     head = ["--context-head", "biome,density", "--max-kimg", "0.02", "--class-teacher", str(teacher),
             "--class-teacher-shares", "weather", "--spectrum-weight", "2"]
-    assert train(data, tmp_path / "runs", *head, "--spectrum-by", "weather") == 0
+    assert train(data, tmp_path / "runs", *head, "--spectrum-by", "weather", "--spectrum-rings", "laplacian") == 0
     (run,) = (tmp_path / "runs").iterdir()
     rows = {row["kimg"]: row for row in map(json.loads, (run / "stats.jsonl").read_text().splitlines())}
     assert "spectrum_g" not in rows[0.004]  # at full size only, as without classes
     assert all(rows[kimg]["spectrum_g"] > 0 for kimg in (0.008, 0.012, 0.016, 0.02))
     options = json.loads((run / "options.json").read_text())
-    assert "spectrum matched to the photos' (weight 2; by weather)" in describe_run(options)
+    assert "spectrum matched to the photos' (weight 2; by weather; rings weighed laplacian)" in describe_run(options)
 
     trainer = tiny_trainer(data, tmp_path, class_teacher=str(teacher), class_teacher_shares="weather",
-                           spectrum_weight=2.0, spectrum_by="weather")[0]
-    assert trainer.spectrum.groups == {"weather": 2}
+                           spectrum_weight=2.0, spectrum_by="weather", spectrum_rings="laplacian")[0]
+    assert trainer.spectrum.groups == {"weather": 2} and trainer.spectrum.rings == "laplacian"
     full_size = phase_at(10**6, trainer.config)
     reals, contexts, labels = trainer.fetch_batch(full_size)
     trainer.spectrum.observe(reals, labels)
@@ -632,7 +632,11 @@ def test_the_spectrum_by_weather_matches_the_pictures_the_teacher_reads_as_snow_
              ([*head[:6], *head[-2:]], "weather",
               "error: --spectrum-by: 'weather' is not one of --class-teacher-shares (none)"),
              (head, "weather,time_of_day",
-              "error: --spectrum-by: 'time_of_day' is not one of --class-teacher-shares (weather)")]
+              "error: --spectrum-by: 'time_of_day' is not one of --class-teacher-shares (weather)"),
+             ([*head, "--spectrum-rings", "edges"], "weather",
+              "error: --spectrum-rings 'edges' is not one of uniform, laplacian"),
+             ([*head[:-2], "--spectrum-rings", "laplacian"], "none",
+              "error: --spectrum-rings needs --spectrum-weight above 0")]
     for extra, by, error in cases:
         capsys.readouterr()
         assert train(data, tmp_path / "refused", *extra, "--spectrum-by", by) == 2
