@@ -156,12 +156,13 @@ def check_options(args: argparse.Namespace, values: dict, model: PlaceConfig, re
     for name in option_names(values["spectrum_by"]):
         if name not in option_names(values["class_teacher_shares"]):
             raise CommandError(ERROR_SPECTRUM_BY.format(name, values["class_teacher_shares"]))
-    from ml.train.losses import RING_WEIGHTS  # torch
+    if values["spectrum_rings"] != "uniform":
+        from ml.train.losses import RING_WEIGHTS  # torch, only when asked for
 
-    if values["spectrum_rings"] not in RING_WEIGHTS:
-        raise CommandError(ERROR_SPECTRUM_RINGS.format(values["spectrum_rings"], ", ".join(RING_WEIGHTS)))
-    if values["spectrum_rings"] != "uniform" and not values["spectrum_weight"]:
-        raise CommandError(ERROR_SPECTRUM_RINGS_WEIGHT)
+        if values["spectrum_rings"] not in RING_WEIGHTS:
+            raise CommandError(ERROR_SPECTRUM_RINGS.format(values["spectrum_rings"], ", ".join(RING_WEIGHTS)))
+        if not values["spectrum_weight"]:
+            raise CommandError(ERROR_SPECTRUM_RINGS_WEIGHT)
     if args.critic_warmup_kimg and args.generator_from is None:
         raise CommandError(ERROR_WARMUP_NEEDS_GENERATOR)
     resumed = resume_state.get("train", {}) if resume_state else {}
