@@ -14,14 +14,13 @@ the land use a ground view shows.
 Each loss is a small class with one method, `__call__`, so its weight lives beside it and the
 training loop reads as a sum of named terms.
 """
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 
-from ml.eval.fidelity import luminance
+from ml.eval.fidelity import LAPLACIAN, luminance
 
 RING_WEIGHTS = ("uniform", "laplacian")  # how SpectrumLoss weighs its rings
 
@@ -201,10 +200,8 @@ class SpectrumLoss:
 
     def ring_weights(self, height: int, width: int, device: torch.device | None = None) -> torch.Tensor:
         """(rings,) each ring's weight in the mean over rings: 1 ("uniform"), or the mean over it of
-        the squared response of the 4-neighbour Laplacian ("laplacian")."""
-        rows = 2 - 2 * torch.cos(2 * math.pi * torch.fft.fftfreq(height, device=device))
-        columns = 2 - 2 * torch.cos(2 * math.pi * torch.fft.fftfreq(width, device=device))
-        response = (rows[:, None] + columns[None]).square()
+        the squared response of the Laplacian that `edge_strength` measures with ("laplacian")."""
+        response = torch.fft.fft2(LAPLACIAN.to(device), s=(height, width)).abs().square()
         return self.ring_means((torch.ones_like(response) if self.rings == "uniform" else response)[None])[0]
 
     @staticmethod
