@@ -62,6 +62,8 @@ def describe_run(options: dict) -> str:
         parts.append("unconditional")
     if model.get("condition_blocks", False):
         parts.append("condition at every stage")
+    if stages := model.get("noise_stages", 0):
+        parts.append("noise inputs at the finest stage" if stages == 1 else f"noise inputs at the {stages} finest stages")
     if model.get("context_noise_std", 0) == 0:
         parts.append("no context noise")
     if model.get("context_population", False):

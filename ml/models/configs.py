@@ -62,6 +62,9 @@ class PlaceConfig(JSONConfig):
     context_noise_std: float = 0.05  # Gaussian noise on the context in training (0 = none)
     conditional: bool = True  # False: the place is ignored (the unconditional ablation)
     condition_blocks: bool = False  # the condition also shifts the features of every G stage
+    # the finest G stages (0: none) whose two convolutions each add a per-pixel noise map with a learned per-channel
+    # strength (`ml.models.place.NoiseInputs`); may rise on a resume, the new strengths starting at zero
+    noise_stages: int = 0
     context_population: bool = False  # the context also holds the size of the nearest world city
     # population bounds (ascending): the context also says, per bound, whether the nearest world
     # city reaches it (+1) or not (-1); [] for none. Added on a resume, the networks are widened
@@ -81,9 +84,9 @@ class PlaceConfig(JSONConfig):
     # may go from none to some on a resume (`widen_context`); in the order their features lie in the context, as
     # the widened weights take the new features last
     GROWS_ON_RESUME = ("context_population_steps", "context_climate")
-    # may rise on a resume while the first stage keeps its width (`widen_stages`): the stages it widens start where
-    # they were
-    RISES_ON_RESUME = ("fmap_min",)
+    # may rise on a resume while the first stage keeps its width (`widen_stages`, `add_noise_inputs`): what it widens or
+    # adds starts where the network was
+    RISES_ON_RESUME = ("fmap_min", "noise_stages")
 
     def __post_init__(self) -> None:
         res = self.resolution
@@ -94,12 +97,15 @@ class PlaceConfig(JSONConfig):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"PlaceConfig.{name} must be a positive integer, not {value!r}")
-        for name in ("context_frequencies", "num_cities"):
+        for name in ("context_frequencies", "num_cities", "noise_stages"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ValueError(f"PlaceConfig.{name} must be a non-negative integer, not {value!r}")
         if self.fmap_min > self.fmap_max:
             raise ValueError(f"PlaceConfig.fmap_min ({self.fmap_min}) exceeds fmap_max ({self.fmap_max})")
+        if self.noise_stages > self.num_stages - 1:
+            raise ValueError(f"PlaceConfig.noise_stages ({self.noise_stages}) exceeds the {self.num_stages - 1} "
+                             f"stages past the 4x4 one of a {res}x{res} generator")
         for name in ("conditional", "condition_blocks", "context_population", "context_climate"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"PlaceConfig.{name} must be true or false, not {getattr(self, name)!r}")

@@ -16,7 +16,8 @@ Projection Discriminator", ICLR 2018). A learned city embedding can be switched 
 `conditional` off every place gets the same (zero) context, the unconditional baseline. With
 `context_head` the critic also classifies each picture into the place's attribute classes
 (biome, density, ...), the auxiliary classifier of Odena, Olah and Shlens, "Conditional Image
-Synthesis with Auxiliary Classifier GANs" (ICML 2017).
+Synthesis with Auxiliary Classifier GANs" (ICML 2017). With `noise_stages` the finest generator
+blocks also add per-pixel noise maps drawn from the latent (`NoiseInputs`).
 
 Widths shrink as the resolution grows, as in ProGAN, and each upsampling (or downsampling)
 3x3 convolution runs fused as one strided 4x4 convolution, which computes exactly the same
@@ -34,6 +35,7 @@ from ml.models.configs import CLIMATE_FEATURES, PlaceConfig
 
 LEAKY_SLOPE = 0.2
 RELU_GAIN = math.sqrt(2.0)
+NOISE_SEED = 0x6E6F  # the noise inputs' fixed projections are drawn from NOISE_SEED + their stage
 
 
 def place_context(lat, lon, config: PlaceConfig) -> torch.Tensor:
@@ -96,6 +98,23 @@ def widen_context(tensors: dict[str, torch.Tensor], context_dim: int) -> dict[st
     widened = torch.zeros(weight.shape[0], context_dim, dtype=weight.dtype)
     widened[:, :old] = weight * math.sqrt(context_dim / old)  # EqualizedLinear scales by 1 / sqrt(inputs)
     return {**tensors, CONTEXT_WEIGHT: widened}
+
+
+def noise_stages(config: PlaceConfig) -> list[int]:
+    """The generator stages with noise inputs: the `noise_stages` finest, finest first."""
+    last = config.num_stages - 1
+    return list(range(last, last - config.noise_stages, -1))
+
+
+def add_noise_inputs(tensors: dict[str, torch.Tensor], config: PlaceConfig) -> dict[str, torch.Tensor]:
+    """The weights of a G with noise inputs at fewer stages, for `config`'s: each new stage's
+    strengths start at zero, so the generator paints what it painted. A D's tensors, or a G's
+    with all of them, come back as they were."""
+    if "to_rgb.0.weight" not in tensors:
+        return tensors
+    widths = config.stage_widths()
+    return {**tensors, **{f"noise.{stage}.strength": torch.zeros(2, widths[stage], dtype=tensors["to_rgb.0.weight"].dtype)
+                          for stage in noise_stages(config) if f"noise.{stage}.strength" not in tensors}}
 
 
 def widen_stages(tensors: dict[str, torch.Tensor], widths: list[int]) -> dict[str, torch.Tensor]:
@@ -298,17 +317,44 @@ def _check_stage(config: PlaceConfig, stage: int | None, alpha: float) -> int:
     return stage
 
 
+class NoiseInputs(nn.Module):
+    """Per-pixel noise for a generator block's two convolutions, StyleGAN's noise inputs (Karras,
+    Laine and Aila, CVPR 2019): one map per convolution, added to each channel of its output with
+    a learned strength that starts at zero, so fine stochastic detail (foliage, gravel, the grain
+    of a facade) need not be carried up from the 4x4 latent through every layer. The maps are
+    drawn from the picture's own latent through fixed random projections, the same in every copy
+    of the network (seeded, not stored): a seed still fixes the picture, and a picture painted in a
+    batch is the one painted alone. Each pixel of a map is N(0, 1) over the latents, and two
+    pixels correlate only as two random directions of the latent space do (~1 / sqrt(latent_dim))."""
+
+    def __init__(self, latent_dim: int, side: int, channels: int, seed: int):
+        super().__init__()
+        draws = torch.Generator().manual_seed(NOISE_SEED + seed)
+        projection = torch.randn(latent_dim, 2 * side * side, generator=draws) / math.sqrt(latent_dim)
+        self.register_buffer("projection", projection, persistent=False)
+        self.strength = nn.Parameter(torch.zeros(2, channels))
+        self.side = side
+
+    def forward(self, z: torch.Tensor) -> list[torch.Tensor]:
+        """The two maps for latents `z` (each row of unit root mean square), each scaled per channel."""
+        maps = (z @ self.projection.to(z.dtype)).reshape(-1, 2, 1, self.side, self.side)
+        return [maps[:, k] * self.strength[k].to(z.dtype)[:, None, None] for k in range(2)]
+
+
 class GeneratorBlock(nn.Module):
-    """Doubles the resolution: fused upsample + conv3x3, conv3x3, each with pixel norm."""
+    """Doubles the resolution: fused upsample + conv3x3, conv3x3, each with pixel norm (and each
+    output with its noise map added, where `noise` is given)."""
 
     def __init__(self, in_channels: int, out_channels: int):
         super().__init__()
         self.conv_up = EqualizedConv2d(in_channels, out_channels, 3, resample="up")
         self.conv = EqualizedConv2d(out_channels, out_channels, 3)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = _leaky_pixel_norm(self.conv_up(x))
-        return _leaky_pixel_norm(self.conv(x))
+    def forward(self, x: torch.Tensor, noise: list[torch.Tensor] | None = None) -> torch.Tensor:
+        x = self.conv_up(x)
+        x = _leaky_pixel_norm(x if noise is None else x + noise[0])
+        x = self.conv(x)
+        return _leaky_pixel_norm(x if noise is None else x + noise[1])
 
 
 class PlaceGenerator(nn.Module):
@@ -329,6 +375,13 @@ class PlaceGenerator(nn.Module):
         # scale rather than only through the 4x4 input, where the latent can drown it.
         self.stage_condition = (nn.ModuleList(EqualizedLinear(self.condition.out_features, width, gain=1.0)
                                               for width in widths) if config.condition_blocks else None)
+        # Keyed by stage, finest first: a resume that adds coarser ones puts their parameters after the old ones.
+        self.noise = nn.ModuleDict({str(stage): NoiseInputs(config.latent_dim, config.stage_resolution(stage),
+                                                            widths[stage], stage)
+                                    for stage in noise_stages(config)})
+
+    def _noise(self, stage: int, z: torch.Tensor) -> list[torch.Tensor] | None:
+        return self.noise[str(stage)](z) if str(stage) in self.noise else None
 
     def _shift(self, stage: int, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
         if self.stage_condition is None:
@@ -343,15 +396,16 @@ class PlaceGenerator(nn.Module):
         stage = _check_stage(self.config, stage, alpha)
         noise = self.training if context_noise is None else context_noise
         condition = self.condition(context, city, noise)
-        x = self.input_dense(torch.cat([pixel_norm(z), condition], dim=1))
+        z = pixel_norm(z)
+        x = self.input_dense(torch.cat([z, condition], dim=1))
         x = x.reshape(z.shape[0], -1, 4, 4).contiguous(memory_format=torch.channels_last)
         x = _leaky_pixel_norm(x)
         x = self._shift(0, _leaky_pixel_norm(self.input_conv(x)), condition)
         if stage == 0:
             return self.to_rgb[0](x)
         for index, block in enumerate(self.blocks[:stage - 1], start=1):
-            x = self._shift(index, block(x), condition)
-        image = self.to_rgb[stage](self._shift(stage, self.blocks[stage - 1](x), condition))
+            x = self._shift(index, block(x, self._noise(index, z)), condition)
+        image = self.to_rgb[stage](self._shift(stage, self.blocks[stage - 1](x, self._noise(stage, z)), condition))
         if alpha >= 1.0:
             return image
         previous = F.interpolate(self.to_rgb[stage - 1](x), scale_factor=2.0, mode="nearest")

@@ -31,7 +31,7 @@ from the photos' (`SpectrumLoss`): too little fine detail or too much; with `spe
 class of the attributes the teacher shares, the pictures grouped by its reading; with
 `spectrum_rings` "laplacian", the rings weighed by their share of the edge strength. Population
 steps or the climate added to the context, or a higher `fmap_min`, on a resume widen the networks
-where they stand (`adapt_weights`).
+where they stand, and a higher `noise_stages` adds noise inputs of zero strength (`adapt_weights`).
 """
 from __future__ import annotations
 
@@ -39,8 +39,8 @@ import torch
 import torch.nn.functional as F
 
 from ml.cli import CommandError, option_names
-from ml.models.place import (PlaceConfig, PlaceDiscriminator, PlaceGenerator, place_context, widen_context,
-                             widen_stages)
+from ml.models.place import (PlaceConfig, PlaceDiscriminator, PlaceGenerator, add_noise_inputs, place_context,
+                             widen_context, widen_stages)
 from ml.train import checks, export as exporting, run_dir
 from ml.train.batches import CachedBatches, StreamedBatches
 from ml.train.class_teacher import ClassTeacher
@@ -114,11 +114,13 @@ class PlaceTrainer(TrainerSkeleton):
 
     def adapt_weights(self, name: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """A checkpoint's G, G_ema or D of a narrower context (population steps or the climate
-        added on this resume) or narrower stages (a higher `fmap_min`) widened to this run's: the
-        networks start where they were (`widen_context`, `widen_stages`)."""
+        added on this resume), narrower stages (a higher `fmap_min`) or fewer noise inputs (a higher
+        `noise_stages`) fitted to this run's: the networks start where they were (`widen_context`,
+        `widen_stages`, `add_noise_inputs`)."""
         if name not in ("G", "G_ema", "D"):
             return tensors
-        return widen_stages(widen_context(tensors, self.config.model.context_dim), self.config.model.stage_widths())
+        model = self.config.model
+        return add_noise_inputs(widen_stages(widen_context(tensors, model.context_dim), model.stage_widths()), model)
 
     # -----------------------------------------------------------------------------------------
     # The loop

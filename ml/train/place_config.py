@@ -190,11 +190,14 @@ PLACE = Kind(
     description="Train the location-conditional place generator.", data_help="dataset folder",
     architecture={"resolution": int, "latent_dim": int, "fmap_base": int, "fmap_max": int, "fmap_min": int,
                   "context_frequencies": int, "context_embed_dim": int, "context_noise_std": float,
-                  "conditional": bool, "condition_blocks": bool, "context_population": bool,
+                  "conditional": bool, "condition_blocks": bool, "noise_stages": int, "context_population": bool,
                   "context_population_steps": population_bounds, "context_climate": bool, "context_head": str},
     architecture_help={
         "conditional": "condition on the place (default on; off: the unconditional ablation)",
         "condition_blocks": "the place also shifts every generator stage's features (default off)",
+        "noise_stages": "N: the N finest generator stages also add per-pixel noise maps (drawn from the latent, so a "
+                        "seed still fixes the picture) with learned strengths, for fine detail; may rise on a "
+                        "resume, the new strengths starting at zero (default 0)",
         "context_population": "the context also holds the population of the nearest world city, so a village and "
                               "a metropolis a few kilometres apart get different conditions (default off)",
         "context_population_steps": "BOUNDS (e.g. 50000,300000,3000000, GeoScenes's density classes), or none: the "

@@ -321,7 +321,19 @@ def load_optimizers(folder: Path, optimizers: dict[str, torch.optim.Optimizer], 
         for key, value in list(own.items()):  # a handoff leaves out first moments that were never read
             if key.endswith(".exp_avg_sq") and key.removesuffix("_sq") not in own:
                 own[key.removesuffix("_sq")] = torch.zeros_like(value)
-        optimizer.load_state_dict(_unflatten_optimizer(own, state["optimizer_param_groups"][name]))
+        optimizer.load_state_dict(_unflatten_optimizer(own, _with_added_parameters(
+            state["optimizer_param_groups"][name], optimizer)))
+
+
+def _with_added_parameters(groups: list[dict], optimizer: torch.optim.Optimizer) -> list[dict]:
+    """A checkpoint's parameter groups of `optimizer`, whose last group may end in parameters that
+    the resume added to the network after all of the checkpoint's (noise inputs): they take the
+    next indices, without moments, which Adam starts afresh."""
+    added = len(optimizer.param_groups[-1]["params"]) - len(groups[-1]["params"])
+    if added <= 0 or len(groups) != len(optimizer.param_groups):
+        return groups
+    after = 1 + max((index for group in groups for index in group["params"]), default=-1)
+    return [*groups[:-1], {**groups[-1], "params": [*groups[-1]["params"], *range(after, after + added)]}]
 
 
 def write_handoff_optimizers(checkpoint: Path, folder: Path) -> None:

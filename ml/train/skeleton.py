@@ -80,7 +80,7 @@ class TrainerSkeleton:
         all (D, D_patch: neither its weights nor its optimiser, an adversarial term added on
         resume) starts from its initialisation with a fresh optimiser. Anything else missing is
         an error. The optimisers keep their moments but take this run's lr and betas (`--lr` on
-        a resume); a parameter that the resume widened (`adapt_weights`) starts its moments afresh."""
+        a resume); a parameter that the resume widened or added (`adapt_weights`) starts its moments afresh."""
         state = run_dir.read_checkpoint_state(folder)
         fresh = {name for name in self.optimizers if name != "G" and not run_dir.network_file(folder, name).is_file()
                  and name not in state["optimizer_param_groups"]}

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ml.models.place import (EqualizedConv2d, PlaceConfig, PlaceDiscriminator, PlaceGenerator,
+from ml.models.place import (EqualizedConv2d, PlaceConfig, PlaceDiscriminator, PlaceGenerator, add_noise_inputs,
                              location_context, place_context, widen_context, widen_stages)
 
 
@@ -241,6 +241,46 @@ def test_networks_widened_for_grown_context_paint_and_judge_as_before(tiny_confi
     with pytest.raises(ValueError, match="more than"):
         widen_context(PlaceGenerator(wider).state_dict(), config.context_dim)
 
+
+
+def test_noise_inputs_added_to_a_generator_start_silent_and_then_paint_what_the_seed_fixes(tiny_config):
+    torch.manual_seed(0)
+    config = dataclasses.replace(tiny_config, condition_blocks=True)
+    noisy = dataclasses.replace(config, noise_stages=2)
+    network = PlaceGenerator(config).eval()
+    for parameter in network.parameters():
+        parameter.data.normal_()
+    state = add_noise_inputs(network.state_dict(), noisy)
+    assert {key: tuple(value.shape) for key, value in state.items() if key.startswith("noise.")} == {
+        "noise.2.strength": (2, 8), "noise.1.strength": (2, 16)}
+    added = PlaceGenerator(noisy).eval()
+    added.load_state_dict(state)
+    z, context, _ = _batch(config)
+    for stage, alpha in ((2, 1.0), (2, 0.5), (1, 1.0)):  # silent where they start
+        torch.testing.assert_close(added(z, context, stage=stage, alpha=alpha, context_noise=False),
+                                   network(z, context, stage=stage, alpha=alpha, context_noise=False))
+    for stage in ("1", "2"):
+        added.noise[stage].strength.data.fill_(1.0)
+    painted = added(z, context, context_noise=False)
+    assert (painted - network(z, context, context_noise=False)).abs().mean() > 0.05
+    # The same latent paints the same picture in any copy of the network, alone or in a batch.
+    again = PlaceGenerator(noisy).eval()
+    again.load_state_dict(added.state_dict())
+    torch.testing.assert_close(again(z[2:3], context[2:3], context_noise=False), painted[2:3], atol=1e-5, rtol=1e-5)
+    # Each latent gets its own maps, of unit variance per pixel; two pixels' correlate only as two random
+    # directions of the latent space do (about 1 / sqrt(latent_dim)).
+    latents = torch.randn(4096, config.latent_dim)
+    first, second = added.noise["2"](F.normalize(latents, dim=1) * math.sqrt(config.latent_dim))
+    pixels = first[:, 0].flatten(1).detach()
+    assert pixels.var(dim=0).mean().item() == pytest.approx(1.0, abs=0.1)
+    correlations, count = torch.corrcoef(pixels.T).abs(), pixels.shape[1]
+    assert (correlations.sum() - count) / (count * (count - 1)) < 1.5 / math.sqrt(config.latent_dim)
+    assert (first[0] - first[1]).abs().mean() > 0.5 and (first - second).abs().mean() > 0.5
+    added(z, context, context_noise=False).square().mean().backward()
+    assert all(added.noise[stage].strength.grad.abs().sum() > 0 for stage in ("1", "2"))
+    assert add_noise_inputs(added.state_dict(), noisy).keys() == added.state_dict().keys()
+    with pytest.raises(ValueError, match=r"PlaceConfig.noise_stages \(3\) exceeds the 2 stages"):
+        dataclasses.replace(config, noise_stages=3)
 
 
 @pytest.mark.parametrize("network_class", [PlaceGenerator, PlaceDiscriminator])

@@ -567,6 +567,26 @@ def test_a_higher_fmap_min_on_a_resume_widens_the_fine_stages_and_is_kept(traine
     assert [picture.size for picture in _latest_paints(run, tmp_path, [{"lat": 35.69, "lon": 139.69}])] == [(8, 8)]
 
 
+def test_noise_inputs_added_on_a_resume_start_silent_learn_and_are_kept(trained_run, tiny_dataset, tmp_path, capsys):
+    from ml.eval.report import describe_run
+
+    run = _resumed(trained_run, tiny_dataset, tmp_path, "--noise-stages", "1")
+    options = json.loads((run / "options.json").read_text())
+    assert options["train"]["model"]["noise_stages"] == 1
+    assert "noise inputs at the finest stage" in describe_run(options)
+    added = run / "checkpoint-000000.016"
+    for name in ("G", "G_ema"):
+        strengths = load_file(added / f"{name}.safetensors")["noise.1.strength"]
+        assert strengths.shape == (2, 8) and strengths.abs().sum() > 0  # trained: the optimiser took them on
+    assert not any(key.startswith("noise.") for key in load_file(added / "D.safetensors"))
+    # Back down is refused: the weights would not fit.
+    assert train(tiny_dataset, tmp_path / "more", "--resume", str(added), "--max-kimg", "0.020",
+                 "--noise-stages", "0") == 2
+    assert "it was trained with noise_stages=1, but this run asks for noise_stages=0" in capsys.readouterr().err
+    assert not (tmp_path / "more").exists()
+    assert [picture.size for picture in _latest_paints(run, tmp_path, [{"lat": 35.69, "lon": 139.69}])] == [(8, 8)]
+
+
 def test_a_higher_fmap_min_that_would_widen_the_first_stage_is_refused():
     from ml.cli import CommandError
     from ml.train.launch import resolve_architecture
