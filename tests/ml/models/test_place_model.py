@@ -5,8 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ml.models.place import (EqualizedConv2d, PlaceConfig, PlaceDiscriminator, PlaceGenerator, add_noise_inputs,
-                             location_context, place_context, widen_context, widen_stages)
+from ml.models.place import (NOISE_STRENGTH_RATE, EqualizedConv2d, PlaceConfig, PlaceDiscriminator, PlaceGenerator,
+                             add_noise_inputs, location_context, place_context, widen_context, widen_stages)
 
 
 def _batch(config: PlaceConfig, size: int = 4, seed: int = 0):
@@ -260,7 +260,7 @@ def test_noise_inputs_added_to_a_generator_start_silent_and_then_paint_what_the_
         torch.testing.assert_close(added(z, context, stage=stage, alpha=alpha, context_noise=False),
                                    network(z, context, stage=stage, alpha=alpha, context_noise=False))
     for stage in ("1", "2"):
-        added.noise[stage].strength.data.fill_(1.0)
+        added.noise[stage].strength.data.fill_(1.0 / NOISE_STRENGTH_RATE)  # each map as strong as the features
     painted = added(z, context, context_noise=False)
     assert (painted - network(z, context, context_noise=False)).abs().mean() > 0.05
     # The same latent paints the same picture in any copy of the network, alone or in a batch.
