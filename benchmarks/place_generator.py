@@ -6,7 +6,8 @@ Measures, in eval mode under torch.inference_mode() with 2 threads: the median l
 image (batch 1), the throughput at batch 64, and the latency of `PlacePipeline.generate` for
 one image. The baseline is the same network with every stage as wide as the first (ProGAN
 without its shrinking widths), measured in the same run so that both see the same machine
-load, as is the default network with noise inputs at its two finest stages (`--noise-stages 2`). Prints a table and writes it into docs/BENCHMARKS.md between this benchmark's markers.
+load, as is the default network with noise inputs at its two finest stages (`--noise-stages 2`).
+Prints a table and writes it into docs/BENCHMARKS.md between this benchmark's markers.
 """
 import argparse
 import dataclasses

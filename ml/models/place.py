@@ -116,8 +116,8 @@ def add_noise_inputs(tensors: dict[str, torch.Tensor], config: PlaceConfig) -> d
     with all of them, come back as they were."""
     if "to_rgb.0.weight" not in tensors:
         return tensors
-    widths = config.stage_widths()
-    return {**tensors, **{f"noise.{stage}.strength": torch.zeros(2, widths[stage], dtype=tensors["to_rgb.0.weight"].dtype)
+    widths, dtype = config.stage_widths(), tensors["to_rgb.0.weight"].dtype
+    return {**tensors, **{f"noise.{stage}.strength": torch.zeros(2, widths[stage], dtype=dtype)
                           for stage in noise_stages(config) if f"noise.{stage}.strength" not in tensors}}
 
 
@@ -329,11 +329,12 @@ class NoiseInputs(nn.Module):
     drawn from the picture's own latent through fixed random projections, the same in every copy
     of the network (seeded, not stored): a seed still fixes the picture, and a picture painted in a
     batch is the one painted alone. Each pixel of a map is N(0, 1) over the latents, and two
-    pixels correlate only as two random directions of the latent space do (~1 / sqrt(latent_dim))."""
+    pixels correlate only as two random directions of the latent space do (~1 / sqrt(latent_dim)).
+    The strengths are stored divided by `NOISE_STRENGTH_RATE`."""
 
-    def __init__(self, latent_dim: int, side: int, channels: int, seed: int):
+    def __init__(self, latent_dim: int, side: int, channels: int, stage: int):
         super().__init__()
-        draws = torch.Generator().manual_seed(NOISE_SEED + seed)
+        draws = torch.Generator().manual_seed(NOISE_SEED + stage)
         projection = torch.randn(latent_dim, 2 * side * side, generator=draws) / math.sqrt(latent_dim)
         self.register_buffer("projection", projection, persistent=False)
         self.strength = nn.Parameter(torch.zeros(2, channels))
