@@ -63,7 +63,7 @@ class PlaceConfig(JSONConfig):
     conditional: bool = True  # False: the place is ignored (the unconditional ablation)
     condition_blocks: bool = False  # the condition also shifts the features of every G stage
     # the finest G stages (0: none) whose two convolutions each add a per-pixel noise map with a learned per-channel
-    # strength (`ml.models.place.NoiseInputs`); may rise on a resume, the new strengths starting at zero
+    # strength (`ml.models.place.NoiseInputs`); may rise on a resume, the new strengths starting faint
     noise_stages: int = 0
     context_population: bool = False  # the context also holds the size of the nearest world city
     # population bounds (ascending): the context also says, per bound, whether the nearest world

@@ -36,9 +36,11 @@ from ml.models.configs import CLIMATE_FEATURES, PlaceConfig
 LEAKY_SLOPE = 0.2
 RELU_GAIN = math.sqrt(2.0)
 NOISE_SEED = 0x6E6F  # the noise inputs' fixed projections are drawn from NOISE_SEED + their stage
-# The noise inputs' strengths are stored divided by this and read multiplied, so that they learn this much faster than
-# the other weights: at zero their gradient's mean is zero (noise of either sign is alike; what it brings is of the
-# second order), and at the networks' rate a resume's new strengths stayed near 0.003 for 16 kimg.
+# The noise inputs' strengths start at NOISE_START, not at zero: there their gradient's mean is zero (noise of either
+# sign is alike; what it brings is of the second order), and strengths added at zero on a resume stayed below 0.02
+# for 32 kimg. They are stored divided by NOISE_STRENGTH_RATE and read multiplied, so that they learn this much
+# faster than the other weights (at the networks' rate they stayed near 0.003 for 16 kimg).
+NOISE_START = 0.1
 NOISE_STRENGTH_RATE = 10.0
 
 
@@ -112,12 +114,13 @@ def noise_stages(config: PlaceConfig) -> list[int]:
 
 def add_noise_inputs(tensors: dict[str, torch.Tensor], config: PlaceConfig) -> dict[str, torch.Tensor]:
     """The weights of a G with noise inputs at fewer stages, for `config`'s: each new stage's
-    strengths start at zero, so the generator paints what it painted. A D's tensors, or a G's
-    with all of them, come back as they were."""
+    strengths start as a new network's (`NOISE_START`, faint beside features of unit scale), so
+    the generator paints nearly what it painted. A D's tensors, or a G's with all of them, come
+    back as they were."""
     if "to_rgb.0.weight" not in tensors:
         return tensors
     widths, dtype = config.stage_widths(), tensors["to_rgb.0.weight"].dtype
-    return {**tensors, **{f"noise.{stage}.strength": torch.zeros(2, widths[stage], dtype=dtype)
+    return {**tensors, **{f"noise.{stage}.strength": NoiseInputs.initial_strength(widths[stage]).to(dtype)
                           for stage in noise_stages(config) if f"noise.{stage}.strength" not in tensors}}
 
 
@@ -324,7 +327,7 @@ def _check_stage(config: PlaceConfig, stage: int | None, alpha: float) -> int:
 class NoiseInputs(nn.Module):
     """Per-pixel noise for a generator block's two convolutions, StyleGAN's noise inputs (Karras,
     Laine and Aila, CVPR 2019): one map per convolution, added to each channel of its output with
-    a learned strength that starts at zero, so fine stochastic detail (foliage, gravel, the grain
+    a learned strength (from `NOISE_START`), so fine stochastic detail (foliage, gravel, the grain
     of a facade) need not be carried up from the 4x4 latent through every layer. The maps are
     drawn from the picture's own latent through fixed random projections, the same in every copy
     of the network (seeded, not stored): a seed still fixes the picture, and a picture painted in a
@@ -337,8 +340,12 @@ class NoiseInputs(nn.Module):
         draws = torch.Generator().manual_seed(NOISE_SEED + stage)
         projection = torch.randn(latent_dim, 2 * side * side, generator=draws) / math.sqrt(latent_dim)
         self.register_buffer("projection", projection, persistent=False)
-        self.strength = nn.Parameter(torch.zeros(2, channels))
+        self.strength = nn.Parameter(self.initial_strength(channels))
         self.side = side
+
+    @staticmethod
+    def initial_strength(channels: int) -> torch.Tensor:
+        return torch.full((2, channels), NOISE_START / NOISE_STRENGTH_RATE)
 
     def forward(self, z: torch.Tensor) -> list[torch.Tensor]:
         """The two maps for latents `z` (each row of unit root mean square), each scaled per channel."""

@@ -31,7 +31,7 @@ from the photos' (`SpectrumLoss`): too little fine detail or too much; with `spe
 class of the attributes the teacher shares, the pictures grouped by its reading; with
 `spectrum_rings` "laplacian", the rings weighed by their share of the edge strength. Population
 steps or the climate added to the context, or a higher `fmap_min`, on a resume widen the networks
-where they stand, and a higher `noise_stages` adds noise inputs of zero strength (`adapt_weights`).
+where they stand, and a higher `noise_stages` adds noise inputs, faint at first (`adapt_weights`).
 """
 from __future__ import annotations
 

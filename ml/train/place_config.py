@@ -197,7 +197,7 @@ PLACE = Kind(
         "condition_blocks": "the place also shifts every generator stage's features (default off)",
         "noise_stages": "N: the N finest generator stages also add per-pixel noise maps (drawn from the latent, so a "
                         "seed still fixes the picture) with learned strengths, for fine detail; may rise on a "
-                        "resume, the new strengths starting at zero (default 0)",
+                        "resume, the new strengths starting faint (default 0)",
         "context_population": "the context also holds the population of the nearest world city, so a village and "
                               "a metropolis a few kilometres apart get different conditions (default off)",
         "context_population_steps": "BOUNDS (e.g. 50000,300000,3000000, GeoScenes's density classes), or none: the "

@@ -243,7 +243,7 @@ def test_networks_widened_for_grown_context_paint_and_judge_as_before(tiny_confi
 
 
 
-def test_noise_inputs_added_to_a_generator_start_silent_and_then_paint_what_the_seed_fixes(tiny_config):
+def test_noise_inputs_added_to_a_generator_start_faint_and_paint_what_the_seed_fixes(tiny_config):
     torch.manual_seed(0)
     config = dataclasses.replace(tiny_config, condition_blocks=True)
     noisy = dataclasses.replace(config, noise_stages=2)
@@ -256,7 +256,11 @@ def test_noise_inputs_added_to_a_generator_start_silent_and_then_paint_what_the_
     added = PlaceGenerator(noisy).eval()
     added.load_state_dict(state)
     z, context, _ = _batch(config)
-    for stage, alpha in ((2, 1.0), (2, 0.5), (1, 1.0)):  # silent where they start
+    before, after = network(z, context, context_noise=False), added(z, context, context_noise=False)
+    assert 0 < (after - before).abs().mean() < 0.1 * before.abs().mean()  # faint where they start
+    for stage in ("1", "2"):  # and nothing else changed
+        added.noise[stage].strength.data.zero_()
+    for stage, alpha in ((2, 1.0), (2, 0.5), (1, 1.0)):
         torch.testing.assert_close(added(z, context, stage=stage, alpha=alpha, context_noise=False),
                                    network(z, context, stage=stage, alpha=alpha, context_noise=False))
     for stage in ("1", "2"):
