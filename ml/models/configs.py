@@ -84,8 +84,8 @@ class PlaceConfig(JSONConfig):
     # may go from none to some on a resume (`widen_context`); in the order their features lie in the context, as
     # the widened weights take the new features last
     GROWS_ON_RESUME = ("context_population_steps", "context_climate")
-    # may rise on a resume while the first stage keeps its width (`widen_stages`, `add_noise_inputs`): what it widens or
-    # adds starts where the network was
+    # may rise on a resume while the first stage keeps its width (`widen_stages`, `add_noise_inputs`): what it widens
+    # starts where the network was, what it adds (noise inputs) faint
     RISES_ON_RESUME = ("fmap_min", "noise_stages")
 
     def __post_init__(self) -> None:

@@ -131,7 +131,8 @@ def widen_stages(tensors: dict[str, torch.Tensor], widths: list[int]) -> dict[st
     initialisation, so it can grow; each pixel norm raises the old maps by sqrt(new / old) width,
     which the equalised scale of their readers takes back. D has no norm, so its new maps start as
     drawn at initialisation and are read through zero weights, and its readers' old weights are
-    raised by that ratio: the critic sees the finer detail at once, and learns to judge by it.
+    raised by that ratio: the critic sees the finer detail at once, and learns to judge by it. G's
+    noise inputs, if any, add nothing to the new maps until their strengths grow.
     Tensors already of these widths come back as they were."""
     generator = "to_rgb.0.weight" in tensors
     old = [tensors[f"to_rgb.{s}.weight"].shape[1] if generator else tensors[f"from_rgb.{s}.weight"].shape[0]
@@ -164,6 +165,8 @@ def widen_stages(tensors: dict[str, torch.Tensor], widths: list[int]) -> dict[st
                 produce(layer, width)
             if f"stage_condition.{stage}.weight" in tensors:
                 produce(f"stage_condition.{stage}", width, raise_old=ratio)  # added after the norm
+            if (strength := tensors.get(f"noise.{stage}.strength")) is not None:  # no noise on the new maps
+                tensors[f"noise.{stage}.strength"] = torch.cat([strength, strength.new_zeros(2, width - old[stage])], 1)
             for layer in (f"blocks.{stage - 1}.conv", f"to_rgb.{stage}") + ((f"blocks.{stage}.conv_up",)
                                                                             if stage < last else ()):
                 read(layer, width, drawn=True)

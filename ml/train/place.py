@@ -115,8 +115,8 @@ class PlaceTrainer(TrainerSkeleton):
     def adapt_weights(self, name: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """A checkpoint's G, G_ema or D of a narrower context (population steps or the climate
         added on this resume), narrower stages (a higher `fmap_min`) or fewer noise inputs (a higher
-        `noise_stages`) fitted to this run's: the networks start where they were (`widen_context`,
-        `widen_stages`, `add_noise_inputs`)."""
+        `noise_stages`) fitted to this run's: the networks start where they were, new noise inputs
+        faint (`widen_context`, `widen_stages`, `add_noise_inputs`)."""
         if name not in ("G", "G_ema", "D"):
             return tensors
         model = self.config.model

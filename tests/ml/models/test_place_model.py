@@ -290,11 +290,12 @@ def test_noise_inputs_added_to_a_generator_start_faint_and_paint_what_the_seed_f
 @pytest.mark.parametrize("network_class", [PlaceGenerator, PlaceDiscriminator])
 def test_networks_widened_for_a_higher_fmap_min_paint_and_judge_as_before(tiny_config, network_class):
     torch.manual_seed(0)
-    config = dataclasses.replace(tiny_config, fmap_min=4, condition_blocks=True, context_head={"biome": ["a", "b"]})
+    config = dataclasses.replace(tiny_config, fmap_min=4, condition_blocks=True, context_head={"biome": ["a", "b"]},
+                                 noise_stages=1)
     wider = dataclasses.replace(config, fmap_min=16)
     assert config.stage_widths() == [32, 16, 8] and wider.stage_widths() == [32, 16, 16]
     network = network_class(config).eval()
-    for parameter in network.parameters():  # every weight and bias in play, the stage shifts included
+    for parameter in network.parameters():  # every weight and bias in play, the stage shifts and noise included
         parameter.data.normal_()
     widened = network_class(wider).eval()
     widened.load_state_dict(widen_stages(network.state_dict(), wider.stage_widths()))
