@@ -350,11 +350,12 @@ class NoiseInputs(nn.Module):
     def initial_strength(channels: int) -> torch.Tensor:
         return torch.full((2, channels), NOISE_START / NOISE_STRENGTH_RATE)
 
-    def forward(self, z: torch.Tensor) -> list[torch.Tensor]:
-        """The two maps for latents `z` (each row of unit root mean square), each scaled per channel."""
+    def forward(self, z: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """The two (map, per-channel strength) pairs for latents `z` (each row of unit root mean
+        square): a convolution's output x takes map * strength (`GeneratorBlock`)."""
         maps = (z @ self.projection.to(z.dtype)).reshape(-1, 2, 1, self.side, self.side)
-        strength = self.strength.to(z.dtype) * NOISE_STRENGTH_RATE
-        return [maps[:, k] * strength[k][:, None, None] for k in range(2)]
+        strength = (self.strength.to(z.dtype) * NOISE_STRENGTH_RATE)[:, :, None, None]
+        return [(maps[:, k], strength[k]) for k in range(2)]
 
 
 class GeneratorBlock(nn.Module):
@@ -366,11 +367,17 @@ class GeneratorBlock(nn.Module):
         self.conv_up = EqualizedConv2d(in_channels, out_channels, 3, resample="up")
         self.conv = EqualizedConv2d(out_channels, out_channels, 3)
 
-    def forward(self, x: torch.Tensor, noise: list[torch.Tensor] | None = None) -> torch.Tensor:
-        x = self.conv_up(x)
-        x = _leaky_pixel_norm(x if noise is None else x + noise[0])
-        x = self.conv(x)
-        return _leaky_pixel_norm(x if noise is None else x + noise[1])
+    def forward(self, x: torch.Tensor, noise: list[tuple[torch.Tensor, torch.Tensor]] | None = None) -> torch.Tensor:
+        x = _leaky_pixel_norm(_with_noise(self.conv_up(x), noise[0] if noise else None))
+        return _leaky_pixel_norm(_with_noise(self.conv(x), noise[1] if noise else None))
+
+
+def _with_noise(x: torch.Tensor, noise: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
+    """x + map * strength, the map broadcast over channels; without autograd in place on x, without
+    the (batch, channels, side, side) product ever being made."""
+    if noise is None:
+        return x
+    return x.addcmul(*noise) if torch.is_grad_enabled() else x.addcmul_(*noise)
 
 
 class PlaceGenerator(nn.Module):

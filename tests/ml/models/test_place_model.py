@@ -274,8 +274,8 @@ def test_noise_inputs_added_to_a_generator_start_faint_and_paint_what_the_seed_f
     # Each latent gets its own maps, of unit variance per pixel; two pixels' correlate only as two random
     # directions of the latent space do (about 1 / sqrt(latent_dim)).
     latents = torch.randn(4096, config.latent_dim)
-    first, second = added.noise["2"](F.normalize(latents, dim=1) * math.sqrt(config.latent_dim))
-    pixels = first[:, 0].flatten(1).detach()
+    (first, _), (second, _) = added.noise["2"](F.normalize(latents, dim=1) * math.sqrt(config.latent_dim))
+    pixels = first[:, 0].flatten(1)
     assert pixels.var(dim=0).mean().item() == pytest.approx(1.0, abs=0.1)
     correlations, count = torch.corrcoef(pixels.T).abs(), pixels.shape[1]
     assert (correlations.sum() - count) / (count * (count - 1)) < 1.5 / math.sqrt(config.latent_dim)
