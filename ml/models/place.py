@@ -403,7 +403,7 @@ class PlaceGenerator(nn.Module):
                                                             widths[stage], stage)
                                     for stage in noise_stages(config)})
 
-    def _noise(self, stage: int, z: torch.Tensor) -> list[torch.Tensor] | None:
+    def _noise(self, stage: int, z: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
         return self.noise[str(stage)](z) if str(stage) in self.noise else None
 
     def _shift(self, stage: int, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:

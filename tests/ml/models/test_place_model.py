@@ -242,7 +242,6 @@ def test_networks_widened_for_grown_context_paint_and_judge_as_before(tiny_confi
         widen_context(PlaceGenerator(wider).state_dict(), config.context_dim)
 
 
-
 def test_noise_inputs_added_to_a_generator_start_faint_and_paint_what_the_seed_fixes(tiny_config):
     torch.manual_seed(0)
     config = dataclasses.replace(tiny_config, condition_blocks=True)
