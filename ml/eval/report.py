@@ -63,7 +63,8 @@ def describe_run(options: dict) -> str:
     if model.get("condition_blocks", False):
         parts.append("condition at every stage")
     if stages := model.get("noise_stages", 0):
-        parts.append("noise inputs at the finest stage" if stages == 1 else f"noise inputs at the {stages} finest stages")
+        where = "the finest stage" if stages == 1 else f"the {stages} finest stages"
+        parts.append(f"{'gated ' if model.get('noise_gates', False) else ''}noise inputs at {where}")
     if model.get("context_noise_std", 0) == 0:
         parts.append("no context noise")
     if model.get("context_population", False):

@@ -65,6 +65,10 @@ class PlaceConfig(JSONConfig):
     # the finest G stages (0: none) whose two convolutions each add a per-pixel noise map with a learned per-channel
     # strength (`ml.models.place.NoiseInputs`); may rise on a resume, the new strengths starting faint
     noise_stages: int = 0
+    # each noise map's strength also varies per pixel, times a gate the features there set (`NoiseInputs`), so the
+    # generator can put its noise where the photos have particles (rain's streaks, snow, stars) and nowhere else;
+    # may be turned on on a resume, the gates starting open (the ungated noise)
+    noise_gates: bool = False
     context_population: bool = False  # the context also holds the size of the nearest world city
     # population bounds (ascending): the context also says, per bound, whether the nearest world
     # city reaches it (+1) or not (-1); [] for none. Added on a resume, the networks are widened
@@ -85,8 +89,8 @@ class PlaceConfig(JSONConfig):
     # the widened weights take the new features last
     GROWS_ON_RESUME = ("context_population_steps", "context_climate")
     # may rise on a resume while the first stage keeps its width (`widen_stages`, `add_noise_inputs`): what it widens
-    # starts where the network was, what it adds (noise inputs) faint
-    RISES_ON_RESUME = ("fmap_min", "noise_stages")
+    # starts where the network was, what it adds (noise inputs) faint, gates open
+    RISES_ON_RESUME = ("fmap_min", "noise_stages", "noise_gates")
 
     def __post_init__(self) -> None:
         res = self.resolution
@@ -106,9 +110,11 @@ class PlaceConfig(JSONConfig):
         if self.noise_stages > self.num_stages - 1:
             raise ValueError(f"PlaceConfig.noise_stages ({self.noise_stages}) exceeds the {self.num_stages - 1} "
                              f"stages past the 4x4 one of a {res}x{res} generator")
-        for name in ("conditional", "condition_blocks", "context_population", "context_climate"):
+        for name in ("conditional", "condition_blocks", "noise_gates", "context_population", "context_climate"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"PlaceConfig.{name} must be true or false, not {getattr(self, name)!r}")
+        if self.noise_gates and not self.noise_stages:
+            raise ValueError("PlaceConfig.noise_gates needs noise inputs to gate (noise_stages >= 1)")
         self._check_context_head()
         steps = self.context_population_steps
         if not (isinstance(steps, list) and ascending_populations(steps)):

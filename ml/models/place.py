@@ -17,7 +17,8 @@ Projection Discriminator", ICLR 2018). A learned city embedding can be switched 
 `context_head` the critic also classifies each picture into the place's attribute classes
 (biome, density, ...), the auxiliary classifier of Odena, Olah and Shlens, "Conditional Image
 Synthesis with Auxiliary Classifier GANs" (ICML 2017). With `noise_stages` the finest generator
-blocks also add per-pixel noise maps drawn from the latent (`NoiseInputs`).
+blocks also add per-pixel noise maps drawn from the latent (`NoiseInputs`), with `noise_gates`
+where the features let them.
 
 Widths shrink as the resolution grows, as in ProGAN, and each upsampling (or downsampling)
 3x3 convolution runs fused as one strided 4x4 convolution, which computes exactly the same
@@ -113,15 +114,18 @@ def noise_stages(config: PlaceConfig) -> list[int]:
 
 
 def add_noise_inputs(tensors: dict[str, torch.Tensor], config: PlaceConfig) -> dict[str, torch.Tensor]:
-    """The weights of a G with noise inputs at fewer stages, for `config`'s: each new stage's
-    strengths start as a new network's (`NOISE_START`, faint beside features of unit scale), so
-    the generator paints nearly what it painted. A D's tensors, or a G's with all of them, come
-    back as they were."""
+    """The weights of a G with noise inputs at fewer stages, or without their gates, for `config`'s:
+    each new stage's strengths start as a new network's (`NOISE_START`, faint beside features of
+    unit scale), so the generator paints nearly what it painted, and new gates start open (the
+    noise as it was). A D's tensors, or a G's with all of them, come back as they were."""
     if "to_rgb.0.weight" not in tensors:
         return tensors
-    widths, dtype = config.stage_widths(), tensors["to_rgb.0.weight"].dtype
-    return {**tensors, **{f"noise.{stage}.strength": NoiseInputs.initial_strength(widths[stage]).to(dtype)
-                          for stage in noise_stages(config) if f"noise.{stage}.strength" not in tensors}}
+    widths, dtype, added = config.stage_widths(), tensors["to_rgb.0.weight"].dtype, {}
+    for stage in noise_stages(config):
+        added[f"noise.{stage}.strength"] = NoiseInputs.initial_strength(widths[stage])
+        if config.noise_gates:
+            added |= {f"noise.{stage}.{name}": value for name, value in NoiseInputs.initial_gate(widths[stage]).items()}
+    return {**tensors, **{key: value.to(dtype) for key, value in added.items() if key not in tensors}}
 
 
 def widen_stages(tensors: dict[str, torch.Tensor], widths: list[int]) -> dict[str, torch.Tensor]:
@@ -132,7 +136,8 @@ def widen_stages(tensors: dict[str, torch.Tensor], widths: list[int]) -> dict[st
     which the equalised scale of their readers takes back. D has no norm, so its new maps start as
     drawn at initialisation and are read through zero weights, and its readers' old weights are
     raised by that ratio: the critic sees the finer detail at once, and learns to judge by it. G's
-    noise inputs, if any, add nothing to the new maps until their strengths grow.
+    noise inputs, if any, add nothing to the new maps until their strengths grow, and their gates
+    do not read them until they learn to.
     Tensors already of these widths come back as they were."""
     generator = "to_rgb.0.weight" in tensors
     old = [tensors[f"to_rgb.{s}.weight"].shape[1] if generator else tensors[f"from_rgb.{s}.weight"].shape[0]
@@ -165,8 +170,9 @@ def widen_stages(tensors: dict[str, torch.Tensor], widths: list[int]) -> dict[st
                 produce(layer, width)
             if f"stage_condition.{stage}.weight" in tensors:
                 produce(f"stage_condition.{stage}", width, raise_old=ratio)  # added after the norm
-            if (strength := tensors.get(f"noise.{stage}.strength")) is not None:  # no noise on the new maps
-                tensors[f"noise.{stage}.strength"] = torch.cat([strength, strength.new_zeros(2, width - old[stage])], 1)
+            for name in ("strength", "gate_weight"):  # no noise on the new maps, and they do not set the gates
+                if (values := tensors.get(f"noise.{stage}.{name}")) is not None:
+                    tensors[f"noise.{stage}.{name}"] = torch.cat([values, values.new_zeros(2, width - old[stage])], 1)
             for layer in (f"blocks.{stage - 1}.conv", f"to_rgb.{stage}") + ((f"blocks.{stage}.conv_up",)
                                                                             if stage < last else ()):
                 read(layer, width, drawn=True)
@@ -336,26 +342,44 @@ class NoiseInputs(nn.Module):
     of the network (seeded, not stored): a seed still fixes the picture, and a picture painted in a
     batch is the one painted alone. Each pixel of a map is N(0, 1) over the latents, and two
     pixels correlate only as two random directions of the latent space do (~1 / sqrt(latent_dim)).
-    The strengths are stored divided by `NOISE_STRENGTH_RATE`."""
+    The strengths are stored divided by `NOISE_STRENGTH_RATE`.
 
-    def __init__(self, latent_dim: int, side: int, channels: int, stage: int):
+    With `gated` (`PlaceConfig.noise_gates`) each map is also scaled, pixel by pixel, by a gate the
+    convolution's output there sets, 2 * sigmoid(w . x + b), open (1) where w and b start at zero:
+    GeoScenes's rain, snow and stars are particles strewn over some pictures only (the sky of a
+    rainy one, not a clear day's), and noise the same over every picture was shed by the generator
+    (docs/RESULTS.md, "Noise inputs"). The gates learn at the strengths' rate."""
+
+    def __init__(self, latent_dim: int, side: int, channels: int, stage: int, gated: bool = False):
         super().__init__()
         draws = torch.Generator().manual_seed(NOISE_SEED + stage)
         projection = torch.randn(latent_dim, 2 * side * side, generator=draws) / math.sqrt(latent_dim)
         self.register_buffer("projection", projection, persistent=False)
         self.strength = nn.Parameter(self.initial_strength(channels))
+        gate = self.initial_gate(channels) if gated else {"gate_weight": None, "gate_bias": None}
+        for name, value in gate.items():
+            self.register_parameter(name, None if value is None else nn.Parameter(value))
         self.side = side
 
     @staticmethod
     def initial_strength(channels: int) -> torch.Tensor:
         return torch.full((2, channels), NOISE_START / NOISE_STRENGTH_RATE)
 
-    def forward(self, z: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """The two (map, per-channel strength) pairs for latents `z` (each row of unit root mean
-        square): a convolution's output x takes map * strength (`GeneratorBlock`)."""
+    @staticmethod
+    def initial_gate(channels: int) -> dict[str, torch.Tensor]:
+        return {"gate_weight": torch.zeros(2, channels), "gate_bias": torch.zeros(2)}
+
+    def forward(self, z: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor, tuple | None]]:
+        """For latents `z` (each row of unit root mean square), the two (map, per-channel strength,
+        gate) triples, gate (1x1 convolution weight, bias) or None: a convolution's output x takes
+        map * gate(x) * strength (`GeneratorBlock`)."""
         maps = (z @ self.projection.to(z.dtype)).reshape(-1, 2, 1, self.side, self.side)
         strength = (self.strength.to(z.dtype) * NOISE_STRENGTH_RATE)[:, :, None, None]
-        return [(maps[:, k], strength[k]) for k in range(2)]
+        if self.gate_weight is None:
+            return [(maps[:, k], strength[k], None) for k in range(2)]
+        weight = (self.gate_weight.to(z.dtype) * NOISE_STRENGTH_RATE)[:, None, :, None, None]
+        bias = self.gate_bias.to(z.dtype) * NOISE_STRENGTH_RATE
+        return [(maps[:, k], strength[k], (weight[k], bias[k:k + 1])) for k in range(2)]
 
 
 class GeneratorBlock(nn.Module):
@@ -367,17 +391,20 @@ class GeneratorBlock(nn.Module):
         self.conv_up = EqualizedConv2d(in_channels, out_channels, 3, resample="up")
         self.conv = EqualizedConv2d(out_channels, out_channels, 3)
 
-    def forward(self, x: torch.Tensor, noise: list[tuple[torch.Tensor, torch.Tensor]] | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, noise: list[tuple] | None = None) -> torch.Tensor:
         x = _leaky_pixel_norm(_with_noise(self.conv_up(x), noise[0] if noise else None))
         return _leaky_pixel_norm(_with_noise(self.conv(x), noise[1] if noise else None))
 
 
-def _with_noise(x: torch.Tensor, noise: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
-    """x + map * strength, the map broadcast over channels; without autograd in place on x, without
-    the (batch, channels, side, side) product ever being made."""
+def _with_noise(x: torch.Tensor, noise: tuple[torch.Tensor, torch.Tensor, tuple | None] | None) -> torch.Tensor:
+    """x + map * gate(x) * strength, the map (and gate) broadcast over channels; without autograd in
+    place on x, without the (batch, channels, side, side) product ever being made."""
     if noise is None:
         return x
-    return x.addcmul(*noise) if torch.is_grad_enabled() else x.addcmul_(*noise)
+    maps, strength, gate = noise
+    if gate is not None:
+        maps = maps * 2 * torch.sigmoid(F.conv2d(x, *gate))
+    return x.addcmul(maps, strength) if torch.is_grad_enabled() else x.addcmul_(maps, strength)
 
 
 class PlaceGenerator(nn.Module):
@@ -400,10 +427,10 @@ class PlaceGenerator(nn.Module):
                                               for width in widths) if config.condition_blocks else None)
         # Keyed by stage, finest first: a resume that adds coarser ones puts their parameters after the old ones.
         self.noise = nn.ModuleDict({str(stage): NoiseInputs(config.latent_dim, config.stage_resolution(stage),
-                                                            widths[stage], stage)
+                                                            widths[stage], stage, config.noise_gates)
                                     for stage in noise_stages(config)})
 
-    def _noise(self, stage: int, z: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
+    def _noise(self, stage: int, z: torch.Tensor) -> list[tuple] | None:
         return self.noise[str(stage)](z) if str(stage) in self.noise else None
 
     def _shift(self, stage: int, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:

@@ -31,7 +31,8 @@ from the photos' (`SpectrumLoss`): too little fine detail or too much; with `spe
 class of the attributes the teacher shares, the pictures grouped by its reading; with
 `spectrum_rings` "laplacian", the rings weighed by their share of the edge strength. Population
 steps or the climate added to the context, or a higher `fmap_min`, on a resume widen the networks
-where they stand, and a higher `noise_stages` adds noise inputs, faint at first (`adapt_weights`).
+where they stand, a higher `noise_stages` adds noise inputs, faint at first, and `noise_gates` their gates, open at
+first (`adapt_weights`).
 """
 from __future__ import annotations
 
@@ -115,8 +116,8 @@ class PlaceTrainer(TrainerSkeleton):
     def adapt_weights(self, name: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """A checkpoint's G, G_ema or D of a narrower context (population steps or the climate
         added on this resume), narrower stages (a higher `fmap_min`) or fewer noise inputs (a higher
-        `noise_stages`) fitted to this run's: the networks start where they were, new noise inputs
-        faint (`widen_context`, `widen_stages`, `add_noise_inputs`)."""
+        `noise_stages`, or `noise_gates` turned on) fitted to this run's: the networks start where they
+        were, new noise inputs faint, new gates open (`widen_context`, `widen_stages`, `add_noise_inputs`)."""
         if name not in ("G", "G_ema", "D"):
             return tensors
         model = self.config.model

@@ -190,7 +190,8 @@ PLACE = Kind(
     description="Train the location-conditional place generator.", data_help="dataset folder",
     architecture={"resolution": int, "latent_dim": int, "fmap_base": int, "fmap_max": int, "fmap_min": int,
                   "context_frequencies": int, "context_embed_dim": int, "context_noise_std": float,
-                  "conditional": bool, "condition_blocks": bool, "noise_stages": int, "context_population": bool,
+                  "conditional": bool, "condition_blocks": bool, "noise_stages": int, "noise_gates": bool,
+                  "context_population": bool,
                   "context_population_steps": population_bounds, "context_climate": bool, "context_head": str},
     architecture_help={
         "conditional": "condition on the place (default on; off: the unconditional ablation)",
@@ -198,6 +199,9 @@ PLACE = Kind(
         "noise_stages": "N: the N finest generator stages also add per-pixel noise maps (drawn from the latent, so a "
                         "seed still fixes the picture) with learned strengths, for fine detail; may rise on a "
                         "resume, the new strengths starting faint (default 0)",
+        "noise_gates": "with --noise-stages: each noise map is also scaled pixel by pixel by a gate the features "
+                       "there set, so the noise can go where the photos have particles (rain, snow, stars) and "
+                       "nowhere else; may be turned on on a resume, the gates starting open (default off)",
         "context_population": "the context also holds the population of the nearest world city, so a village and "
                               "a metropolis a few kilometres apart get different conditions (default off)",
         "context_population_steps": "BOUNDS (e.g. 50000,300000,3000000, GeoScenes's density classes), or none: the "

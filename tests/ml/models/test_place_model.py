@@ -273,7 +273,7 @@ def test_noise_inputs_added_to_a_generator_start_faint_and_paint_what_the_seed_f
     # Each latent gets its own maps, of unit variance per pixel; two pixels' correlate only as two random
     # directions of the latent space do (about 1 / sqrt(latent_dim)).
     latents = torch.randn(4096, config.latent_dim)
-    (first, _), (second, _) = added.noise["2"](F.normalize(latents, dim=1) * math.sqrt(config.latent_dim))
+    (first, _, _), (second, _, _) = added.noise["2"](F.normalize(latents, dim=1) * math.sqrt(config.latent_dim))
     pixels = first[:, 0].flatten(1)
     assert pixels.var(dim=0).mean().item() == pytest.approx(1.0, abs=0.1)
     correlations, count = torch.corrcoef(pixels.T).abs(), pixels.shape[1]
@@ -286,11 +286,49 @@ def test_noise_inputs_added_to_a_generator_start_faint_and_paint_what_the_seed_f
         dataclasses.replace(config, noise_stages=3)
 
 
+def test_noise_gates_start_open_put_the_noise_where_the_features_say_and_learn(tiny_config):
+    torch.manual_seed(0)
+    noisy = dataclasses.replace(tiny_config, noise_stages=2)
+    gated = dataclasses.replace(noisy, noise_gates=True)
+    network = PlaceGenerator(noisy).eval()
+    for parameter in network.parameters():
+        parameter.data.normal_()
+    state = add_noise_inputs(network.state_dict(), gated)
+    assert {key: tuple(value.shape) for key, value in state.items() if "gate" in key} == {
+        "noise.2.gate_weight": (2, 8), "noise.2.gate_bias": (2,), "noise.1.gate_weight": (2, 16),
+        "noise.1.gate_bias": (2,)}
+    added = PlaceGenerator(gated).eval()
+    added.load_state_dict(state)
+    z, context, _ = _batch(tiny_config)
+    noisy_pictures = network(z, context, context_noise=False)
+    torch.testing.assert_close(added(z, context, context_noise=False), noisy_pictures)  # open: the noise as it was
+    quiet = PlaceGenerator(tiny_config).eval()
+    quiet.load_state_dict({key: value for key, value in state.items() if not key.startswith("noise.")})
+    for stage in ("1", "2"):  # shut: no noise at all
+        added.noise[stage].gate_bias.data.fill_(-30.0 / NOISE_STRENGTH_RATE)
+    torch.testing.assert_close(added(z, context, context_noise=False), quiet(z, context, context_noise=False))
+    # Gates that read the features let the noise through in some pixels of some pictures and not in others.
+    for stage in ("1", "2"):
+        added.noise[stage].gate_bias.data.zero_()
+        added.noise[stage].gate_weight.data.normal_(std=1.0 / NOISE_STRENGTH_RATE)
+    painted = added(z, context, context_noise=False)
+    change = (painted - noisy_pictures).abs().mean(dim=1)
+    assert change.flatten(1).std(dim=1).min() > 0 and change.flatten(1).mean(dim=1).std() > 0
+    # A seed still fixes the picture, alone or in a batch.
+    torch.testing.assert_close(added(z[1:2], context[1:2], context_noise=False), painted[1:2], atol=1e-5, rtol=1e-5)
+    added(z, context, context_noise=False).square().mean().backward()
+    for stage in ("1", "2"):
+        assert added.noise[stage].gate_weight.grad.abs().sum() > 0 and added.noise[stage].gate_bias.grad.abs().sum() > 0
+    assert add_noise_inputs(added.state_dict(), gated).keys() == added.state_dict().keys()
+    with pytest.raises(ValueError, match=r"PlaceConfig.noise_gates needs noise inputs to gate"):
+        dataclasses.replace(tiny_config, noise_gates=True)
+
+
 @pytest.mark.parametrize("network_class", [PlaceGenerator, PlaceDiscriminator])
 def test_networks_widened_for_a_higher_fmap_min_paint_and_judge_as_before(tiny_config, network_class):
     torch.manual_seed(0)
     config = dataclasses.replace(tiny_config, fmap_min=4, condition_blocks=True, context_head={"biome": ["a", "b"]},
-                                 noise_stages=1)
+                                 noise_stages=1, noise_gates=True)
     wider = dataclasses.replace(config, fmap_min=16)
     assert config.stage_widths() == [32, 16, 8] and wider.stage_widths() == [32, 16, 16]
     network = network_class(config).eval()

@@ -567,7 +567,7 @@ def test_a_higher_fmap_min_on_a_resume_widens_the_fine_stages_and_is_kept(traine
     assert [picture.size for picture in _latest_paints(run, tmp_path, [{"lat": 35.69, "lon": 139.69}])] == [(8, 8)]
 
 
-def test_noise_inputs_added_on_a_resume_learn_and_are_kept(trained_run, tiny_dataset, tmp_path, capsys):
+def test_noise_inputs_and_their_gates_added_on_resumes_learn_and_are_kept(trained_run, tiny_dataset, tmp_path, capsys):
     from ml.eval.report import describe_run
     from ml.models.place import NoiseInputs
 
@@ -586,7 +586,20 @@ def test_noise_inputs_added_on_a_resume_learn_and_are_kept(trained_run, tiny_dat
                  "--noise-stages", "0") == 2
     assert "it was trained with noise_stages=1, but this run asks for noise_stages=0" in capsys.readouterr().err
     assert not (tmp_path / "more").exists()
-    assert [picture.size for picture in _latest_paints(run, tmp_path, [{"lat": 35.69, "lon": 139.69}])] == [(8, 8)]
+    # Their gates, turned on on a further resume, start open and learn; the run keeps them.
+    assert train(tiny_dataset, tmp_path / "gated", "--resume", str(added), "--max-kimg", "0.020", "--noise-gates") == 0
+    (gated,) = (tmp_path / "gated").iterdir()
+    options = json.loads((gated / "options.json").read_text())
+    assert options["train"]["model"]["noise_gates"] is True
+    assert "gated noise inputs at the finest stage" in describe_run(options)
+    for name in ("G", "G_ema"):
+        gates = load_file(gated / "checkpoint-000000.020" / f"{name}.safetensors")["noise.1.gate_weight"]
+        assert gates.shape == (2, 8) and gates.ne(0).any()  # trained from zero (open)
+    assert train(tiny_dataset, tmp_path / "more", "--resume", str(gated / "checkpoint-000000.020"), "--max-kimg",
+                 "0.024", "--no-noise-gates") == 2
+    assert "it was trained with noise_gates=True, but this run asks for noise_gates=False" in capsys.readouterr().err
+    assert not (tmp_path / "more").exists()
+    assert [picture.size for picture in _latest_paints(gated, tmp_path, [{"lat": 35.69, "lon": 139.69}])] == [(8, 8)]
 
 
 def test_a_higher_fmap_min_that_would_widen_the_first_stage_is_refused():
