@@ -6,7 +6,8 @@ Measures, in eval mode under torch.inference_mode() with 2 threads: the median l
 image (batch 1), the throughput at batch 64, and the latency of `PlacePipeline.generate` for
 one image. The baseline is the same network with every stage as wide as the first (ProGAN
 without its shrinking widths), measured in the same run so that both see the same machine
-load, as is the default network with noise inputs at its two finest stages (`--noise-stages 2`).
+load, as is the default network with noise inputs at its two finest stages (`--noise-stages 2`), ungated and
+gated (`--noise-gates`).
 Prints a table and writes it into docs/BENCHMARKS.md between this benchmark's markers.
 """
 import argparse
@@ -66,22 +67,23 @@ def pipeline_latency_ms(config: PlaceConfig, runs: int) -> float:
         return median_seconds(lambda: pipeline.generate([{"lat": 48.86, "lon": 2.35}], [7]), runs) * 1000
 
 
-def report(place: Measurement, baseline: Measurement, noisy: Measurement, pipeline_ms: float, args,
+def report(place: Measurement, baseline: Measurement, noisy: list[Measurement], pipeline_ms: float, args,
            load: float) -> str:
     machine = f"{os.cpu_count()}-core CPU, torch {torch.__version__.split('+')[0]}"
     rows = [
         "| generator (64x64) | widths 4→64 | weights | latency, batch 1 | throughput, batch 64 |",
         "|---|---|---:|---:|---:|",
     ]
-    for m in (place, baseline, noisy):
+    for m in (place, baseline, *noisy):
         rows.append(f"| {m.name} | {', '.join(map(str, m.widths))} | {m.weights_mb:.1f} MiB "
                     f"| {m.latency_ms:.1f} ms | {m.throughput:.0f} img/s |")
     rows.append(f"| ratio (place vs baseline) | | {place.weights_mb / baseline.weights_mb:.2f}x "
                 f"| {baseline.latency_ms / place.latency_ms:.1f}x faster "
                 f"| {place.throughput / baseline.throughput:.1f}x faster |")
-    rows.append(f"| ratio (noise inputs vs place) | | {noisy.weights_mb / place.weights_mb:.2f}x "
-                f"| {noisy.latency_ms / place.latency_ms:.2f}x the time "
-                f"| {noisy.throughput / place.throughput:.2f}x the rate |")
+    for m, label in zip(noisy, ("noise inputs", "gated noise inputs")):
+        rows.append(f"| ratio ({label} vs place) | | {m.weights_mb / place.weights_mb:.2f}x "
+                    f"| {m.latency_ms / place.latency_ms:.2f}x the time "
+                    f"| {m.throughput / place.throughput:.2f}x the rate |")
     return "\n".join([
         "## place generator: CPU inference speed",
         "",
@@ -113,8 +115,10 @@ def main() -> None:
     equal_width = dataclasses.replace(config, fmap_min=first_width, fmap_max=first_width)
     place = measure("place (default)", config, args.latency_runs, args.throughput_runs)
     baseline = measure("equal-width baseline", equal_width, args.latency_runs, args.throughput_runs)
-    noisy = measure("place + noise inputs (2 finest stages)", dataclasses.replace(config, noise_stages=2),
-                    args.latency_runs, args.throughput_runs)
+    noisy = [measure(name, dataclasses.replace(config, noise_stages=2, noise_gates=gated), args.latency_runs,
+                     args.throughput_runs)
+             for name, gated in (("place + noise inputs (2 finest stages)", False),
+                                 ("place + gated noise inputs (2 finest stages)", True))]
     text = report(place, baseline, noisy, pipeline_latency_ms(config, args.latency_runs), args, load)
     publish(SECTION, text, write=not args.no_write)
 
