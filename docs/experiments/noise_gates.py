@@ -1,7 +1,8 @@
 """Where a place model's noise goes: its noise inputs' mean strengths, and over the pictures of 512
 held-out places (one seed each) the variance of the Laplacian (`edge_strength`'s) against the photos'
-and, per class of weather and time of day as the teacher reads the pictures, their share, their
-Laplacian variance and, with `--noise-gates`, the noise's mean amplitude (gate times strength).
+and, per class of weather and time of day as the teacher reads the pictures (the photos' too), their
+share, their Laplacian variance over the whole picture, its top quarter (the sky) and its bottom four
+rows (the border) and, with `--noise-gates`, the noise's mean amplitude (gate times strength).
 
     HF_HUB_OFFLINE=1 .venv/bin/python docs/experiments/noise_gates.py data/geoscenes-3000x4-64 MODEL...
 
@@ -12,7 +13,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from ml.eval.fidelity import laplacian_variances, luminance
+from ml.eval.fidelity import laplacian, laplacian_variances, luminance
 from ml.eval.metrics import generate_for
 from ml.eval.oracle import load_oracle
 from ml.models.place import NOISE_STRENGTH_RATE
@@ -35,6 +36,27 @@ def probe(noise, k: int, amplitudes: list):
     return hook
 
 
+def by_class(pictures: torch.Tensor, amplitude: torch.Tensor | None = None):
+    """Per class of weather and time of day as the teacher reads `pictures`: share, Laplacian variance of
+    the whole picture, of its top quarter and of its bottom four rows, and the noise's amplitude if given."""
+    lap = laplacian(luminance(pictures.float()).round())
+    regions = {"whole": lap, "sky": lap[..., :lap.shape[-2] // 4, :], "border": lap[..., -4:, :]}
+    variances = {region: values.flatten(1).var(dim=1) for region, values in regions.items()}
+    with torch.no_grad():
+        _, logits = teacher(ImageCache.to_float(pictures))
+    for attribute in ("weather", "time_of_day"):
+        read = logits[attribute].argmax(1)
+        for index, name in enumerate(teacher.config.classes[attribute]):
+            shown = read == index
+            if shown.any():
+                noise = f", noise amplitude {amplitude[shown].mean():.4f}" if amplitude is not None else ""
+                laplacians = " / ".join(f"{values[shown].mean():.0f}" for values in variances.values())
+                print(f"  {attribute} {name}: share {shown.float().mean():.3f}, "
+                      f"Laplacian variance whole / sky / border {laplacians}{noise}")
+
+
+print("photos")
+by_class(photos.images)
 for model in sys.argv[2:]:
     pipeline = load_pipeline(model)
     generator, amplitudes = pipeline.generator, []
@@ -54,13 +76,4 @@ for model in sys.argv[2:]:
     # Batches are padded to a multiple, so each convolution's rows are cut to the pictures painted.
     amplitude = (torch.stack([torch.cat(amplitudes[j::len(hooks)])[:len(pictures)] for j in range(len(hooks))]).mean(0)
                  if hooks else None)
-    with torch.no_grad():
-        _, logits = teacher(ImageCache.to_float(pictures))
-    for attribute in ("weather", "time_of_day"):
-        read = logits[attribute].argmax(1)
-        for index, name in enumerate(teacher.config.classes[attribute]):
-            shown = read == index
-            if shown.any():
-                noise = f", noise amplitude {amplitude[shown].mean():.4f}" if amplitude is not None else ""
-                print(f"  {attribute} {name}: share {shown.float().mean():.3f}, "
-                      f"Laplacian variance {variances[shown].mean():.0f}{noise}")
+    by_class(pictures, amplitude)
